@@ -1,0 +1,15 @@
+/**
+ * `@ward/core/backend-kit`: what an implementer of a {@link CryptoBackend} needs beyond the
+ * interface itself — the handle registry and the shared argument checks that make every
+ * backend reject the same inputs with the same codes.
+ *
+ * @module
+ */
+export { KeyHandleRegistry } from './backend/key-handle-registry.js';
+export {
+  AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH, HKDF_SHA256_MAX_LENGTH, KEY_WRAP_MAX_LENGTH, HMAC_KEY_MIN_LENGTH,
+  HMAC_KEY_MAX_LENGTH, RANDOM_MAX_LENGTH, assertAlgorithm, assertBytes, assertCryptoBackend, checkHkdf, checkNonce,
+  checkOptionalBytes, checkRandomLength, checkRawKey, checkWrapInput, generatedSecretLength, isAllZero, isAsymmetric,
+  isWrappedLength,
+} from './backend/validate.js';
+export type { CryptoBackend } from './backend/crypto-backend.js';

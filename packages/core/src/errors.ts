@@ -1,0 +1,224 @@
+/**
+ * Ward's error model (STYLE.md, convention 2).
+ *
+ * Every failure Ward reports is a {@link WardError} with a stable string {@link WardErrorCode}.
+ * Callers branch on `code` (or on the family class), never on message text. Messages never
+ * contain key material or plaintext; the underlying exception, if any, is kept in `cause`.
+ *
+ * @module
+ */
+
+/**
+ * Every code a {@link WardError} can carry. Codes are stable: they are part of the public API
+ * and only ever added to.
+ *
+ * | code | family | meaning |
+ * | --- | --- | --- |
+ * | `ERR_INVALID_ARGUMENT` | {@link ArgumentError} | a caller passed a value of the wrong type, length or range |
+ * | `ERR_UNSUPPORTED_ALGORITHM` | {@link UnsupportedAlgorithmError} | the algorithm is not one this backend or profile implements |
+ * | `ERR_KEY_INVALID` | {@link KeyError} | key bytes are malformed (wrong length, point not on the curve, zero scalar…) |
+ * | `ERR_KEY_USAGE` | {@link KeyError} | a key was used for an algorithm or operation it is not for |
+ * | `ERR_KEY_FOREIGN` | {@link KeyError} | a key handle was created by a different backend |
+ * | `ERR_KEY_NOT_EXTRACTABLE` | {@link KeyError} | the key's material cannot leave its backend |
+ * | `ERR_KEY_AGREEMENT_FAILED` | {@link KeyAgreementError} | ECDH produced no usable secret (low-order or invalid peer key) |
+ * | `ERR_DECRYPTION_FAILED` | {@link DecryptionError} | authenticated decryption or key unwrap failed; deliberately uninformative |
+ * | `ERR_BACKEND_VERSION` | {@link BackendError} | a `CryptoBackend` implements an interface version this core does not speak |
+ * | `ERR_BACKEND_FAILURE` | {@link BackendError} | the platform's crypto failed in a way no other code describes |
+ */
+export type WardErrorCode =
+  | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_UNSUPPORTED_ALGORITHM'
+  | 'ERR_KEY_INVALID'
+  | 'ERR_KEY_USAGE'
+  | 'ERR_KEY_FOREIGN'
+  | 'ERR_KEY_NOT_EXTRACTABLE'
+  | 'ERR_KEY_AGREEMENT_FAILED'
+  | 'ERR_DECRYPTION_FAILED'
+  | 'ERR_BACKEND_VERSION'
+  | 'ERR_BACKEND_FAILURE';
+
+/** Options accepted by every {@link WardError} constructor. */
+export interface WardErrorOptions {
+  /** The underlying failure, kept for diagnostics. Never shown to a remote party. */
+  readonly cause?: unknown;
+}
+
+/*
+ * A brand that survives duplicate installs: two copies of @ward/core have two WardError
+ * classes, so `instanceof` fails across them, but Symbol.for() is one registry per realm.
+ * The brand holds the family names of the error's class chain.
+ */
+const BRAND: unique symbol = Symbol.for('@ward/core/WardError') as never;
+
+type ErrorClass = { readonly family: string } & (abstract new (...args: never[]) => WardError);
+
+/**
+ * Base class of every error Ward throws.
+ *
+ * @example
+ * ```ts
+ * import { WardError } from '@ward/core';
+ *
+ * try {
+ *   await backend.aeadDecrypt(key, { nonce, ciphertext, aad });
+ * } catch (error) {
+ *   if (WardError.isInstance(error) && error.code === 'ERR_DECRYPTION_FAILED') {
+ *     // reject the message; do not tell the sender why
+ *   }
+ *   throw error;
+ * }
+ * ```
+ */
+export class WardError extends Error {
+  /** Family name used by {@link WardError.isInstance}; each subclass overrides it. */
+  static readonly family: string = 'WardError';
+
+  /** Stable machine-readable code. Branch on this, never on `message`. */
+  readonly code: WardErrorCode;
+
+  declare readonly [BRAND]: readonly string[];
+
+  /**
+   * @param code - stable error code
+   * @param message - human-readable text; must not contain secrets or plaintext
+   * @param options - optional `cause`
+   */
+  constructor(code: WardErrorCode, message: string, options?: WardErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    const families: string[] = [];
+    for (let c = new.target as unknown as ErrorClass | null; c; c = Object.getPrototypeOf(c) as ErrorClass | null) {
+      if (!Object.prototype.hasOwnProperty.call(c, 'family')) continue;
+      families.push(c.family);
+      if (c.family === 'WardError') break;
+    }
+    this.name = families[0] ?? 'WardError';
+    Object.defineProperty(this, BRAND, { value: Object.freeze(families), enumerable: false });
+  }
+
+  /**
+   * True when `value` is an error of this class (or a subclass), even when it was thrown by a
+   * different copy of `@ward/core` than the one that imported this class.
+   *
+   * @example
+   * ```ts
+   * if (KeyError.isInstance(error)) console.warn(error.code); // e.g. ERR_KEY_USAGE
+   * ```
+   */
+  static isInstance<C extends ErrorClass>(this: C, value: unknown): value is InstanceType<C> {
+    if (typeof value !== 'object' || value === null) return false;
+    const families = (value as { [BRAND]?: unknown })[BRAND];
+    return Array.isArray(families) && families.includes(this.family);
+  }
+}
+
+/**
+ * A caller passed a value of the wrong type, length or range. Code: `ERR_INVALID_ARGUMENT`.
+ *
+ * @example
+ * ```ts
+ * throw new ArgumentError('nonce must be 12 bytes');
+ * ```
+ */
+export class ArgumentError extends WardError {
+  static override readonly family: string = 'ArgumentError';
+  /** @param message - what was wrong; @param options - optional cause */
+  constructor(message: string, options?: WardErrorOptions) {
+    super('ERR_INVALID_ARGUMENT', message, options);
+  }
+}
+
+/**
+ * The algorithm is not implemented by this backend or allowed by this profile.
+ * Code: `ERR_UNSUPPORTED_ALGORITHM`.
+ *
+ * @example
+ * ```ts
+ * throw new UnsupportedAlgorithmError('AES-KW with a 20-byte key');
+ * ```
+ */
+export class UnsupportedAlgorithmError extends WardError {
+  static override readonly family: string = 'UnsupportedAlgorithmError';
+  /** @param message - which algorithm; @param options - optional cause */
+  constructor(message: string, options?: WardErrorOptions) {
+    super('ERR_UNSUPPORTED_ALGORITHM', message, options);
+  }
+}
+
+/** Codes of the {@link KeyError} family. */
+export type KeyErrorCode = 'ERR_KEY_INVALID' | 'ERR_KEY_USAGE' | 'ERR_KEY_FOREIGN' | 'ERR_KEY_NOT_EXTRACTABLE';
+
+/**
+ * A key is malformed, used for the wrong purpose, from another backend, or not extractable.
+ * Messages name the key's algorithm, never its bytes.
+ *
+ * @example
+ * ```ts
+ * throw new KeyError('ERR_KEY_USAGE', 'an X25519 key cannot sign');
+ * ```
+ */
+export class KeyError extends WardError {
+  static override readonly family: string = 'KeyError';
+  declare readonly code: KeyErrorCode;
+  /** @param code - one of {@link KeyErrorCode}; @param message - text; @param options - cause */
+  constructor(code: KeyErrorCode, message: string, options?: WardErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/**
+ * Elliptic-curve Diffie-Hellman produced no usable shared secret: the peer's public key was
+ * invalid or of low order, so the result would be all zeros (RFC 7748 §6.1) or undefined.
+ * Code: `ERR_KEY_AGREEMENT_FAILED`.
+ *
+ * @example
+ * ```ts
+ * throw new KeyAgreementError('X25519 shared secret is all zeros');
+ * ```
+ */
+export class KeyAgreementError extends WardError {
+  static override readonly family: string = 'KeyAgreementError';
+  /** @param message - text; @param options - optional cause */
+  constructor(message: string, options?: WardErrorOptions) {
+    super('ERR_KEY_AGREEMENT_FAILED', message, options);
+  }
+}
+
+/**
+ * Authenticated decryption or key unwrap failed. Deliberately carries the same message for
+ * every reason (wrong key, tampered ciphertext, tag, nonce or AAD) so that the error is no
+ * oracle. Code: `ERR_DECRYPTION_FAILED`.
+ *
+ * @example
+ * ```ts
+ * throw new DecryptionError();
+ * ```
+ */
+export class DecryptionError extends WardError {
+  static override readonly family: string = 'DecryptionError';
+  /** @param options - optional cause (kept local; never sent to a peer) */
+  constructor(options?: WardErrorOptions) {
+    super('ERR_DECRYPTION_FAILED', 'decryption failed', options);
+  }
+}
+
+/** Codes of the {@link BackendError} family. */
+export type BackendErrorCode = 'ERR_BACKEND_VERSION' | 'ERR_BACKEND_FAILURE';
+
+/**
+ * A `CryptoBackend` is of an unsupported interface version, or the platform's crypto failed
+ * unexpectedly.
+ *
+ * @example
+ * ```ts
+ * throw new BackendError('ERR_BACKEND_VERSION', 'backend speaks CryptoBackend v2, core speaks v1');
+ * ```
+ */
+export class BackendError extends WardError {
+  static override readonly family: string = 'BackendError';
+  declare readonly code: BackendErrorCode;
+  /** @param code - one of {@link BackendErrorCode}; @param message - text; @param options - cause */
+  constructor(code: BackendErrorCode, message: string, options?: WardErrorOptions) {
+    super(code, message, options);
+  }
+}
