@@ -1,8 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Workspace packages resolve to their TypeScript source in tests (the `@ward/source`
+  // export condition); vitest's node environment takes conditions from `ssr.resolve`.
   resolve: {
     conditions: ['@ward/source'],
+  },
+  ssr: {
+    resolve: {
+      conditions: ['@ward/source'],
+    },
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'examples/**/*.test.ts'],

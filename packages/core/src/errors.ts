@@ -22,6 +22,19 @@
  * | `ERR_KEY_NOT_EXTRACTABLE` | {@link KeyError} | the key's material cannot leave its backend |
  * | `ERR_KEY_AGREEMENT_FAILED` | {@link KeyAgreementError} | ECDH produced no usable secret (low-order or invalid peer key) |
  * | `ERR_DECRYPTION_FAILED` | {@link DecryptionError} | authenticated decryption or key unwrap failed; deliberately uninformative |
+ * | `ERR_CBOR_MALFORMED` | {@link DecodeError} | bytes are not well-formed CBOR: truncated, reserved values, invalid UTF-8, trailing bytes |
+ * | `ERR_CBOR_LIMIT` | {@link DecodeError} | the input exceeds a decoding limit (size, depth, entries); checked before allocating |
+ * | `ERR_CBOR_DUPLICATE_KEY` | {@link DecodeError} | a map holds the same key twice (RFC 8949 §5.6) |
+ * | `ERR_CBOR_UNSUPPORTED` | {@link DecodeError} | well-formed CBOR that Ward's data model does not accept or cannot encode |
+ * | `ERR_COSE_MALFORMED` | {@link CoseError} | a COSE structure has the wrong shape (array length, field types) |
+ * | `ERR_COSE_WRONG_TAG` | {@link CoseError} | the CBOR tag is not the COSE structure expected (RFC 9052 §2) |
+ * | `ERR_COSE_INVALID_HEADER` | {@link CoseError} | a header bucket breaks RFC 9052 §3 (types, duplicates across buckets, missing alg) |
+ * | `ERR_COSE_UNKNOWN_CRITICAL` | {@link CoseError} | a `crit` label is not understood (RFC 9052 §3.1) |
+ * | `ERR_COSE_UNPROTECTED_ALG` | {@link CoseError} | `alg` sits in the unprotected bucket of a layer that must authenticate it |
+ * | `ERR_COSE_ALGORITHM_MISMATCH` | {@link CoseError} | the message's `alg` is not the algorithm of the key offered for it |
+ * | `ERR_SIGNATURE_INVALID` | {@link VerificationError} | a signature does not verify |
+ * | `ERR_MAC_INVALID` | {@link VerificationError} | a MAC tag does not verify |
+ * | `ERR_ENVELOPE_INVALID` | {@link EnvelopeError} | a sealed envelope failed verification or decryption; which check failed is only in `cause` |
  * | `ERR_BACKEND_VERSION` | {@link BackendError} | a `CryptoBackend` implements an interface version this core does not speak |
  * | `ERR_BACKEND_FAILURE` | {@link BackendError} | the platform's crypto failed in a way no other code describes |
  */
@@ -34,6 +47,19 @@ export type WardErrorCode =
   | 'ERR_KEY_NOT_EXTRACTABLE'
   | 'ERR_KEY_AGREEMENT_FAILED'
   | 'ERR_DECRYPTION_FAILED'
+  | 'ERR_CBOR_MALFORMED'
+  | 'ERR_CBOR_LIMIT'
+  | 'ERR_CBOR_DUPLICATE_KEY'
+  | 'ERR_CBOR_UNSUPPORTED'
+  | 'ERR_COSE_MALFORMED'
+  | 'ERR_COSE_WRONG_TAG'
+  | 'ERR_COSE_INVALID_HEADER'
+  | 'ERR_COSE_UNKNOWN_CRITICAL'
+  | 'ERR_COSE_UNPROTECTED_ALG'
+  | 'ERR_COSE_ALGORITHM_MISMATCH'
+  | 'ERR_SIGNATURE_INVALID'
+  | 'ERR_MAC_INVALID'
+  | 'ERR_ENVELOPE_INVALID'
   | 'ERR_BACKEND_VERSION'
   | 'ERR_BACKEND_FAILURE';
 
@@ -199,6 +225,96 @@ export class DecryptionError extends WardError {
   /** @param options - optional cause (kept local; never sent to a peer) */
   constructor(options?: WardErrorOptions) {
     super('ERR_DECRYPTION_FAILED', 'decryption failed', options);
+  }
+}
+
+/** Codes of the {@link DecodeError} family. */
+export type DecodeErrorCode = 'ERR_CBOR_MALFORMED' | 'ERR_CBOR_LIMIT' | 'ERR_CBOR_DUPLICATE_KEY' | 'ERR_CBOR_UNSUPPORTED';
+
+/**
+ * Input bytes could not be decoded: malformed, over a limit, ambiguous or unsupported. Thrown
+ * before any partial value is returned; messages give the byte offset, never the content.
+ *
+ * @example
+ * ```ts
+ * throw new DecodeError('ERR_CBOR_LIMIT', 'nesting deeper than 16 at offset 40');
+ * ```
+ */
+export class DecodeError extends WardError {
+  static override readonly family: string = 'DecodeError';
+  declare readonly code: DecodeErrorCode;
+  /** @param code - one of {@link DecodeErrorCode}; @param message - text; @param options - cause */
+  constructor(code: DecodeErrorCode, message: string, options?: WardErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/** Codes of the {@link CoseError} family. */
+export type CoseErrorCode =
+  | 'ERR_COSE_MALFORMED'
+  | 'ERR_COSE_WRONG_TAG'
+  | 'ERR_COSE_INVALID_HEADER'
+  | 'ERR_COSE_UNKNOWN_CRITICAL'
+  | 'ERR_COSE_UNPROTECTED_ALG'
+  | 'ERR_COSE_ALGORITHM_MISMATCH';
+
+/**
+ * A COSE message is well-formed CBOR but not an acceptable COSE structure (RFC 9052).
+ *
+ * @example
+ * ```ts
+ * throw new CoseError('ERR_COSE_UNPROTECTED_ALG', 'alg must be a protected header parameter');
+ * ```
+ */
+export class CoseError extends WardError {
+  static override readonly family: string = 'CoseError';
+  declare readonly code: CoseErrorCode;
+  /** @param code - one of {@link CoseErrorCode}; @param message - text; @param options - cause */
+  constructor(code: CoseErrorCode, message: string, options?: WardErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/** Codes of the {@link VerificationError} family. */
+export type VerificationErrorCode = 'ERR_SIGNATURE_INVALID' | 'ERR_MAC_INVALID';
+
+/**
+ * A signature or MAC did not verify. The message never says which byte or check failed.
+ *
+ * @example
+ * ```ts
+ * throw new VerificationError('ERR_SIGNATURE_INVALID', 'signature does not verify');
+ * ```
+ */
+export class VerificationError extends WardError {
+  static override readonly family: string = 'VerificationError';
+  declare readonly code: VerificationErrorCode;
+  /** @param code - one of {@link VerificationErrorCode}; @param message - text; @param options - cause */
+  constructor(code: VerificationErrorCode, message: string, options?: WardErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/**
+ * A sealed envelope was refused by `verify()` or `open()`. Every verification and decryption
+ * failure carries this one code and message, so the caller (and anyone the caller echoes
+ * errors to) learns nothing about which check failed; the precise failure is in `cause` for
+ * local diagnostics and decision logs. Code: `ERR_ENVELOPE_INVALID`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await open(envelope, { backend, trust, recipient });
+ * } catch (error) {
+ *   if (EnvelopeError.isInstance(error)) log.warn('envelope refused', { detail: error.cause });
+ * }
+ * ```
+ */
+export class EnvelopeError extends WardError {
+  static override readonly family: string = 'EnvelopeError';
+  /** @param options - the underlying failure, kept in `cause` */
+  constructor(options?: WardErrorOptions) {
+    super('ERR_ENVELOPE_INVALID', 'envelope refused', options);
   }
 }
 

@@ -1,7 +1,9 @@
 export {
-  WardError, ArgumentError, UnsupportedAlgorithmError, KeyError, KeyAgreementError, DecryptionError, BackendError,
+  WardError, ArgumentError, UnsupportedAlgorithmError, KeyError, KeyAgreementError, DecryptionError, DecodeError,
+  CoseError, VerificationError, EnvelopeError, BackendError,
 } from './errors.js';
-export type { WardErrorCode, WardErrorOptions, KeyErrorCode, BackendErrorCode } from './errors.js';
+export type { WardErrorCode, WardErrorOptions, KeyErrorCode, DecodeErrorCode, CoseErrorCode,
+  VerificationErrorCode, BackendErrorCode } from './errors.js';
 export { CRYPTO_BACKEND_VERSION, isPromise } from './backend/crypto-backend.js';
 export type {
   CryptoBackend, MaybePromise, KeyHandle, KeyKind, KeyOptions, KeyAlgorithm, SignatureAlgorithm,
@@ -11,3 +13,32 @@ export type {
 } from './backend/crypto-backend.js';
 export { createNobleBackend, NobleBackend } from './backend/noble-backend.js';
 export { assertCryptoBackend } from './backend/validate.js';
+export { CborSimple, CborTag, DEFAULT_CBOR_DECODE_LIMITS, decodeCbor, encodeCbor } from './cbor/index.js';
+export type { CborValue, CborDecodeLimits, DecodeCborOptions } from './cbor/index.js';
+export { CoseAlgorithm } from './cose/algorithms.js';
+export type { CoseAlgorithmId } from './cose/algorithms.js';
+export { HeaderLabel, encodeProtectedHeader, decodeProtectedHeader, asUnprotectedHeader, checkHeaders } from './cose/headers.js';
+export type { HeaderMap, HeaderRules } from './cose/headers.js';
+export { CoseTag } from './cose/message.js';
+export type { CoseDecodeOptions, DecodedHeaders } from './cose/message.js';
+export type { KeyLookup, KeySource } from './cose/key-lookup.js';
+export { CoseKeyLabel, agreementAlgorithmOfCose, agreementPublicKeyToCose, agreementPublicKeyFromCose } from './cose/cose-key.js';
+export { signSign1, verifySign1 } from './cose/sign1.js';
+export type { SignSign1Options, VerifySign1Options, VerifiedSign1 } from './cose/sign1.js';
+export { macMac0, verifyMac0 } from './cose/mac0.js';
+export type { MacMac0Options, VerifyMac0Options, VerifiedMac0 } from './cose/mac0.js';
+export { encryptEncrypt0, decryptEncrypt0 } from './cose/encrypt0.js';
+export type { EncryptEncrypt0Options, DecryptEncrypt0Options, DecryptedEncrypt0 } from './cose/encrypt0.js';
+export { DEFAULT_MAX_RECIPIENTS, encryptEncrypt, decryptEncrypt } from './cose/encrypt.js';
+export type {
+  EncryptEncryptOptions, DecryptEncryptOptions, DecryptedEncrypt, RecipientSpec, RecipientKey, KeyWrapRecipient,
+  KeyAgreementRecipient,
+} from './cose/encrypt.js';
+export { seal } from './envelope/seal.js';
+export type { SealOptions, EnvelopeSigner, SharedContentKey } from './envelope/seal.js';
+export { verify } from './envelope/verify.js';
+export type { VerifyOptions, EnvelopeFacts } from './envelope/verify.js';
+export { open } from './envelope/open.js';
+export type { OpenOptions, OpenedEnvelope } from './envelope/open.js';
+export { WardHeaderLabel, ClaimKey, AttributeKey, ContentFormat } from './envelope/profile.js';
+export type { AccessAttributes, AttributeValue, Classification, Provenance, ProvenanceInput } from './envelope/profile.js';

@@ -81,6 +81,12 @@ export interface KeyHandle<A extends KeyAlgorithm = KeyAlgorithm, K extends KeyK
   readonly backend: string;
   /** Whether {@link CryptoBackend.exportKey} may return the raw material. */
   readonly extractable: boolean;
+  /**
+   * Key size in bytes: the raw length for secret keys (16, 24 or 32 for AES; the HMAC key
+   * length), 32 for the P-256, Ed25519 and X25519 keys. COSE layers check it against the
+   * message's `alg` (A128GCM needs 16, A256GCM 32…).
+   */
+  readonly size: number;
 }
 
 /** A private key that signs. */
@@ -183,19 +189,45 @@ export interface CryptoBackend {
   /** `true` when no method ever returns a promise. */
   readonly synchronous: boolean;
 
-  /** `length` bytes from a CSPRNG. */
+  /**
+   * `length` bytes from a CSPRNG.
+   *
+   * @example
+   * ```ts
+   * const nonce = await backend.randomBytes(12);
+   * ```
+   */
   randomBytes(length: number): MaybePromise<Uint8Array>;
 
-  /** SHA-256 of `data`. */
+  /**
+   * SHA-256 of `data`.
+   *
+   * @example
+   * ```ts
+   * const digest = await backend.sha256(new TextEncoder().encode('abc'));
+   * ```
+   */
   sha256(data: Uint8Array): MaybePromise<Uint8Array>;
 
   /**
    * Generates a fresh private (asymmetric) or secret (symmetric) key. For `AES-GCM` and
    * `AES-KW` the key is 32 bytes; for `HMAC-SHA256`, 32 bytes.
+   *
+   * @example
+   * ```ts
+   * const key = await backend.generateKey('AES-GCM'); // 32-byte AES-256-GCM key, not extractable
+   * ```
    */
   generateKey<A extends KeyAlgorithm>(algorithm: A, options?: KeyOptions): MaybePromise<KeyHandle<A, SecretKindOf<A>>>;
 
-  /** Imports raw key material (see {@link RawKeyFormat}) as a key for exactly `algorithm`. */
+  /**
+   * Imports raw key material (see {@link RawKeyFormat}) as a key for exactly `algorithm`.
+   *
+   * @example
+   * ```ts
+   * const publicKey = await backend.importKey('Ed25519', 'public', rawPublicKey);
+   * ```
+   */
   importKey<A extends KeyAlgorithm, K extends KeyKind>(
     algorithm: A,
     kind: K,
@@ -203,15 +235,35 @@ export interface CryptoBackend {
     options?: KeyOptions,
   ): MaybePromise<KeyHandle<A, K>>;
 
-  /** Exports raw material of an extractable key (`ERR_KEY_NOT_EXTRACTABLE` otherwise). */
+  /**
+   * Exports raw material of an extractable key (`ERR_KEY_NOT_EXTRACTABLE` otherwise).
+   *
+   * @example
+   * ```ts
+   * const key = await backend.generateKey('X25519', { extractable: true });
+   * const raw = await backend.exportKey(key); // 32 bytes
+   * ```
+   */
   exportKey(key: KeyHandle): MaybePromise<Uint8Array>;
 
-  /** The public key of a private key. */
+  /**
+   * The public key of a private key.
+   *
+   * @example
+   * ```ts
+   * const verifyingKey = await backend.publicKey(await backend.generateKey('ECDSA-P256'));
+   * ```
+   */
   publicKey<A extends AsymmetricAlgorithm>(key: KeyHandle<A, 'private'>): MaybePromise<KeyHandle<A, 'public'>>;
 
   /**
    * Signs `data`. Ed25519 is pure EdDSA (RFC 8032 §5.1.6); ECDSA-P256 hashes with SHA-256 and
    * returns the 64-byte `r ‖ s` form COSE uses (RFC 9053 §2.1), always with low `s`.
+   *
+   * @example
+   * ```ts
+   * const signature = await backend.sign(signingKey, message); // 64 bytes
+   * ```
    */
   sign(key: SigningKey, data: Uint8Array): MaybePromise<Uint8Array>;
 
@@ -219,38 +271,98 @@ export interface CryptoBackend {
    * Verifies a signature. Ed25519 is strict RFC 8032 (§5.1.7: canonical `S < L`, canonical
    * point encodings); ECDSA-P256 takes the 64-byte `r ‖ s` form and accepts high `s` from
    * other signers. Any invalid or malformed signature yields `false`.
+   *
+   * @example
+   * ```ts
+   * if (!(await backend.verify(verifyingKey, message, signature))) throw new Error('forged');
+   * ```
    */
   verify(key: VerifyingKey, data: Uint8Array, signature: Uint8Array): MaybePromise<boolean>;
 
   /**
    * ECDH: the raw shared secret (X25519: 32 bytes, RFC 7748 §6.1; P-256: the 32-byte
-   * x-coordinate, SEC1 §3.3.1). Throws `ERR_KEY_AGREEMENT_FAILED` when the result is all zeros
-   * or the peer key is invalid. The caller wipes the result after use.
+   * x-coordinate, SEC1 §3.3.1). Throws `ERR_KEY_AGREEMENT_FAILED` when an X25519 result is all
+   * zeros (a low-order peer key) or the peer key is invalid. The caller wipes the result after use.
+   *
+   * @example
+   * ```ts
+   * const secret = await backend.deriveSharedSecret(myPrivateKey, theirPublicKey);
+   * // … derive keys with HKDF, then:
+   * secret.fill(0);
+   * ```
    */
   deriveSharedSecret(privateKey: AgreementPrivateKey, publicKey: AgreementPublicKey): MaybePromise<Uint8Array>;
 
-  /** HKDF-SHA-256 (RFC 5869). */
+  /**
+   * HKDF-SHA-256 (RFC 5869).
+   *
+   * @example
+   * ```ts
+   * const kek = await backend.hkdfSha256({ ikm: sharedSecret, info: kdfContext, length: 32 });
+   * ```
+   */
   hkdfSha256(input: HkdfInput): MaybePromise<Uint8Array>;
 
-  /** HMAC-SHA-256 tag (32 bytes) of `data`. */
+  /**
+   * HMAC-SHA-256 tag (32 bytes) of `data`.
+   *
+   * @example
+   * ```ts
+   * const tag = await backend.hmacSha256(macKey, message);
+   * ```
+   */
   hmacSha256(key: MacKey, data: Uint8Array): MaybePromise<Uint8Array>;
 
-  /** Checks an HMAC-SHA-256 tag in constant time; a tag of the wrong length yields `false`. */
+  /**
+   * Checks an HMAC-SHA-256 tag in constant time; a tag of the wrong length yields `false`.
+   *
+   * @example
+   * ```ts
+   * const authentic = await backend.hmacSha256Verify(macKey, message, tag);
+   * ```
+   */
   hmacSha256Verify(key: MacKey, data: Uint8Array, tag: Uint8Array): MaybePromise<boolean>;
 
-  /** AEAD encryption: returns ciphertext ‖ 16-byte tag. */
+  /**
+   * AEAD encryption: returns ciphertext ‖ 16-byte tag.
+   *
+   * @example
+   * ```ts
+   * const nonce = await backend.randomBytes(12); // fresh random nonce per message
+   * const ciphertext = await backend.aeadEncrypt(key, { nonce, plaintext, aad });
+   * ```
+   */
   aeadEncrypt(key: AeadKey, input: AeadEncryptInput): MaybePromise<Uint8Array>;
 
   /**
    * AEAD decryption. Returns the plaintext only if the tag verifies; otherwise throws
    * `ERR_DECRYPTION_FAILED` and releases nothing.
+   *
+   * @example
+   * ```ts
+   * const plaintext = await backend.aeadDecrypt(key, { nonce, ciphertext, aad });
+   * ```
    */
   aeadDecrypt(key: AeadKey, input: AeadDecryptInput): MaybePromise<Uint8Array>;
 
-  /** AES key wrap (RFC 3394 §2.2.1, default IV). `keyData` is 16 to 4096 bytes, a multiple of 8. */
+  /**
+   * AES key wrap (RFC 3394 §2.2.1, default IV). `keyData` is 16 to 4096 bytes, a multiple of 8.
+   *
+   * @example
+   * ```ts
+   * const wrapped = await backend.wrapKey(kek, contentKeyBytes); // 40 bytes for a 32-byte key
+   * ```
+   */
   wrapKey(kek: WrappingKey, keyData: Uint8Array): MaybePromise<Uint8Array>;
 
-  /** AES key unwrap (RFC 3394 §2.2.2); integrity failure throws `ERR_DECRYPTION_FAILED`. */
+  /**
+   * AES key unwrap (RFC 3394 §2.2.2); integrity failure throws `ERR_DECRYPTION_FAILED`.
+   *
+   * @example
+   * ```ts
+   * const contentKeyBytes = await backend.unwrapKey(kek, wrapped);
+   * ```
+   */
   unwrapKey(kek: WrappingKey, wrapped: Uint8Array): MaybePromise<Uint8Array>;
 }
 

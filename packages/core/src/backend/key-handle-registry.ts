@@ -11,7 +11,7 @@ const HANDLE_PROTOTYPE = Object.freeze({
     return `KeyHandle(${this.algorithm} ${this.kind}, backend ${this.backend})`;
   },
   toJSON(this: KeyHandle): Record<string, unknown> {
-    return { algorithm: this.algorithm, kind: this.kind, backend: this.backend, extractable: this.extractable };
+    return { algorithm: this.algorithm, kind: this.kind, backend: this.backend, extractable: this.extractable, size: this.size };
   },
 });
 
@@ -44,24 +44,30 @@ export class KeyHandleRegistry<M> {
    * @param algorithm - the one algorithm the key is for
    * @param kind - private, public or secret
    * @param material - what the backend needs to use the key
-   * @param options - `extractable`: may {@link KeyHandleRegistry.material} callers export it
+   * @param options - `extractable`: may the backend export it; `size`: key size in bytes
+   *   (required for secret keys; asymmetric keys are always 32)
    * @returns the handle
+   * @throws `ArgumentError` `ERR_INVALID_ARGUMENT` when a secret key has no valid size
    * @example
    * ```ts
    * const handle = registry.create('Ed25519', 'public', rawPublicKey, { extractable: true });
+   * const secret = registry.create('AES-GCM', 'secret', rawKey, { extractable: false, size: rawKey.length });
    * ```
    */
   create<A extends KeyAlgorithm, K extends KeyKind>(
     algorithm: A,
     kind: K,
     material: M,
-    options: { readonly extractable: boolean },
+    options: { readonly extractable: boolean; readonly size?: number },
   ): KeyHandle<A, K> {
+    const size = kind === 'secret' ? options.size : 32;
+    if (size === undefined || !Number.isSafeInteger(size) || size <= 0) throw new ArgumentError('a secret key handle needs its size');
     const handle = Object.create(HANDLE_PROTOTYPE, {
       algorithm: { value: algorithm, enumerable: true },
       kind: { value: kind, enumerable: true },
       backend: { value: this.#backend, enumerable: true },
       extractable: { value: kind === 'public' ? true : options.extractable, enumerable: true },
+      size: { value: size, enumerable: true },
     }) as KeyHandle<A, K>;
     Object.freeze(handle);
     this.#material.set(handle, material);
@@ -76,8 +82,8 @@ export class KeyHandleRegistry<M> {
    * @param algorithms - the algorithms the operation accepts
    * @param kind - the kind the operation needs
    * @returns the backend's material
-   * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` when `handle` is not a key handle
-   * @throws {@link KeyError} `ERR_KEY_FOREIGN` for another backend's handle, `ERR_KEY_USAGE`
+   * @throws `ArgumentError` `ERR_INVALID_ARGUMENT` when `handle` is not a key handle
+   * @throws `KeyError` `ERR_KEY_FOREIGN` for another backend's handle, `ERR_KEY_USAGE`
    *   for the wrong algorithm or kind
    * @example
    * ```ts

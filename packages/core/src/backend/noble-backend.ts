@@ -76,6 +76,12 @@ export function createNobleBackend(): NobleBackend {
 /**
  * The pure-JS {@link CryptoBackend}. Create it with {@link createNobleBackend}. Its methods
  * are synchronous, so its return types are plain values.
+ *
+ * @example
+ * ```ts
+ * const backend: NobleBackend = createNobleBackend();
+ * const digest: Uint8Array = backend.sha256(new Uint8Array([1, 2, 3])); // no await needed
+ * ```
  */
 export class NobleBackend implements CryptoBackend {
   readonly version = CRYPTO_BACKEND_VERSION;
@@ -83,29 +89,25 @@ export class NobleBackend implements CryptoBackend {
   readonly synchronous = true;
   readonly #keys = new KeyHandleRegistry<Uint8Array>('noble');
 
-  /** @inheritDoc CryptoBackend.randomBytes */
   randomBytes(length: number): Uint8Array {
     checkRandomLength(length);
     return random(length);
   }
 
-  /** @inheritDoc CryptoBackend.sha256 */
   sha256(data: Uint8Array): Uint8Array {
     assertBytes(data, 'data');
     return sha256(data);
   }
 
-  /** @inheritDoc CryptoBackend.generateKey */
   generateKey<A extends KeyAlgorithm>(algorithm: A, options?: KeyOptions): KeyHandle<A, SecretKindOf<A>> {
     assertAlgorithm(algorithm);
     let raw: Uint8Array;
     if (algorithm === 'ECDSA-P256' || algorithm === 'ECDH-P256') raw = p256.utils.randomSecretKey();
     else raw = random(isAsymmetric(algorithm) ? 32 : generatedSecretLength(algorithm));
     const kind = (isAsymmetric(algorithm) ? 'private' : 'secret') as SecretKindOf<A>;
-    return this.#keys.create(algorithm, kind, raw, { extractable: options?.extractable ?? false });
+    return this.#keys.create(algorithm, kind, raw, { extractable: options?.extractable ?? false, size: raw.length });
   }
 
-  /** @inheritDoc CryptoBackend.importKey */
   importKey<A extends KeyAlgorithm, K extends KeyKind>(algorithm: A, kind: K, raw: Uint8Array, options?: KeyOptions): KeyHandle<A, K> {
     checkRawKey(algorithm, kind, raw);
     let material = raw.slice();
@@ -129,17 +131,15 @@ export class NobleBackend implements CryptoBackend {
         throw new KeyError('ERR_KEY_INVALID', 'invalid Ed25519 public key', { cause: error });
       }
     }
-    return this.#keys.create(algorithm, kind, material, { extractable: options?.extractable ?? false });
+    return this.#keys.create(algorithm, kind, material, { extractable: options?.extractable ?? false, size: material.length });
   }
 
-  /** @inheritDoc CryptoBackend.exportKey */
   exportKey(key: KeyHandle): Uint8Array {
     const material = this.#keys.material(key, [key?.algorithm], key?.kind);
     if (!key.extractable) throw new KeyError('ERR_KEY_NOT_EXTRACTABLE', `this ${key.algorithm} ${key.kind} key is not extractable`);
     return material.slice();
   }
 
-  /** @inheritDoc CryptoBackend.publicKey */
   publicKey<A extends AsymmetricAlgorithm>(key: KeyHandle<A, 'private'>): KeyHandle<A, 'public'> {
     const secret = this.#keys.material(key, ['Ed25519', 'ECDSA-P256', 'X25519', 'ECDH-P256'], 'private');
     const raw = guarded('public key derivation', () => {
@@ -152,7 +152,6 @@ export class NobleBackend implements CryptoBackend {
     return this.#keys.create(key.algorithm, 'public', raw, { extractable: true });
   }
 
-  /** @inheritDoc CryptoBackend.sign */
   sign(key: SigningKey, data: Uint8Array): Uint8Array {
     const secret = this.#keys.material(key, ['Ed25519', 'ECDSA-P256'], 'private');
     assertBytes(data, 'data');
@@ -164,7 +163,6 @@ export class NobleBackend implements CryptoBackend {
     );
   }
 
-  /** @inheritDoc CryptoBackend.verify */
   verify(key: VerifyingKey, data: Uint8Array, signature: Uint8Array): boolean {
     const publicKey = this.#keys.material(key, ['Ed25519', 'ECDSA-P256'], 'public');
     assertBytes(data, 'data');
@@ -183,7 +181,6 @@ export class NobleBackend implements CryptoBackend {
     }
   }
 
-  /** @inheritDoc CryptoBackend.deriveSharedSecret */
   deriveSharedSecret(privateKey: AgreementPrivateKey, publicKey: AgreementPublicKey): Uint8Array {
     const secret = this.#keys.material(privateKey, ['X25519', 'ECDH-P256'], 'private');
     const peer = this.#keys.material(publicKey, [privateKey.algorithm], 'public');
@@ -195,25 +192,25 @@ export class NobleBackend implements CryptoBackend {
     } catch (error) {
       throw new KeyAgreementError(`${privateKey.algorithm} key agreement failed`, { cause: error });
     }
-    /* RFC 7748 §6.1: an all-zero X25519 output means a low-order peer key; abort. */
-    if (isAllZero(shared)) throw new KeyAgreementError(`${privateKey.algorithm} shared secret is all zeros`);
+    /*
+     * RFC 7748 §6.1: an all-zero X25519 output means a low-order peer key; abort. (For P-256
+     * an x-coordinate of zero is a genuine point, Wycheproof ecdh tcId 3, and is kept.)
+     */
+    if (privateKey.algorithm === 'X25519' && isAllZero(shared)) throw new KeyAgreementError('X25519 shared secret is all zeros');
     return shared;
   }
 
-  /** @inheritDoc CryptoBackend.hkdfSha256 */
   hkdfSha256(input: HkdfInput): Uint8Array {
     checkHkdf(input);
     return hkdf(sha256, input.ikm, input.salt, input.info ?? EMPTY, input.length);
   }
 
-  /** @inheritDoc CryptoBackend.hmacSha256 */
   hmacSha256(key: MacKey, data: Uint8Array): Uint8Array {
     const secret = this.#keys.material(key, ['HMAC-SHA256'], 'secret');
     assertBytes(data, 'data');
     return hmac(sha256, secret, data);
   }
 
-  /** @inheritDoc CryptoBackend.hmacSha256Verify */
   hmacSha256Verify(key: MacKey, data: Uint8Array, tag: Uint8Array): boolean {
     const expected = this.hmacSha256(key, data);
     assertBytes(tag, 'tag');
@@ -221,7 +218,6 @@ export class NobleBackend implements CryptoBackend {
     return tag.length === expected.length && equalBytes(expected, tag);
   }
 
-  /** @inheritDoc CryptoBackend.aeadEncrypt */
   aeadEncrypt(key: AeadKey, input: AeadEncryptInput): Uint8Array {
     const secret = this.#keys.material(key, ['AES-GCM', 'ChaCha20-Poly1305'], 'secret');
     checkNonce(input.nonce);
@@ -231,7 +227,6 @@ export class NobleBackend implements CryptoBackend {
     return guarded('encryption', () => cipher(secret, input.nonce, input.aad ?? EMPTY).encrypt(input.plaintext));
   }
 
-  /** @inheritDoc CryptoBackend.aeadDecrypt */
   aeadDecrypt(key: AeadKey, input: AeadDecryptInput): Uint8Array {
     const secret = this.#keys.material(key, ['AES-GCM', 'ChaCha20-Poly1305'], 'secret');
     checkNonce(input.nonce);
@@ -245,14 +240,12 @@ export class NobleBackend implements CryptoBackend {
     }
   }
 
-  /** @inheritDoc CryptoBackend.wrapKey */
   wrapKey(kek: WrappingKey, keyData: Uint8Array): Uint8Array {
     const secret = this.#keys.material(kek, ['AES-KW'], 'secret');
     checkWrapInput(keyData);
     return guarded('key wrap', () => aeskw(secret).encrypt(keyData));
   }
 
-  /** @inheritDoc CryptoBackend.unwrapKey */
   unwrapKey(kek: WrappingKey, wrapped: Uint8Array): Uint8Array {
     const secret = this.#keys.material(kek, ['AES-KW'], 'secret');
     assertBytes(wrapped, 'wrapped');

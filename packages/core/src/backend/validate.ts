@@ -24,19 +24,40 @@ const ALGORITHMS: readonly KeyAlgorithm[] = [
   'Ed25519', 'ECDSA-P256', 'X25519', 'ECDH-P256', 'AES-GCM', 'ChaCha20-Poly1305', 'AES-KW', 'HMAC-SHA256',
 ];
 
-/** Throws unless `value` is a Uint8Array. */
+/**
+ * Throws unless `value` is a Uint8Array.
+ *
+ * @example
+ * ```ts
+ * assertBytes(input.nonce, 'nonce');
+ * ```
+ */
 export function assertBytes(value: unknown, name: string): asserts value is Uint8Array {
   if (!(value instanceof Uint8Array)) throw new ArgumentError(`${name} must be a Uint8Array`);
 }
 
-/** Throws unless `algorithm` is one this interface version knows. */
+/**
+ * Throws unless `algorithm` is one this interface version knows.
+ *
+ * @example
+ * ```ts
+ * assertAlgorithm('Ed25519'); // passes; 'RSA' would throw ERR_UNSUPPORTED_ALGORITHM
+ * ```
+ */
 export function assertAlgorithm(algorithm: unknown): asserts algorithm is KeyAlgorithm {
   if (!ALGORITHMS.includes(algorithm as KeyAlgorithm)) {
     throw new UnsupportedAlgorithmError(`unknown key algorithm ${String(algorithm)}`);
   }
 }
 
-/** True for asymmetric algorithms. */
+/**
+ * True for asymmetric algorithms.
+ *
+ * @example
+ * ```ts
+ * isAsymmetric('X25519'); // true
+ * ```
+ */
 export function isAsymmetric(algorithm: KeyAlgorithm): boolean {
   return algorithm === 'Ed25519' || algorithm === 'ECDSA-P256' || algorithm === 'X25519' || algorithm === 'ECDH-P256';
 }
@@ -44,6 +65,11 @@ export function isAsymmetric(algorithm: KeyAlgorithm): boolean {
 /**
  * Checks the length of raw key material for `algorithm` and `kind` (see `RawKeyFormat`).
  * Curve membership is checked by the backend that parses the key.
+ *
+ * @example
+ * ```ts
+ * checkRawKey('ECDSA-P256', 'public', raw); // 65 or 33 bytes with a SEC1 prefix
+ * ```
  */
 export function checkRawKey(algorithm: KeyAlgorithm, kind: KeyKind, raw: unknown): asserts raw is Uint8Array {
   assertAlgorithm(algorithm);
@@ -77,18 +103,39 @@ export function checkRawKey(algorithm: KeyAlgorithm, kind: KeyKind, raw: unknown
   if (!ok) throw new KeyError('ERR_KEY_INVALID', `invalid ${algorithm} ${kind} key encoding (${n} bytes)`);
 }
 
-/** Checks an AEAD nonce. */
+/**
+ * Checks an AEAD nonce.
+ *
+ * @example
+ * ```ts
+ * checkNonce(input.nonce); // exactly 12 bytes
+ * ```
+ */
 export function checkNonce(nonce: unknown): asserts nonce is Uint8Array {
   assertBytes(nonce, 'nonce');
   if (nonce.length !== AEAD_NONCE_LENGTH) throw new ArgumentError(`nonce must be ${AEAD_NONCE_LENGTH} bytes`);
 }
 
-/** Checks optional AAD. */
+/**
+ * Checks optional AAD.
+ *
+ * @example
+ * ```ts
+ * checkOptionalBytes(input.aad, 'aad');
+ * ```
+ */
 export function checkOptionalBytes(value: unknown, name: string): asserts value is Uint8Array | undefined {
   if (value !== undefined) assertBytes(value, name);
 }
 
-/** Checks HKDF input. */
+/**
+ * Checks HKDF input.
+ *
+ * @example
+ * ```ts
+ * checkHkdf({ ikm, info, length: 32 });
+ * ```
+ */
 export function checkHkdf(input: HkdfInput): void {
   assertBytes(input.ikm, 'ikm');
   checkOptionalBytes(input.salt, 'salt');
@@ -98,7 +145,14 @@ export function checkHkdf(input: HkdfInput): void {
   }
 }
 
-/** Checks key data to be wrapped (RFC 3394 §2: n ≥ 2 64-bit blocks). */
+/**
+ * Checks key data to be wrapped (RFC 3394 §2: n ≥ 2 64-bit blocks).
+ *
+ * @example
+ * ```ts
+ * checkWrapInput(contentKey); // 16..4096 bytes, a multiple of 8
+ * ```
+ */
 export function checkWrapInput(keyData: unknown): asserts keyData is Uint8Array {
   assertBytes(keyData, 'keyData');
   const n = keyData.length;
@@ -107,25 +161,53 @@ export function checkWrapInput(keyData: unknown): asserts keyData is Uint8Array 
   }
 }
 
-/** True when `wrapped` has a length an RFC 3394 output can have. */
+/**
+ * True when `wrapped` has a length an RFC 3394 output can have.
+ *
+ * @example
+ * ```ts
+ * if (!isWrappedLength(wrapped)) throw new DecryptionError();
+ * ```
+ */
 export function isWrappedLength(wrapped: Uint8Array): boolean {
   const n = wrapped.length;
   return n >= 24 && n <= KEY_WRAP_MAX_LENGTH + 8 && n % 8 === 0;
 }
 
-/** Checks a `randomBytes` length. */
+/**
+ * Checks a `randomBytes` length.
+ *
+ * @example
+ * ```ts
+ * checkRandomLength(12);
+ * ```
+ */
 export function checkRandomLength(length: unknown): asserts length is number {
   if (!Number.isSafeInteger(length) || (length as number) < 0 || (length as number) > RANDOM_MAX_LENGTH) {
     throw new ArgumentError(`random length must be 0..${RANDOM_MAX_LENGTH}`);
   }
 }
 
-/** The default raw length of a generated symmetric key. */
+/**
+ * The default raw length of a generated symmetric key.
+ *
+ * @example
+ * ```ts
+ * const raw = randomBytes(generatedSecretLength('HMAC-SHA256')); // 32
+ * ```
+ */
 export function generatedSecretLength(algorithm: KeyAlgorithm): number {
   return algorithm === 'HMAC-SHA256' ? HMAC_KEY_MIN_LENGTH : 32;
 }
 
-/** True when every byte is zero. Runs over the whole array (no early exit on secrets). */
+/**
+ * True when every byte is zero. Runs over the whole array (no early exit on secrets).
+ *
+ * @example
+ * ```ts
+ * if (isAllZero(sharedSecret)) throw new KeyAgreementError('low-order peer key');
+ * ```
+ */
 export function isAllZero(bytes: Uint8Array): boolean {
   let acc = 0;
   for (let i = 0; i < bytes.length; i++) acc |= bytes[i]!;

@@ -1,0 +1,40 @@
+/**
+ * `npm run bench [filter…]`: runs every suite (or only the cases whose name or suite name
+ * contains a filter), prints a header and one markdown table per suite to stdout and progress
+ * to stderr, and writes the results to `bench/results/`. Settings: see `bench/README.md`.
+ */
+import { formatHeader, formatSuite } from './lib/format.js';
+import { runSuite } from './lib/measure.js';
+import { machineInfo, writeReport } from './lib/report.js';
+import { isSelected, loadSettings } from './lib/settings.js';
+import type { Suite, SuiteResult } from './lib/types.js';
+import { primitives } from './suites/primitives.js';
+
+/** Every suite, in the order they run and print. */
+const SUITES: readonly Suite[] = [primitives];
+
+function progress(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+const started = performance.now();
+const settings = loadSettings();
+const run = { date: new Date().toISOString(), machine: machineInfo(), settings };
+
+console.log(formatHeader(run));
+const suites: SuiteResult[] = [];
+for (const suite of SUITES) {
+  const cases = (await suite.setup()).filter((benchCase) => isSelected(settings.filters, suite.name, benchCase.name));
+  if (cases.length === 0) continue;
+  const result = await runSuite(suite, cases, settings, progress);
+  console.log(`\n${formatSuite(result)}`);
+  suites.push(result);
+}
+
+if (suites.length === 0) {
+  progress(`no case matches ${settings.filters.map((filter) => `"${filter}"`).join(' or ')}`);
+  process.exitCode = 1;
+} else {
+  for (const path of await writeReport({ ...run, suites })) progress(`wrote ${path}`);
+  progress(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}

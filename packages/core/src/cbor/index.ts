@@ -1,0 +1,13 @@
+/*
+ * Strict CBOR (RFC 8949) for COSE: a hostile-input decoder and a deterministic encoder on
+ * cbor-x, over Ward's CBOR data model.
+ */
+export { CborSimple, CborTag } from './data-model.js';
+export type { CborValue } from './data-model.js';
+export { DEFAULT_CBOR_DECODE_LIMITS } from './limits.js';
+export type { CborDecodeLimits } from './limits.js';
+export { decodeCbor } from './decode.js';
+export type { DecodeCborOptions } from './decode.js';
+export { encodeCbor } from './encode.js';
+export { EncodedCbor, encodeFrame } from './frame.js';
+export type { FrameItem } from './frame.js';

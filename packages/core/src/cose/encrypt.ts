@@ -1,0 +1,389 @@
+/*
+ * COSE_Encrypt (RFC 9052 §5.1): content encrypted once under a random content-encryption key
+ * (CEK), and one COSE_recipient per reader that carries the CEK:
+ *
+ * - A128KW / A192KW / A256KW (RFC 9053 §6.2.1): the CEK wrapped under a shared KEK;
+ * - ECDH-ES + A128KW/A192KW/A256KW (RFC 9053 §6.4): a fresh ephemeral key per recipient,
+ *   ECDH with the recipient's static key, HKDF-SHA-256 over the COSE_KDF_Context to a KEK,
+ *   then AES key wrap of the CEK;
+ * - ECDH-ES + HKDF-256 (RFC 9053 §6.3.1): direct key agreement; the CEK is the HKDF output,
+ *   so it is allowed only as the single recipient (RFC 9052 §5.1).
+ */
+import { EncodedCbor, encodeCbor, encodeFrame } from '../cbor/index.js';
+import type { CborValue } from '../cbor/index.js';
+import type {
+  AeadKey, AgreementPrivateKey, AgreementPublicKey, CryptoBackend, KeyAgreementAlgorithm, MaybePromise, WrappingKey,
+} from '../backend/crypto-backend.js';
+import { isPromise } from '../backend/crypto-backend.js';
+import { assertBytes } from '../backend/validate.js';
+import { ArgumentError, CoseError, DecryptionError, KeyError, UnsupportedAlgorithmError, WardError } from '../errors.js';
+import { CONTENT_ALGORITHMS, CoseAlgorithm, ECDH_KEY_WRAP_ALGORITHMS, KEY_WRAP_ALGORITHMS } from './algorithms.js';
+import { CONTENT_UNDERSTOOD, checkContentKey, encStructure, freshIv, ivOf } from './content.js';
+import { agreementAlgorithmOfCose, agreementPublicKeyFromCose, agreementPublicKeyToCose } from './cose-key.js';
+import { HeaderLabel, checkHeaders, encodeProtectedHeader } from './headers.js';
+import type { HeaderMap } from './headers.js';
+import { kidOf } from './key-lookup.js';
+import { CoseTag, bytesField, decodeCoseArray, decodeHeaderPair } from './message.js';
+import type { CoseDecodeOptions } from './message.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** Default ceiling on recipients per message, checked before any recipient is processed. */
+export const DEFAULT_MAX_RECIPIENTS = 64;
+
+const RECIPIENT_UNDERSTOOD: ReadonlySet<number | string> = new Set([
+  HeaderLabel.alg, HeaderLabel.crit, HeaderLabel.kid, HeaderLabel.ephemeralKey, HeaderLabel.salt,
+]);
+
+/** A recipient who holds a symmetric key-encryption key (A128KW / A192KW / A256KW by its size). */
+export interface KeyWrapRecipient {
+  /** The shared AES-KW key-encryption key. */
+  readonly kek: WrappingKey;
+  /** The KEK's id, written in the recipient's unprotected bucket. */
+  readonly kid?: Uint8Array;
+}
+
+/** A recipient reached by ECDH-ES with its static public key (X25519 or P-256). */
+export interface KeyAgreementRecipient {
+  /** The recipient's static ECDH public key. */
+  readonly publicKey: AgreementPublicKey;
+  /** The recipient key's id. */
+  readonly kid?: Uint8Array;
+  /**
+   * `key-wrap` (default): ECDH-ES+A256KW, any number of recipients. `direct`:
+   * ECDH-ES+HKDF-256, only as the single recipient.
+   */
+  readonly mode?: 'key-wrap' | 'direct';
+}
+
+/** Any recipient {@link encryptEncrypt} can address. */
+export type RecipientSpec = KeyWrapRecipient | KeyAgreementRecipient;
+
+/** The key a reader offers to {@link decryptEncrypt}. */
+export type RecipientKey =
+  | { readonly kek: WrappingKey; readonly kid?: Uint8Array }
+  | { readonly privateKey: AgreementPrivateKey; readonly kid?: Uint8Array };
+
+/** Options of {@link encryptEncrypt}. */
+export interface EncryptEncryptOptions {
+  /** The backend for every operation. */
+  readonly backend: CryptoBackend;
+  /** One or more recipients. */
+  readonly recipients: readonly RecipientSpec[];
+  /** Content algorithm: `A256GCM` (default) or `ChaCha20Poly1305` (also A128GCM/A192GCM). */
+  readonly contentAlgorithm?: number;
+  /**
+   * A caller-chosen CEK (raw bytes of the content algorithm's key length) for layers that must
+   * know it in advance (the sealed envelope commits to it). Default: a fresh random key.
+   * Not allowed with a `direct` recipient, whose CEK is derived.
+   */
+  readonly contentKey?: Uint8Array;
+  /** Further protected parameters of the content layer. */
+  readonly protectedHeader?: HeaderMap;
+  /** Further unprotected parameters of the content layer; the IV is added here. */
+  readonly unprotectedHeader?: HeaderMap;
+  /** External AAD; empty by default. */
+  readonly externalAad?: Uint8Array;
+}
+
+/** Options of {@link decryptEncrypt}. */
+export interface DecryptEncryptOptions extends CoseDecodeOptions {
+  /** The backend for every operation. */
+  readonly backend: CryptoBackend;
+  /** The reader's key. Recipients whose `kid` differs from a given `kid` are skipped. */
+  readonly recipient: RecipientKey;
+  /** External AAD the sender used; empty by default. */
+  readonly externalAad?: Uint8Array;
+  /** Most recipients accepted in one message (default {@link DEFAULT_MAX_RECIPIENTS}). */
+  readonly maxRecipients?: number;
+  /**
+   * Called with the raw CEK after it was recovered and before the content is decrypted; throw
+   * to refuse it (the sealed envelope checks its key commitment here). The bytes are wiped
+   * after the call.
+   */
+  readonly checkContentKey?: (contentKey: Uint8Array) => MaybePromise<void>;
+}
+
+/** A decrypted COSE_Encrypt. */
+export interface DecryptedEncrypt {
+  /** The plaintext, released only after every check passed. */
+  readonly plaintext: Uint8Array;
+  /** The content algorithm. */
+  readonly alg: number;
+  /** The decoded protected bucket of the content layer. */
+  readonly protectedHeader: HeaderMap;
+  /** The unprotected bucket of the content layer (not authenticated). */
+  readonly unprotectedHeader: HeaderMap;
+  /** The `alg` of the recipient structure that yielded the CEK. */
+  readonly recipientAlg: number;
+}
+
+async function settle<T>(value: MaybePromise<T>): Promise<T> {
+  return isPromise(value) ? await value : value;
+}
+
+/**
+ * COSE_KDF_Context (RFC 9053 §5.2) with empty PartyU/PartyV info, as every ECDH-ES recipient
+ * in Ward's profile uses: [AlgorithmID, [nil,nil,nil], [nil,nil,nil], [keyDataLength, protected]].
+ */
+function kdfContext(algorithmId: number, keyBytes: number, recipientProtected: Uint8Array, header: HeaderMap): Uint8Array {
+  const party = (identity: number, nonce: number, other: number): CborValue[] => [
+    header.get(identity) ?? null, header.get(nonce) ?? null, header.get(other) ?? null,
+  ];
+  return encodeCbor([
+    algorithmId,
+    party(HeaderLabel.partyUIdentity, HeaderLabel.partyUNonce, HeaderLabel.partyUOther),
+    party(HeaderLabel.partyVIdentity, HeaderLabel.partyVNonce, HeaderLabel.partyVOther),
+    [keyBytes * 8, recipientProtected],
+  ]);
+}
+
+function keyWrapAlgorithmOf(kek: WrappingKey): number {
+  switch (kek.size) {
+    case 16: return CoseAlgorithm.A128KW;
+    case 24: return CoseAlgorithm.A192KW;
+    default: return CoseAlgorithm.A256KW;
+  }
+}
+
+function isAgreement(spec: RecipientSpec | RecipientKey): spec is KeyAgreementRecipient {
+  return 'publicKey' in spec;
+}
+
+/** Derives an HKDF-SHA-256 key for a recipient layer from an ECDH secret, wiping the secret. */
+async function agreeAndDerive(
+  backend: CryptoBackend,
+  privateKey: AgreementPrivateKey,
+  publicKey: AgreementPublicKey,
+  length: number,
+  info: Uint8Array,
+  salt: Uint8Array | undefined,
+): Promise<Uint8Array> {
+  const shared = await settle(backend.deriveSharedSecret(privateKey, publicKey));
+  try {
+    return await settle(backend.hkdfSha256(salt === undefined ? { ikm: shared, info, length } : { ikm: shared, salt, info, length }));
+  } finally {
+    shared.fill(0);
+  }
+}
+
+/** Builds one recipient structure carrying `cek` (or, for direct mode, deriving it). */
+async function buildRecipient(
+  backend: CryptoBackend,
+  spec: RecipientSpec,
+  cek: Uint8Array | undefined,
+  contentAlg: number,
+  cekLength: number,
+): Promise<{ structure: CborValue[]; derivedCek?: Uint8Array }> {
+  const unprotectedHeader: HeaderMap = new Map();
+  if (spec.kid !== undefined) unprotectedHeader.set(HeaderLabel.kid, spec.kid);
+  if (!isAgreement(spec)) {
+    /* RFC 9053 §6.2.1: key wrap recipients have an empty protected bucket. */
+    unprotectedHeader.set(HeaderLabel.alg, keyWrapAlgorithmOf(spec.kek));
+    const wrapped = await settle(backend.wrapKey(spec.kek, cek!));
+    return { structure: [EMPTY, unprotectedHeader, wrapped] };
+  }
+  const algorithm: KeyAgreementAlgorithm = spec.publicKey.algorithm;
+  const direct = spec.mode === 'direct';
+  const alg = direct ? CoseAlgorithm.ECDH_ES_HKDF_256 : CoseAlgorithm.ECDH_ES_A256KW;
+  const protectedHeader: HeaderMap = new Map([[HeaderLabel.alg, alg]]);
+  const protectedBytes = encodeProtectedHeader(protectedHeader);
+  /* A fresh ephemeral key per recipient and message (RFC 9053 §6.3.1: "ES" = ephemeral-static). */
+  const ephemeral = await settle(backend.generateKey(algorithm));
+  const ephemeralPublic = await settle(backend.exportKey(await settle(backend.publicKey(ephemeral))));
+  unprotectedHeader.set(HeaderLabel.ephemeralKey, agreementPublicKeyToCose(algorithm, ephemeralPublic));
+  const keyLength = direct ? cekLength : 32;
+  const info = kdfContext(direct ? contentAlg : CoseAlgorithm.A256KW, keyLength, protectedBytes, protectedHeader);
+  const derived = await agreeAndDerive(backend, ephemeral, spec.publicKey, keyLength, info, undefined);
+  if (direct) return { structure: [protectedBytes, unprotectedHeader, EMPTY], derivedCek: derived };
+  try {
+    const kek = await settle(backend.importKey('AES-KW', 'secret', derived));
+    return { structure: [protectedBytes, unprotectedHeader, await settle(backend.wrapKey(kek, cek!))] };
+  } finally {
+    derived.fill(0);
+  }
+}
+
+/**
+ * Encrypts `plaintext` as a tagged COSE_Encrypt for one or more recipients. The content is
+ * encrypted once; each recipient gets the CEK wrapped for it.
+ *
+ * @param plaintext - the bytes to encrypt
+ * @param options - backend, recipients, content algorithm, headers, external AAD
+ * @returns the encoded COSE_Encrypt (CBOR tag 96)
+ * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for no recipients, a `direct`
+ *   recipient among others, or a `contentKey` of the wrong length
+ * @throws {@link UnsupportedAlgorithmError} `ERR_UNSUPPORTED_ALGORITHM` for an unknown content algorithm
+ * @throws {@link KeyError} for a recipient key of the wrong kind or backend
+ * @example
+ * ```ts
+ * const message = await encryptEncrypt(reading, {
+ *   backend,
+ *   recipients: [{ publicKey: analystKey, kid: analystKid }, { publicKey: auditorKey, kid: auditorKid }],
+ * });
+ * ```
+ */
+export async function encryptEncrypt(plaintext: Uint8Array, options: EncryptEncryptOptions): Promise<Uint8Array> {
+  assertBytes(plaintext, 'plaintext');
+  const { backend, recipients } = options;
+  const contentAlg = options.contentAlgorithm ?? CoseAlgorithm.A256GCM;
+  const content = CONTENT_ALGORITHMS.get(contentAlg);
+  if (content === undefined) throw new UnsupportedAlgorithmError(`COSE content algorithm ${contentAlg} is not supported`);
+  if (recipients.length === 0) throw new ArgumentError('COSE_Encrypt needs at least one recipient');
+  const direct = recipients.some((r) => isAgreement(r) && r.mode === 'direct');
+  /* RFC 9052 §5.1: a direct key agreement recipient must be the only recipient. */
+  if (direct && (recipients.length !== 1 || options.contentKey !== undefined)) {
+    throw new ArgumentError('a direct (ECDH-ES+HKDF-256) recipient must be the only one and derives its own content key');
+  }
+  if (options.contentKey !== undefined) {
+    assertBytes(options.contentKey, 'contentKey');
+    if (options.contentKey.length !== content.keyLength) throw new ArgumentError(`contentKey must be ${content.keyLength} bytes`);
+  }
+  let cek = direct ? undefined : (options.contentKey?.slice() ?? (await settle(backend.randomBytes(content.keyLength))));
+  try {
+    const structures: CborValue[] = [];
+    for (const spec of recipients) {
+      const built = await buildRecipient(backend, spec, cek, contentAlg, content.keyLength);
+      if (built.derivedCek !== undefined) cek = built.derivedCek;
+      structures.push(built.structure);
+    }
+    const protectedHeader: HeaderMap = new Map(options.protectedHeader);
+    protectedHeader.set(HeaderLabel.alg, contentAlg);
+    const unprotectedHeader: HeaderMap = new Map(options.unprotectedHeader);
+    const iv = await freshIv(backend);
+    unprotectedHeader.set(HeaderLabel.iv, iv);
+    checkHeaders(protectedHeader, unprotectedHeader, { understood: CONTENT_UNDERSTOOD, alg: 'protected' });
+    const protectedBytes = encodeProtectedHeader(protectedHeader);
+    const key = await settle(backend.importKey(content.aead, 'secret', cek!));
+    const aad = encStructure('Encrypt', protectedBytes, options.externalAad ?? EMPTY);
+    const ciphertext = await settle(backend.aeadEncrypt(key, { nonce: iv, plaintext, aad }));
+    return encodeFrame(
+      [protectedBytes, EncodedCbor.of(unprotectedHeader), ciphertext, EncodedCbor.of(structures)],
+      CoseTag.Encrypt,
+    );
+  } finally {
+    cek?.fill(0);
+  }
+}
+
+/** Recovers the CEK from one recipient structure, or returns undefined if it is not for `key`. */
+async function recoverContentKey(
+  backend: CryptoBackend,
+  recipient: CborValue,
+  key: RecipientKey,
+  contentAlg: number,
+  cekLength: number,
+  options: CoseDecodeOptions,
+): Promise<{ cek: Uint8Array; alg: number } | undefined> {
+  if (!Array.isArray(recipient) || recipient.length !== 3) throw new CoseError('ERR_COSE_MALFORMED', 'COSE_recipient must be an array of 3');
+  const { protectedBytes, protectedHeader, unprotectedHeader } = decodeHeaderPair(recipient, options);
+  const alg = checkHeaders(protectedHeader, unprotectedHeader, { understood: RECIPIENT_UNDERSTOOD, alg: 'either' });
+  const ciphertext = bytesField(recipient[2], 'recipient ciphertext');
+  const kid = kidOf(protectedHeader, unprotectedHeader);
+  if (key.kid !== undefined && (kid === undefined || !sameBytes(kid, key.kid))) return undefined;
+
+  const wrapLength = KEY_WRAP_ALGORITHMS.get(alg);
+  if (wrapLength !== undefined) {
+    if (!('kek' in key)) return undefined;
+    /* RFC 9053 §6.2.1: the protected bucket of a key wrap recipient must be empty. */
+    if (protectedBytes.length !== 0) throw new CoseError('ERR_COSE_INVALID_HEADER', 'key wrap recipient must have an empty protected header');
+    if (key.kek.size !== wrapLength) throw new CoseError('ERR_COSE_ALGORITHM_MISMATCH', `recipient alg ${alg} does not match the KEK`);
+    return { cek: await settle(backend.unwrapKey(key.kek, ciphertext)), alg };
+  }
+  const ecdhWrap = ECDH_KEY_WRAP_ALGORITHMS.get(alg);
+  if (ecdhWrap === undefined && alg !== CoseAlgorithm.ECDH_ES_HKDF_256) {
+    throw new UnsupportedAlgorithmError(`COSE recipient algorithm ${alg} is not supported`);
+  }
+  if (!('privateKey' in key)) return undefined;
+  /* ECDH-ES parameters are authenticated only through the KDF context: alg must be protected. */
+  if (!protectedHeader.has(HeaderLabel.alg)) throw new CoseError('ERR_COSE_UNPROTECTED_ALG', 'ECDH-ES alg must be protected');
+  const ephemeralKey = protectedHeader.get(HeaderLabel.ephemeralKey) ?? unprotectedHeader.get(HeaderLabel.ephemeralKey);
+  if (ephemeralKey instanceof Map && agreementAlgorithmOfCose(ephemeralKey) !== key.privateKey.algorithm) return undefined;
+  const peer = await agreementPublicKeyFromCose(ephemeralKey, key.privateKey.algorithm, backend);
+  const saltValue = protectedHeader.get(HeaderLabel.salt) ?? unprotectedHeader.get(HeaderLabel.salt);
+  if (saltValue !== undefined && !(saltValue instanceof Uint8Array)) throw new CoseError('ERR_COSE_INVALID_HEADER', 'salt must be a byte string');
+  const header: HeaderMap = new Map([...unprotectedHeader, ...protectedHeader]);
+  if (ecdhWrap === undefined) {
+    /* Direct key agreement: the CEK is the HKDF output; the recipient ciphertext is empty. */
+    if (ciphertext.length !== 0) throw new CoseError('ERR_COSE_MALFORMED', 'direct key agreement recipient must have an empty ciphertext');
+    const info = kdfContext(contentAlg, cekLength, protectedBytes, header);
+    return { cek: await agreeAndDerive(backend, key.privateKey, peer, cekLength, info, saltValue), alg };
+  }
+  const kekLength = KEY_WRAP_ALGORITHMS.get(ecdhWrap)!;
+  const info = kdfContext(ecdhWrap, kekLength, protectedBytes, header);
+  const derived = await agreeAndDerive(backend, key.privateKey, peer, kekLength, info, saltValue);
+  try {
+    const kek = await settle(backend.importKey('AES-KW', 'secret', derived));
+    return { cek: await settle(backend.unwrapKey(kek, ciphertext)), alg };
+  } finally {
+    derived.fill(0);
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Decrypts a COSE_Encrypt with one reader's key. Recipients are tried in order (skipping
+ * those whose `kid` or algorithm does not fit the key); the first that yields a CEK decrypts
+ * the content. Plaintext is returned only when every check passed.
+ *
+ * @param message - the encoded COSE_Encrypt
+ * @param options - backend, the reader's key, external AAD, limits, CEK check
+ * @returns the plaintext and headers
+ * @throws {@link DecodeError} for malformed CBOR or exceeded limits
+ * @throws {@link CoseError} for a wrong tag, shape or header, or too many recipients
+ *   (`ERR_COSE_MALFORMED`)
+ * @throws {@link UnsupportedAlgorithmError} `ERR_UNSUPPORTED_ALGORITHM` for an unsupported algorithm
+ * @throws {@link DecryptionError} `ERR_DECRYPTION_FAILED` when no recipient yields a CEK or
+ *   the content does not authenticate
+ * @example
+ * ```ts
+ * const { plaintext } = await decryptEncrypt(message, {
+ *   backend,
+ *   recipient: { privateKey: analystPrivateKey, kid: analystKid },
+ * });
+ * ```
+ */
+export async function decryptEncrypt(message: Uint8Array, options: DecryptEncryptOptions): Promise<DecryptedEncrypt> {
+  assertBytes(message, 'message');
+  const fields = decodeCoseArray(message, CoseTag.Encrypt, 4, options);
+  const { protectedBytes, protectedHeader, unprotectedHeader } = decodeHeaderPair(fields, options);
+  const alg = checkHeaders(protectedHeader, unprotectedHeader, { understood: CONTENT_UNDERSTOOD, alg: 'protected' });
+  const ciphertext = bytesField(fields[2], 'ciphertext');
+  const recipients = fields[3];
+  const maxRecipients = options.maxRecipients ?? DEFAULT_MAX_RECIPIENTS;
+  if (!Array.isArray(recipients) || recipients.length === 0) throw new CoseError('ERR_COSE_MALFORMED', 'recipients must be a non-empty array');
+  if (recipients.length > maxRecipients) throw new CoseError('ERR_COSE_MALFORMED', `more than ${maxRecipients} recipients`);
+  const iv = ivOf(protectedHeader, unprotectedHeader);
+  const content = CONTENT_ALGORITHMS.get(alg);
+  if (content === undefined) throw new UnsupportedAlgorithmError(`COSE content algorithm ${alg} is not supported`);
+
+  for (const recipient of recipients) {
+    let recovered: { cek: Uint8Array; alg: number } | undefined;
+    try {
+      recovered = await recoverContentKey(options.backend, recipient, options.recipient, alg, content.keyLength, options);
+    } catch (error) {
+      /* A recipient meant for someone else fails to unwrap: try the next one. */
+      if (WardError.isInstance(error) && (error.code === 'ERR_DECRYPTION_FAILED' || error.code === 'ERR_KEY_AGREEMENT_FAILED')) continue;
+      throw error;
+    }
+    if (recovered === undefined) continue;
+    const { cek } = recovered;
+    try {
+      if (cek.length !== content.keyLength) throw new DecryptionError();
+      if (options.checkContentKey !== undefined) await settle(options.checkContentKey(cek));
+      const key: AeadKey = await settle(options.backend.importKey(content.aead, 'secret', cek));
+      checkContentKey(alg, key);
+      const aad = encStructure('Encrypt', protectedBytes, options.externalAad ?? EMPTY);
+      const plaintext = await settle(options.backend.aeadDecrypt(key, { nonce: iv, ciphertext, aad }));
+      return { plaintext, alg, protectedHeader, unprotectedHeader, recipientAlg: recovered.alg };
+    } finally {
+      cek.fill(0);
+    }
+  }
+  throw new DecryptionError({ cause: new KeyError('ERR_KEY_USAGE', 'no recipient structure yielded a content key') });
+}

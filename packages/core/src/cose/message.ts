@@ -1,0 +1,82 @@
+/*
+ * Shared framing of COSE messages (RFC 9052 §2): the tag check, the array shape, and the
+ * decoding options every message decoder accepts.
+ */
+import { CborTag, decodeCbor } from '../cbor/index.js';
+import type { CborValue, DecodeCborOptions } from '../cbor/index.js';
+import { CoseError } from '../errors.js';
+import { asUnprotectedHeader, decodeProtectedHeader } from './headers.js';
+import type { HeaderMap } from './headers.js';
+
+/**
+ * COSE message CBOR tags (RFC 9052 §2, Table 1).
+ *
+ * @example
+ * ```ts
+ * import { CoseTag } from '@ward/core';
+ *
+ * CoseTag.Sign1; // 18
+ * ```
+ */
+export const CoseTag = {
+  Encrypt0: 16,
+  Mac0: 17,
+  Sign1: 18,
+  Encrypt: 96,
+  Mac: 97,
+  Sign: 98,
+} as const;
+
+/** Options shared by every COSE decoder: CBOR limits plus tag handling. */
+export interface CoseDecodeOptions extends DecodeCborOptions {
+  /**
+   * Whether the COSE tag must be present. Ward always emits tagged messages; `optional`
+   * also accepts the untagged form when the application knows the type (RFC 9052 §2).
+   * Default `required`.
+   */
+  readonly tagged?: 'required' | 'optional';
+}
+
+/** The common first two fields of a decoded message: both header buckets. */
+export interface DecodedHeaders {
+  /** The protected bucket exactly as received (signed and MACed over these bytes). */
+  readonly protectedBytes: Uint8Array;
+  /** The decoded protected bucket. */
+  readonly protectedHeader: HeaderMap;
+  /** The unprotected bucket. */
+  readonly unprotectedHeader: HeaderMap;
+}
+
+/** Decodes a COSE message, checks its tag and length, and returns its array fields. */
+export function decodeCoseArray(bytes: Uint8Array, tag: number, length: number, options?: CoseDecodeOptions): CborValue[] {
+  const value = decodeCbor(bytes, options);
+  let body: CborValue = value;
+  if (value instanceof CborTag) {
+    /* RFC 9052 §2: the tag names the structure; a different one is a different message type. */
+    if (value.tag !== tag) throw new CoseError('ERR_COSE_WRONG_TAG', `expected COSE tag ${tag}, got ${String(value.tag)}`);
+    body = value.value;
+  } else if ((options?.tagged ?? 'required') === 'required') {
+    throw new CoseError('ERR_COSE_WRONG_TAG', `expected COSE tag ${tag}`);
+  }
+  if (!Array.isArray(body) || body.length !== length) {
+    throw new CoseError('ERR_COSE_MALFORMED', `COSE message must be an array of ${length}`);
+  }
+  return body;
+}
+
+/** Decodes the `[protected, unprotected, …]` prefix shared by every COSE layer. */
+export function decodeHeaderPair(fields: readonly CborValue[], options?: CoseDecodeOptions): DecodedHeaders {
+  const protectedBytes = fields[0];
+  if (!(protectedBytes instanceof Uint8Array)) throw new CoseError('ERR_COSE_MALFORMED', 'protected header must be a byte string');
+  return {
+    protectedBytes,
+    protectedHeader: decodeProtectedHeader(protectedBytes, options),
+    unprotectedHeader: asUnprotectedHeader(fields[1] ?? null),
+  };
+}
+
+/** The field as a byte string, or a COSE_MALFORMED error naming it. */
+export function bytesField(value: CborValue | undefined, name: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new CoseError('ERR_COSE_MALFORMED', `${name} must be a byte string`);
+  return value;
+}

@@ -1,0 +1,92 @@
+/*
+ * open(): verify, decide, and only then decrypt (DESIGN.md principle 2, "policy before keys").
+ */
+import type { AeadKey, MaybePromise } from '../backend/crypto-backend.js';
+import { isPromise } from '../backend/crypto-backend.js';
+import { ArgumentError, CoseError } from '../errors.js';
+import { decryptEncrypt } from '../cose/encrypt.js';
+import type { RecipientKey } from '../cose/encrypt.js';
+import { decryptEncrypt0 } from '../cose/encrypt0.js';
+import type { KeySource } from '../cose/key-lookup.js';
+import { commitToContentKey, commitmentsEqual } from './commitment.js';
+import { sealExternalAad } from './seal.js';
+import { checkVerifyOptions, refuseOnFailure, verifySealed } from './verify.js';
+import type { EnvelopeFacts, VerifyOptions } from './verify.js';
+
+/** Options of {@link open}. */
+export interface OpenOptions extends VerifyOptions {
+  /** The reader's key for envelopes sealed to recipients (COSE_Encrypt). */
+  readonly recipient?: RecipientKey;
+  /** The shared key (or a resolver by kid) for envelopes sealed under one key (COSE_Encrypt0). */
+  readonly key?: KeySource<AeadKey>;
+  /**
+   * Called with the verified facts after the signature checked and before any key is
+   * touched; throw to deny. The policy engine plugs in here. Its error propagates unchanged.
+   */
+  readonly authorize?: (facts: EnvelopeFacts) => MaybePromise<void>;
+}
+
+/** An opened envelope. */
+export interface OpenedEnvelope {
+  /** The plaintext, released only after every check passed. */
+  readonly plaintext: Uint8Array;
+  /** The verified facts it was released under. */
+  readonly facts: EnvelopeFacts;
+}
+
+/**
+ * Opens a sealed envelope: verifies the producer's signature and the profile, runs
+ * `authorize` on the verified facts, checks the key commitment, and decrypts. Returns the
+ * plaintext only when every step passed; otherwise throws and returns nothing.
+ *
+ * @param envelope - a sealed envelope
+ * @param options - backend, trusted producers, the reader's key, an optional `authorize` gate
+ * @returns the plaintext and the facts
+ * @throws {@link EnvelopeError} `ERR_ENVELOPE_INVALID` for any verification or decryption
+ *   failure (which one is only in `cause`)
+ * @throws whatever `authorize` throws, unchanged, when it denies
+ * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` when `options` lack what the envelope needs
+ * @example
+ * ```ts
+ * import { open } from '@ward/core';
+ *
+ * const { plaintext, facts } = await open(envelope, {
+ *   backend,
+ *   trust: ({ kid }) => producers.get(hex(kid)),
+ *   recipient: { privateKey: analystKey, kid: analystKid },
+ * });
+ * ```
+ */
+export async function open(envelope: Uint8Array, options: OpenOptions): Promise<OpenedEnvelope> {
+  checkVerifyOptions(envelope, options);
+  if (options.key === undefined && options.recipient === undefined) throw new ArgumentError('options need recipient or key');
+  const sealed = await refuseOnFailure(() => verifySealed(envelope, options));
+  const { facts } = sealed;
+  /* Policy before keys: the gate sees only verified facts, and no key has been touched yet. */
+  if (options.authorize !== undefined) {
+    const decided = options.authorize(facts);
+    if (isPromise(decided)) await decided;
+  }
+  if (facts.encryption === 'encrypt0' && options.key === undefined) throw new ArgumentError('options need key for a shared-key envelope');
+  if (facts.encryption === 'encrypt' && options.recipient === undefined) throw new ArgumentError('options need recipient for a multi-recipient envelope');
+  return refuseOnFailure(async () => {
+    const externalAad = sealExternalAad(sealed.protectedBytes);
+    if (facts.encryption === 'encrypt0') {
+      const { plaintext } = await decryptEncrypt0(sealed.inner, { ...options, key: options.key!, externalAad });
+      return { plaintext, facts };
+    }
+    const expected = sealed.keyCommitment!;
+    const { plaintext } = await decryptEncrypt(sealed.inner, {
+      ...options,
+      recipient: options.recipient!,
+      externalAad,
+      /* SPEC.md §Key commitment: refuse a CEK that is not the one the producer signed for. */
+      checkContentKey: async (contentKey) => {
+        if (!commitmentsEqual(await commitToContentKey(options.backend, contentKey), expected)) {
+          throw new CoseError('ERR_COSE_INVALID_HEADER', 'content key does not match the signed commitment');
+        }
+      },
+    });
+    return { plaintext, facts };
+  });
+}

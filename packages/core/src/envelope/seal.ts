@@ -1,0 +1,160 @@
+/*
+ * seal(): Ward's default for data (DESIGN.md principle 2; SPEC.md §Sealed envelope). A
+ * COSE_Sign1 whose payload is a COSE_Encrypt0 or COSE_Encrypt, with provenance and access
+ * attributes in the signed protected header, the signed header bound into the encryption's
+ * external AAD, and (for COSE_Encrypt) a signed commitment to the content key.
+ */
+import { encodeFrame } from '../cbor/index.js';
+import type { AeadKey, CryptoBackend, SigningKey } from '../backend/crypto-backend.js';
+import { isPromise } from '../backend/crypto-backend.js';
+import { assertBytes } from '../backend/validate.js';
+import { ArgumentError, UnsupportedAlgorithmError } from '../errors.js';
+import { CONTENT_ALGORITHMS, CoseAlgorithm } from '../cose/algorithms.js';
+import { encryptEncrypt } from '../cose/encrypt.js';
+import type { RecipientSpec } from '../cose/encrypt.js';
+import { encryptEncrypt0 } from '../cose/encrypt0.js';
+import { HeaderLabel, encodeProtectedHeader } from '../cose/headers.js';
+import type { HeaderMap } from '../cose/headers.js';
+import { signEncodedSign1, signatureAlgorithmOf } from '../cose/sign1.js';
+import { commitToContentKey } from './commitment.js';
+import { ContentFormat, WardHeaderLabel, encodeAttributes, encodeClaims } from './profile.js';
+import type { AccessAttributes, ProvenanceInput } from './profile.js';
+
+const ENVELOPE_ID_LENGTH = 16;
+const SEAL_CONTEXT = 'Ward sealed v1';
+
+/** The producer's signing identity. */
+export interface EnvelopeSigner {
+  /** Ed25519 (default profile) or ECDSA P-256 signing key. */
+  readonly key: SigningKey;
+  /** The key id verifiers look the public key up by (a COSE_Key thumbprint, RFC 9679). */
+  readonly kid: Uint8Array;
+}
+
+/** A shared content key for the single-key (COSE_Encrypt0) form. */
+export interface SharedContentKey {
+  /** The AEAD key every reader holds. */
+  readonly key: AeadKey;
+  /** Its key id, so readers find it. */
+  readonly kid: Uint8Array;
+}
+
+/** Options of {@link seal}: exactly one of `recipients` and `key`. */
+export interface SealOptions {
+  /** The backend for every operation. */
+  readonly backend: CryptoBackend;
+  /** The producer's signing key and its kid. */
+  readonly signer: EnvelopeSigner;
+  /** Readers, each with their own key (COSE_Encrypt). */
+  readonly recipients?: readonly RecipientSpec[];
+  /** One shared key (COSE_Encrypt0). */
+  readonly key?: SharedContentKey;
+  /** Provenance: issuer, subject, sequence; `issuedAt` and `id` default to now and random. */
+  readonly claims: ProvenanceInput;
+  /** Access attributes the policy decides on. */
+  readonly attributes: AccessAttributes;
+  /**
+   * Content algorithm for `recipients`: `CoseAlgorithm.A256GCM` (default) or
+   * `CoseAlgorithm.ChaCha20Poly1305`. With `key`, the key fixes it.
+   */
+  readonly contentAlgorithm?: number;
+}
+
+/**
+ * The external AAD of the inner encryption: the signed protected header under a context
+ * string. It binds the signer's kid, provenance, attributes and key commitment into the
+ * AEAD, so the inner message cannot be re-signed by someone else or moved under other
+ * attributes (SPEC.md §AAD binding).
+ */
+export function sealExternalAad(sign1ProtectedBytes: Uint8Array): Uint8Array {
+  return encodeFrame([SEAL_CONTEXT, sign1ProtectedBytes]);
+}
+
+async function randomId(backend: CryptoBackend): Promise<Uint8Array> {
+  const id = backend.randomBytes(ENVELOPE_ID_LENGTH);
+  return isPromise(id) ? await id : id;
+}
+
+/**
+ * Seals `payload`: encrypts it for the readers, then signs the encrypted message together
+ * with provenance and access attributes. Anyone with the producer's public key can verify
+ * origin and attributes without any decryption key ({@link verify}); only a reader the
+ * policy allows can {@link open} it.
+ *
+ * @param payload - the data, e.g. a CBOR or JSON reading
+ * @param options - backend, signer, readers (`recipients` or shared `key`), claims, attributes
+ * @returns the encoded envelope (a tagged COSE_Sign1)
+ * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for bad claims or attributes, or not
+ *   exactly one of `recipients` / `key`
+ * @throws {@link UnsupportedAlgorithmError} `ERR_UNSUPPORTED_ALGORITHM` for an unknown content algorithm
+ * @throws {@link KeyError} for a key of the wrong kind or backend
+ * @example
+ * ```ts
+ * import { createNobleBackend, seal } from '@ward/core';
+ *
+ * const envelope = await seal(new TextEncoder().encode('{"count":42}'), {
+ *   backend,
+ *   signer: { key: counterSigningKey, kid: counterKid },
+ *   recipients: [{ publicKey: analystKey, kid: analystKid }],
+ *   claims: { issuer: 'footfall-counter-17', subject: 'footfall/market-square', sequence: 1041 },
+ *   attributes: { classification: 'internal', zone: 'market-square', purpose: ['planning'] },
+ * });
+ * ```
+ */
+export async function seal(payload: Uint8Array, options: SealOptions): Promise<Uint8Array> {
+  assertBytes(payload, 'payload');
+  const { backend, signer } = options;
+  assertBytes(signer.kid, 'signer.kid');
+  if ((options.recipients === undefined) === (options.key === undefined)) {
+    throw new ArgumentError('seal needs exactly one of recipients and key');
+  }
+  const claims = encodeClaims(
+    options.claims,
+    options.claims.issuedAt ?? Math.floor(Date.now() / 1000),
+    options.claims.id ?? (await randomId(backend)),
+  );
+  const protectedHeader: HeaderMap = new Map();
+  protectedHeader.set(HeaderLabel.cwtClaims, claims);
+  protectedHeader.set(WardHeaderLabel.attributes, encodeAttributes(options.attributes));
+
+  let inner: Uint8Array;
+  let sign1Protected: Uint8Array;
+  if (options.key !== undefined) {
+    const { key, kid } = options.key;
+    assertBytes(kid, 'key.kid');
+    protectedHeader.set(HeaderLabel.contentType, ContentFormat.encrypt0);
+    sign1Protected = finalProtected(protectedHeader, signer);
+    inner = await encryptEncrypt0(payload, { backend, key, kid, externalAad: sealExternalAad(sign1Protected) });
+  } else {
+    const contentAlg = options.contentAlgorithm ?? CoseAlgorithm.A256GCM;
+    const content = CONTENT_ALGORITHMS.get(contentAlg);
+    if (content === undefined) throw new UnsupportedAlgorithmError(`COSE content algorithm ${contentAlg} is not supported`);
+    const generated = backend.randomBytes(content.keyLength);
+    const contentKey = isPromise(generated) ? await generated : generated;
+    try {
+      protectedHeader.set(HeaderLabel.contentType, ContentFormat.encrypt);
+      protectedHeader.set(WardHeaderLabel.keyCommitment, await commitToContentKey(backend, contentKey));
+      sign1Protected = finalProtected(protectedHeader, signer);
+      inner = await encryptEncrypt(payload, {
+        backend,
+        recipients: options.recipients!,
+        contentAlgorithm: contentAlg,
+        contentKey,
+        externalAad: sealExternalAad(sign1Protected),
+      });
+    } finally {
+      contentKey.fill(0);
+    }
+  }
+  return signEncodedSign1(inner, sign1Protected, new Map(), { backend, key: signer.key });
+}
+
+/*
+ * The complete Sign1 protected bucket (alg and kid added), encoded once: the inner encryption
+ * binds these bytes before the signature over them exists.
+ */
+function finalProtected(protectedHeader: HeaderMap, signer: EnvelopeSigner): Uint8Array {
+  protectedHeader.set(HeaderLabel.alg, signatureAlgorithmOf(signer.key));
+  protectedHeader.set(HeaderLabel.kid, signer.kid);
+  return encodeProtectedHeader(protectedHeader);
+}

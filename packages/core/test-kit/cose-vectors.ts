@@ -1,0 +1,293 @@
+/*
+ * Test-only helpers for the COSE tests (never shipped): locating and reading the public vector
+ * sets, decoding the JWK-like keys of the cose-wg and GlueCOSE formats into backend handles, a
+ * backend wrapper that records what the COSE layer hands to each primitive (so a test can
+ * compare Ward's Sig_structure, Enc_structure, KDF context and CEK with a vector's
+ * intermediates), and small assertions around WardError.
+ *
+ * The vectors live outside the repository, in `../shared/vectors/` next to it; set
+ * `WARD_VECTORS_DIR` to use another copy (the directory that contains `cose-wg-examples/`).
+ */
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createNodeBackend } from '@ward/node';
+import type {
+  AeadDecryptInput, AeadEncryptInput, AeadKey, AgreementPrivateKey, AgreementPublicKey, AsymmetricAlgorithm, CryptoBackend, HkdfInput,
+  KeyAlgorithm, KeyHandle, KeyKind, KeyOptions, MacKey, SigningKey, VerifyingKey, WrappingKey,
+} from '../src/backend/crypto-backend.js';
+import { isPromise } from '../src/backend/crypto-backend.js';
+import { createNobleBackend } from '../src/backend/noble-backend.js';
+import { WardError } from '../src/errors.js';
+import type { WardErrorCode } from '../src/errors.js';
+
+/* ------------------------------------------------------------------------------------------ */
+/* Files                                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+/** The shared vectors directory: env `WARD_VECTORS_DIR`, else `../shared/vectors/` beside the repo. */
+export function vectorsDir(): URL {
+  const override = process.env.WARD_VECTORS_DIR;
+  if (override) return pathToFileURL(override.endsWith('/') ? override : `${override}/`);
+  return new URL('../../../../shared/vectors/', import.meta.url);
+}
+
+/** The URL of `relative` inside the vectors directory; throws a helpful error when it is missing. */
+export function vectorUrl(relative: string): URL {
+  const url = new URL(relative, vectorsDir());
+  if (!existsSync(url)) {
+    throw new Error(`vector path not found: ${fileURLToPath(url)} (set WARD_VECTORS_DIR to the directory holding ${relative.split('/')[0]}/)`);
+  }
+  return url;
+}
+
+/** Reads and parses one JSON vector file (path relative to the vectors directory). */
+export function readVectorJson<T>(relative: string): T {
+  return JSON.parse(readFileSync(vectorUrl(relative), 'utf8')) as T;
+}
+
+/** Sorted names of the sub-directories of a vectors folder. */
+export function vectorSubdirs(relative: string): string[] {
+  const dir = vectorUrl(relative.endsWith('/') ? relative : `${relative}/`);
+  return readdirSync(dir).filter((name) => statSync(new URL(name, dir)).isDirectory()).sort();
+}
+
+/** Sorted names of the `.json` files of a vectors folder. */
+export function vectorJsonFiles(relative: string): string[] {
+  const dir = vectorUrl(relative.endsWith('/') ? relative : `${relative}/`);
+  return readdirSync(dir).filter((name) => name.endsWith('.json')).sort();
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Bytes                                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+/** Hex (either case, no separators) to bytes. */
+export function fromHex(hex: string): Uint8Array {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new Error(`not hex: ${hex.slice(0, 32)}`);
+  return new Uint8Array(Buffer.from(hex, 'hex'));
+}
+
+/** Bytes to lowercase hex. */
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+/** base64url (no padding) to bytes. */
+export function fromBase64Url(text: string): Uint8Array {
+  return new Uint8Array(Buffer.from(text, 'base64url'));
+}
+
+/** UTF-8 bytes of a string. */
+export function utf8(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+/** A copy of `bytes` with bit `bit` (0 = most significant bit of byte 0) flipped. */
+export function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
+  const copy = bytes.slice();
+  const index = bit >> 3;
+  copy[index] = (copy[index] ?? 0) ^ (0x80 >> (bit & 7));
+  return copy;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* JWK-like keys (cose-wg examples, GlueCOSE)                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+/** The JWK-like key objects of the cose-wg and GlueCOSE formats (base64url, or `*_hex`). */
+export interface VectorJwk {
+  readonly kty: string;
+  readonly crv?: string;
+  readonly kid?: string;
+  readonly use?: string;
+  readonly x?: string;
+  readonly y?: string;
+  readonly d?: string;
+  readonly k?: string;
+  readonly x_hex?: string;
+  readonly y_hex?: string;
+  readonly d_hex?: string;
+  readonly k_hex?: string;
+}
+
+/** One field of a JWK as bytes: `field` in base64url, else `field_hex`; undefined when absent. */
+export function jwkField(jwk: VectorJwk, field: 'x' | 'y' | 'd' | 'k'): Uint8Array | undefined {
+  const b64 = jwk[field];
+  if (b64 !== undefined) return fromBase64Url(b64);
+  const hex = jwk[`${field}_hex`];
+  return hex === undefined ? undefined : fromHex(hex);
+}
+
+function requireField(jwk: VectorJwk, field: 'x' | 'y' | 'd' | 'k'): Uint8Array {
+  const value = jwkField(jwk, field);
+  if (value === undefined) throw new Error(`JWK (${jwk.kty}/${jwk.crv ?? '-'}) has no ${field}`);
+  return value;
+}
+
+async function settle<T>(value: T | Promise<T>): Promise<T> {
+  return isPromise(value) ? await value : value;
+}
+
+/** The JWK's public key as a Ward verifying key (EC P-256 → ECDSA-P256, OKP Ed25519 → Ed25519). */
+export async function importVerifyingKey(backend: CryptoBackend, jwk: VectorJwk): Promise<VerifyingKey> {
+  if (jwk.kty === 'EC' && jwk.crv === 'P-256') {
+    const point = new Uint8Array(65);
+    point[0] = 0x04;
+    point.set(requireField(jwk, 'x'), 1);
+    point.set(requireField(jwk, 'y'), 33);
+    return settle(backend.importKey('ECDSA-P256', 'public', point));
+  }
+  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return settle(backend.importKey('Ed25519', 'public', requireField(jwk, 'x')));
+  throw new Error(`no Ward verifying key for ${jwk.kty}/${jwk.crv ?? '-'}`);
+}
+
+/** The JWK's private key as a Ward signing key. */
+export async function importSigningKey(backend: CryptoBackend, jwk: VectorJwk): Promise<SigningKey> {
+  if (jwk.kty === 'EC' && jwk.crv === 'P-256') return settle(backend.importKey('ECDSA-P256', 'private', requireField(jwk, 'd')));
+  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return settle(backend.importKey('Ed25519', 'private', requireField(jwk, 'd')));
+  throw new Error(`no Ward signing key for ${jwk.kty}/${jwk.crv ?? '-'}`);
+}
+
+/** The JWK's private key as a Ward ECDH key (EC P-256 → ECDH-P256, OKP X25519 → X25519). */
+export async function importAgreementPrivateKey(backend: CryptoBackend, jwk: VectorJwk): Promise<AgreementPrivateKey> {
+  if (jwk.kty === 'EC' && jwk.crv === 'P-256') return settle(backend.importKey('ECDH-P256', 'private', requireField(jwk, 'd')));
+  if (jwk.kty === 'OKP' && jwk.crv === 'X25519') return settle(backend.importKey('X25519', 'private', requireField(jwk, 'd')));
+  throw new Error(`no Ward agreement key for ${jwk.kty}/${jwk.crv ?? '-'}`);
+}
+
+/** The symmetric key of an `oct` JWK as raw bytes. */
+export function octKey(jwk: VectorJwk): Uint8Array {
+  if (jwk.kty !== 'oct') throw new Error(`not a symmetric JWK: ${jwk.kty}`);
+  return requireField(jwk, 'k');
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Backends                                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/** The backends every COSE test runs on. */
+export const BACKENDS: readonly { readonly name: 'noble' | 'node'; readonly create: () => CryptoBackend }[] = [
+  { name: 'noble', create: () => createNobleBackend() },
+  { name: 'node', create: () => createNodeBackend() },
+];
+
+/** What the COSE layer passed to the backend, in call order. */
+export interface BackendLog {
+  readonly signed: Uint8Array[];
+  readonly verified: Uint8Array[];
+  readonly macInputs: Uint8Array[];
+  readonly aeadAad: Uint8Array[];
+  readonly aeadNonces: Uint8Array[];
+  readonly hkdfInfo: Uint8Array[];
+  readonly hkdfSalt: (Uint8Array | undefined)[];
+  readonly agreements: { readonly privateAlgorithm: string; readonly publicAlgorithm: string }[];
+  readonly unwraps: number[];
+}
+
+const copy = (bytes: Uint8Array | undefined): Uint8Array => (bytes === undefined ? new Uint8Array(0) : bytes.slice());
+
+/**
+ * A backend that forwards every call to `inner` and records the inputs the COSE layer builds:
+ * to-be-signed bytes, MAC inputs, AEAD additional data and nonces, HKDF info, ECDH calls.
+ * Key handles stay those of `inner`.
+ */
+export function recordingBackend(inner: CryptoBackend): { backend: CryptoBackend; log: BackendLog } {
+  const log: BackendLog = {
+    signed: [], verified: [], macInputs: [], aeadAad: [], aeadNonces: [], hkdfInfo: [], hkdfSalt: [], agreements: [], unwraps: [],
+  };
+  const backend: CryptoBackend = {
+    version: inner.version,
+    name: inner.name,
+    synchronous: inner.synchronous,
+    randomBytes: (length: number) => inner.randomBytes(length),
+    sha256: (data: Uint8Array) => inner.sha256(data),
+    generateKey: <A extends KeyAlgorithm>(algorithm: A, options?: KeyOptions) => inner.generateKey(algorithm, options),
+    importKey: <A extends KeyAlgorithm, K extends KeyKind>(algorithm: A, kind: K, raw: Uint8Array, options?: KeyOptions) =>
+      inner.importKey(algorithm, kind, raw, options),
+    exportKey: (key: KeyHandle) => inner.exportKey(key),
+    publicKey: <A extends AsymmetricAlgorithm>(key: KeyHandle<A, 'private'>) => inner.publicKey(key),
+    sign: (key: SigningKey, data: Uint8Array) => {
+      log.signed.push(copy(data));
+      return inner.sign(key, data);
+    },
+    verify: (key: VerifyingKey, data: Uint8Array, signature: Uint8Array) => {
+      log.verified.push(copy(data));
+      return inner.verify(key, data, signature);
+    },
+    deriveSharedSecret: (privateKey: AgreementPrivateKey, publicKey: AgreementPublicKey) => {
+      log.agreements.push({ privateAlgorithm: privateKey.algorithm, publicAlgorithm: publicKey.algorithm });
+      return inner.deriveSharedSecret(privateKey, publicKey);
+    },
+    hkdfSha256: (input: HkdfInput) => {
+      log.hkdfInfo.push(copy(input.info));
+      log.hkdfSalt.push(input.salt?.slice());
+      return inner.hkdfSha256(input);
+    },
+    hmacSha256: (key: MacKey, data: Uint8Array) => {
+      log.macInputs.push(copy(data));
+      return inner.hmacSha256(key, data);
+    },
+    hmacSha256Verify: (key: MacKey, data: Uint8Array, tag: Uint8Array) => {
+      log.macInputs.push(copy(data));
+      return inner.hmacSha256Verify(key, data, tag);
+    },
+    aeadEncrypt: (key: AeadKey, input: AeadEncryptInput) => {
+      log.aeadAad.push(copy(input.aad));
+      log.aeadNonces.push(copy(input.nonce));
+      return inner.aeadEncrypt(key, input);
+    },
+    aeadDecrypt: (key: AeadKey, input: AeadDecryptInput) => {
+      log.aeadAad.push(copy(input.aad));
+      log.aeadNonces.push(copy(input.nonce));
+      return inner.aeadDecrypt(key, input);
+    },
+    wrapKey: (kek: WrappingKey, keyData: Uint8Array) => inner.wrapKey(kek, keyData),
+    unwrapKey: (kek: WrappingKey, wrapped: Uint8Array) => {
+      log.unwraps.push(kek.size);
+      return inner.unwrapKey(kek, wrapped);
+    },
+  };
+  return { backend, log };
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Outcomes                                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/** How a call ended: a value, a WardError (by code), or anything else thrown (a crash). */
+export type Outcome<T> =
+  | { readonly kind: 'value'; readonly value: T }
+  | { readonly kind: 'ward'; readonly code: WardErrorCode; readonly error: WardError }
+  | { readonly kind: 'crash'; readonly error: unknown };
+
+/** Runs `action` and classifies how it ended. */
+export async function outcomeOf<T>(action: () => Promise<T> | T): Promise<Outcome<T>> {
+  try {
+    return { kind: 'value', value: await action() };
+  } catch (error) {
+    if (WardError.isInstance(error)) return { kind: 'ward', code: error.code, error };
+    return { kind: 'crash', error };
+  }
+}
+
+/** A short text of an outcome for assertion messages. */
+export function describeOutcome(outcome: Outcome<unknown>): string {
+  switch (outcome.kind) {
+    case 'value': return 'returned a value';
+    case 'ward': return `${outcome.error.name} ${outcome.code}: ${outcome.error.message}`;
+    default: return `non-Ward throw: ${String(outcome.error)}`;
+  }
+}
+
+/**
+ * Awaits `action` and asserts it threw a WardError (with `code` when given). Returns the
+ * code. Fails with a description of what happened otherwise.
+ */
+export async function expectWardError(action: () => Promise<unknown> | unknown, code?: WardErrorCode): Promise<WardErrorCode> {
+  const outcome = await outcomeOf(action);
+  if (outcome.kind !== 'ward') throw new Error(`expected a WardError${code ? ` ${code}` : ''}, but the call ${describeOutcome(outcome)}`);
+  if (code !== undefined && outcome.code !== code) {
+    throw new Error(`expected ${code}, got ${describeOutcome(outcome)}`);
+  }
+  return outcome.code;
+}
