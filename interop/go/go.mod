@@ -1,6 +1,6 @@
 module github.com/ward/interop/go
 
-go 1.22
+go 1.21
 
 require github.com/veraison/go-cose v1.3.0
 

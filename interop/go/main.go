@@ -69,7 +69,7 @@ type caseResult struct {
 	Op        string         `json:"op"`
 	Kind      string         `json:"kind"`
 	Status    string         `json:"status"`
-	Payload   string         `json:"payload,omitempty"`
+	Payload   *string        `json:"payload,omitempty"` // present (possibly "") only when verified
 	Message   string         `json:"message,omitempty"`
 	PublicKey string         `json:"publicKey,omitempty"`
 	Headers   map[string]any `json:"headers,omitempty"`
@@ -218,7 +218,8 @@ func verify(c jobCase, alg cose.Algorithm, r *caseResult) error {
 	if err := msg.Verify(aad, verifier); err != nil {
 		return err
 	}
-	r.Payload = hex.EncodeToString(msg.Payload)
+	payload := hex.EncodeToString(msg.Payload)
+	r.Payload = &payload
 	return nil
 }
 
