@@ -72,18 +72,16 @@ export interface EncryptEncryptOptions {
   readonly recipients: readonly RecipientSpec[];
   /** Content algorithm: `A256GCM` (default) or `ChaCha20Poly1305` (also A128GCM/A192GCM). */
   readonly contentAlgorithm?: number;
-  /**
-   * A caller-chosen CEK (raw bytes of the content algorithm's key length) for layers that must
-   * know it in advance (the sealed envelope commits to it). Default: a fresh random key.
-   * Not allowed with a `direct` recipient, whose CEK is derived.
-   */
-  readonly contentKey?: Uint8Array;
   /** Further protected parameters of the content layer. */
   readonly protectedHeader?: HeaderMap;
   /** Further unprotected parameters of the content layer; the IV is added here. */
   readonly unprotectedHeader?: HeaderMap;
-  /** External AAD; empty by default. */
-  readonly externalAad?: Uint8Array;
+  /**
+   * External AAD; empty by default. A function receives the raw CEK once it exists (drawn at
+   * random, or derived for a direct recipient) and returns the AAD: layers that must commit
+   * to the CEK, like the sealed envelope, bind it this way. The CEK is wiped afterwards.
+   */
+  readonly externalAad?: Uint8Array | ((contentKey: Uint8Array) => MaybePromise<Uint8Array>);
 }
 
 /** Options of {@link decryptEncrypt}. */
@@ -167,8 +165,11 @@ async function agreeAndDerive(
   }
 }
 
-/** Builds one recipient structure carrying `cek` (or, for direct mode, deriving it). */
-async function buildRecipient(
+/**
+ * Builds one recipient structure carrying `cek` (or, for direct mode, deriving it). Internal:
+ * exported for tests that assemble hostile messages from Ward's own recipient encoding.
+ */
+export async function buildRecipient(
   backend: CryptoBackend,
   spec: RecipientSpec,
   cek: Uint8Array | undefined,
@@ -211,8 +212,8 @@ async function buildRecipient(
  * @param plaintext - the bytes to encrypt
  * @param options - backend, recipients, content algorithm, headers, external AAD
  * @returns the encoded COSE_Encrypt (CBOR tag 96)
- * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for no recipients, a `direct`
- *   recipient among others, or a `contentKey` of the wrong length
+ * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for no recipients or a `direct`
+ *   recipient among others
  * @throws {@link UnsupportedAlgorithmError} `ERR_UNSUPPORTED_ALGORITHM` for an unknown content algorithm
  * @throws {@link KeyError} for a recipient key of the wrong kind or backend
  * @example
@@ -232,14 +233,10 @@ export async function encryptEncrypt(plaintext: Uint8Array, options: EncryptEncr
   if (recipients.length === 0) throw new ArgumentError('COSE_Encrypt needs at least one recipient');
   const direct = recipients.some((r) => isAgreement(r) && r.mode === 'direct');
   /* RFC 9052 §5.1: a direct key agreement recipient must be the only recipient. */
-  if (direct && (recipients.length !== 1 || options.contentKey !== undefined)) {
-    throw new ArgumentError('a direct (ECDH-ES+HKDF-256) recipient must be the only one and derives its own content key');
+  if (direct && recipients.length !== 1) {
+    throw new ArgumentError('a direct (ECDH-ES+HKDF-256) recipient must be the only one');
   }
-  if (options.contentKey !== undefined) {
-    assertBytes(options.contentKey, 'contentKey');
-    if (options.contentKey.length !== content.keyLength) throw new ArgumentError(`contentKey must be ${content.keyLength} bytes`);
-  }
-  let cek = direct ? undefined : (options.contentKey?.slice() ?? (await settle(backend.randomBytes(content.keyLength))));
+  let cek = direct ? undefined : await settle(backend.randomBytes(content.keyLength));
   try {
     const structures: CborValue[] = [];
     for (const spec of recipients) {
@@ -255,7 +252,9 @@ export async function encryptEncrypt(plaintext: Uint8Array, options: EncryptEncr
     checkHeaders(protectedHeader, unprotectedHeader, { understood: CONTENT_UNDERSTOOD, alg: 'protected' });
     const protectedBytes = encodeProtectedHeader(protectedHeader);
     const key = await settle(backend.importKey(content.aead, 'secret', cek!));
-    const aad = encStructure('Encrypt', protectedBytes, options.externalAad ?? EMPTY);
+    const { externalAad } = options;
+    const external = typeof externalAad === 'function' ? await settle(externalAad(cek!)) : (externalAad ?? EMPTY);
+    const aad = encStructure('Encrypt', protectedBytes, external);
     const ciphertext = await settle(backend.aeadEncrypt(key, { nonce: iv, plaintext, aad }));
     return encodeFrame(
       [protectedBytes, EncodedCbor.of(unprotectedHeader), ciphertext, EncodedCbor.of(structures)],

@@ -17,7 +17,11 @@ import type { EnvelopeFacts, VerifyOptions } from './verify.js';
 export interface OpenOptions extends VerifyOptions {
   /** The reader's key for envelopes sealed to recipients (COSE_Encrypt). */
   readonly recipient?: RecipientKey;
-  /** The shared key (or a resolver by kid) for envelopes sealed under one key (COSE_Encrypt0). */
+  /**
+   * The shared key for envelopes sealed under one key (COSE_Encrypt0). Prefer a resolver by
+   * `kid` (`({ kid }) => keys.get(hex(kid))`): shared-key envelopes carry no key commitment,
+   * so the signed `kid` is what pins the key (SPEC.md §Key commitment).
+   */
   readonly key?: KeySource<AeadKey>;
   /**
    * Called with the verified facts after the signature checked and before any key is

@@ -129,9 +129,12 @@ const MAX_TEXT = 256;
 const MAX_PURPOSES = 32;
 const MAX_EXTRA = 32;
 
+/* A lone UTF-16 surrogate has no UTF-8 encoding (RFC 8949 §3.1: text strings are UTF-8). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 function text(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT) {
-    throw new ArgumentError(`${name} must be a non-empty string of at most ${MAX_TEXT} characters`);
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT || LONE_SURROGATE.test(value)) {
+    throw new ArgumentError(`${name} must be a non-empty, well-formed string of at most ${MAX_TEXT} characters`);
   }
   return value;
 }
@@ -215,7 +218,7 @@ export function decodeClaims(header: HeaderMap): Provenance {
 export function decodeAttributes(header: HeaderMap): AccessAttributes {
   const map = header.get(WardHeaderLabel.attributes);
   if (!(map instanceof Map)) malformed('has no access attributes');
-  const extra: Record<string, AttributeValue> = {};
+  const extra: [string, AttributeValue][] = [];
   let classification: string | undefined;
   const result: { -readonly [K in keyof AccessAttributes]?: AccessAttributes[K] } = {};
   for (const [key, value] of map) {
@@ -235,11 +238,12 @@ export function decodeAttributes(header: HeaderMap): AccessAttributes {
       }
       default:
         if (typeof key !== 'string') malformed('has an unknown attribute key');
-        if (Array.isArray(value) && value.every((v) => typeof v === 'string')) extra[key] = value as string[];
-        else if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) extra[key] = value;
+        if (Array.isArray(value) && value.every((v) => typeof v === 'string')) extra.push([key, value as string[]]);
+        else if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) extra.push([key, value]);
         else malformed(`attribute ${key} has an unsupported value`);
     }
   }
   if (classification === undefined) malformed('has no classification');
-  return { classification, ...result, ...(Object.keys(extra).length > 0 ? { extra } : {}) };
+  /* Object.fromEntries defines own properties, so a signed name like "__proto__" stays data. */
+  return { classification, ...result, ...(extra.length > 0 ? { extra: Object.fromEntries(extra) } : {}) };
 }

@@ -129,22 +129,20 @@ export async function seal(payload: Uint8Array, options: SealOptions): Promise<U
     const contentAlg = options.contentAlgorithm ?? CoseAlgorithm.A256GCM;
     const content = CONTENT_ALGORITHMS.get(contentAlg);
     if (content === undefined) throw new UnsupportedAlgorithmError(`COSE content algorithm ${contentAlg} is not supported`);
-    const generated = backend.randomBytes(content.keyLength);
-    const contentKey = isPromise(generated) ? await generated : generated;
-    try {
-      protectedHeader.set(HeaderLabel.contentType, ContentFormat.encrypt);
-      protectedHeader.set(WardHeaderLabel.keyCommitment, await commitToContentKey(backend, contentKey));
-      sign1Protected = finalProtected(protectedHeader, signer);
-      inner = await encryptEncrypt(payload, {
-        backend,
-        recipients: options.recipients!,
-        contentAlgorithm: contentAlg,
-        contentKey,
-        externalAad: sealExternalAad(sign1Protected),
-      });
-    } finally {
-      contentKey.fill(0);
-    }
+    protectedHeader.set(HeaderLabel.contentType, ContentFormat.encrypt);
+    let committed: Uint8Array | undefined;
+    inner = await encryptEncrypt(payload, {
+      backend,
+      recipients: options.recipients!,
+      contentAlgorithm: contentAlg,
+      /* The CEK exists now (random, or derived for a direct recipient): commit to it, sign over the commitment. */
+      externalAad: async (contentKey) => {
+        protectedHeader.set(WardHeaderLabel.keyCommitment, await commitToContentKey(backend, contentKey));
+        committed = finalProtected(protectedHeader, signer);
+        return sealExternalAad(committed);
+      },
+    });
+    sign1Protected = committed!;
   }
   return signEncodedSign1(inner, sign1Protected, new Map(), { backend, key: signer.key });
 }

@@ -1,0 +1,323 @@
+/*
+ * verify(): the signed facts of an envelope without any decryption key; unknown or wrong
+ * signers; and the envelope profile (SPEC.md §Sealed envelope), checked with envelopes that
+ * are correctly signed and correctly bound but break exactly one profile rule. Every refusal
+ * is checked through open() too, which runs the same verification first.
+ */
+import { describe, expect, test } from 'vitest';
+import { createNobleBackend } from '../backend/noble-backend.js';
+import type { CryptoBackend, SigningKey, VerifyingKey } from '../backend/crypto-backend.js';
+import { CborTag, decodeCbor, encodeCbor } from '../cbor/index.js';
+import type { CborValue } from '../cbor/index.js';
+import { CoseAlgorithm } from '../cose/algorithms.js';
+import { encryptEncrypt } from '../cose/encrypt.js';
+import { encryptEncrypt0 } from '../cose/encrypt0.js';
+import { HeaderLabel, decodeProtectedHeader, encodeProtectedHeader } from '../cose/headers.js';
+import type { HeaderMap } from '../cose/headers.js';
+import type { KeyLookup } from '../cose/key-lookup.js';
+import { CoseTag } from '../cose/message.js';
+import { signEncodedSign1, signSign1, signatureAlgorithmOf } from '../cose/sign1.js';
+import { ArgumentError, CoseError, EnvelopeError, KeyError, VerificationError, WardError } from '../errors.js';
+import { commitToContentKey } from './commitment.js';
+import { open } from './open.js';
+import { AttributeKey, ClaimKey, ContentFormat, WardHeaderLabel, encodeAttributes, encodeClaims } from './profile.js';
+import { seal, sealExternalAad } from './seal.js';
+import { verify } from './verify.js';
+
+const backend = createNobleBackend();
+const te = new TextEncoder();
+const PAYLOAD = te.encode('{"occupancy":17}');
+const CLAIMS = { issuer: 'parking-sensor-3', subject: 'parking/lot-b', sequence: 99, issuedAt: 1_700_000_000, id: te.encode('id-0001') };
+const ATTRIBUTES = { classification: 'internal', zone: 'lot-b', purpose: ['planning', 'billing'], owner: 'mobility', retention: 86_400 };
+
+const producerKey: SigningKey = backend.generateKey('Ed25519');
+const producerTrust: VerifyingKey = backend.publicKey(producerKey);
+const PRODUCER_KID = te.encode('parking-sensor-3#1');
+const sharedKey = backend.generateKey('AES-GCM');
+const kek = backend.generateKey('AES-KW');
+
+function spying(inner: CryptoBackend): { backend: CryptoBackend; calls: string[] } {
+  const calls: string[] = [];
+  const proxy = new Proxy(inner, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        calls.push(String(property));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { backend: proxy, calls };
+}
+const KEY_USE = ['deriveSharedSecret', 'unwrapKey', 'aeadDecrypt', 'importKey', 'hkdfSha256', 'exportKey'];
+
+async function caught(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(() => expect.unreachable('expected a rejection'), (error: unknown) => error);
+}
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e = (error as { cause?: unknown }).cause; e !== undefined && chain.length < 10; e = (e as { cause?: unknown }).cause) chain.push(e);
+  return chain;
+}
+
+async function sealed(form: 'encrypt0' | 'encrypt', signer: SigningKey = producerKey): Promise<Uint8Array> {
+  const common = { backend, signer: { key: signer, kid: PRODUCER_KID }, claims: CLAIMS, attributes: ATTRIBUTES };
+  return form === 'encrypt0'
+    ? seal(PAYLOAD, { ...common, key: { key: sharedKey, kid: te.encode('shared') } })
+    : seal(PAYLOAD, { ...common, recipients: [{ kek, kid: te.encode('kek') }] });
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+describe('verify(): provenance without plaintext', () => {
+  test.each(['encrypt0', 'encrypt'] as const)('returns provenance, attributes and signer of a %s envelope with no decryption key', async (form) => {
+    const envelope = await sealed(form);
+    const spy = spying(backend);
+    const facts = await verify(envelope, { backend: spy.backend, trust: producerTrust });
+    expect(facts).toEqual({
+      provenance: CLAIMS,
+      attributes: ATTRIBUTES,
+      signer: { kid: PRODUCER_KID, alg: CoseAlgorithm.EdDSA },
+      encryption: form,
+    });
+    expect(spy.calls).toContain('verify');
+    expect(spy.calls.filter((c) => KEY_USE.includes(c))).toEqual([]);
+  });
+
+  test('ES256 producer', async () => {
+    const key = backend.generateKey('ECDSA-P256');
+    const facts = await verify(await sealed('encrypt', key), { backend, trust: backend.publicKey(key) });
+    expect(facts.signer.alg).toBe(CoseAlgorithm.ES256);
+  });
+
+  test('a trust resolver is asked with the signed kid and the algorithm', async () => {
+    const asked: KeyLookup[] = [];
+    await verify(await sealed('encrypt0'), { backend, trust: (lookup) => { asked.push(lookup); return producerTrust; } });
+    expect(asked).toHaveLength(1);
+    expect(asked[0]!.kid).toEqual(PRODUCER_KID);
+    expect(asked[0]!.alg).toBe(CoseAlgorithm.EdDSA);
+  });
+
+  test('an async trust resolver works', async () => {
+    const facts = await verify(await sealed('encrypt'), { backend, trust: async () => producerTrust });
+    expect(facts.provenance.issuer).toBe(CLAIMS.issuer);
+  });
+});
+
+describe('verify() and open() refuse unknown and wrong signers with EnvelopeError', () => {
+  const other = backend.generateKey('Ed25519');
+  const es256 = backend.generateKey('ECDSA-P256');
+
+  test.each([
+    ['an unknown signer (the resolver returns undefined)', (): VerifyingKey | undefined => undefined, KeyError, 'ERR_KEY_USAGE'],
+    ['another producer\'s key', (): VerifyingKey | undefined => backend.publicKey(other), VerificationError, 'ERR_SIGNATURE_INVALID'],
+    ['a key of another algorithm', (): VerifyingKey | undefined => backend.publicKey(es256), CoseError, 'ERR_COSE_ALGORITHM_MISMATCH'],
+  ] as const)('%s', async (_, resolve, family, code) => {
+    const envelope = await sealed('encrypt');
+    for (const run of [
+      () => verify(envelope, { backend, trust: resolve }),
+      () => open(envelope, { backend, trust: resolve, recipient: { kek } }),
+    ]) {
+      const error = await caught(run());
+      expect(EnvelopeError.isInstance(error)).toBe(true);
+      expect(error).toMatchObject({ code: 'ERR_ENVELOPE_INVALID', message: 'envelope refused' });
+      expect(family.isInstance((error as EnvelopeError).cause)).toBe(true);
+      expect((error as EnvelopeError).cause).toMatchObject({ code });
+    }
+  });
+
+  test('a trust resolver that throws refuses the envelope', async () => {
+    const error = await caught(verify(await sealed('encrypt0'), { backend, trust: () => { throw new Error('trust store offline'); } }));
+    expect(EnvelopeError.isInstance(error)).toBe(true);
+  });
+});
+
+describe('verify() argument checks (ERR_INVALID_ARGUMENT, before the envelope is looked at)', () => {
+  test.each([
+    ['no backend', { trust: producerTrust }],
+    ['no trust', { backend }],
+    ['null options', null],
+  ])('%s', async (_, options) => {
+    const error = await caught(verify(new Uint8Array([0xff]), options as never));
+    expect(ArgumentError.isInstance(error)).toBe(true);
+  });
+
+  test('an envelope that is not bytes', async () => {
+    for (const envelope of ['text', [1, 2], undefined, Buffer.from([1]).buffer]) {
+      expect(ArgumentError.isInstance(await caught(verify(envelope as never, { backend, trust: producerTrust })))).toBe(true);
+    }
+  });
+});
+
+/* ------------------------------------------------------------------------------------------ */
+/* Profile: correctly signed and bound envelopes that break one rule                          */
+/* ------------------------------------------------------------------------------------------ */
+
+interface Craft {
+  /** Edits the Sign1 protected header seal() would build. */
+  readonly header?: (header: HeaderMap) => void;
+  /** Which inner message to build (bound to the final header with the seal external AAD). */
+  readonly inner?: 'encrypt0' | 'encrypt';
+  /** Signer kid in the unprotected bucket instead. */
+  readonly unprotectedKid?: boolean;
+}
+
+/** An envelope like seal() makes, with `craft` applied before signing, inner correctly bound. */
+async function crafted(craft: Craft): Promise<Uint8Array> {
+  const form = craft.inner ?? 'encrypt';
+  const unprotectedHeader: HeaderMap = new Map();
+  /* Builds the Sign1 protected header seal() would, with `craft` applied; `cek` is the content key to commit to. */
+  const buildProtected = async (cek: Uint8Array | undefined): Promise<Uint8Array> => {
+    const header: HeaderMap = new Map();
+    header.set(HeaderLabel.cwtClaims, encodeClaims(CLAIMS, CLAIMS.issuedAt, CLAIMS.id));
+    header.set(WardHeaderLabel.attributes, encodeAttributes(ATTRIBUTES));
+    header.set(HeaderLabel.contentType, form === 'encrypt0' ? ContentFormat.encrypt0 : ContentFormat.encrypt);
+    if (cek !== undefined) header.set(WardHeaderLabel.keyCommitment, await commitToContentKey(backend, cek));
+    header.set(HeaderLabel.alg, signatureAlgorithmOf(producerKey));
+    header.set(HeaderLabel.kid, PRODUCER_KID);
+    craft.header?.(header);
+    if (craft.unprotectedKid) {
+      header.delete(HeaderLabel.kid);
+      unprotectedHeader.set(HeaderLabel.kid, PRODUCER_KID);
+    }
+    return encodeProtectedHeader(header);
+  };
+  let protectedBytes: Uint8Array;
+  let inner: Uint8Array;
+  if (form === 'encrypt0') {
+    protectedBytes = await buildProtected(undefined);
+    inner = await encryptEncrypt0(PAYLOAD, { backend, key: sharedKey, kid: te.encode('shared'), externalAad: sealExternalAad(protectedBytes) });
+  } else {
+    let bound: Uint8Array | undefined;
+    inner = await encryptEncrypt(PAYLOAD, {
+      backend,
+      recipients: [{ kek, kid: te.encode('kek') }],
+      externalAad: async (cek) => {
+        bound = await buildProtected(cek);
+        return sealExternalAad(bound);
+      },
+    });
+    protectedBytes = bound!;
+  }
+  return signEncodedSign1(inner, protectedBytes, unprotectedHeader, { backend, key: producerKey });
+}
+
+async function expectProfileRefusal(envelope: Uint8Array, form: 'encrypt0' | 'encrypt'): Promise<void> {
+  const reader = form === 'encrypt0' ? { key: sharedKey } : { recipient: { kek } };
+  for (const run of [
+    () => verify(envelope, { backend, trust: producerTrust }),
+    () => open(envelope, { backend, trust: producerTrust, ...reader }),
+  ]) {
+    const error = await caught(run());
+    expect(EnvelopeError.isInstance(error)).toBe(true);
+    // the signature verified: the refusal is the profile's, not the signature's
+    expect(CoseError.isInstance((error as EnvelopeError).cause)).toBe(true);
+    expect((error as EnvelopeError).cause).toMatchObject({ code: 'ERR_COSE_INVALID_HEADER' });
+  }
+}
+
+describe('the envelope profile', () => {
+  test.each(['encrypt0', 'encrypt'] as const)('control: the crafting helper builds a valid %s envelope', async (form) => {
+    const envelope = await crafted({ inner: form });
+    const reader = form === 'encrypt0' ? { key: sharedKey } : { recipient: { kek } };
+    expect((await open(envelope, { backend, trust: producerTrust, ...reader })).plaintext).toEqual(PAYLOAD);
+  });
+
+  test('an Encrypt0 envelope that carries a key commitment is refused', async () => {
+    const commitment = await commitToContentKey(backend, backend.randomBytes(32));
+    await expectProfileRefusal(await crafted({ inner: 'encrypt0', header: (h) => h.set(WardHeaderLabel.keyCommitment, commitment) }), 'encrypt0');
+  });
+
+  test('an Encrypt envelope without a key commitment is refused', async () => {
+    await expectProfileRefusal(await crafted({ header: (h) => h.delete(WardHeaderLabel.keyCommitment) }), 'encrypt');
+  });
+
+  test.each([
+    ['31 bytes', new Uint8Array(31)],
+    ['33 bytes', new Uint8Array(33)],
+    ['text', 'x'.repeat(32)],
+    ['an integer', 7],
+  ])('an Encrypt envelope whose key commitment is %s is refused', async (_, commitment) => {
+    await expectProfileRefusal(await crafted({ header: (h) => h.set(WardHeaderLabel.keyCommitment, commitment) }), 'encrypt');
+  });
+
+  test.each([
+    ['missing', undefined],
+    ['a Mac0', 17],
+    ['text', 'application/cose'],
+    ['a Sign1', 18],
+  ])('content type %s is refused', async (_, contentType) => {
+    await expectProfileRefusal(await crafted({
+      header: (h) => (contentType === undefined ? h.delete(HeaderLabel.contentType) : h.set(HeaderLabel.contentType, contentType)),
+    }), 'encrypt');
+  });
+
+  test('the content type must name the inner message: Encrypt0 declared, COSE_Encrypt inside', async () => {
+    const envelope = await crafted({ header: (h) => { h.set(HeaderLabel.contentType, ContentFormat.encrypt0); h.delete(WardHeaderLabel.keyCommitment); } });
+    expect((await verify(envelope, { backend, trust: producerTrust })).encryption).toBe('encrypt0');
+    const error = await caught(open(envelope, { backend, trust: producerTrust, key: sharedKey }));
+    expect(EnvelopeError.isInstance(error)).toBe(true);
+    expect((error as EnvelopeError).cause).toMatchObject({ code: 'ERR_COSE_WRONG_TAG' });
+  });
+
+  test('a signer kid only in the unprotected bucket is refused', async () => {
+    await expectProfileRefusal(await crafted({ unprotectedKid: true }), 'encrypt');
+  });
+
+  test.each<[string, (h: HeaderMap) => void]>([
+    ['no CWT claims', (h) => h.delete(HeaderLabel.cwtClaims)],
+    ['claims not a map', (h) => h.set(HeaderLabel.cwtClaims, ['parking-sensor-3'])],
+    ['no issuer', (h) => (h.get(HeaderLabel.cwtClaims) as Map<CborValue, CborValue>).delete(ClaimKey.issuer)],
+    ['a non-text subject', (h) => (h.get(HeaderLabel.cwtClaims) as Map<CborValue, CborValue>).set(ClaimKey.subject, 5)],
+    ['a negative sequence', (h) => (h.get(HeaderLabel.cwtClaims) as Map<CborValue, CborValue>).set(ClaimKey.sequence, -1)],
+    ['no sequence', (h) => (h.get(HeaderLabel.cwtClaims) as Map<CborValue, CborValue>).delete(ClaimKey.sequence)],
+    ['an empty id', (h) => (h.get(HeaderLabel.cwtClaims) as Map<CborValue, CborValue>).set(ClaimKey.id, new Uint8Array(0))],
+    ['a 65-byte id', (h) => (h.get(HeaderLabel.cwtClaims) as Map<CborValue, CborValue>).set(ClaimKey.id, new Uint8Array(65))],
+    ['issuedAt beyond 2^53', (h) => (h.get(HeaderLabel.cwtClaims) as Map<CborValue, CborValue>).set(ClaimKey.issuedAt, 2n ** 60n)],
+    ['no attributes', (h) => h.delete(WardHeaderLabel.attributes)],
+    ['attributes not a map', (h) => h.set(WardHeaderLabel.attributes, 'internal')],
+    ['no classification', (h) => (h.get(WardHeaderLabel.attributes) as Map<CborValue, CborValue>).delete(AttributeKey.classification)],
+    ['an unknown integer attribute key', (h) => (h.get(WardHeaderLabel.attributes) as Map<CborValue, CborValue>).set(99, 'x')],
+    ['a purpose that is not a text array', (h) => (h.get(WardHeaderLabel.attributes) as Map<CborValue, CborValue>).set(AttributeKey.purpose, ['a', 1])],
+    ['a map-valued extra attribute', (h) => (h.get(WardHeaderLabel.attributes) as Map<CborValue, CborValue>).set('camera', new Map([[1, 2]]))],
+    ['a byte-string extra attribute', (h) => (h.get(WardHeaderLabel.attributes) as Map<CborValue, CborValue>).set('blob', new Uint8Array(2))],
+  ])('%s is refused', async (_, edit) => {
+    await expectProfileRefusal(await crafted({ header: edit }), 'encrypt');
+  });
+
+  test('a plain COSE_Sign1 (not an envelope) by a trusted key is refused', async () => {
+    const message = await signSign1(PAYLOAD, { backend, key: producerKey, kid: PRODUCER_KID });
+    const error = await caught(verify(message, { backend, trust: producerTrust }));
+    expect(EnvelopeError.isInstance(error)).toBe(true);
+  });
+
+  test('unprotected Sign1 parameters cannot change the signed facts', async () => {
+    const envelope = await sealed('encrypt');
+    const [protectedBytes, , payload, signature] = (decodeCbor(envelope) as CborTag).value as CborValue[];
+    const overrides: HeaderMap = new Map<number | string, CborValue>([
+      [WardHeaderLabel.attributes, new Map<CborValue, CborValue>([[AttributeKey.classification, 'public']])],
+      [HeaderLabel.cwtClaims, new Map<CborValue, CborValue>([[ClaimKey.issuer, 'mallory']])],
+    ]);
+    const doctored = encodeCbor(new CborTag(CoseTag.Sign1, [protectedBytes!, overrides, payload!, signature!]));
+    let facts;
+    try {
+      facts = await verify(doctored, { backend, trust: producerTrust });
+    } catch (error) {
+      expect(EnvelopeError.isInstance(error)).toBe(true); // refusing is fine too
+      return;
+    }
+    expect(facts.attributes).toEqual(ATTRIBUTES);
+    expect(facts.provenance.issuer).toBe(CLAIMS.issuer);
+    expect(decodeProtectedHeader(protectedBytes as Uint8Array).get(HeaderLabel.kid)).toEqual(PRODUCER_KID);
+  });
+
+  test('every refusal is an EnvelopeError whose cause is a WardError', async () => {
+    const envelope = await sealed('encrypt0');
+    const tampered = envelope.slice();
+    tampered[tampered.length - 1]! ^= 1;
+    const error = await caught(verify(tampered, { backend, trust: producerTrust }));
+    expect(EnvelopeError.isInstance(error)).toBe(true);
+    expect(causes(error).every((e) => WardError.isInstance(e))).toBe(true);
+  });
+});
