@@ -10,12 +10,15 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import fc from 'fast-check';
 import { createNodeBackend } from '@ward/node';
 import type {
   AeadDecryptInput, AeadEncryptInput, AeadKey, AgreementPrivateKey, AgreementPublicKey, AsymmetricAlgorithm, CryptoBackend, HkdfInput,
   KeyAlgorithm, KeyHandle, KeyKind, KeyOptions, MacKey, SigningKey, VerifyingKey, WrappingKey,
 } from '../src/backend/crypto-backend.js';
 import { isPromise } from '../src/backend/crypto-backend.js';
+import { CborTag, decodeCbor, encodeCbor } from '../src/cbor/index.js';
+import type { CborValue } from '../src/cbor/index.js';
 import { createNobleBackend } from '../src/backend/noble-backend.js';
 import { WardError } from '../src/errors.js';
 import type { WardErrorCode } from '../src/errors.js';
@@ -291,3 +294,152 @@ export async function expectWardError(action: () => Promise<unknown> | unknown, 
   }
   return outcome.code;
 }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Hand-built messages (for preconditions Ward's own encoders never produce)                   */
+/* ------------------------------------------------------------------------------------------ */
+
+/** Common inputs of the crafting helpers. */
+export interface CraftOptions {
+  /** Protected parameters, CBOR-encoded into the protected bstr (empty map → zero-length bstr). */
+  readonly protectedHeader?: Map<CborValue, CborValue>;
+  /** Exact protected bstr content; overrides `protectedHeader`. */
+  readonly protectedBytes?: Uint8Array;
+  /** The unprotected bucket as sent (any CBOR value, to test bad ones). Default: empty map. */
+  readonly unprotectedHeader?: CborValue;
+  /** External AAD bound by the MAC/signature/AEAD. Default empty. */
+  readonly externalAad?: Uint8Array;
+  /** The CBOR tag; `null` for the untagged form. Default: the structure's tag. */
+  readonly tag?: number | null;
+  /** Last-step rewrite of the array fields (to break the shape after authenticating). */
+  readonly fields?: (fields: CborValue[]) => CborValue[];
+}
+
+const EMPTY_BYTES = new Uint8Array(0);
+
+function protectedOf(options: CraftOptions): Uint8Array {
+  if (options.protectedBytes !== undefined) return options.protectedBytes;
+  const header = options.protectedHeader;
+  return header === undefined || header.size === 0 ? EMPTY_BYTES : encodeCbor(header);
+}
+
+function frame(defaultTag: number, options: CraftOptions, fields: CborValue[]): Uint8Array {
+  const final = options.fields ? options.fields(fields) : fields;
+  const tag = options.tag === undefined ? defaultTag : options.tag;
+  return encodeCbor(tag === null ? final : new CborTag(tag, final));
+}
+
+/** A COSE_Sign1 with a valid signature over exactly the given headers and payload. */
+export async function craftSign1(
+  backend: CryptoBackend,
+  key: SigningKey,
+  options: CraftOptions & { readonly payload?: Uint8Array | null; readonly signedPayload?: Uint8Array } = {},
+): Promise<Uint8Array> {
+  const protectedBytes = protectedOf(options);
+  const payload = options.payload === undefined ? utf8('crafted payload') : options.payload;
+  const signedPayload = options.signedPayload ?? payload ?? EMPTY_BYTES;
+  const tbs = encodeCbor(['Signature1', protectedBytes, options.externalAad ?? EMPTY_BYTES, signedPayload]);
+  const signature = await settle(backend.sign(key, tbs));
+  return frame(18, options, [protectedBytes, options.unprotectedHeader ?? new Map(), payload, signature]);
+}
+
+/** A COSE_Mac0 with a valid HMAC-SHA-256 tag over exactly the given headers and payload. */
+export async function craftMac0(
+  backend: CryptoBackend,
+  key: MacKey,
+  options: CraftOptions & { readonly payload?: Uint8Array } = {},
+): Promise<Uint8Array> {
+  const protectedBytes = protectedOf(options);
+  const payload = options.payload ?? utf8('crafted payload');
+  const tag = await settle(backend.hmacSha256(key, encodeCbor(['MAC0', protectedBytes, options.externalAad ?? EMPTY_BYTES, payload])));
+  return frame(17, options, [protectedBytes, options.unprotectedHeader ?? new Map(), payload, tag]);
+}
+
+/**
+ * A COSE_Encrypt0 whose ciphertext authenticates under exactly the given protected bytes, with
+ * `nonce` (default: 12 random bytes). The unprotected bucket defaults to `{5: nonce}`.
+ */
+export async function craftEncrypt0(
+  backend: CryptoBackend,
+  key: AeadKey,
+  options: CraftOptions & { readonly plaintext?: Uint8Array; readonly nonce?: Uint8Array } = {},
+): Promise<Uint8Array> {
+  const protectedBytes = protectedOf(options);
+  const nonce = options.nonce ?? (await settle(backend.randomBytes(12)));
+  const aad = encodeCbor(['Encrypt0', protectedBytes, options.externalAad ?? EMPTY_BYTES]);
+  const ciphertext = await settle(backend.aeadEncrypt(key, { nonce, plaintext: options.plaintext ?? utf8('crafted plaintext'), aad }));
+  return frame(16, options, [protectedBytes, options.unprotectedHeader ?? new Map<CborValue, CborValue>([[5, nonce]]), ciphertext]);
+}
+
+/** Decodes a tagged COSE message into its tag and array fields (for tampering tests). */
+export function coseFields(message: Uint8Array): { tag: number | bigint; fields: CborValue[] } {
+  const decoded = decodeCbor(message);
+  if (!(decoded instanceof CborTag) || !Array.isArray(decoded.value)) throw new Error('not a tagged COSE array');
+  return { tag: decoded.tag, fields: decoded.value };
+}
+
+/** Re-encodes a tagged COSE message from its fields. */
+export function encodeCose(tag: number | bigint, fields: CborValue[]): Uint8Array {
+  return encodeCbor(new CborTag(tag, fields));
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Bit flips                                                                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+/** What a sweep of single-bit flips found. */
+export interface FlipSweep {
+  /** Bits whose flipped message was accepted, with the returned value. */
+  readonly accepted: { readonly bit: number; readonly value: unknown }[];
+  /** Bits whose flipped message threw something other than a WardError. */
+  readonly crashes: { readonly bit: number; readonly error: string }[];
+  /** How many flipped messages were rejected with each WardError code. */
+  readonly codes: Map<string, number>;
+}
+
+/** Flips every bit of `message` in turn (or the given bits) and classifies `attempt`'s outcome. */
+export async function sweepBitFlips(
+  message: Uint8Array,
+  attempt: (flipped: Uint8Array) => Promise<unknown>,
+  bits: Iterable<number> = Array.from({ length: message.length * 8 }, (_, i) => i),
+): Promise<FlipSweep> {
+  const sweep: FlipSweep = { accepted: [], crashes: [], codes: new Map() };
+  for (const bit of bits) {
+    const outcome = await outcomeOf(() => attempt(flipBit(message, bit)));
+    if (outcome.kind === 'value') sweep.accepted.push({ bit, value: outcome.value });
+    else if (outcome.kind === 'crash') sweep.crashes.push({ bit, error: String(outcome.error) });
+    else sweep.codes.set(outcome.code, (sweep.codes.get(outcome.code) ?? 0) + 1);
+  }
+  return sweep;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Arbitraries                                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/** Arbitrary CBOR values shaped roughly like a COSE message, to reach past the framing checks. */
+export function coseLikeArbitrary(): fc.Arbitrary<CborValue[]> {
+  const { value } = fc.letrec<{ value: CborValue }>((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.integer({ min: -40, max: 40 }),
+      fc.constantFrom<CborValue>(-8, -7, -35, 1, 2, 3, 5, 24, -3, -5, -25, -31, null, true, false, 'x', 'EdDSA'),
+      fc.uint8Array({ maxLength: 40 }),
+      fc.string({ maxLength: 8 }),
+      fc.array(tie('value'), { maxLength: 4 }),
+      fc.array(fc.tuple(fc.oneof(fc.integer({ min: -30, max: 30 }), fc.string({ maxLength: 3 })), tie('value')), { maxLength: 4 })
+        .map((entries) => new Map<CborValue, CborValue>(entries)),
+    ),
+  }));
+  const header = fc.array(fc.tuple(fc.integer({ min: -30, max: 8 }), value), { maxLength: 4 }).map((e) => new Map<CborValue, CborValue>(e));
+  const protectedBytes = fc.oneof(header.map((h) => (h.size === 0 ? new Uint8Array(0) : encodeCbor(h))), fc.uint8Array({ maxLength: 8 }));
+  return fc.oneof(
+    fc.tuple(protectedBytes, header, fc.oneof(fc.uint8Array({ maxLength: 24 }), fc.constant(null)), fc.uint8Array({ maxLength: 70 }))
+      .map((t) => [...t] as CborValue[]),
+    fc.tuple(protectedBytes, header, fc.uint8Array({ maxLength: 40 })).map((t) => [...t] as CborValue[]),
+    fc.tuple(protectedBytes, header, fc.uint8Array({ maxLength: 40 }), fc.array(fc.tuple(protectedBytes, header, fc.uint8Array({ maxLength: 40 })).map((t) => [...t] as CborValue), { maxLength: 3 }))
+      .map((t) => [...t] as CborValue[]),
+    fc.array(value, { maxLength: 6 }),
+  );
+}
+

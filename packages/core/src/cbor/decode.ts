@@ -45,6 +45,12 @@ export interface DecodeCborOptions extends Partial<CborDecodeLimits> {
    * (RFC 8949 §3.4.3). Default `false`.
    */
   readonly requireDeterministic?: boolean;
+  /**
+   * Reject a float whose value is an integer (or −0), with code `ERR_CBOR_UNSUPPORTED`. Such a
+   * float decodes to the same JavaScript number as the integer, so a caller that must tell
+   * them apart (COSE labels and `alg` are `int / tstr`, RFC 9052 §3) sets this. Default `false`.
+   */
+  readonly rejectIntegralFloats?: boolean;
 }
 
 /** `Frame.remaining` of an indefinite-length array or map (RFC 8949 §3.2.2). */
@@ -87,6 +93,7 @@ class Reader {
     private readonly input: Uint8Array,
     private readonly limits: CborDecodeLimits,
     private readonly deterministic: boolean,
+    private readonly rejectIntegralFloats: boolean,
   ) {
     this.end = input.length;
   }
@@ -262,6 +269,14 @@ class Reader {
 
   /** RFC 8949 §3.3: major type 7, except break. */
   private readSimpleOrFloat(info: number, start: number): CborValue {
+    const value = this.readMajor7(info, start);
+    if (this.rejectIntegralFloats && info >= 25 && Number.isInteger(value)) {
+      this.fail('ERR_CBOR_UNSUPPORTED', 'float with an integral value (indistinguishable from an integer)', start);
+    }
+    return value;
+  }
+
+  private readMajor7(info: number, start: number): CborValue {
     if (info < 20) return new CborSimple(info);
     switch (info) {
       case 20: return false;
@@ -476,10 +491,12 @@ export function decodeCbor(bytes: Uint8Array, options?: DecodeCborOptions): Cbor
   const limits = resolveDecodeLimits(options);
   const deterministic = options?.requireDeterministic ?? false;
   if (typeof deterministic !== 'boolean') throw new ArgumentError('requireDeterministic must be a boolean');
+  const rejectIntegralFloats = options?.rejectIntegralFloats ?? false;
+  if (typeof rejectIntegralFloats !== 'boolean') throw new ArgumentError('rejectIntegralFloats must be a boolean');
   if (bytes.length > limits.maxBytes) {
     throw new DecodeError('ERR_CBOR_LIMIT', `input of ${bytes.length} bytes exceeds maxBytes (${limits.maxBytes}) at offset 0`);
   }
   // A subclass (Node's Buffer) would make slice() return views; read through a plain view
   const input = bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return new Reader(input, limits, deterministic).read();
+  return new Reader(input, limits, deterministic, rejectIntegralFloats).read();
 }

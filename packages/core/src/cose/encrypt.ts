@@ -265,7 +265,7 @@ export async function encryptEncrypt(plaintext: Uint8Array, options: EncryptEncr
   }
 }
 
-/** Recovers the CEK from one recipient structure, or returns undefined if it is not for `key`. */
+/** Recovers the CEK from one recipient structure, or says why the structure is not for `key`. */
 async function recoverContentKey(
   backend: CryptoBackend,
   recipient: CborValue,
@@ -273,31 +273,31 @@ async function recoverContentKey(
   contentAlg: number,
   cekLength: number,
   options: CoseDecodeOptions,
-): Promise<{ cek: Uint8Array; alg: number } | undefined> {
+): Promise<{ cek: Uint8Array; alg: number } | { skipped: string }> {
   if (!Array.isArray(recipient) || recipient.length !== 3) throw new CoseError('ERR_COSE_MALFORMED', 'COSE_recipient must be an array of 3');
   const { protectedBytes, protectedHeader, unprotectedHeader } = decodeHeaderPair(recipient, options);
   const alg = checkHeaders(protectedHeader, unprotectedHeader, { understood: RECIPIENT_UNDERSTOOD, alg: 'either' });
   const ciphertext = bytesField(recipient[2], 'recipient ciphertext');
   const kid = kidOf(protectedHeader, unprotectedHeader);
-  if (key.kid !== undefined && (kid === undefined || !sameBytes(kid, key.kid))) return undefined;
+  if (key.kid !== undefined && (kid === undefined || !sameBytes(kid, key.kid))) return { skipped: 'another kid' };
 
   const wrapLength = KEY_WRAP_ALGORITHMS.get(alg);
   if (wrapLength !== undefined) {
-    if (!('kek' in key)) return undefined;
+    if (!('kek' in key)) return { skipped: `key wrap (alg ${alg}) for a KEK holder` };
     /* RFC 9053 §6.2.1: the protected bucket of a key wrap recipient must be empty. */
     if (protectedBytes.length !== 0) throw new CoseError('ERR_COSE_INVALID_HEADER', 'key wrap recipient must have an empty protected header');
-    if (key.kek.size !== wrapLength) throw new CoseError('ERR_COSE_ALGORITHM_MISMATCH', `recipient alg ${alg} does not match the KEK`);
+    /* A KEK of another size is another reader's: skip, as for recipients on another curve. */
+    if (key.kek.size !== wrapLength) return { skipped: `alg ${alg} for a ${wrapLength}-byte KEK` };
     return { cek: await settle(backend.unwrapKey(key.kek, ciphertext)), alg };
   }
   const ecdhWrap = ECDH_KEY_WRAP_ALGORITHMS.get(alg);
-  if (ecdhWrap === undefined && alg !== CoseAlgorithm.ECDH_ES_HKDF_256) {
-    throw new UnsupportedAlgorithmError(`COSE recipient algorithm ${alg} is not supported`);
-  }
-  if (!('privateKey' in key)) return undefined;
+  /* A recipient in an algorithm Ward does not implement is for another reader: skip it. */
+  if (ecdhWrap === undefined && alg !== CoseAlgorithm.ECDH_ES_HKDF_256) return { skipped: `unsupported alg ${alg}` };
+  if (!('privateKey' in key)) return { skipped: `ECDH-ES (alg ${alg}) for a private-key holder` };
   /* ECDH-ES parameters are authenticated only through the KDF context: alg must be protected. */
   if (!protectedHeader.has(HeaderLabel.alg)) throw new CoseError('ERR_COSE_UNPROTECTED_ALG', 'ECDH-ES alg must be protected');
   const ephemeralKey = protectedHeader.get(HeaderLabel.ephemeralKey) ?? unprotectedHeader.get(HeaderLabel.ephemeralKey);
-  if (ephemeralKey instanceof Map && agreementAlgorithmOfCose(ephemeralKey) !== key.privateKey.algorithm) return undefined;
+  if (ephemeralKey instanceof Map && agreementAlgorithmOfCose(ephemeralKey) !== key.privateKey.algorithm) return { skipped: 'another curve' };
   const peer = await agreementPublicKeyFromCose(ephemeralKey, key.privateKey.algorithm, backend);
   const saltValue = protectedHeader.get(HeaderLabel.salt) ?? unprotectedHeader.get(HeaderLabel.salt);
   if (saltValue !== undefined && !(saltValue instanceof Uint8Array)) throw new CoseError('ERR_COSE_INVALID_HEADER', 'salt must be a byte string');
@@ -357,20 +357,27 @@ export async function decryptEncrypt(message: Uint8Array, options: DecryptEncryp
   const maxRecipients = options.maxRecipients ?? DEFAULT_MAX_RECIPIENTS;
   if (!Array.isArray(recipients) || recipients.length === 0) throw new CoseError('ERR_COSE_MALFORMED', 'recipients must be a non-empty array');
   if (recipients.length > maxRecipients) throw new CoseError('ERR_COSE_MALFORMED', `more than ${maxRecipients} recipients`);
-  const iv = ivOf(protectedHeader, unprotectedHeader);
   const content = CONTENT_ALGORITHMS.get(alg);
   if (content === undefined) throw new UnsupportedAlgorithmError(`COSE content algorithm ${alg} is not supported`);
+  const iv = ivOf(protectedHeader, unprotectedHeader);
 
+  const skipped: string[] = [];
   for (const recipient of recipients) {
-    let recovered: { cek: Uint8Array; alg: number } | undefined;
+    let recovered: { cek: Uint8Array; alg: number } | { skipped: string };
     try {
       recovered = await recoverContentKey(options.backend, recipient, options.recipient, alg, content.keyLength, options);
     } catch (error) {
       /* A recipient meant for someone else fails to unwrap: try the next one. */
-      if (WardError.isInstance(error) && (error.code === 'ERR_DECRYPTION_FAILED' || error.code === 'ERR_KEY_AGREEMENT_FAILED')) continue;
+      if (WardError.isInstance(error) && (error.code === 'ERR_DECRYPTION_FAILED' || error.code === 'ERR_KEY_AGREEMENT_FAILED')) {
+        skipped.push(error.code === 'ERR_DECRYPTION_FAILED' ? 'unwrap failed' : 'key agreement failed');
+        continue;
+      }
       throw error;
     }
-    if (recovered === undefined) continue;
+    if ('skipped' in recovered) {
+      skipped.push(recovered.skipped);
+      continue;
+    }
     const { cek } = recovered;
     try {
       if (cek.length !== content.keyLength) throw new DecryptionError();
@@ -384,5 +391,6 @@ export async function decryptEncrypt(message: Uint8Array, options: DecryptEncryp
       cek.fill(0);
     }
   }
-  throw new DecryptionError({ cause: new KeyError('ERR_KEY_USAGE', 'no recipient structure yielded a content key') });
+  const reasons = skipped.join('; ');
+  throw new DecryptionError({ cause: new KeyError('ERR_KEY_USAGE', `no recipient structure yielded a content key (${reasons})`) });
 }

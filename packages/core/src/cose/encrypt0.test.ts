@@ -106,7 +106,7 @@ for (const { name, create } of BACKENDS) {
         );
       });
 
-      it('an IV supplied in the unprotected header is replaced by a fresh one... or refused when protected', async () => {
+      it('a caller IV in the unprotected header is replaced by a fresh one; one in the protected header → ERR_COSE_INVALID_HEADER (label in both buckets)', async () => {
         const key = await aeadKey(backend, 'AES-GCM', 32);
         const fixed = new Uint8Array(12);
         const message = await encryptEncrypt0(PLAINTEXT, { backend, key, unprotectedHeader: new Map([label(HeaderLabel.iv, fixed)]) });

@@ -6,7 +6,8 @@ import { EncodedCbor, encodeFrame } from '../cbor/index.js';
 import type { AeadKey, CryptoBackend } from '../backend/crypto-backend.js';
 import { isPromise } from '../backend/crypto-backend.js';
 import { assertBytes } from '../backend/validate.js';
-import { CoseError, KeyError } from '../errors.js';
+import { CoseError, KeyError, UnsupportedAlgorithmError } from '../errors.js';
+import { CONTENT_ALGORITHMS } from './algorithms.js';
 import { CONTENT_UNDERSTOOD, checkContentKey, contentAlgorithmOf, encStructure, freshIv, ivOf } from './content.js';
 import { HeaderLabel, checkHeaders, encodeProtectedHeader } from './headers.js';
 import type { HeaderMap } from './headers.js';
@@ -117,6 +118,7 @@ export async function decryptEncrypt0(message: Uint8Array, options: DecryptEncry
   const { protectedBytes, protectedHeader, unprotectedHeader } = decodeHeaderPair(fields, options);
   const alg = checkHeaders(protectedHeader, unprotectedHeader, { understood: CONTENT_UNDERSTOOD, alg: 'protected' });
   const ciphertext = bytesField(fields[2], 'ciphertext');
+  if (!CONTENT_ALGORITHMS.has(alg)) throw new UnsupportedAlgorithmError(`COSE content algorithm ${alg} is not supported`);
   const iv = ivOf(protectedHeader, unprotectedHeader);
   const kid = kidOf(protectedHeader, unprotectedHeader);
   const key = await resolveKey(options.key, { alg, kid, protectedHeader, unprotectedHeader });

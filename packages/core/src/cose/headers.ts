@@ -76,7 +76,8 @@ export function encodeProtectedHeader(header: HeaderMap): Uint8Array {
  */
 export function decodeProtectedHeader(bytes: Uint8Array, options?: DecodeCborOptions): HeaderMap {
   if (bytes.length === 0) return new Map();
-  const value = decodeCbor(bytes, options);
+  /* RFC 9052 §3: labels and alg are int / tstr; an integral float must not pass as an int. */
+  const value = decodeCbor(bytes, { ...options, rejectIntegralFloats: true });
   if (!(value instanceof Map)) throw new CoseError('ERR_COSE_INVALID_HEADER', 'protected header is not a map');
   checkLabels(value as HeaderMap, 'protected');
   return value as HeaderMap;

@@ -49,7 +49,7 @@ export interface DecodedHeaders {
 
 /** Decodes a COSE message, checks its tag and length, and returns its array fields. */
 export function decodeCoseArray(bytes: Uint8Array, tag: number, length: number, options?: CoseDecodeOptions): CborValue[] {
-  const value = decodeCbor(bytes, options);
+  const value = decodeCbor(bytes, { ...options, rejectIntegralFloats: true });
   let body: CborValue = value;
   if (value instanceof CborTag) {
     /* RFC 9052 §2: the tag names the structure; a different one is a different message type. */

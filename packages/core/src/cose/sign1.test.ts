@@ -10,7 +10,8 @@ import { CborTag, encodeCbor } from '../cbor/index.js';
 import type { CryptoBackend, SigningKey, VerifyingKey } from '../backend/crypto-backend.js';
 import type { WardErrorCode } from '../errors.js';
 import {
-  BACKENDS, coseFields, coseLikeArbitrary, craftSign1, describeOutcome, expectWardError, outcomeOf, sweepBitFlips, toHex, utf8,
+  BACKENDS, coseFields, coseLikeArbitrary, craftSign1, describeOutcome, expectWardError, fromHex, outcomeOf, sweepBitFlips, toHex,
+  utf8,
 } from '../../test-kit/cose-vectors.js';
 import { createNodeBackend } from '@ward/node';
 import { createNobleBackend } from '../backend/noble-backend.js';
@@ -253,6 +254,15 @@ for (const { name, create } of BACKENDS) {
 
       it('ERR_COSE_INVALID_HEADER: alg of the wrong type (bstr)', async () => {
         await rejects('ERR_COSE_INVALID_HEADER', { protectedHeader: alg(utf8('EdDSA')) });
+      });
+
+      /*
+       * BUG (kept failing on purpose): a signed protected bucket {1: -8.0} (alg as a half-float,
+       * a1 01 f9c800) verifies as EdDSA. RFC 9052 §3.1 Table 3: alg is int / tstr. See
+       * headers.test.ts for the root cause (integral floats decode to plain numbers).
+       */
+      it('ERR_COSE_INVALID_HEADER: a signed protected header whose alg is the float -8.0', async () => {
+        await rejects('ERR_COSE_INVALID_HEADER', { protectedBytes: fromHex('a101f9c800') });
       });
 
       it('ERR_COSE_UNPROTECTED_ALG: alg only in the unprotected bucket', async () => {
