@@ -6,10 +6,10 @@ import { EncodedCbor, encodeFrame } from '../cbor/index.js';
 import type { AeadKey, CryptoBackend } from '../backend/crypto-backend.js';
 import { isPromise } from '../backend/crypto-backend.js';
 import { assertBytes } from '../backend/validate.js';
-import { CoseError, KeyError, UnsupportedAlgorithmError } from '../errors.js';
+import { KeyError, UnsupportedAlgorithmError } from '../errors.js';
 import { CONTENT_ALGORITHMS } from './algorithms.js';
 import { CONTENT_UNDERSTOOD, checkContentKey, contentAlgorithmOf, encStructure, freshIv, ivOf } from './content.js';
-import { HeaderLabel, checkHeaders, encodeProtectedHeader } from './headers.js';
+import { HeaderLabel, checkHeaders, encodeProtectedHeader, producerProtectedHeader } from './headers.js';
 import type { HeaderMap } from './headers.js';
 import { kidOf, resolveKey } from './key-lookup.js';
 import type { KeySource } from './key-lookup.js';
@@ -77,13 +77,7 @@ export async function encryptEncrypt0(plaintext: Uint8Array, options: EncryptEnc
   assertBytes(plaintext, 'plaintext');
   const { backend, key } = options;
   const alg = contentAlgorithmOf(key);
-  const protectedHeader: HeaderMap = new Map(options.protectedHeader);
-  const declared = protectedHeader.get(HeaderLabel.alg);
-  if (declared !== undefined && declared !== alg) {
-    throw new CoseError('ERR_COSE_ALGORITHM_MISMATCH', `protected alg ${String(declared)} is not the key's ${alg}`);
-  }
-  protectedHeader.set(HeaderLabel.alg, alg);
-  if (options.kid !== undefined) protectedHeader.set(HeaderLabel.kid, options.kid);
+  const protectedHeader = producerProtectedHeader(options.protectedHeader, alg, options.kid);
   const unprotectedHeader: HeaderMap = new Map(options.unprotectedHeader);
   const iv = await freshIv(backend);
   unprotectedHeader.set(HeaderLabel.iv, iv);

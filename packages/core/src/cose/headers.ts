@@ -62,6 +62,22 @@ export function encodeProtectedHeader(header: HeaderMap): Uint8Array {
 }
 
 /**
+ * The protected bucket a producer writes: the caller's parameters plus `alg` (fixed by the
+ * key) and, if given, `kid`. A caller-supplied `alg` that differs from the key's is refused.
+ * Internal to the COSE producers.
+ */
+export function producerProtectedHeader(extra: HeaderMap | undefined, alg: number, kid: Uint8Array | undefined): HeaderMap {
+  const header: HeaderMap = new Map(extra);
+  const declared = header.get(HeaderLabel.alg);
+  if (declared !== undefined && declared !== alg) {
+    throw new CoseError('ERR_COSE_ALGORITHM_MISMATCH', `protected alg ${String(declared)} is not the key's ${alg}`);
+  }
+  header.set(HeaderLabel.alg, alg);
+  if (kid !== undefined) header.set(HeaderLabel.kid, kid);
+  return header;
+}
+
+/**
  * Decodes a protected header bucket (a byte string holding a CBOR map, or empty).
  *
  * @param bytes - the content of the protected bstr, as received

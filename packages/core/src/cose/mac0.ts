@@ -8,7 +8,7 @@ import { isPromise } from '../backend/crypto-backend.js';
 import { assertBytes } from '../backend/validate.js';
 import { CoseError, KeyError, UnsupportedAlgorithmError, VerificationError } from '../errors.js';
 import { CoseAlgorithm } from './algorithms.js';
-import { HeaderLabel, checkHeaders, encodeProtectedHeader } from './headers.js';
+import { HeaderLabel, checkHeaders, encodeProtectedHeader, producerProtectedHeader } from './headers.js';
 import type { HeaderMap } from './headers.js';
 import { kidOf, resolveKey } from './key-lookup.js';
 import type { KeySource } from './key-lookup.js';
@@ -76,13 +76,7 @@ function toBeMaced(protectedBytes: Uint8Array, externalAad: Uint8Array, payload:
  */
 export async function macMac0(payload: Uint8Array, options: MacMac0Options): Promise<Uint8Array> {
   assertBytes(payload, 'payload');
-  const protectedHeader: HeaderMap = new Map(options.protectedHeader);
-  const declared = protectedHeader.get(HeaderLabel.alg);
-  if (declared !== undefined && declared !== CoseAlgorithm.HMAC_256_256) {
-    throw new CoseError('ERR_COSE_ALGORITHM_MISMATCH', `protected alg ${String(declared)} is not HMAC 256/256`);
-  }
-  protectedHeader.set(HeaderLabel.alg, CoseAlgorithm.HMAC_256_256);
-  if (options.kid !== undefined) protectedHeader.set(HeaderLabel.kid, options.kid);
+  const protectedHeader = producerProtectedHeader(options.protectedHeader, CoseAlgorithm.HMAC_256_256, options.kid);
   const unprotectedHeader: HeaderMap = new Map(options.unprotectedHeader);
   checkHeaders(protectedHeader, unprotectedHeader, { understood: MAC0_UNDERSTOOD, alg: 'protected' });
   const protectedBytes = encodeProtectedHeader(protectedHeader);

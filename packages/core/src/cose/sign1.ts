@@ -7,7 +7,7 @@ import { isPromise } from '../backend/crypto-backend.js';
 import { assertBytes } from '../backend/validate.js';
 import { CoseError, KeyError, UnsupportedAlgorithmError, VerificationError } from '../errors.js';
 import { CoseAlgorithm, SIGNATURE_ALGORITHMS } from './algorithms.js';
-import { HeaderLabel, checkHeaders, encodeProtectedHeader } from './headers.js';
+import { HeaderLabel, checkHeaders, encodeProtectedHeader, producerProtectedHeader } from './headers.js';
 import type { HeaderMap } from './headers.js';
 import { kidOf, resolveKey } from './key-lookup.js';
 import type { KeySource } from './key-lookup.js';
@@ -99,13 +99,7 @@ export async function signSign1(payload: Uint8Array, options: SignSign1Options):
   assertBytes(payload, 'payload');
   const { key } = options;
   const alg = signatureAlgorithmOf(key);
-  const protectedHeader: HeaderMap = new Map(options.protectedHeader);
-  const declared = protectedHeader.get(HeaderLabel.alg);
-  if (declared !== undefined && declared !== alg) {
-    throw new CoseError('ERR_COSE_ALGORITHM_MISMATCH', `protected alg ${String(declared)} is not the key's ${alg}`);
-  }
-  protectedHeader.set(HeaderLabel.alg, alg);
-  if (options.kid !== undefined) protectedHeader.set(HeaderLabel.kid, options.kid);
+  const protectedHeader = producerProtectedHeader(options.protectedHeader, alg, options.kid);
   const unprotectedHeader: HeaderMap = new Map(options.unprotectedHeader);
   checkHeaders(protectedHeader, unprotectedHeader, { understood: SIGN1_UNDERSTOOD, alg: 'protected' });
 
