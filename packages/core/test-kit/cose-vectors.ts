@@ -20,7 +20,7 @@ import { isPromise } from '../src/backend/crypto-backend.js';
 import { CborTag, decodeCbor, encodeCbor } from '../src/cbor/index.js';
 import type { CborValue } from '../src/cbor/index.js';
 import { createNobleBackend } from '../src/backend/noble-backend.js';
-import { WardError } from '../src/errors.js';
+import { DecodeError, DecryptionError, KeyError, WardError } from '../src/errors.js';
 import type { WardErrorCode } from '../src/errors.js';
 
 /* ------------------------------------------------------------------------------------------ */
@@ -273,11 +273,15 @@ export async function outcomeOf<T>(action: () => Promise<T> | T): Promise<Outcom
   }
 }
 
-/** A short text of an outcome for assertion messages. */
+/** A short text of an outcome for assertion messages (with the WardError's cause, if any). */
 export function describeOutcome(outcome: Outcome<unknown>): string {
   switch (outcome.kind) {
     case 'value': return 'returned a value';
-    case 'ward': return `${outcome.error.name} ${outcome.code}: ${outcome.error.message}`;
+    case 'ward': {
+      const { cause } = outcome.error;
+      const because = cause === undefined ? '' : ` (cause: ${WardError.isInstance(cause) ? `${cause.name} ${cause.code}: ${cause.message}` : String(cause)})`;
+      return `${outcome.error.name} ${outcome.code}: ${outcome.error.message}${because}`;
+    }
     default: return `non-Ward throw: ${String(outcome.error)}`;
   }
 }
@@ -293,6 +297,49 @@ export async function expectWardError(action: () => Promise<unknown> | unknown, 
     throw new Error(`expected ${code}, got ${describeOutcome(outcome)}`);
   }
   return outcome.code;
+}
+
+/** The cause message decryptEncrypt gives when no recipient structure yields a content key. */
+const NO_RECIPIENT = /^no recipient structure yielded a content key \((.*)\)$/;
+
+/**
+ * Asserts that an outcome is decryptEncrypt's "no recipient for this key": a DecryptionError
+ * `ERR_DECRYPTION_FAILED` whose `cause` is a KeyError `ERR_KEY_USAGE` with the message
+ * "no recipient structure yielded a content key (<reasons>)". Returns the reasons, one per
+ * recipient structure in message order ("another kid", "another curve", "unsupported alg -6",
+ * "alg -3 for a 16-byte KEK", "unwrap failed", ...), for the caller to compare exactly.
+ */
+export function noRecipientReasons(outcome: Outcome<unknown>): string[] {
+  if (outcome.kind !== 'ward' || outcome.code !== 'ERR_DECRYPTION_FAILED' || !DecryptionError.isInstance(outcome.error)) {
+    throw new Error(`expected DecryptionError ERR_DECRYPTION_FAILED (no recipient), got ${describeOutcome(outcome)}`);
+  }
+  const { cause } = outcome.error;
+  if (!KeyError.isInstance(cause) || cause.code !== 'ERR_KEY_USAGE') {
+    throw new Error(`expected a KeyError ERR_KEY_USAGE cause (no recipient), got ${describeOutcome(outcome)}`);
+  }
+  const match = NO_RECIPIENT.exec(cause.message);
+  if (match === null) throw new Error(`unexpected no-recipient cause message: ${cause.message}`);
+  return match[1] === '' ? [] : match[1]!.split('; ');
+}
+
+/** Awaits `action` and asserts {@link noRecipientReasons} of its outcome; returns the reasons. */
+export async function expectNoRecipient(action: () => Promise<unknown> | unknown): Promise<string[]> {
+  return noRecipientReasons(await outcomeOf(action));
+}
+
+/**
+ * Awaits `action` and asserts it threw DecodeError `ERR_CBOR_UNSUPPORTED` for a float with an
+ * integral value (the COSE decoders' `rejectIntegralFloats`); returns the error message.
+ */
+export async function expectIntegralFloatRejected(action: () => Promise<unknown> | unknown): Promise<string> {
+  const outcome = await outcomeOf(action);
+  if (outcome.kind !== 'ward' || outcome.code !== 'ERR_CBOR_UNSUPPORTED' || !DecodeError.isInstance(outcome.error)) {
+    throw new Error(`expected DecodeError ERR_CBOR_UNSUPPORTED, got ${describeOutcome(outcome)}`);
+  }
+  if (!outcome.error.message.startsWith('float with an integral value')) {
+    throw new Error(`expected the integral float refusal, got ${describeOutcome(outcome)}`);
+  }
+  return outcome.error.message;
 }
 
 /* ------------------------------------------------------------------------------------------ */

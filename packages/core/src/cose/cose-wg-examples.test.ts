@@ -11,7 +11,11 @@
  * - not applicable (a feature outside Ward's profile: ES384, ECDH-SS, AES-CCM, direct recipient,
  *   Partial IV...): when Ward has a decoder for the message's tag, that decoder must reject it
  *   with a WardError of the stated code (no crash, no plaintext). COSE_Sign and COSE_Mac have
- *   no Ward decoder; for those the Sign1/Mac0 decoders must refuse the tag.
+ *   no Ward decoder; for those the Sign1/Mac0 decoders must refuse the tag. A COSE_Encrypt
+ *   whose only recipient is not for the reader (a recipient algorithm Ward does not implement,
+ *   another curve) is skipped, not an error by itself: the message is then rejected with
+ *   ERR_DECRYPTION_FAILED, and the cause (KeyError ERR_KEY_USAGE) must give exactly the
+ *   expected skip reason, e.g. "unsupported alg -6" with the alg read from the wire.
  *
  * Counts are in the describe names, and each folder logs a summary line after its tests.
  */
@@ -19,9 +23,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CryptoBackend, WrappingKey } from '../backend/crypto-backend.js';
 import { isPromise } from '../backend/crypto-backend.js';
 import type { WardErrorCode } from '../errors.js';
+import { CborTag, decodeCbor } from '../cbor/index.js';
+import type { CborValue } from '../cbor/index.js';
 import {
-  BACKENDS, describeOutcome, fromHex, importAgreementPrivateKey, importVerifyingKey, octKey, outcomeOf, readVectorJson,
-  recordingBackend, toHex, utf8, vectorJsonFiles, vectorSubdirs,
+  BACKENDS, describeOutcome, fromHex, importAgreementPrivateKey, importVerifyingKey, noRecipientReasons, octKey, outcomeOf,
+  readVectorJson, recordingBackend, toHex, utf8, vectorJsonFiles, vectorSubdirs,
 } from '../../test-kit/cose-vectors.js';
 import type { BackendLog, VectorJwk } from '../../test-kit/cose-vectors.js';
 import { decryptEncrypt } from './encrypt.js';
@@ -80,7 +86,15 @@ type Structure = 'COSE_Sign1' | 'COSE_Sign' | 'COSE_Mac0' | 'COSE_Mac' | 'COSE_E
 type Expectation =
   | { readonly kind: 'verify'; readonly note?: string }
   | { readonly kind: 'reject'; readonly codes: readonly WardErrorCode[]; readonly why: string }
-  | { readonly kind: 'not-applicable'; readonly reason: string; readonly codes: readonly WardErrorCode[] };
+  | {
+    readonly kind: 'not-applicable';
+    readonly reason: string;
+    readonly codes: readonly WardErrorCode[];
+    /** For ERR_DECRYPTION_FAILED from decryptEncrypt: the exact skip reasons its cause lists. */
+    readonly skipped?: readonly string[];
+    /** Why a negative case's own failure, not the unsupported feature, decides the code. */
+    readonly decidedBy?: string;
+  };
 
 interface Case {
   readonly folder: string;
@@ -109,6 +123,33 @@ const INTERMEDIATE_ERRATA: ReadonlyMap<string, { readonly AAD_hex: string }> = n
 ]);
 
 const SIGN1_ALGS = new Set(['ES256', 'EdDSA']);
+
+/**
+ * COSE ids (RFC 9053 §6, IANA COSE Algorithms) of the recipient algorithm names in the
+ * examples that Ward does not implement. p256-ss-hkdf-512-02 names its recipient "ECDH-SS-256"
+ * (its title says hkdf-sha-512) and sends alg -27, ECDH-SS + HKDF-256.
+ */
+const UNSUPPORTED_RECIPIENT_ALGS: ReadonlyMap<string, number> = new Map([
+  ['direct', -6],
+  ['HKDF-HMAC-SHA-256', -10],
+  ['HKDF-HMAC-SHA-512', -11],
+  ['ECDH-ES-512', -26],
+  ['ECDH-SS', -27],
+  ['ECDH-SS-256', -27],
+  ['ECDH-SS-512', -28],
+  ['ECDH-SS+A128KW', -32],
+]);
+
+/** The alg of a COSE_Encrypt's first recipient as sent (protected bucket first), tagged or not. */
+function wireRecipientAlg(message: Uint8Array): CborValue | undefined {
+  const decoded = decodeCbor(message);
+  const fields = (decoded instanceof CborTag ? decoded.value : decoded) as CborValue[];
+  const recipient = (fields[3] as CborValue[][])[0]!;
+  const protectedBytes = recipient[0] as Uint8Array;
+  const protectedHeader = protectedBytes.length === 0 ? new Map<CborValue, CborValue>() : decodeCbor(protectedBytes) as Map<CborValue, CborValue>;
+  return protectedHeader.get(1) ?? (recipient[1] as Map<CborValue, CborValue>).get(1);
+}
+
 const CONTENT_ALGS = new Set(['A128GCM', 'A192GCM', 'A256GCM', 'ChaCha-Poly1305']);
 
 function algOf(layer: Layer): { name: string | undefined; where: 'protected' | 'unprotected' | 'none' } {
@@ -248,8 +289,8 @@ function classify(folder: string, file: string, example: Example): Case {
     } else if (layer.unprotected?.partialIV_hex !== undefined) {
       expectation = { kind: 'not-applicable', reason: `Partial IV (${alg.name})`, codes: ['ERR_UNSUPPORTED_ALGORITHM'] };
     } else if (!CONTENT_ALGS.has(alg.name ?? '')) {
-      /* AES-CCM's 13-byte nonce fails Ward's 12-byte IV check before the alg lookup. */
-      expectation = { kind: 'not-applicable', reason: `AES-CCM (${alg.name})`, codes: ['ERR_UNSUPPORTED_ALGORITHM', 'ERR_COSE_INVALID_HEADER'] };
+      /* The content alg is looked up before the IV: AES-CCM's 13-byte nonce is never reached. */
+      expectation = { kind: 'not-applicable', reason: `AES-CCM (${alg.name})`, codes: ['ERR_UNSUPPORTED_ALGORITHM'] };
     } else {
       const failed = failureCodes(failures, 'ERR_DECRYPTION_FAILED');
       if (example.fail) {
@@ -317,20 +358,29 @@ function classify(folder: string, file: string, example: Example): Case {
     } else if (layer.unprotected?.partialIV_hex !== undefined) {
       expectation = { kind: 'not-applicable', reason: `Partial IV (${alg.name})`, codes: ['ERR_UNSUPPORTED_ALGORITHM'] };
     } else if (!CONTENT_ALGS.has(alg.name ?? '')) {
-      expectation = { kind: 'not-applicable', reason: `AES-CCM (${alg.name})`, codes: ['ERR_UNSUPPORTED_ALGORITHM', 'ERR_COSE_INVALID_HEADER'] };
+      /* The content alg is checked before the IV and before any recipient. */
+      expectation = { kind: 'not-applicable', reason: `AES-CCM (${alg.name})`, codes: ['ERR_UNSUPPORTED_ALGORITHM'] };
     } else if (recipient.recipients !== undefined) {
       expectation = { kind: 'not-applicable', reason: 'two-layer recipient (nested COSE_recipient)', codes: ['ERR_COSE_MALFORMED'] };
-    } else if (rAlg === 'direct') {
-      expectation = { kind: 'not-applicable', reason: 'direct (-6) recipient', codes: ['ERR_UNSUPPORTED_ALGORITHM'] };
-    } else if (rAlg.startsWith('ECDH-SS')) {
-      expectation = { kind: 'not-applicable', reason: `ECDH-SS (${rAlg}, ${curve})`, codes: ['ERR_UNSUPPORTED_ALGORITHM'] };
-    } else if (rAlg === 'ECDH-ES-512') {
-      expectation = { kind: 'not-applicable', reason: `ECDH-ES + HKDF-512 (${curve})`, codes: ['ERR_UNSUPPORTED_ALGORITHM'] };
-    } else if (rAlg.startsWith('HKDF-HMAC')) {
-      expectation = { kind: 'not-applicable', reason: `direct + ${rAlg}`, codes: ['ERR_UNSUPPORTED_ALGORITHM'] };
+    } else if (UNSUPPORTED_RECIPIENT_ALGS.has(rAlg)) {
+      /*
+       * A recipient in an algorithm Ward does not implement is for another reader: it is
+       * skipped, and with no other recipient nothing yields a CEK. The cause names the alg as
+       * sent, which must be the id of the vector's alg name.
+       */
+      const id = UNSUPPORTED_RECIPIENT_ALGS.get(rAlg)!;
+      const wire = wireRecipientAlg(message);
+      if (wire !== id) throw new Error(`${file}: recipient alg ${rAlg} should be ${id} on the wire, found ${String(wire)}`);
+      const skipped = [`unsupported alg ${id}`];
+      const reason = rAlg === 'direct'
+        ? 'direct (-6) recipient'
+        : rAlg.startsWith('ECDH-SS')
+          ? `ECDH-SS (${rAlg} = ${id}, ${curve})`
+          : rAlg === 'ECDH-ES-512' ? `ECDH-ES + HKDF-512 (${id}, ${curve})` : `direct + ${rAlg} (${id})`;
+      expectation = { kind: 'not-applicable', reason, codes: ['ERR_DECRYPTION_FAILED'], skipped };
     } else if (rAlg === 'ECDH-ES' && curve === 'P-521') {
       /* The reader (a P-256 key) finds no recipient on its curve. */
-      expectation = { kind: 'not-applicable', reason: 'ECDH-ES on P-521', codes: ['ERR_DECRYPTION_FAILED'] };
+      expectation = { kind: 'not-applicable', reason: 'ECDH-ES on P-521', codes: ['ERR_DECRYPTION_FAILED'], skipped: ['another curve'] };
     } else if (rAlg === 'ECDH-ES' && (curve === 'P-256' || curve === 'X25519')) {
       const failed = failureCodes(failures, 'ERR_DECRYPTION_FAILED');
       if (example.fail) {
@@ -346,7 +396,14 @@ function classify(folder: string, file: string, example: Example): Case {
     }
     if (expectation === undefined) throw new Error(`${file}: unclassified recipient ${rAlg} ${curve ?? ''}`);
     /* The tag is checked before anything else: a changed tag decides the error. */
-    if (expectation.kind === 'not-applicable' && 'ChangeCBORTag' in failures) expectation = { ...expectation, codes: ['ERR_COSE_WRONG_TAG'] };
+    if (expectation.kind === 'not-applicable' && 'ChangeCBORTag' in failures) {
+      expectation = { kind: 'not-applicable', reason: expectation.reason, codes: ['ERR_COSE_WRONG_TAG'] };
+    }
+    /* The content alg is checked before any recipient is looked at: a changed one decides the error. */
+    const changed = failureCodes(failures, 'ERR_DECRYPTION_FAILED');
+    if (expectation.kind === 'not-applicable' && 'ChangeAttr' in failures && changed !== undefined) {
+      expectation = { kind: 'not-applicable', reason: expectation.reason, codes: changed.codes, decidedBy: `content ${changed.why}` };
+    }
 
     const aadHex = example.intermediates?.AAD_hex;
     const cekHex = example.intermediates?.CEK_hex;
@@ -421,7 +478,7 @@ describe(`cose-wg-examples: ${plannedCounts(allCases)}`, () => {
           ? `verifies${e.note ? ` (${e.note})` : ''}`
           : e.kind === 'reject'
             ? `is rejected: ${e.why} → ${e.codes.join('|')}`
-            : `not applicable: ${e.reason} → rejected with ${e.codes.join('|')}`;
+            : `not applicable: ${e.reason} → rejected with ${e.codes.join('|')}${e.skipped ? ` (no recipient: ${e.skipped.join('; ')})` : ''}${e.decidedBy ? ` (${e.decidedBy})` : ''}`;
         for (const { name, create } of BACKENDS) {
           it(`[${name}] ${c.structure} ${c.file} "${c.example.title}" ${what}`, async () => {
             const { backend, log } = recordingBackend(create());
@@ -433,6 +490,7 @@ describe(`cose-wg-examples: ${plannedCounts(allCases)}`, () => {
             } else {
               expect(outcome.kind, describeOutcome(outcome)).toBe('ward');
               if (outcome.kind === 'ward') expect(e.codes, describeOutcome(outcome)).toContain(outcome.code);
+              if (e.kind === 'not-applicable' && e.skipped !== undefined) expect(noRecipientReasons(outcome)).toEqual(e.skipped);
             }
             const seen = done.get(c.file) ?? new Set<string>();
             seen.add(name);

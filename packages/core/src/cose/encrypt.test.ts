@@ -2,7 +2,8 @@
  * COSE_Encrypt with recipients (RFC 9052 §5.1, §5.3; RFC 9053 §5.2, §6.2.1, §6.3.1, §6.4):
  * round trips for every recipient kind Ward reads (A*KW, ECDH-ES+A*KW, ECDH-ES+HKDF-256 on
  * X25519 and P-256) and every content algorithm, the KDF context, recipient selection (by
- * kid, by curve, by kind), checkContentKey, every precondition by name, and fast-check
+ * kid, by curve, by kind, by KEK size, past unsupported recipient algorithms), the reasons a
+ * reader with no recipient is given, checkContentKey, every precondition by name, and fast-check
  * properties. Runs on noble and node:crypto; the heavy properties use X25519 on node.
  */
 import fc from 'fast-check';
@@ -13,8 +14,8 @@ import type { AgreementPrivateKey, AgreementPublicKey, CryptoBackend, WrappingKe
 import { DecryptionError, KeyError, WardError } from '../errors.js';
 import type { WardErrorCode } from '../errors.js';
 import {
-  BACKENDS, coseFields, coseLikeArbitrary, describeOutcome, encodeCose, expectWardError, outcomeOf, recordingBackend,
-  sweepBitFlips, toHex, utf8,
+  BACKENDS, coseFields, coseLikeArbitrary, describeOutcome, encodeCose, expectIntegralFloatRejected, expectNoRecipient, expectWardError,
+  noRecipientReasons, outcomeOf, recordingBackend, sweepBitFlips, toHex, utf8,
 } from '../../test-kit/cose-vectors.js';
 import { createNodeBackend } from '@ward/node';
 import { CoseAlgorithm } from './algorithms.js';
@@ -287,6 +288,11 @@ for (const { name, create } of BACKENDS) {
         const s = await setup;
         return expectWardError(() => decryptEncrypt(rewriteRecipient(s[which], 0, f), { backend, recipient: { privateKey: s.x.sk } }), code);
       };
+      /** The no-recipient reasons after rewriting recipient 0 (the only one) of an ECDH-ES message. */
+      const ecdhRecipientSkipped = async (f: (recipient: CborValue[]) => CborValue, which: 'ecdhMessage' | 'directMessage' = 'ecdhMessage') => {
+        const s = await setup;
+        return expectNoRecipient(() => decryptEncrypt(rewriteRecipient(s[which], 0, f), { backend, recipient: { privateKey: s.x.sk } }));
+      };
       const content = (fields: CborValue[]): { p: Uint8Array; u: Map<CborValue, CborValue> } => ({ p: fields[0] as Uint8Array, u: new Map(fields[1] as Map<CborValue, CborValue>) });
 
       it('ERR_COSE_WRONG_TAG: tag 16 or 97; untagged by default', async () => {
@@ -392,6 +398,25 @@ for (const { name, create } of BACKENDS) {
         }
       });
 
+      it('ERR_UNSUPPORTED_ALGORITHM: AES-CCM (10, 30) with its own 13-byte or 7-byte nonce, or none — the alg is checked before the IV and before any recipient', async () => {
+        const { backend: rec, log } = recordingBackend(backend);
+        const k = await kek(rec);
+        const message = await encryptEncrypt(PLAINTEXT, { backend: rec, recipients: [{ kek: k }] });
+        log.unwraps.length = 0;
+        for (const a of [10, 30]) {
+          for (const iv of [new Uint8Array(13), new Uint8Array(7), undefined]) {
+            const ccm = rewrite(message, (f) => {
+              const { u } = content(f);
+              if (iv === undefined) u.delete(5);
+              else u.set(5, iv);
+              return [encodeCbor(new Map<CborValue, CborValue>([[1, a]])), u, f[2]!, f[3]!];
+            });
+            await expectWardError(() => decryptEncrypt(ccm, { backend: rec, recipient: { kek: k } }), 'ERR_UNSUPPORTED_ALGORITHM');
+          }
+        }
+        expect(log.unwraps).toEqual([]);
+      });
+
       it('ERR_DECRYPTION_FAILED: a recovered CEK of the wrong length for the content alg (A128GCM CEK under an A256GCM header)', async () => {
         const k = await kek(backend);
         const message = await encryptEncrypt(PLAINTEXT, { backend, contentAlgorithm: CoseAlgorithm.A128GCM, recipients: [{ kek: k }] });
@@ -411,10 +436,14 @@ for (const { name, create } of BACKENDS) {
         }
       });
 
-      it('ERR_COSE_ALGORITHM_MISMATCH: the only key wrap recipient is A256KW and the reader\'s KEK is 128-bit', async () => {
+      it('ERR_DECRYPTION_FAILED: the only key wrap recipient is A256KW and the reader\'s KEK is 128-bit — skipped without an unwrap ("alg -5 for a 32-byte KEK")', async () => {
+        const { backend: rec, log } = recordingBackend(backend);
         const { kwMessage } = await setup;
-        const small = await kek(backend, 16);
-        await expectWardError(() => decryptEncrypt(kwMessage, { backend, recipient: { kek: small } }), 'ERR_COSE_ALGORITHM_MISMATCH');
+        for (const size of [16, 24]) {
+          const other = await kek(rec, size);
+          expect(await expectNoRecipient(() => decryptEncrypt(kwMessage, { backend: rec, recipient: { kek: other } }))).toEqual(['alg -5 for a 32-byte KEK']);
+        }
+        expect(log.unwraps).toEqual([]);
       });
 
       it('ERR_COSE_UNPROTECTED_ALG: an ECDH-ES recipient with alg in the unprotected bucket', async () => {
@@ -425,10 +454,44 @@ for (const { name, create } of BACKENDS) {
         });
       });
 
-      it('ERR_UNSUPPORTED_ALGORITHM: recipient alg direct (-6), ECDH-SS (-27), ECDH-ES+HKDF-512 (-26), ECDH-SS+A128KW (-32), text', async () => {
-        for (const a of [-6, -27, -26, -32, 'ECDH-ES'] as CborValue[]) {
+      it('ERR_DECRYPTION_FAILED: a lone recipient in an alg Ward does not implement — direct (-6), HKDF-SHA-256 (-10), ECDH-ES+HKDF-512 (-26), ECDH-SS (-27, -28), ECDH-SS+A128KW (-32), -999 — is skipped: the cause names it', async () => {
+        const { backend: rec, log } = recordingBackend(backend);
+        const s = await setup;
+        for (const a of [-6, -10, -26, -27, -28, -32, -999]) {
+          const message = rewriteRecipient(s.ecdhMessage, 0, (r) => [encodeCbor(new Map([[1, a]])), r[1]!, r[2]!]);
+          /* Whatever key the reader offers: the ECDH-ES private key, or a KEK. */
+          for (const recipient of [{ privateKey: s.x.sk }, { kek: s.k }] as RecipientKey[]) {
+            expect(await expectNoRecipient(() => decryptEncrypt(message, { backend: rec, recipient }))).toEqual([`unsupported alg ${a}`]);
+          }
+          /* An unprotected alg does not change that (checkHeaders accepts it for a recipient). */
+          const unprotectedAlg = rewriteRecipient(s.ecdhMessage, 0, (r) => [new Uint8Array(0), new Map([...(r[1] as Map<CborValue, CborValue>), [1, a]]), r[2]!]);
+          expect(await expectNoRecipient(() => decryptEncrypt(unprotectedAlg, { backend: rec, recipient: { privateKey: s.x.sk } }))).toEqual([`unsupported alg ${a}`]);
+        }
+        /* Skipped before any key agreement, derivation or unwrap. */
+        expect(log.agreements).toEqual([]);
+        expect(log.hkdfInfo).toEqual([]);
+        expect(log.unwraps).toEqual([]);
+      });
+
+      it('ERR_UNSUPPORTED_ALGORITHM: a text recipient alg is still refused (checkHeaders), not skipped', async () => {
+        for (const a of ['ECDH-ES', 'direct'] as CborValue[]) {
           await ecdhRecipientRejects('ERR_UNSUPPORTED_ALGORITHM', (r) => [encodeCbor(new Map([[1, a]])), r[1]!, r[2]!]);
         }
+      });
+
+      it('ERR_CBOR_UNSUPPORTED: an integral float in a recipient (alg -31.0 in its protected bucket, or -5.0 unprotected) is refused, not skipped', async () => {
+        const s = await setup;
+        const protectedFloat = rewriteRecipient(s.ecdhMessage, 0, (r) => [new Uint8Array([0xa1, 0x01, 0xf9, 0xcf, 0xc0]), r[1]!, r[2]!]);
+        expect(await expectIntegralFloatRejected(() => decryptEncrypt(protectedFloat, { backend, recipient: { privateKey: s.x.sk } }))).toMatch(/at offset 2$/);
+        /*
+         * encodeCbor writes -5.0 as the integer -5: swap the key wrap recipient's alg for the
+         * half-float by hand. The message ends with that recipient: … a1 01 24 58 28 <40 bytes>.
+         */
+        const plain = Buffer.from(s.kwMessage);
+        const at = plain.length - 43;
+        expect(toHex(plain.subarray(at - 2, at + 3))).toBe('a101245828');
+        const unprotectedFloat = new Uint8Array([...plain.subarray(0, at), 0xf9, 0xc5, 0x00, ...plain.subarray(at + 1)]);
+        expect(await expectIntegralFloatRejected(() => decryptEncrypt(unprotectedFloat, { backend, recipient: { kek: s.k } }))).toMatch(new RegExp(`at offset ${at}$`));
       });
 
       it('ERR_COSE_UNKNOWN_CRITICAL / ERR_COSE_INVALID_HEADER: recipient crit unknown, or crit in its unprotected bucket', async () => {
@@ -453,9 +516,9 @@ for (const { name, create } of BACKENDS) {
         await ecdhRecipientRejects('ERR_COSE_MALFORMED', withEpk(utf8('epk')));
         await ecdhRecipientRejects('ERR_COSE_MALFORMED', withEpk(new Map([...epk, [-4, new Uint8Array(32)]])));
         /* kty 4 (Symmetric) is no curve the reader has: the recipient is not for it. */
-        await ecdhRecipientRejects('ERR_DECRYPTION_FAILED', withEpk(new Map<CborValue, CborValue>([[1, 4], [-1, new Uint8Array(32)]])));
+        expect(await ecdhRecipientSkipped(withEpk(new Map<CborValue, CborValue>([[1, 4], [-1, new Uint8Array(32)]])))).toEqual(['another curve']);
         /* OKP X448 (crv 5) likewise. */
-        await ecdhRecipientRejects('ERR_DECRYPTION_FAILED', withEpk(new Map<CborValue, CborValue>([[1, 1], [-1, 5], [-2, new Uint8Array(56)]])));
+        expect(await ecdhRecipientSkipped(withEpk(new Map<CborValue, CborValue>([[1, 1], [-1, 5], [-2, new Uint8Array(56)]])))).toEqual(['another curve']);
       });
 
       it('ERR_COSE_INVALID_HEADER: a salt that is not a bstr', async () => {
@@ -470,12 +533,12 @@ for (const { name, create } of BACKENDS) {
         await ecdhRecipientRejects('ERR_COSE_MALFORMED', (r) => [r[0]!, r[1]!, new Uint8Array(40)], 'directMessage');
       });
 
-      it('ERR_DECRYPTION_FAILED: an all-zero (low-order) X25519 ephemeral key is skipped, not used', async () => {
-        await ecdhRecipientRejects('ERR_DECRYPTION_FAILED', (r) => {
+      it('ERR_DECRYPTION_FAILED: an all-zero (low-order) X25519 ephemeral key is skipped, not used ("key agreement failed")', async () => {
+        expect(await ecdhRecipientSkipped((r) => {
           const u = new Map(r[1] as Map<CborValue, CborValue>);
           u.set(-1, new Map<CborValue, CborValue>([[1, 1], [-1, 4], [-2, new Uint8Array(32)]]));
           return [r[0]!, u, r[2]!];
-        });
+        })).toEqual(['key agreement failed']);
       });
 
       it('ERR_KEY_INVALID: a P-256 ephemeral point that is not on the curve', async () => {
@@ -504,11 +567,11 @@ for (const { name, create } of BACKENDS) {
         expect(log.unwraps).toEqual([32]);
       });
 
-      it('by kid: a reader whose kid matches no recipient gets ERR_DECRYPTION_FAILED without any unwrap', async () => {
+      it('by kid: a reader whose kid matches no recipient gets ERR_DECRYPTION_FAILED without any unwrap ("another kid" for each)', async () => {
         const { backend: rec, log } = recordingBackend(backend);
         const a = await kek(rec);
         const message = await encryptEncrypt(PLAINTEXT, { backend: rec, recipients: [{ kek: a, kid: utf8('a') }, { kek: a }] });
-        await expectWardError(() => decryptEncrypt(message, { backend: rec, recipient: { kek: a, kid: utf8('c') } }), 'ERR_DECRYPTION_FAILED');
+        expect(await expectNoRecipient(() => decryptEncrypt(message, { backend: rec, recipient: { kek: a, kid: utf8('c') } }))).toEqual(['another kid', 'another kid']);
         expect(log.unwraps).toEqual([]);
       });
 
@@ -553,41 +616,86 @@ for (const { name, create } of BACKENDS) {
         expect(log.unwraps).toEqual([32]); /* the ECDH-derived KEK's unwrap only */
       });
 
-      it('a reader with no matching recipient (wrong KEK, wrong X25519 key, wrong curve) gets ERR_DECRYPTION_FAILED caused by ERR_KEY_USAGE', async () => {
+      it('a reader with no matching recipient (wrong KEK, wrong X25519 key, wrong curve) gets ERR_DECRYPTION_FAILED caused by ERR_KEY_USAGE, listing why each recipient was skipped', async () => {
         const k = await kek(backend);
         const x = await agreementPair(backend, 'X25519');
         const message = await encryptEncrypt(PLAINTEXT, { backend, recipients: [{ kek: k }, { publicKey: x.pk }] });
-        const readers: RecipientKey[] = [
-          { kek: await kek(backend) },
-          { privateKey: (await agreementPair(backend, 'X25519')).sk },
-          { privateKey: (await agreementPair(backend, 'ECDH-P256')).sk },
+        const readers: [RecipientKey, string[]][] = [
+          [{ kek: await kek(backend) }, ['unwrap failed', 'ECDH-ES (alg -31) for a private-key holder']],
+          [{ privateKey: (await agreementPair(backend, 'X25519')).sk }, ['key wrap (alg -5) for a KEK holder', 'unwrap failed']],
+          [{ privateKey: (await agreementPair(backend, 'ECDH-P256')).sk }, ['key wrap (alg -5) for a KEK holder', 'another curve']],
+          [{ kek: await kek(backend, 16) }, ['alg -5 for a 32-byte KEK', 'ECDH-ES (alg -31) for a private-key holder']],
         ];
-        for (const recipient of readers) {
+        for (const [recipient, reasons] of readers) {
           const outcome = await outcomeOf(() => decryptEncrypt(message, { backend, recipient }));
           expect(outcome.kind, describeOutcome(outcome)).toBe('ward');
           if (outcome.kind === 'ward') {
             expect(DecryptionError.isInstance(outcome.error)).toBe(true);
             expect(outcome.code).toBe('ERR_DECRYPTION_FAILED');
+            expect(outcome.error.message).toBe('decryption failed');
             expect(KeyError.isInstance(outcome.error.cause)).toBe(true);
             expect((outcome.error.cause as KeyError).code).toBe('ERR_KEY_USAGE');
+            expect((outcome.error.cause as KeyError).message).toBe(`no recipient structure yielded a content key (${reasons.join('; ')})`);
           }
+          expect(noRecipientReasons(outcome)).toEqual(reasons);
         }
       });
 
+      it('past unsupported recipient algorithms: a reader skips direct (-6), ECDH-SS (-27) and -999 recipients ahead of its own (no ECDH for them)', async () => {
+        const { backend: rec, log } = recordingBackend(backend);
+        const x = await agreementPair(rec, 'X25519');
+        const k = await kek(rec);
+        const message = await encryptEncrypt(PLAINTEXT, { backend: rec, recipients: [{ publicKey: x.pk }, { publicKey: x.pk }, { publicKey: x.pk }, { publicKey: x.pk }, { kek: k }] });
+        let foreign = message;
+        for (const [index, a] of [[0, -6], [1, -27], [2, -999]] as const) {
+          foreign = rewriteRecipient(foreign, index, (r) => [encodeCbor(new Map([[1, a]])), r[1]!, r[2]!]);
+        }
+        log.agreements.length = 0;
+        log.unwraps.length = 0;
+        const d = await decryptEncrypt(foreign, { backend: rec, recipient: { privateKey: x.sk } });
+        expect(d.plaintext).toEqual(PLAINTEXT);
+        expect(d.recipientAlg).toBe(CoseAlgorithm.ECDH_ES_A256KW);
+        expect(log.agreements).toHaveLength(1);
+        expect(log.unwraps).toEqual([32]);
+        /* A KEK reader skips them too, and the ECDH-ES recipient, and reads the last one. */
+        log.unwraps.length = 0;
+        expect((await decryptEncrypt(foreign, { backend: rec, recipient: { kek: k } })).recipientAlg).toBe(CoseAlgorithm.A256KW);
+        expect(log.unwraps).toEqual([32]);
+        /* With its own recipient gone, the reader is told why each was skipped. */
+        const without = rewrite(foreign, (f) => [f[0]!, f[1]!, f[2]!, (f[3] as CborValue[]).slice(0, 3)]);
+        expect(await expectNoRecipient(() => decryptEncrypt(without, { backend: rec, recipient: { privateKey: x.sk } })))
+          .toEqual(['unsupported alg -6', 'unsupported alg -27', 'unsupported alg -999']);
+      });
+
       /*
-       * BUG (kept failing on purpose): decryptEncrypt's contract says recipients "whose kid or
-       * algorithm does not fit the key" are skipped, and an ECDH reader does skip recipients on
-       * another curve. A key wrap recipient of another size (A128KW) ahead of the reader's own
-       * A256KW recipient instead aborts the whole decryption with ERR_COSE_ALGORITHM_MISMATCH
-       * (encrypt.ts recoverContentKey: `if (key.kek.size !== wrapLength) throw …`), so a reader
-       * without a kid can never reach its recipient.
+       * decryptEncrypt's contract: recipients "whose kid or algorithm does not fit the key" are
+       * skipped. A key wrap recipient of another size is another reader's, like a recipient on
+       * another curve: it is skipped without an unwrap, so a reader without a kid reaches its own.
        */
-      it('by key wrap size: a 256-bit KEK reader skips an A128KW recipient for someone else and reads its A256KW one', async () => {
-        const alice = await kek(backend, 16);
-        const bob = await kek(backend, 32);
-        const message = await encryptEncrypt(PLAINTEXT, { backend, recipients: [{ kek: alice }, { kek: bob }] });
-        const outcome = await outcomeOf(() => decryptEncrypt(message, { backend, recipient: { kek: bob } }));
+      it('by key wrap size: a 256-bit KEK reader skips an A128KW recipient for someone else and reads its A256KW one (and vice versa)', async () => {
+        const { backend: rec, log } = recordingBackend(backend);
+        const alice = await kek(rec, 16);
+        const bob = await kek(rec, 32);
+        const message = await encryptEncrypt(PLAINTEXT, { backend: rec, recipients: [{ kek: alice }, { kek: bob }] });
+        const outcome = await outcomeOf(() => decryptEncrypt(message, { backend: rec, recipient: { kek: bob } }));
         expect(outcome.kind, describeOutcome(outcome)).toBe('value');
+        if (outcome.kind === 'value') {
+          expect(outcome.value.plaintext).toEqual(PLAINTEXT);
+          expect(outcome.value.recipientAlg).toBe(CoseAlgorithm.A256KW);
+        }
+        expect(log.unwraps).toEqual([32]);
+        const reversed = await encryptEncrypt(PLAINTEXT, { backend: rec, recipients: [{ kek: bob }, { kek: alice }] });
+        log.unwraps.length = 0;
+        const d = await decryptEncrypt(reversed, { backend: rec, recipient: { kek: alice } });
+        expect(d.plaintext).toEqual(PLAINTEXT);
+        expect(d.recipientAlg).toBe(CoseAlgorithm.A128KW);
+        expect(log.unwraps).toEqual([16]);
+        /* A 192-bit KEK fits neither: both are skipped, each named with its alg and KEK size. */
+        log.unwraps.length = 0;
+        const carol = await kek(rec, 24);
+        expect(await expectNoRecipient(() => decryptEncrypt(message, { backend: rec, recipient: { kek: carol } })))
+          .toEqual(['alg -3 for a 16-byte KEK', 'alg -5 for a 32-byte KEK']);
+        expect(log.unwraps).toEqual([]);
       });
     });
 

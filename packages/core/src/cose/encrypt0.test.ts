@@ -222,6 +222,18 @@ for (const { name, create } of BACKENDS) {
         }
       });
 
+      it('ERR_UNSUPPORTED_ALGORITHM: AES-CCM (10, 30) with its own 13-byte or 7-byte nonce, or none — the alg is checked before the IV and before any key lookup', async () => {
+        const k = await key;
+        for (const a of [10, 30]) {
+          for (const unprotectedHeader of [new Map([label(5, new Uint8Array(13))]), new Map([label(5, new Uint8Array(7))]), new Map()]) {
+            const message = await craftEncrypt0(backend, k, { protectedHeader: new Map([label(1, a)]), unprotectedHeader });
+            let called = false;
+            await expectWardError(() => decryptEncrypt0(message, { backend, key: () => { called = true; return k; } }), 'ERR_UNSUPPORTED_ALGORITHM');
+            expect(called).toBe(false);
+          }
+        }
+      });
+
       it('ERR_COSE_ALGORITHM_MISMATCH: an A256GCM message with a 16-byte key; ChaCha20/Poly1305 with an AES key; A128GCM with a ChaCha key', async () => {
         const k256 = await key;
         const message = await encryptEncrypt0(PLAINTEXT, { backend, key: k256 });

@@ -5,9 +5,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CborValue } from '../cbor/index.js';
-import { decodeCbor, encodeCbor } from '../cbor/index.js';
+import { CborSimple, decodeCbor, encodeCbor } from '../cbor/index.js';
+import type { DecodeCborOptions } from '../cbor/index.js';
 import type { WardErrorCode } from '../errors.js';
-import { expectWardError, fromHex, outcomeOf, toHex, describeOutcome } from '../../test-kit/cose-vectors.js';
+import { expectIntegralFloatRejected, expectWardError, fromHex, outcomeOf, toHex, describeOutcome } from '../../test-kit/cose-vectors.js';
 import { HeaderLabel, asUnprotectedHeader, checkHeaders, decodeProtectedHeader, encodeProtectedHeader } from './headers.js';
 import type { HeaderMap, HeaderRules } from './headers.js';
 
@@ -49,13 +50,84 @@ describe('encodeProtectedHeader / decodeProtectedHeader', () => {
   });
 
   /*
-   * BUG (kept failing on purpose). RFC 9052 §3: `label = int / tstr`. The CBOR layer decodes a
-   * float with an integral value to a plain JS number (cbor/data-model.ts: "JavaScript cannot
-   * tell 1.0 from 1"), so checkLabels sees the half-float 1.0 (f9 3c00) as the integer label 1
-   * (alg) and accepts it. Another COSE implementation sees a float label it must reject.
+   * RFC 9052 §3: `label = int / tstr`. A float with an integral value decodes to the same JS
+   * number as the integer (cbor/data-model.ts: "JavaScript cannot tell 1.0 from 1"), so
+   * decodeProtectedHeader decodes with rejectIntegralFloats: the half-float 1.0 (f9 3c00) never
+   * reaches checkLabels as the integer label 1 (alg).
    */
-  it('ERR_COSE_INVALID_HEADER: a float label with an integral value (1.0, half and double precision)', async () => {
-    for (const hex of ['a1f93c0026', 'a1fb3ff000000000000026']) await throwsCode('ERR_COSE_INVALID_HEADER', () => decodeProtectedHeader(fromHex(hex)));
+  it('ERR_CBOR_UNSUPPORTED: a float label with an integral value (1.0 half, single and double precision; -0.0; after another entry)', async () => {
+    for (const [hex, offset] of [['a1f93c0026', 1], ['a1fa3f80000026', 1], ['a1fb3ff000000000000026', 1], ['a1f9800026', 1], ['a2044101f93c0026', 4]] as const) {
+      expect(await expectIntegralFloatRejected(() => decodeProtectedHeader(fromHex(hex)))).toMatch(new RegExp(`at offset ${offset}$`));
+    }
+  });
+
+  it('ERR_CBOR_UNSUPPORTED: an integral float as a parameter value too (-7.0 alg, 2.0 under a private label), even when the caller passes rejectIntegralFloats: false', async () => {
+    for (const hex of ['a101f9c700', 'a201263a0001116ff94000']) {
+      await expectIntegralFloatRejected(() => decodeProtectedHeader(fromHex(hex)));
+      await expectIntegralFloatRejected(() => decodeProtectedHeader(fromHex(hex), { rejectIntegralFloats: false } as DecodeCborOptions));
+    }
+    /* A fractional float value is not ambiguous: it decodes (the header checks judge it later). */
+    expect(decodeProtectedHeader(fromHex('a201263a0001116ff93e00')).get(-70000)).toBe(1.5);
+  });
+
+  describe('decodeCbor rejectIntegralFloats (the option COSE decoding sets)', () => {
+    const strict: DecodeCborOptions = { rejectIntegralFloats: true };
+    const double = (value: number): Uint8Array => {
+      const bytes = new Uint8Array(9);
+      bytes[0] = 0xfb;
+      new DataView(bytes.buffer).setFloat64(1, value);
+      return bytes;
+    };
+
+    it('off by default: 1.0 (half, single, double) and -0.0 decode to plain numbers', () => {
+      expect(decodeCbor(fromHex('f93c00'))).toBe(1);
+      expect(decodeCbor(fromHex('fa3f800000'))).toBe(1);
+      expect(decodeCbor(fromHex('fb3ff0000000000000'))).toBe(1);
+      expect(Object.is(decodeCbor(fromHex('f98000')), -0)).toBe(true);
+      expect(decodeCbor(fromHex('a1f93c0026'))).toEqual(new Map([[1, -7]]));
+    });
+
+    it('ERR_CBOR_UNSUPPORTED: integral floats in every width — 1.0, -0.0, 0.0, -7.0, 65504.0, 2^53, 1e300 — with the offset', async () => {
+      for (const hex of ['f93c00', 'f98000', 'f90000', 'f9c700', 'f97bff', 'fa3f800000', 'fa80000000', 'fb3ff0000000000000', 'fb4340000000000000', 'fb7e37e43c8800759c']) {
+        expect(await expectIntegralFloatRejected(() => decodeCbor(fromHex(hex), strict))).toMatch(/at offset 0$/);
+      }
+      /* Anywhere: inside an array, as a map value, under a tag. */
+      expect(await expectIntegralFloatRejected(() => decodeCbor(fromHex('83010282f4f94000'), strict))).toMatch(/at offset 5$/);
+      expect(await expectIntegralFloatRejected(() => decodeCbor(fromHex('a10af94000'), strict))).toMatch(/at offset 2$/);
+      expect(await expectIntegralFloatRejected(() => decodeCbor(fromHex('d8608240f94000'), strict))).toMatch(/at offset 4$/);
+    });
+
+    it('accepts what is not an integral float: 2.5, 1.5, -0.5, 1e-300, NaN, ±Infinity, ints, simple values', () => {
+      expect(decodeCbor(fromHex('f94100'), strict)).toBe(2.5);
+      expect(decodeCbor(fromHex('fa3fc00000'), strict)).toBe(1.5);
+      expect(decodeCbor(fromHex('fbbfe0000000000000'), strict)).toBe(-0.5);
+      expect(decodeCbor(double(1e-300), strict)).toBe(1e-300);
+      expect(decodeCbor(fromHex('f97e00'), strict)).toBeNaN();
+      expect(decodeCbor(fromHex('f97c00'), strict)).toBe(Infinity);
+      expect(decodeCbor(fromHex('f9fc00'), strict)).toBe(-Infinity);
+      expect(decodeCbor(fromHex('8301203b001ffffffffffffe'), strict)).toEqual([1, -1, -(2 ** 53 - 1)]);
+      expect(decodeCbor(fromHex('84f4f5f6f7'), strict)).toEqual([false, true, null, undefined]);
+      expect(decodeCbor(fromHex('f0'), strict)).toEqual(new CborSimple(16));
+    });
+
+    it('ERR_INVALID_ARGUMENT: a rejectIntegralFloats that is not a boolean', async () => {
+      await throwsCode('ERR_INVALID_ARGUMENT', () => decodeCbor(fromHex('01'), { rejectIntegralFloats: 1 } as unknown as DecodeCborOptions));
+    });
+
+    it('fast-check: a double is refused exactly when Number.isInteger holds, and otherwise decodes to itself', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(fc.double(), fc.integer().map((i) => i * 1.0), fc.constantFrom(-0, 2 ** 53, 1e300, -1e300)), async (value) => {
+          const outcome = await outcomeOf(() => decodeCbor(double(value), strict));
+          if (Number.isInteger(value)) {
+            expect(outcome.kind === 'ward' ? outcome.code : describeOutcome(outcome)).toBe('ERR_CBOR_UNSUPPORTED');
+          } else {
+            expect(outcome.kind, describeOutcome(outcome)).toBe('value');
+            if (outcome.kind === 'value') expect(Object.is(outcome.value, value)).toBe(true);
+          }
+        }),
+        { numRuns: 500 },
+      );
+    });
   });
 
   it('ERR_CBOR_DUPLICATE_KEY / ERR_CBOR_MALFORMED / ERR_CBOR_LIMIT from the CBOR layer', async () => {
@@ -132,14 +204,16 @@ describe('checkHeaders', () => {
   });
 
   /*
-   * BUG (kept failing on purpose). RFC 9052 §3.1, Table 3: alg is `int / tstr`. A protected
-   * bucket {1: -7.0} (a1 01 f9c700, or the double fbc01c000000000000) decodes to alg -7 and is
-   * accepted as ES256; other implementations reject the float. Same root cause as the float label.
+   * RFC 9052 §3.1, Table 3: alg is `int / tstr`. A protected bucket {1: -7.0} (a1 01 f9c700,
+   * or the double fbc01c000000000000) would decode to alg -7, ES256; other implementations
+   * reject the float. The protected-header decoder refuses it before checkHeaders sees it.
    */
-  it('ERR_COSE_INVALID_HEADER: a float alg with an integral value (-7.0) from the wire', async () => {
-    for (const hex of ['a101f9c700', 'a101fbc01c000000000000']) {
-      await throwsCode('ERR_COSE_INVALID_HEADER', () => checkHeaders(decodeProtectedHeader(fromHex(hex)), h(), RULES));
+  it('ERR_CBOR_UNSUPPORTED: a float alg with an integral value (-7.0) from the wire never reaches checkHeaders', async () => {
+    for (const hex of ['a101f9c700', 'a101fac0e00000', 'a101fbc01c000000000000']) {
+      expect(await expectIntegralFloatRejected(() => checkHeaders(decodeProtectedHeader(fromHex(hex)), h(), RULES))).toMatch(/at offset 2$/);
     }
+    /* A fractional float alg still reaches checkHeaders, which refuses its type. */
+    await throwsCode('ERR_COSE_INVALID_HEADER', () => checkHeaders(decodeProtectedHeader(fromHex('a101f9be00')), h(), RULES));
   });
 
   it('ERR_COSE_INVALID_HEADER: kid, IV or Partial IV that is not a bstr, in either bucket', async () => {

@@ -10,8 +10,8 @@ import { CborTag, encodeCbor } from '../cbor/index.js';
 import type { CryptoBackend, SigningKey, VerifyingKey } from '../backend/crypto-backend.js';
 import type { WardErrorCode } from '../errors.js';
 import {
-  BACKENDS, coseFields, coseLikeArbitrary, craftSign1, describeOutcome, expectWardError, fromHex, outcomeOf, sweepBitFlips, toHex,
-  utf8,
+  BACKENDS, coseFields, coseLikeArbitrary, craftSign1, describeOutcome, expectIntegralFloatRejected, expectWardError, fromHex, outcomeOf,
+  sweepBitFlips, toHex, utf8,
 } from '../../test-kit/cose-vectors.js';
 import { createNodeBackend } from '@ward/node';
 import { createNobleBackend } from '../backend/noble-backend.js';
@@ -257,12 +257,32 @@ for (const { name, create } of BACKENDS) {
       });
 
       /*
-       * BUG (kept failing on purpose): a signed protected bucket {1: -8.0} (alg as a half-float,
-       * a1 01 f9c800) verifies as EdDSA. RFC 9052 §3.1 Table 3: alg is int / tstr. See
-       * headers.test.ts for the root cause (integral floats decode to plain numbers).
+       * RFC 9052 §3.1 Table 3: alg is int / tstr. A signed protected bucket {1: -8.0} (alg as a
+       * half-float, a1 01 f9c800) would decode to alg -8, EdDSA: the protected header is decoded
+       * with rejectIntegralFloats, so the signature is never checked. See headers.test.ts.
        */
-      it('ERR_COSE_INVALID_HEADER: a signed protected header whose alg is the float -8.0', async () => {
-        await rejects('ERR_COSE_INVALID_HEADER', { protectedBytes: fromHex('a101f9c800') });
+      it('ERR_CBOR_UNSUPPORTED: a signed protected header whose alg is the float -8.0 (half, single, double)', async () => {
+        const { sk, pk } = await ed;
+        for (const hex of ['a101f9c800', 'a101fac1000000', 'a101fbc020000000000000']) {
+          const message = await craftSign1(backend, sk, { protectedBytes: fromHex(hex) });
+          expect(await expectIntegralFloatRejected(() => verifySign1(message, { backend, key: pk }))).toMatch(/at offset 2$/);
+        }
+      });
+
+      it('ERR_CBOR_UNSUPPORTED: an integral float anywhere in the message (unprotected value 2.0); a fractional one (2.5) verifies', async () => {
+        const { sk, pk } = await ed;
+        const withValue = (value: number) => craftSign1(backend, sk, {
+          protectedHeader: alg(CoseAlgorithm.EdDSA), unprotectedHeader: new Map([label(-70000, value)]),
+        });
+        /* encodeCbor writes 2.0 as the integer 2: put the half-float 2.0 (f9 4000) in by hand. */
+        const fractional = await withValue(2.5);
+        const at = Buffer.from(fractional).indexOf(Buffer.from('f94100', 'hex'));
+        expect(at).toBeGreaterThan(0);
+        const integral = fractional.slice();
+        integral.set([0xf9, 0x40, 0x00], at);
+        expect(await expectIntegralFloatRejected(() => verifySign1(integral, { backend, key: pk }))).toMatch(new RegExp(`at offset ${at}$`));
+        const verified = await verifySign1(fractional, { backend, key: pk });
+        expect(verified.unprotectedHeader.get(-70000)).toBe(2.5);
       });
 
       it('ERR_COSE_UNPROTECTED_ALG: alg only in the unprotected bucket', async () => {
