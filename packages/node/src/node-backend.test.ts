@@ -840,3 +840,28 @@ describe('node backend: key handles', () => {
     }
   });
 });
+
+describe('randomBytes pool', () => {
+  test('serves small requests across many pool refills without repeating bytes', () => {
+    const backend = createNodeBackend();
+    const seen = new Set<string>();
+    // 12 × 2,000 bytes cross the 4 KiB pool boundary several times, at unaligned offsets
+    for (let i = 0; i < 2000; i++) {
+      const nonce = backend.randomBytes(12);
+      expect(nonce).toHaveLength(12);
+      seen.add(Buffer.from(nonce).toString('hex'));
+    }
+    expect(seen.size).toBe(2000);
+  });
+
+  test('returns independent arrays of every size, pooled (≤ 64) or not', () => {
+    const backend = createNodeBackend();
+    for (const length of [0, 1, 16, 63, 64, 65, 4096, 70000]) {
+      const a = backend.randomBytes(length);
+      const b = backend.randomBytes(length);
+      expect(a).toHaveLength(length);
+      expect(a.buffer).not.toBe(b.buffer);
+      if (length >= 16) expect(Buffer.from(a).equals(Buffer.from(b))).toBe(false);
+    }
+  });
+});
