@@ -83,7 +83,8 @@ const text = fc.string({ unit: 'binary', minLength: 1, maxLength: 24 });
 const attributeValue: fc.Arbitrary<AttributeValue> = fc.oneof(
   text,
   fc.maxSafeInteger(),
-  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  /* Numbers that survive the wire: no integral floats (2^53 and up, -0), which seal() refuses. */
+  fc.double({ noNaN: true, noDefaultInfinity: true }).filter((v) => !Object.is(v, -0) && (Number.isSafeInteger(v) || !Number.isInteger(v))),
   fc.boolean(),
   fc.array(text, { maxLength: 4 }),
 );
@@ -94,7 +95,7 @@ const attributes: fc.Arbitrary<AccessAttributes> = fc.record({
   owner: text,
   retention: fc.maxSafeNat(),
   // "__proto__" is left out here: it is a known bug with its own test (seal.test.ts)
-  extra: fc.dictionary(text.filter((k) => k !== '__proto__'), attributeValue, { maxKeys: 8, noNullPrototype: true }),
+  extra: fc.dictionary(text, attributeValue, { maxKeys: 8, noNullPrototype: true }),
 }, { requiredKeys: ['classification'] });
 const claims: fc.Arbitrary<ProvenanceInput> = fc.record({
   issuer: text,

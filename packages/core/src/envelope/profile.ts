@@ -157,6 +157,16 @@ export function encodeClaims(claims: ProvenanceInput, issuedAt: number, id: Uint
   ]);
 }
 
+/*
+ * Numbers that survive the wire unchanged: safe integers (CBOR integers) and finite fractional
+ * values (CBOR floats). An integral float (2^53, -0) would be refused by every COSE reader,
+ * which rejects integral floats (SPEC.md §1), so seal() refuses it up front.
+ */
+function isWireNumber(value: unknown): value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || Object.is(value, -0)) return false;
+  return Number.isSafeInteger(value) || !Number.isInteger(value);
+}
+
 /** Encodes access attributes as Ward's attribute map. */
 export function encodeAttributes(attributes: AccessAttributes): Map<CborValue, CborValue> {
   const map = new Map<CborValue, CborValue>([[AttributeKey.classification, text(attributes.classification, 'classification')]]);
@@ -175,8 +185,8 @@ export function encodeAttributes(attributes: AccessAttributes): Map<CborValue, C
     text(name, 'attribute name');
     if (Array.isArray(value)) map.set(name, value.map((v) => text(v, name)));
     else if (typeof value === 'string') map.set(name, text(value, name));
-    else if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) map.set(name, value);
-    else throw new ArgumentError(`attribute ${name} must be a string, number, boolean or string array`);
+    else if (typeof value === 'boolean' || isWireNumber(value)) map.set(name, value);
+    else throw new ArgumentError(`attribute ${name} must be a string, boolean, string array, safe integer or fractional number`);
   }
   return map;
 }

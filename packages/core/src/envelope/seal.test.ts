@@ -188,11 +188,7 @@ describe('seal → open round trips: per-recipient keys (COSE_Encrypt)', () => {
     }
   });
 
-  /*
-   * BUG: seal() always passes its committed contentKey to encryptEncrypt(), which refuses a
-   * caller-chosen CEK with a `direct` recipient (the CEK is the HKDF output there), so seal()
-   * throws ERR_INVALID_ARGUMENT for every ECDH-ES+HKDF-256 recipient.
-   */
+  /* Direct agreement derives the CEK; seal() commits to it once it exists (regression test). */
   test.each(['X25519', 'P-256'] as const)('one direct ECDH-ES+HKDF-256 %s recipient', async (kind) => {
     const p = producer();
     const r = reader(kind, 0, 'direct');
@@ -269,6 +265,9 @@ describe('seal argument validation (ERR_INVALID_ARGUMENT)', () => {
     ['extra value null', { extra: { camera: null } }],
     ['extra value NaN', { extra: { reading: Number.NaN } }],
     ['extra value Infinity', { extra: { reading: Number.POSITIVE_INFINITY } }],
+    ['extra value 2^53 (an integral float on the wire)', { extra: { reading: 2 ** 53 } }],
+    ['extra value -0 (an integral float on the wire)', { extra: { reading: -0 } }],
+    ['extra value 1e300 (an integral float on the wire)', { extra: { reading: 1e300 } }],
     ['extra value a bigint', { extra: { reading: 5n } }],
     ['extra value an array holding a number', { extra: { tags: ['a', 1] } }],
     ['extra value an empty string', { extra: { tag: '' } }],
@@ -290,12 +289,7 @@ describe('seal argument validation (ERR_INVALID_ARGUMENT)', () => {
     expect((await verify(envelope, { backend, trust: p.trust })).attributes).toEqual(attributes);
   });
 
-  /*
-   * BUG (minor, contract): a lone UTF-16 surrogate in a claim or attribute text is bad input,
-   * and seal() documents ERR_INVALID_ARGUMENT for bad claims and attributes, but the text
-   * check in profile.ts only checks the length, so the CBOR encoder rejects it later with a
-   * DecodeError ERR_CBOR_UNSUPPORTED.
-   */
+  /* A lone UTF-16 surrogate has no UTF-8 encoding: refused as bad input, not by the encoder. */
   test('a lone surrogate in claim or attribute text is ERR_INVALID_ARGUMENT', async () => {
     for (const bad of [
       { claims: { ...CLAIMS, issuer: 'camera-\uD800' } },
@@ -388,7 +382,7 @@ describe('facts round trip with their types', () => {
         camera: 'cam-17',
         floor: -2,
         resolution: 0.5,
-        big: 2 ** 60,
+        big: Number.MAX_SAFE_INTEGER,
         tiny: 5e-324,
         personalData: true,
         anonymised: false,
@@ -403,11 +397,8 @@ describe('facts round trip with their types', () => {
   });
 
   /*
-   * BUG: decodeAttributes() collects extras with `extra[key] = value` into a plain object, so
-   * a signed extra attribute named "__proto__" is not an own property of the facts: a text
-   * value is silently dropped, and a string-array value becomes the PROTOTYPE of
-   * `facts.attributes.extra` (extra[0], extra.length… then answer from it). The verified facts
-   * a policy decides on no longer match what the producer signed.
+   * Regression: a signed extra attribute named "__proto__" must be an own data property of the
+   * facts, never the prototype of `extra` (the facts a policy sees must be what was signed).
    */
   test('an extra attribute named "__proto__" round trips as an own property and leaves the prototype alone', async () => {
     for (const value of ['x', ['a', 'b']] as const) {
