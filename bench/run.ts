@@ -7,11 +7,18 @@ import { formatHeader, formatSuite } from './lib/format.js';
 import { runSuite } from './lib/measure.js';
 import { machineInfo, writeReport } from './lib/report.js';
 import { isSelected, loadSettings } from './lib/settings.js';
-import type { Suite, SuiteResult } from './lib/types.js';
+import { startWatchdog } from './lib/watchdog.js';
+import type { BenchCase, Suite, SuiteResult, SuiteSetup } from './lib/types.js';
+import { envelope } from './suites/envelope.js';
 import { primitives } from './suites/primitives.js';
 
 /** Every suite, in the order they run and print. */
-const SUITES: readonly Suite[] = [primitives];
+const SUITES: readonly Suite[] = [primitives, envelope];
+
+/** A suite's setup result as cases plus optional notes and tables. */
+function asSetup(prepared: readonly BenchCase[] | SuiteSetup): SuiteSetup {
+  return 'cases' in prepared ? prepared : { cases: prepared };
+}
 
 function progress(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -22,14 +29,24 @@ const settings = loadSettings();
 const run = { date: new Date().toISOString(), machine: machineInfo(), settings };
 
 console.log(formatHeader(run));
+/* A deadlock in the code under test would otherwise hang the run without a word. */
+const watchdog = startWatchdog(settings.stallMs);
 const suites: SuiteResult[] = [];
 for (const suite of SUITES) {
-  const cases = (await suite.setup()).filter((benchCase) => isSelected(settings.filters, suite.name, benchCase.name));
+  watchdog.beat(`${suite.name} / setup`);
+  const { cases: all, notes, tables } = asSetup(await suite.setup());
+  const cases = all.filter((benchCase) => isSelected(settings.filters, suite.name, benchCase.name));
   if (cases.length === 0) continue;
-  const result = await runSuite(suite, cases, settings, progress);
+  const result: SuiteResult = {
+    ...(await runSuite(suite, cases, settings, progress, watchdog.beat)),
+    ...(notes === undefined ? {} : { notes }),
+    ...(tables === undefined ? {} : { tables }),
+  };
   console.log(`\n${formatSuite(result)}`);
   suites.push(result);
 }
+
+await watchdog.stop();
 
 if (suites.length === 0) {
   progress(`no case matches ${settings.filters.map((filter) => `"${filter}"`).join(' or ')}`);

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Report } from './report.js';
-import type { Settings, SuiteResult } from './types.js';
+import type { Figure, ImplResult, Settings, SuiteResult } from './types.js';
 
 const MISSING = '—';
 
@@ -48,46 +48,66 @@ function describeMethod(settings: Settings): string {
   );
 }
 
+/** The default per-implementation figures (MB/s only when a case processes a payload). */
+const DEFAULT_FIGURES: readonly Figure[] = ['µs/op', 'spread', 'ops/s', 'MB/s'];
+
+function figureCell(name: Figure, result: ImplResult | undefined): string {
+  if (result === undefined) return MISSING;
+  switch (name) {
+    case 'µs/op': return figure(result.medianUs);
+    case 'spread': return `${fixed(result.spread * 100, result.spread < 0.1 ? 1 : 0)}%`;
+    case 'ops/s': return figure(result.opsPerSec);
+    case 'MB/s': return result.mbPerSec === undefined ? '' : figure(result.mbPerSec);
+  }
+}
+
+/**
+ * An aligned markdown table: the first column left-aligned, every other one right-aligned.
+ *
+ * @param header - column titles
+ * @param rows - cells, one array per row, as long as `header`
+ */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, column) => Math.max(3, title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    `| ${widths.map((width, column) => (column === 0 ? (cells[column] ?? '').padEnd(width) : (cells[column] ?? '').padStart(width))).join(' | ')} |`;
+  const rule = `| ${widths.map((width, column) => (column === 0 ? `:${'-'.repeat(width - 1)}` : `${'-'.repeat(width - 1)}:`)).join(' | ')} |`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+function bullets(notes: readonly string[] | undefined): string[] {
+  return notes === undefined || notes.length === 0 ? [] : ['', ...notes.map((note) => `- ${note}`)];
+}
+
 /**
  * One suite as an aligned markdown table: per implementation µs/op, spread, ops/s (and MB/s
- * when a case sets `bytes`), then one ratio column per non-baseline implementation.
+ * when a case sets `bytes`), or the suite's own choice of figures; then one ratio column per
+ * non-baseline implementation and one per further ratio pair; then the suite's notes and
+ * further tables.
  *
  * @param suite - the measured suite
  */
 export function formatSuite(suite: SuiteResult): string {
   const withBytes = suite.cases.some((benchCase) => benchCase.bytes !== undefined);
+  const figures = (suite.figures ?? DEFAULT_FIGURES).filter((name) => name !== 'MB/s' || withBytes);
   const others = suite.implementations.filter((impl) => impl !== suite.baseline);
+  const pairs = suite.ratioPairs ?? [];
 
   const header = ['case'];
-  for (const impl of suite.implementations) {
-    header.push(`${impl} µs/op`, `${impl} spread`, `${impl} ops/s`);
-    if (withBytes) header.push(`${impl} MB/s`);
+  for (const impl of suite.implementations) header.push(...figures.map((name) => `${impl} ${name}`));
+  header.push(...others.map((impl) => `${impl}/${suite.baseline}`), ...pairs);
+
+  const ratioCell = (value: number | undefined) => (value === undefined ? MISSING : ratio(value));
+  const rows = suite.cases.map((benchCase) => [
+    benchCase.name,
+    ...suite.implementations.flatMap((impl) => figures.map((name) => figureCell(name, benchCase.results[impl]))),
+    ...others.map((impl) => ratioCell(benchCase.ratios[impl])),
+    ...pairs.map((pair) => ratioCell(benchCase.pairRatios?.[pair])),
+  ]);
+
+  const parts = [`## ${suite.name}: ${suite.title}`, '', formatTable(header, rows), ...bullets(suite.notes)];
+  for (const table of suite.tables ?? []) {
+    parts.push('', `### ${table.title}`, '', formatTable(table.header, table.rows), ...bullets(table.notes));
   }
-  header.push(...others.map((impl) => `${impl}/${suite.baseline}`));
-
-  const rows = suite.cases.map((benchCase) => {
-    const row = [benchCase.name];
-    for (const impl of suite.implementations) {
-      const result = benchCase.results[impl];
-      row.push(
-        result === undefined ? MISSING : figure(result.medianUs),
-        result === undefined ? MISSING : `${fixed(result.spread * 100, result.spread < 0.1 ? 1 : 0)}%`,
-        result === undefined ? MISSING : figure(result.opsPerSec),
-      );
-      if (withBytes) row.push(result?.mbPerSec === undefined ? '' : figure(result.mbPerSec));
-    }
-    row.push(...others.map((impl) => {
-      const value = benchCase.ratios[impl];
-      return value === undefined ? MISSING : ratio(value);
-    }));
-    return row;
-  });
-
-  const widths = header.map((title, column) => Math.max(3, title.length, ...rows.map((row) => row[column]!.length)));
-  /* The first column (case names) is left-aligned, every figure right-aligned. */
-  const line = (cells: readonly string[]) =>
-    `| ${cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join(' | ')} |`;
-  const rule = `| ${widths.map((width, column) => (column === 0 ? `:${'-'.repeat(width - 1)}` : `${'-'.repeat(width - 1)}:`)).join(' | ')} |`;
-
-  return [`## ${suite.name}: ${suite.title}`, '', line(header), rule, ...rows.map(line)].join('\n');
+  return parts.join('\n');
 }

@@ -120,6 +120,8 @@ function summarize(rounds: readonly Round[], batch: number, bytes: number | unde
  * @param cases - the cases to run (already filtered)
  * @param settings - rounds and times
  * @param progress - receives one line per phase (warm-up, each round)
+ * @param beat - told what is about to run before every warm-up and every round (for a
+ *   stall detector, see `watchdog.ts`)
  * @throws Error when the baseline implements none of the cases, or when an op throws
  */
 export async function runSuite(
@@ -127,6 +129,7 @@ export async function runSuite(
   cases: readonly BenchCase[],
   settings: Settings,
   progress: (line: string) => void,
+  beat: (doing: string) => void = () => {},
 ): Promise<SuiteResult> {
   const implementations = [...new Set(cases.flatMap((benchCase) => Object.keys(benchCase.ops)))];
   if (!implementations.includes(suite.baseline)) {
@@ -138,13 +141,18 @@ export async function runSuite(
   for (const benchCase of cases) {
     for (const impl of implementations) {
       const op = benchCase.ops[impl];
-      if (op !== undefined) entries.push({ benchCase, impl, timed: await prepare(op, settings.warmupMs), rounds: [] });
+      if (op === undefined) continue;
+      beat(`${suite.name} / ${benchCase.name} / ${impl}, warm-up`);
+      entries.push({ benchCase, impl, timed: await prepare(op, settings.warmupMs), rounds: [] });
     }
   }
 
   for (let round = 1; round <= settings.rounds; round++) {
     progress(`${suite.name}: round ${round}/${settings.rounds}`);
-    for (const entry of entries) entry.rounds.push(await runRound(entry.timed, settings.timeMs, true));
+    for (const entry of entries) {
+      beat(`${suite.name} / ${entry.benchCase.name} / ${entry.impl}, round ${round}`);
+      entry.rounds.push(await runRound(entry.timed, settings.timeMs, true));
+    }
   }
 
   const results: CaseResult[] = cases.map((benchCase) => {
@@ -157,7 +165,27 @@ export async function runSuite(
     for (const [impl, result] of Object.entries(byImpl)) {
       if (baseline !== undefined && impl !== suite.baseline) ratios[impl] = result.medianUs / baseline.medianUs;
     }
-    return { name: benchCase.name, ...(benchCase.bytes === undefined ? {} : { bytes: benchCase.bytes }), results: byImpl, ratios };
+    const pairRatios: Record<string, number> = {};
+    for (const [a, b] of suite.ratios ?? []) {
+      const numerator = byImpl[a];
+      const denominator = byImpl[b];
+      if (numerator !== undefined && denominator !== undefined) pairRatios[`${a}/${b}`] = numerator.medianUs / denominator.medianUs;
+    }
+    return {
+      name: benchCase.name,
+      ...(benchCase.bytes === undefined ? {} : { bytes: benchCase.bytes }),
+      results: byImpl,
+      ratios,
+      ...(suite.ratios === undefined ? {} : { pairRatios }),
+    };
   });
-  return { name: suite.name, title: suite.title, baseline: suite.baseline, implementations, cases: results };
+  return {
+    name: suite.name,
+    title: suite.title,
+    baseline: suite.baseline,
+    implementations,
+    ...(suite.ratios === undefined ? {} : { ratioPairs: suite.ratios.map(([a, b]) => `${a}/${b}`) }),
+    ...(suite.figures === undefined ? {} : { figures: suite.figures }),
+    cases: results,
+  };
 }

@@ -4,6 +4,8 @@ import type { Settings } from './types.js';
 const FULL = { rounds: 9, timeMs: 100, warmupMs: 100 } as const;
 /** `BENCH_QUICK=1`: a smoke run for CI, a few seconds for the primitives. */
 const QUICK = { rounds: 3, timeMs: 10, warmupMs: 10 } as const;
+/** Seconds without progress (one warm-up or one round of one implementation) before the run is killed. */
+const STALL_S = 120;
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -15,7 +17,8 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
 
 /**
  * Reads the run settings: `BENCH_QUICK` (any value but `0`/`false` picks the quick defaults),
- * then `BENCH_ROUNDS`, `BENCH_TIME_MS` and `BENCH_WARMUP_MS` override either set of defaults.
+ * then `BENCH_ROUNDS`, `BENCH_TIME_MS` and `BENCH_WARMUP_MS` override either set of defaults;
+ * `BENCH_STALL_S` sets the stall detector's limit.
  * Each argument is a case-insensitive filter: a case runs when its name or its suite's name
  * contains one of them.
  *
@@ -31,6 +34,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, args: readonl
     rounds: positiveInteger(env, 'BENCH_ROUNDS', defaults.rounds),
     timeMs: positiveInteger(env, 'BENCH_TIME_MS', defaults.timeMs),
     warmupMs: positiveInteger(env, 'BENCH_WARMUP_MS', defaults.warmupMs),
+    stallMs: positiveInteger(env, 'BENCH_STALL_S', STALL_S) * 1000,
     quick,
     filters: args.map((arg) => arg.toLowerCase()).filter((arg) => arg !== ''),
   };

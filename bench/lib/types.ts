@@ -20,6 +20,35 @@ export interface BenchCase {
   readonly ops: Readonly<Record<string, Op>>;
 }
 
+/** A per-implementation figure of the timing table; see {@link Suite.figures}. */
+export type Figure = 'µs/op' | 'spread' | 'ops/s' | 'MB/s';
+
+/**
+ * A further table a suite prints after its timing table and records in its JSON, for facts
+ * that are not timings (e.g. message sizes). It is built in setup and does not depend on them.
+ */
+export interface SuiteTable {
+  /** Printed as a heading above the table. */
+  readonly title: string;
+  /** Column titles; the first column is left-aligned, every other one right-aligned. */
+  readonly header: readonly string[];
+  /** The cells, as printed (`—` where there is nothing). */
+  readonly rows: readonly (readonly string[])[];
+  /** Printed under the table as a bullet list. */
+  readonly notes?: readonly string[];
+  /** The figures behind the cells, as structured data for the JSON. */
+  readonly data?: unknown;
+}
+
+/** What {@link Suite.setup} may return instead of a bare list of cases. */
+export interface SuiteSetup {
+  readonly cases: readonly BenchCase[];
+  /** Remarks printed under the timing table as a bullet list (e.g. why a cell reads `—`). */
+  readonly notes?: readonly string[];
+  /** Further tables printed after the timing table and its notes, in order. */
+  readonly tables?: readonly SuiteTable[];
+}
+
 /** A group of cases printed as one table and written as `bench/results/<name>.json`. */
 export interface Suite {
   /** Short stable name: the JSON file name and a command-line filter target. */
@@ -32,10 +61,22 @@ export interface Suite {
    */
   readonly baseline: string;
   /**
-   * Creates keys, inputs and implementations once, outside any timed window, and returns the
-   * cases. Table columns follow the order in which implementation names first appear.
+   * Further ratio columns, printed after the baseline's: each `[a, b]` adds a column `a/b`,
+   * a's median time over b's (e.g. `['ward', 'floor']`: how far above the floor Ward is).
    */
-  setup(): Promise<readonly BenchCase[]>;
+  readonly ratios?: readonly (readonly [string, string])[];
+  /**
+   * The figures printed per implementation, in this order. Default: µs/op, spread, ops/s, and
+   * MB/s when a case sets `bytes`. Fewer keep a table with many implementations readable; the
+   * JSON always has every figure.
+   */
+  readonly figures?: readonly Figure[];
+  /**
+   * Creates keys, inputs and implementations once, outside any timed window, and returns the
+   * cases (or the cases with notes and further tables). Table columns follow the order in
+   * which implementation names first appear.
+   */
+  setup(): Promise<readonly BenchCase[] | SuiteSetup>;
 }
 
 /** How long and how often to measure, and what to measure (from env vars and arguments). */
@@ -46,6 +87,8 @@ export interface Settings {
   readonly timeMs: number;
   /** Warm-up time of one implementation before its first round, in milliseconds. */
   readonly warmupMs: number;
+  /** How long the run may go without progress before the stall detector kills it, in milliseconds. */
+  readonly stallMs: number;
   /** Whether `BENCH_QUICK` chose the short defaults. */
   readonly quick: boolean;
   /** Lower-case substrings; a case runs when its name or its suite's name contains one. Empty: all. */
@@ -82,6 +125,8 @@ export interface CaseResult {
   readonly results: Readonly<Record<string, ImplResult>>;
   /** Per non-baseline implementation: its median time / the baseline's (absent if either is missing). */
   readonly ratios: Readonly<Record<string, number>>;
+  /** Per {@link Suite.ratios} pair `a/b` (the key): a's median time / b's (absent if either is missing). */
+  readonly pairRatios?: Readonly<Record<string, number>>;
 }
 
 /** The results of one suite. */
@@ -91,5 +136,13 @@ export interface SuiteResult {
   readonly baseline: string;
   /** Column order. */
   readonly implementations: readonly string[];
+  /** The suite's further ratio columns, as `a/b` keys of {@link CaseResult.pairRatios}. */
+  readonly ratioPairs?: readonly string[];
+  /** The figures printed per implementation ({@link Suite.figures}). */
+  readonly figures?: readonly Figure[];
   readonly cases: readonly CaseResult[];
+  /** Remarks printed under the timing table ({@link SuiteSetup.notes}). */
+  readonly notes?: readonly string[];
+  /** Further tables ({@link SuiteSetup.tables}). */
+  readonly tables?: readonly SuiteTable[];
 }

@@ -19,7 +19,7 @@
  */
 import {
   ECDH, createCipheriv, createDecipheriv, createECDH, createHash, createHmac, createPrivateKey, createPublicKey,
-  createSecretKey, diffieHellman, generateKeyPairSync, randomFillSync, sign as opensslSign, timingSafeEqual,
+  createSecretKey, diffieHellman, randomFillSync, sign as opensslSign, timingSafeEqual,
   verify as opensslVerify,
 } from 'node:crypto';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
@@ -143,20 +143,30 @@ function parseAsymmetric(algorithm: AsymmetricAlgorithm, kind: 'private' | 'publ
   }
 }
 
-/** A fresh private key, or a secret key of `size` bytes. */
+/**
+ * A fresh private key, or a secret key of `size` bytes, always from CSPRNG bytes imported like
+ * any raw key. Not generateKeyPairSync: on Node 20, exporting a key derived from a
+ * generateKeyPairSync job can deadlock the process (the GC finalises the KeyGenJob, which waits
+ * on the key's mutex that the export holds); keys that never had a job cannot.
+ */
 function generate(algorithm: KeyAlgorithm, size: number): KeyObject {
-  switch (algorithm) {
-    case 'Ed25519': return generateKeyPairSync('ed25519').privateKey;
-    case 'X25519': return generateKeyPairSync('x25519').privateKey;
-    case 'ECDSA-P256':
-    case 'ECDH-P256': return generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-    default: {
-      const raw = randomFillSync(new Uint8Array(size));
-      try {
-        return createSecretKey(raw);
-      } finally {
-        raw.fill(0);
-      }
+  if (!isAsymmetric(algorithm)) {
+    const raw = randomFillSync(new Uint8Array(size));
+    try {
+      return createSecretKey(raw);
+    } finally {
+      raw.fill(0);
+    }
+  }
+  for (;;) {
+    const raw = randomFillSync(new Uint8Array(32));
+    try {
+      return parseAsymmetric(algorithm as AsymmetricAlgorithm, 'private', raw);
+    } catch (error) {
+      /* P-256 only: a scalar outside [1, n-1] (probability < 2^-32) is redrawn (FIPS 186-5 A.4.2). */
+      if (!(algorithm === 'ECDSA-P256' || algorithm === 'ECDH-P256') || !KeyError.isInstance(error)) throw error;
+    } finally {
+      raw.fill(0);
     }
   }
 }
