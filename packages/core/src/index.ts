@@ -19,7 +19,7 @@ export { CoseAlgorithm } from './cose/algorithms.js';
 export type { CoseAlgorithmId } from './cose/algorithms.js';
 export { HeaderLabel, encodeProtectedHeader, decodeProtectedHeader, asUnprotectedHeader, checkHeaders } from './cose/headers.js';
 export type { HeaderMap, HeaderRules } from './cose/headers.js';
-export { CoseTag } from './cose/message.js';
+export { CoseTag, DEFAULT_MAX_HEADER_BYTES } from './cose/message.js';
 export type { CoseDecodeOptions, DecodedHeaders } from './cose/message.js';
 export type { KeyLookup, KeySource } from './cose/key-lookup.js';
 export { CoseKeyLabel, agreementAlgorithmOfCose, agreementPublicKeyToCose, agreementPublicKeyFromCose } from './cose/cose-key.js';

@@ -4,7 +4,7 @@
  */
 import { CborTag, decodeCbor } from '../cbor/index.js';
 import type { CborValue, DecodeCborOptions } from '../cbor/index.js';
-import { CoseError } from '../errors.js';
+import { CoseError, DecodeError } from '../errors.js';
 import { asUnprotectedHeader, decodeProtectedHeader } from './headers.js';
 import type { HeaderMap } from './headers.js';
 
@@ -35,7 +35,15 @@ export interface CoseDecodeOptions extends DecodeCborOptions {
    * Default `required`.
    */
   readonly tagged?: 'required' | 'optional';
+  /**
+   * Largest protected header bucket accepted, in bytes, checked before it is decoded.
+   * Default {@link DEFAULT_MAX_HEADER_BYTES}.
+   */
+  readonly maxHeaderBytes?: number;
 }
+
+/** Default ceiling on one protected header bucket: 16 KiB (a sealed header at every limit of SPEC.md §7 fits). */
+export const DEFAULT_MAX_HEADER_BYTES = 16384;
 
 /** The common first two fields of a decoded message: both header buckets. */
 export interface DecodedHeaders {
@@ -68,6 +76,10 @@ export function decodeCoseArray(bytes: Uint8Array, tag: number, length: number, 
 export function decodeHeaderPair(fields: readonly CborValue[], options?: CoseDecodeOptions): DecodedHeaders {
   const protectedBytes = fields[0];
   if (!(protectedBytes instanceof Uint8Array)) throw new CoseError('ERR_COSE_MALFORMED', 'protected header must be a byte string');
+  const maxHeaderBytes = options?.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+  if (protectedBytes.length > maxHeaderBytes) {
+    throw new DecodeError('ERR_CBOR_LIMIT', `protected header of ${protectedBytes.length} bytes exceeds maxHeaderBytes (${maxHeaderBytes})`);
+  }
   return {
     protectedBytes,
     protectedHeader: decodeProtectedHeader(protectedBytes, options),
