@@ -27,6 +27,7 @@ import type {
   AgreementPrivateKey, CborValue, CryptoBackend, HeaderMap, RecipientKey, RecipientSpec, SigningKey, VerifyingKey, WrappingKey,
 } from '@ward/core';
 import { createNodeBackend } from '@ward/node';
+import { errorChain, spying } from '../../core/test-kit/spying.js';
 /* The producer side of the profile, exactly as seal() uses it (internal to @ward/core). */
 import { commitToContentKey } from '../../core/src/envelope/commitment.js';
 import { encodeAttributes, encodeClaims } from '../../core/src/envelope/profile.js';
@@ -187,27 +188,7 @@ const KID_B = te.encode('reader-b');
 type BackendName = 'noble' | 'node';
 const BACKENDS: Record<BackendName, CryptoBackend> = { noble: createNobleBackend(), node: createNodeBackend() };
 
-function errorChain(error: unknown): unknown[] {
-  const chain: unknown[] = [];
-  for (let e: unknown = error; e !== undefined && chain.length < 10; e = (e as { cause?: unknown }).cause) chain.push(e);
-  return chain;
-}
 
-/** A backend that records which of its methods ran (delegating to the real one, so handles stay valid). */
-function spying(backend: CryptoBackend): { backend: CryptoBackend; calls: string[] } {
-  const calls: string[] = [];
-  const proxy = new Proxy(backend, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        calls.push(String(property));
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { backend: proxy, calls };
-}
 
 interface World {
   readonly backend: CryptoBackend;

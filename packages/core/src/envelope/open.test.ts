@@ -5,8 +5,9 @@
  * inner message under other attributes or claims, never opens.
  */
 import { describe, expect, test } from 'vitest';
+import { caught, errorChain, spying } from '../../test-kit/spying.js';
 import { createNobleBackend } from '../backend/noble-backend.js';
-import type { CryptoBackend, SigningKey, VerifyingKey } from '../backend/crypto-backend.js';
+import type { SigningKey, VerifyingKey } from '../backend/crypto-backend.js';
 import { CborTag, decodeCbor } from '../cbor/index.js';
 import type { CborValue } from '../cbor/index.js';
 import type { RecipientKey, RecipientSpec } from '../cose/encrypt.js';
@@ -66,31 +67,9 @@ function readerOf(form: Form, recipient: RecipientKey = READERS['X25519 reader']
   return form === 'encrypt0' ? { key: shared.key } : { recipient };
 }
 
-function spying(inner: CryptoBackend): { backend: CryptoBackend; calls: string[] } {
-  const calls: string[] = [];
-  const proxy = new Proxy(inner, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        calls.push(String(property));
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { backend: proxy, calls };
-}
 /** Every backend method that uses or derives a key for reading. */
 const KEY_USE = ['deriveSharedSecret', 'unwrapKey', 'aeadDecrypt', 'importKey', 'hkdfSha256', 'exportKey'];
 
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(() => expect.unreachable('expected a rejection'), (error: unknown) => error);
-}
-function chain(error: unknown): unknown[] {
-  const out: unknown[] = [];
-  for (let e: unknown = error; e !== undefined && out.length < 10; e = (e as { cause?: unknown }).cause) out.push(e);
-  return out;
-}
 
 /** The parts of an envelope's Sign1. */
 function partsOf(envelope: Uint8Array): { header: HeaderMap; inner: Uint8Array } {
@@ -193,7 +172,7 @@ describe('open(): wrong or missing keys', () => {
     const envelope = await sealedBy(victim, 'encrypt0');
     const error = await caught(open(envelope, { backend, trust: victim.trust, key: backend.generateKey('AES-GCM') }));
     expect(EnvelopeError.isInstance(error)).toBe(true);
-    expect(chain(error).some((e) => DecryptionError.isInstance(e))).toBe(true);
+    expect(errorChain(error).some((e) => DecryptionError.isInstance(e))).toBe(true);
   });
 
   test('a shared key of another algorithm (ChaCha20/Poly1305 for an A256GCM message): EnvelopeError', async () => {
@@ -223,7 +202,7 @@ describe('open(): wrong or missing keys', () => {
     expect(released).toBeUndefined();
     expect(EnvelopeError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ code: 'ERR_ENVELOPE_INVALID', message: 'envelope refused' });
-    expect(chain(error).some((e) => DecryptionError.isInstance(e))).toBe(true);
+    expect(errorChain(error).some((e) => DecryptionError.isInstance(e))).toBe(true);
     expect(spy.calls).not.toContain('aeadDecrypt'); // no CEK was ever recovered
   });
 
@@ -266,7 +245,7 @@ describe('open(): the inner message is bound to the signed header', () => {
       const spy = spying(backend);
       const error = await caught(open(stolen, { backend: spy.backend, trust: trustBoth, ...readerOf(form, recipient) }));
       expect(EnvelopeError.isInstance(error)).toBe(true);
-      expect(chain(error).some((e) => DecryptionError.isInstance(e))).toBe(true);
+      expect(errorChain(error).some((e) => DecryptionError.isInstance(e))).toBe(true);
       expect(spy.calls).toContain('aeadDecrypt'); // refused by the AEAD itself (the key commitment still matches)
     }
   });
@@ -285,7 +264,7 @@ describe('open(): the inner message is bound to the signed header', () => {
       expect(await verify(moved, { backend, trust: victim.trust })).not.toEqual(await verify(envelope, { backend, trust: victim.trust }));
       const error = await caught(open(moved, { backend, trust: victim.trust, ...readerOf(form) }));
       expect(EnvelopeError.isInstance(error)).toBe(true);
-      expect(chain(error).some((e) => DecryptionError.isInstance(e))).toBe(true);
+      expect(errorChain(error).some((e) => DecryptionError.isInstance(e))).toBe(true);
     }
   });
 

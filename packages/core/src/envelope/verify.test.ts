@@ -5,8 +5,9 @@
  * is checked through open() too, which runs the same verification first.
  */
 import { describe, expect, test } from 'vitest';
+import { caught, errorChain, spying } from '../../test-kit/spying.js';
 import { createNobleBackend } from '../backend/noble-backend.js';
-import type { CryptoBackend, SigningKey, VerifyingKey } from '../backend/crypto-backend.js';
+import type { SigningKey, VerifyingKey } from '../backend/crypto-backend.js';
 import { CborTag, decodeCbor, encodeCbor } from '../cbor/index.js';
 import type { CborValue } from '../cbor/index.js';
 import { CoseAlgorithm } from '../cose/algorithms.js';
@@ -36,30 +37,8 @@ const PRODUCER_KID = te.encode('parking-sensor-3#1');
 const sharedKey = backend.generateKey('AES-GCM');
 const kek = backend.generateKey('AES-KW');
 
-function spying(inner: CryptoBackend): { backend: CryptoBackend; calls: string[] } {
-  const calls: string[] = [];
-  const proxy = new Proxy(inner, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        calls.push(String(property));
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { backend: proxy, calls };
-}
 const KEY_USE = ['deriveSharedSecret', 'unwrapKey', 'aeadDecrypt', 'importKey', 'hkdfSha256', 'exportKey'];
 
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(() => expect.unreachable('expected a rejection'), (error: unknown) => error);
-}
-function causes(error: unknown): unknown[] {
-  const chain: unknown[] = [];
-  for (let e = (error as { cause?: unknown }).cause; e !== undefined && chain.length < 10; e = (e as { cause?: unknown }).cause) chain.push(e);
-  return chain;
-}
 
 async function sealed(form: 'encrypt0' | 'encrypt', signer: SigningKey = producerKey): Promise<Uint8Array> {
   const common = { backend, signer: { key: signer, kid: PRODUCER_KID }, claims: CLAIMS, attributes: ATTRIBUTES };
@@ -318,6 +297,6 @@ describe('the envelope profile', () => {
     tampered[tampered.length - 1]! ^= 1;
     const error = await caught(verify(tampered, { backend, trust: producerTrust }));
     expect(EnvelopeError.isInstance(error)).toBe(true);
-    expect(causes(error).every((e) => WardError.isInstance(e))).toBe(true);
+    expect(errorChain(error).slice(1).every((e) => WardError.isInstance(e))).toBe(true);
   });
 });
