@@ -42,3 +42,10 @@ export { open } from './envelope/open.js';
 export type { OpenOptions, OpenedEnvelope } from './envelope/open.js';
 export { WardHeaderLabel, ClaimKey, AttributeKey, ContentFormat } from './envelope/profile.js';
 export type { AccessAttributes, AttributeValue, Classification, Provenance, ProvenanceInput } from './envelope/profile.js';
+export {
+  CoseKeyOp, createCoseKey, encodeCoseKey, decodeCoseKey, coseKeyThumbprint, coseKeyFromHandle, importCoseKey,
+} from './keys/cose-key.js';
+export type {
+  CoseKey, CoseKeyType, CoseCurve, CoseKeyOpValue, CoseKeyCommon, OkpCoseKey, Ec2CoseKey, SymmetricCoseKey,
+  DecodeCoseKeyOptions, CoseKeyFromHandleOptions, ImportCoseKeyOptions,
+} from './keys/cose-key.js';

@@ -1,0 +1,633 @@
+/*
+ * COSE_Key (RFC 9052 §7, RFC 9053 §7) for every key Ward handles: OKP (Ed25519, X25519), EC2
+ * (P-256) and Symmetric keys; strict decoding; the RFC 9679 COSE Key Thumbprint used as kid;
+ * conversions to and from backend key handles. Private and secret parameters (`d`, `k`) of the
+ * key objects built here print as "[redacted]" in String(), JSON.stringify() and util.inspect().
+ *
+ * The ephemeral-key helpers of `cose/cose-key.ts` stay as they are: they read the compressed
+ * P-256 form peers may send inline, which a stored COSE_Key here does not accept.
+ */
+import type { CborValue, DecodeCborOptions } from '../cbor/index.js';
+import { decodeCbor, encodeCbor } from '../cbor/index.js';
+import type { CryptoBackend, KeyAlgorithm, KeyHandle, MaybePromise } from '../backend/crypto-backend.js';
+import { isPromise } from '../backend/crypto-backend.js';
+import { CoseAlgorithm, CONTENT_ALGORITHMS, KEY_WRAP_ALGORITHMS } from '../cose/algorithms.js';
+import { CoseKeyLabel as L } from '../cose/cose-key.js';
+import { ArgumentError, CoseError, KeyError, UnsupportedAlgorithmError } from '../errors.js';
+
+/** COSE key types Ward handles (IANA "COSE Key Types"): OKP 1, EC2 2, Symmetric 4. */
+export type CoseKeyType = 1 | 2 | 4;
+
+/** COSE elliptic curves Ward handles (IANA "COSE Elliptic Curves"): P-256 1, X25519 4, Ed25519 6. */
+export type CoseCurve = 1 | 4 | 6;
+
+/**
+ * COSE `key_ops` values (RFC 9052 §7.1, Table 5).
+ *
+ * @example
+ * ```ts
+ * import { CoseKeyOp } from '@ward/core';
+ *
+ * const keyOps = [CoseKeyOp.sign, CoseKeyOp.verify]; // [1, 2]
+ * ```
+ */
+export const CoseKeyOp = {
+  sign: 1,
+  verify: 2,
+  encrypt: 3,
+  decrypt: 4,
+  wrapKey: 5,
+  unwrapKey: 6,
+  deriveKey: 7,
+  deriveBits: 8,
+  macCreate: 9,
+  macVerify: 10,
+} as const;
+
+/** One of the values in {@link CoseKeyOp}. */
+export type CoseKeyOpValue = (typeof CoseKeyOp)[keyof typeof CoseKeyOp];
+
+/** Parameters every COSE_Key may carry (RFC 9052 §7.1). */
+export interface CoseKeyCommon {
+  /** COSE algorithm the key is restricted to (label 3), an integer identifier. */
+  readonly alg?: number;
+  /** Key identifier (label 2). Ward uses the {@link coseKeyThumbprint} by default. */
+  readonly kid?: Uint8Array;
+  /** Permitted operations (label 4), non-empty, no repeats. Recorded, not yet enforced. */
+  readonly keyOps?: readonly CoseKeyOpValue[];
+}
+
+/** An OKP key (RFC 9053 §7.2): Ed25519 (`crv` 6) or X25519 (`crv` 4). */
+export interface OkpCoseKey extends CoseKeyCommon {
+  /** Key type OKP. */
+  readonly kty: 1;
+  /** 6 = Ed25519, 4 = X25519. */
+  readonly crv: 4 | 6;
+  /** The 32-byte public key. Ward requires it, also for private keys. */
+  readonly x: Uint8Array;
+  /** The 32-byte private key (seed / scalar), when this is a private key. */
+  readonly d?: Uint8Array;
+}
+
+/** An EC2 key (RFC 9053 §7.1) on P-256 (`crv` 1), uncompressed. */
+export interface Ec2CoseKey extends CoseKeyCommon {
+  /** Key type EC2. */
+  readonly kty: 2;
+  /** 1 = P-256. */
+  readonly crv: 1;
+  /** The 32-byte big-endian x-coordinate. */
+  readonly x: Uint8Array;
+  /** The 32-byte big-endian y-coordinate (Ward does not store the compressed sign-bit form). */
+  readonly y: Uint8Array;
+  /** The 32-byte big-endian private scalar, when this is a private key. */
+  readonly d?: Uint8Array;
+}
+
+/** A Symmetric key (RFC 9053 §6.1): 16 to 128 bytes of `k`. */
+export interface SymmetricCoseKey extends CoseKeyCommon {
+  /** Key type Symmetric. */
+  readonly kty: 4;
+  /** The secret key bytes. */
+  readonly k: Uint8Array;
+}
+
+/**
+ * A COSE_Key as Ward holds it: one of {@link OkpCoseKey}, {@link Ec2CoseKey},
+ * {@link SymmetricCoseKey}. Objects returned by {@link createCoseKey}, {@link decodeCoseKey}
+ * and {@link coseKeyFromHandle} are frozen and print `d` and `k` as `"[redacted]"`; a spread
+ * copy (`{ ...key }`) is a plain object and does not.
+ */
+export type CoseKey = OkpCoseKey | Ec2CoseKey | SymmetricCoseKey;
+
+/** Options of {@link decodeCoseKey}: CBOR limits plus what the caller expects. */
+export interface DecodeCoseKeyOptions extends DecodeCborOptions {
+  /**
+   * Accept only public keys: a `d` parameter or a Symmetric key is refused with
+   * `ERR_COSE_MALFORMED`. Default `false`.
+   */
+  readonly publicOnly?: boolean;
+}
+
+/** Options of {@link coseKeyFromHandle}. */
+export interface CoseKeyFromHandleOptions {
+  /** The kid to record (for example a {@link coseKeyThumbprint}). */
+  readonly kid?: Uint8Array;
+  /**
+   * The COSE algorithm to record. `undefined` records the one algorithm the handle implies
+   * (EdDSA, ES256, A128GCM…, ChaCha20/Poly1305, A128KW…, HMAC 256/256), none for ECDH keys;
+   * `null` records none. A value that does not fit the key throws `ERR_COSE_ALGORITHM_MISMATCH`.
+   */
+  readonly alg?: number | null;
+  /** The key_ops to record. */
+  readonly keyOps?: readonly CoseKeyOpValue[];
+}
+
+/** Options of {@link importCoseKey}. */
+export interface ImportCoseKeyOptions {
+  /**
+   * The backend algorithm to import as when the key's `alg` does not say (an EC2 key without
+   * alg: `ECDSA-P256` or `ECDH-P256`; a Symmetric key without alg). When `alg` is present, it
+   * must name the same algorithm.
+   */
+  readonly as?: KeyAlgorithm;
+  /** Whether the imported private or secret key may be exported again. Default `false`. */
+  readonly extractable?: boolean;
+}
+
+const REDACTED = '[redacted]';
+const KTY_NAMES: Readonly<Record<CoseKeyType, string>> = { 1: 'OKP', 2: 'EC2', 4: 'Symmetric' };
+const CRV_NAMES: Readonly<Record<CoseCurve, string>> = { 1: 'P-256', 4: 'X25519', 6: 'Ed25519' };
+const ECDH_ALGS: ReadonlySet<number> = new Set([
+  CoseAlgorithm.ECDH_ES_HKDF_256, CoseAlgorithm.ECDH_ES_A128KW, CoseAlgorithm.ECDH_ES_A192KW, CoseAlgorithm.ECDH_ES_A256KW,
+]);
+const KNOWN_ALGS: ReadonlySet<number> = new Set(Object.values(CoseAlgorithm));
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+const malformed = (message: string): CoseError => new CoseError('ERR_COSE_MALFORMED', message);
+const mismatch = (message: string): CoseError => new CoseError('ERR_COSE_ALGORITHM_MISMATCH', message);
+
+async function settle<T>(value: MaybePromise<T>): Promise<T> {
+  return isPromise(value) ? await value : value;
+}
+
+function hex(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  return out;
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  return diff === 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Validation and construction                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+function checkBytes(value: unknown, name: string, length?: number): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw malformed(`COSE_Key ${name} must be a byte string`);
+  if (length !== undefined && value.length !== length) throw malformed(`COSE_Key ${name} must be ${length} bytes`);
+  return value;
+}
+
+function checkCommon(key: CoseKeyCommon): void {
+  if (key.alg !== undefined && !Number.isSafeInteger(key.alg)) throw malformed('COSE_Key alg must be an integer');
+  if (key.kid !== undefined) checkBytes(key.kid, 'kid');
+  if (key.keyOps !== undefined) {
+    if (!Array.isArray(key.keyOps) || key.keyOps.length === 0) throw malformed('COSE_Key key_ops must be a non-empty array');
+    const seen = new Set<number>();
+    for (const op of key.keyOps as readonly unknown[]) {
+      if (typeof op !== 'number' || !Number.isInteger(op) || op < 1 || op > 10) {
+        throw malformed('COSE_Key key_ops holds a value that is not a key operation (1 to 10)');
+      }
+      if (seen.has(op)) throw malformed('COSE_Key key_ops repeats an operation');
+      seen.add(op);
+    }
+  }
+}
+
+/** Checks the shape of a (possibly caller-built) COSE_Key; returns it typed. */
+function checkCoseKey(key: CoseKey): CoseKey {
+  if (typeof key !== 'object' || key === null) throw new ArgumentError('a COSE_Key must be an object');
+  checkCommon(key);
+  const kty = (key as { kty: unknown }).kty;
+  if (kty === L.ktyOKP) {
+    const okp = key as OkpCoseKey;
+    if (okp.crv !== L.crvEd25519 && okp.crv !== L.crvX25519) throw unsupportedCurve(okp.crv, 'OKP');
+    checkBytes(okp.x, 'x', 32);
+    if (okp.d !== undefined) checkBytes(okp.d, 'd', 32);
+  } else if (kty === L.ktyEC2) {
+    const ec2 = key as Ec2CoseKey;
+    if (ec2.crv !== L.crvP256) throw unsupportedCurve(ec2.crv, 'EC2');
+    checkBytes(ec2.x, 'x', 32);
+    if (typeof (ec2 as { y: unknown }).y === 'boolean') {
+      throw malformed('COSE_Key y must be the 32-byte coordinate; the compressed sign-bit form is not accepted');
+    }
+    checkBytes(ec2.y, 'y', 32);
+    if (ec2.d !== undefined) checkBytes(ec2.d, 'd', 32);
+  } else if (kty === L.ktySymmetric) {
+    const k = checkBytes((key as SymmetricCoseKey).k, 'k');
+    if (k.length < 16 || k.length > 128) throw malformed('COSE_Key k must be 16 to 128 bytes');
+  } else if (typeof kty === 'number' || typeof kty === 'bigint' || typeof kty === 'string') {
+    throw new UnsupportedAlgorithmError('COSE_Key kty is not OKP, EC2 or Symmetric');
+  } else {
+    throw malformed('COSE_Key kty must be an integer');
+  }
+  return key;
+}
+
+function unsupportedCurve(crv: unknown, kty: string): Error {
+  if (typeof crv === 'number' || typeof crv === 'bigint' || typeof crv === 'string') {
+    return new UnsupportedAlgorithmError(`COSE_Key crv is not a curve Ward uses with ${kty}`);
+  }
+  return malformed(`COSE_Key ${kty} key needs crv as an integer`);
+}
+
+/** The printable form of a key: public parameters in hex, `d` and `k` replaced by "[redacted]". */
+function redactedView(key: CoseKey): Record<string, unknown> {
+  const view: Record<string, unknown> = { kty: KTY_NAMES[key.kty] };
+  if (key.kty !== L.ktySymmetric) view.crv = CRV_NAMES[key.crv];
+  if (key.alg !== undefined) view.alg = key.alg;
+  if (key.kid !== undefined) view.kid = hex(key.kid);
+  if (key.keyOps !== undefined) view.keyOps = [...key.keyOps];
+  if (key.kty === L.ktySymmetric) {
+    view.k = REDACTED;
+  } else {
+    view.x = hex(key.x);
+    if (key.kty === L.ktyEC2) view.y = hex(key.y);
+    if (key.d !== undefined) view.d = REDACTED;
+  }
+  return view;
+}
+
+function freezeRedacted(fields: CoseKey): CoseKey {
+  const key: Record<string, unknown> = { kty: fields.kty };
+  if (fields.kty !== L.ktySymmetric) key.crv = fields.crv;
+  if (fields.alg !== undefined) key.alg = fields.alg;
+  if (fields.kid !== undefined) key.kid = fields.kid.slice();
+  if (fields.keyOps !== undefined) key.keyOps = Object.freeze([...fields.keyOps]);
+  if (fields.kty === L.ktySymmetric) {
+    key.k = fields.k.slice();
+  } else {
+    key.x = fields.x.slice();
+    if (fields.kty === L.ktyEC2) key.y = fields.y.slice();
+    if (fields.d !== undefined) key.d = fields.d.slice();
+  }
+  const typed = key as unknown as CoseKey;
+  const hidden = (value: unknown): PropertyDescriptor => ({ value, enumerable: false });
+  Object.defineProperties(key, {
+    toJSON: hidden(() => redactedView(typed)),
+    toString: hidden(() => `CoseKey ${JSON.stringify(redactedView(typed))}`),
+    [INSPECT]: hidden(() => redactedView(typed)),
+  });
+  return Object.freeze(typed);
+}
+
+/**
+ * Validates `fields` and returns a frozen COSE_Key (byte parameters copied) whose `d` and `k`
+ * print as `"[redacted]"` through `String()`, `JSON.stringify()` and `util.inspect()`.
+ *
+ * @param fields - the key parameters
+ * @returns the frozen, redacting key
+ * @throws {@link CoseError} `ERR_COSE_MALFORMED` for wrong types or lengths
+ * @throws {@link UnsupportedAlgorithmError} `ERR_UNSUPPORTED_ALGORITHM` for another kty or crv
+ * @example
+ * ```ts
+ * import { createCoseKey } from '@ward/core';
+ *
+ * const key = createCoseKey({ kty: 4, alg: 3, k: secret32 }); // A256GCM
+ * JSON.stringify(key); // {"kty":"Symmetric","alg":3,"k":"[redacted]"}
+ * ```
+ */
+export function createCoseKey(fields: CoseKey): CoseKey {
+  return freezeRedacted(checkCoseKey(fields));
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Encoding and decoding                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+function toMap(key: CoseKey): Map<CborValue, CborValue> {
+  const map = new Map<CborValue, CborValue>([[L.kty, key.kty]]);
+  if (key.kid !== undefined) map.set(L.kid, key.kid);
+  if (key.alg !== undefined) map.set(L.alg, key.alg);
+  if (key.keyOps !== undefined) map.set(L.keyOps, [...key.keyOps]);
+  if (key.kty === L.ktySymmetric) {
+    map.set(L.k, key.k);
+  } else {
+    map.set(L.crv, key.crv);
+    map.set(L.x, key.x);
+    if (key.kty === L.ktyEC2) map.set(L.y, key.y);
+    if (key.d !== undefined) map.set(L.d, key.d);
+  }
+  return map;
+}
+
+/**
+ * Encodes a COSE_Key as a deterministic CBOR map (RFC 8949 §4.2.1) with the RFC 9052 / 9053
+ * labels. The key is validated first.
+ *
+ * @param key - the key
+ * @returns the CBOR bytes
+ * @throws {@link CoseError} `ERR_COSE_MALFORMED` for a key with wrong types or lengths
+ * @throws {@link UnsupportedAlgorithmError} `ERR_UNSUPPORTED_ALGORITHM` for another kty or crv
+ * @example
+ * ```ts
+ * import { encodeCoseKey, decodeCoseKey } from '@ward/core';
+ *
+ * const bytes = encodeCoseKey({ kty: 1, crv: 6, x: ed25519PublicKey });
+ * const again = decodeCoseKey(bytes, { publicOnly: true });
+ * ```
+ */
+export function encodeCoseKey(key: CoseKey): Uint8Array {
+  return encodeCbor(toMap(checkCoseKey(key)));
+}
+
+const COMMON_LABELS: ReadonlySet<CborValue> = new Set<CborValue>([L.kty, L.kid, L.alg, L.keyOps]);
+const OKP_LABELS: ReadonlySet<CborValue> = new Set<CborValue>([L.crv, L.x, L.d]);
+const EC2_LABELS: ReadonlySet<CborValue> = new Set<CborValue>([L.crv, L.x, L.y, L.d]);
+const SYMMETRIC_LABELS: ReadonlySet<CborValue> = new Set<CborValue>([L.k]);
+
+/**
+ * Decodes and strictly validates a COSE_Key: a CBOR map whose labels are the common
+ * parameters (kty, kid, alg, key_ops) and those of its key type, nothing else; every value of
+ * the right CBOR type and length (x, y, d: 32 bytes; k: 16 to 128 bytes; alg an integer;
+ * key_ops a non-empty array of distinct integers 1 to 10); OKP and EC2 keys must carry `x`
+ * (and `y`), also when they carry `d`. Map order does not matter unless `requireDeterministic`.
+ *
+ * @param bytes - the encoded COSE_Key (untrusted)
+ * @param options - CBOR limits and {@link DecodeCoseKeyOptions.publicOnly}
+ * @returns the frozen, redacting key
+ * @throws {@link DecodeError} for CBOR that is malformed or exceeds a limit
+ * @throws {@link CoseError} `ERR_COSE_MALFORMED` for a map of the wrong shape, or a private part when `publicOnly`
+ * @throws {@link UnsupportedAlgorithmError} `ERR_UNSUPPORTED_ALGORITHM` for a kty or crv Ward does not use
+ * @example
+ * ```ts
+ * import { decodeCoseKey } from '@ward/core';
+ *
+ * const peerKey = decodeCoseKey(received, { publicOnly: true, maxBytes: 1024 });
+ * ```
+ */
+export function decodeCoseKey(bytes: Uint8Array, options?: DecodeCoseKeyOptions): CoseKey {
+  const { publicOnly = false, ...cborOptions } = options ?? {};
+  const value = decodeCbor(bytes, { rejectIntegralFloats: true, ...cborOptions });
+  if (!(value instanceof Map)) throw malformed('a COSE_Key must be a CBOR map');
+  const kty = value.get(L.kty);
+  let allowed: ReadonlySet<CborValue>;
+  if (kty === L.ktyOKP) allowed = OKP_LABELS;
+  else if (kty === L.ktyEC2) allowed = EC2_LABELS;
+  else if (kty === L.ktySymmetric) allowed = SYMMETRIC_LABELS;
+  else if (kty === undefined && !value.has(L.kty)) throw malformed('COSE_Key has no kty');
+  else {
+    checkCoseKey({ kty } as unknown as CoseKey); // throws: unsupported or malformed kty
+    throw malformed('COSE_Key kty is invalid');
+  }
+  for (const label of value.keys()) {
+    if (!COMMON_LABELS.has(label) && !allowed.has(label)) throw malformed('COSE_Key holds a parameter Ward does not accept for its kty');
+  }
+  const fields: Record<string, unknown> = { kty };
+  const read = (label: number, name: string): void => {
+    if (value.has(label)) {
+      const v = value.get(label);
+      if (v === undefined) throw malformed(`COSE_Key ${name} must not be undefined`);
+      fields[name] = v;
+    }
+  };
+  read(L.kid, 'kid');
+  read(L.alg, 'alg');
+  read(L.keyOps, 'keyOps');
+  if (typeof fields.alg === 'string' || typeof fields.alg === 'bigint') throw new UnsupportedAlgorithmError('COSE_Key alg is not an algorithm Ward uses');
+  if (kty === L.ktySymmetric) {
+    read(L.k, 'k');
+    if (!value.has(L.k)) throw malformed('Symmetric COSE_Key has no k');
+    if (publicOnly) throw malformed('a public key was expected, not a Symmetric COSE_Key');
+  } else {
+    read(L.crv, 'crv');
+    read(L.x, 'x');
+    read(L.d, 'd');
+    if (!value.has(L.crv)) throw malformed('COSE_Key has no crv');
+    if (!value.has(L.x)) throw malformed('COSE_Key has no x');
+    if (kty === L.ktyEC2) {
+      read(L.y, 'y');
+      if (!value.has(L.y)) throw malformed('COSE_Key has no y');
+    }
+    if (publicOnly && value.has(L.d)) throw malformed('a public key was expected; the COSE_Key carries a private part');
+  }
+  return createCoseKey(fields as unknown as CoseKey);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Thumbprint                                                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * The deterministic CBOR encoding of only the required parameters of `key` (RFC 9679 §3):
+ * OKP kty, crv, x; EC2 kty, crv, x, y; Symmetric kty, k.
+ */
+function thumbprintInput(key: CoseKey): Uint8Array {
+  checkCoseKey(key);
+  const map = new Map<CborValue, CborValue>([[L.kty, key.kty]]);
+  if (key.kty === L.ktySymmetric) {
+    map.set(L.k, key.k);
+  } else {
+    map.set(L.crv, key.crv);
+    map.set(L.x, key.x);
+    if (key.kty === L.ktyEC2) map.set(L.y, key.y);
+  }
+  return encodeCbor(map);
+}
+
+/**
+ * The COSE Key Thumbprint of `key` (RFC 9679 §3) with SHA-256: the hash of the deterministic
+ * CBOR map of only the required public parameters. kid, alg, key_ops and `d` are not part of
+ * it, so a private key and its public key have the same thumbprint, which Ward uses as kid.
+ *
+ * @param key - the key (public, private or symmetric)
+ * @param backend - the backend whose `sha256` hashes
+ * @returns the 32-byte thumbprint
+ * @throws {@link CoseError} `ERR_COSE_MALFORMED` for a malformed key
+ * @example
+ * ```ts
+ * import { coseKeyThumbprint, coseKeyFromHandle, createNobleBackend } from '@ward/core';
+ *
+ * const backend = createNobleBackend();
+ * const publicKey = await backend.publicKey(await backend.generateKey('Ed25519'));
+ * const kid = await coseKeyThumbprint(await coseKeyFromHandle(backend, publicKey), backend);
+ * ```
+ */
+export async function coseKeyThumbprint(key: CoseKey, backend: CryptoBackend): Promise<Uint8Array> {
+  return settle(backend.sha256(thumbprintInput(key)));
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Backend handles                                                                             */
+/* ------------------------------------------------------------------------------------------ */
+
+/** The one COSE alg a backend algorithm of a key of `size` bytes implies, if there is one. */
+function impliedAlg(algorithm: KeyAlgorithm, size: number): number | undefined {
+  switch (algorithm) {
+    case 'Ed25519': return CoseAlgorithm.EdDSA;
+    case 'ECDSA-P256': return CoseAlgorithm.ES256;
+    case 'ChaCha20-Poly1305': return CoseAlgorithm.ChaCha20Poly1305;
+    case 'HMAC-SHA256': return CoseAlgorithm.HMAC_256_256;
+    case 'AES-GCM': return size === 16 ? CoseAlgorithm.A128GCM : size === 24 ? CoseAlgorithm.A192GCM : CoseAlgorithm.A256GCM;
+    case 'AES-KW': return size === 16 ? CoseAlgorithm.A128KW : size === 24 ? CoseAlgorithm.A192KW : CoseAlgorithm.A256KW;
+    default: return undefined;
+  }
+}
+
+/**
+ * Checks that COSE `alg` may be used with a key of backend `algorithm` and `size` bytes.
+ * Unknown algorithms are unsupported; known ones that do not fit are a mismatch.
+ */
+function checkAlgFits(alg: number, algorithm: KeyAlgorithm, size: number): void {
+  if (!KNOWN_ALGS.has(alg) || alg === CoseAlgorithm.Direct) throw new UnsupportedAlgorithmError(`COSE alg ${alg} is not one Ward imports keys for`);
+  let fits: boolean;
+  switch (algorithm) {
+    case 'Ed25519': fits = alg === CoseAlgorithm.EdDSA; break;
+    case 'ECDSA-P256': fits = alg === CoseAlgorithm.ES256; break;
+    case 'X25519':
+    case 'ECDH-P256': fits = ECDH_ALGS.has(alg); break;
+    case 'AES-GCM':
+    case 'ChaCha20-Poly1305': {
+      const content = CONTENT_ALGORITHMS.get(alg);
+      fits = content?.aead === algorithm && content.keyLength === size;
+      break;
+    }
+    case 'AES-KW': fits = KEY_WRAP_ALGORITHMS.get(alg) === size; break;
+    case 'HMAC-SHA256': fits = alg === CoseAlgorithm.HMAC_256_256 && size >= 32; break;
+  }
+  if (!fits) throw mismatch(`COSE alg ${alg} does not fit a ${size}-byte ${algorithm} key`);
+}
+
+/** The backend algorithm a Symmetric COSE alg names. */
+function symmetricAlgorithmOf(alg: number): KeyAlgorithm | undefined {
+  const content = CONTENT_ALGORITHMS.get(alg);
+  if (content) return content.aead;
+  if (KEY_WRAP_ALGORITHMS.has(alg)) return 'AES-KW';
+  if (alg === CoseAlgorithm.HMAC_256_256) return 'HMAC-SHA256';
+  return undefined;
+}
+
+/**
+ * The COSE_Key of a backend key handle. Public keys are always exported; private and secret
+ * keys only when the handle is extractable. A private key's COSE_Key carries its public
+ * parameters too.
+ *
+ * @param backend - the backend holding the key
+ * @param handle - the key
+ * @param options - kid, alg (defaults to the one the key implies) and key_ops to record
+ * @returns the frozen, redacting COSE_Key
+ * @throws {@link KeyError} `ERR_KEY_NOT_EXTRACTABLE` for a private or secret key that may not leave the backend
+ * @throws {@link CoseError} `ERR_COSE_ALGORITHM_MISMATCH` for an `alg` that does not fit the key
+ * @example
+ * ```ts
+ * import { coseKeyFromHandle, coseKeyThumbprint, createNobleBackend, encodeCoseKey } from '@ward/core';
+ *
+ * const backend = createNobleBackend();
+ * const signingKey = await backend.generateKey('ECDSA-P256', { extractable: true });
+ * const kid = await coseKeyThumbprint(await coseKeyFromHandle(backend, signingKey), backend);
+ * const stored = encodeCoseKey(await coseKeyFromHandle(backend, signingKey, { kid })); // alg -7
+ * ```
+ */
+export async function coseKeyFromHandle(
+  backend: CryptoBackend,
+  handle: KeyHandle,
+  options?: CoseKeyFromHandleOptions,
+): Promise<CoseKey> {
+  if (handle.kind !== 'public' && !handle.extractable) {
+    throw new KeyError('ERR_KEY_NOT_EXTRACTABLE', `this ${handle.algorithm} ${handle.kind} key is not extractable; it has no COSE_Key`);
+  }
+  const alg = options?.alg === undefined ? impliedAlg(handle.algorithm, handle.size) : (options.alg ?? undefined);
+  if (alg !== undefined) checkAlgFits(alg, handle.algorithm, handle.size);
+  const common: CoseKeyCommon = {
+    ...(alg !== undefined ? { alg } : {}),
+    ...(options?.kid !== undefined ? { kid: options.kid } : {}),
+    ...(options?.keyOps !== undefined ? { keyOps: options.keyOps } : {}),
+  };
+  const raw = await settle(backend.exportKey(handle));
+  try {
+    if (handle.kind === 'secret') return createCoseKey({ kty: 4, ...common, k: raw });
+    const isPrivate = handle.kind === 'private';
+    const publicRaw = isPrivate
+      ? await settle(backend.exportKey(await settle(backend.publicKey(handle as KeyHandle<'Ed25519', 'private'>))))
+      : raw;
+    const d = isPrivate ? { d: raw } : {};
+    switch (handle.algorithm) {
+      case 'Ed25519': return createCoseKey({ kty: 1, crv: 6, ...common, x: publicRaw, ...d });
+      case 'X25519': return createCoseKey({ kty: 1, crv: 4, ...common, x: publicRaw, ...d });
+      default:
+        return createCoseKey({ kty: 2, crv: 1, ...common, x: publicRaw.subarray(1, 33), y: publicRaw.subarray(33, 65), ...d });
+    }
+  } finally {
+    if (handle.kind !== 'public') raw.fill(0);
+  }
+}
+
+/** The backend algorithm for `key`, from its kty/crv, alg and the caller's `as`. */
+function backendAlgorithmOf(key: CoseKey, as: KeyAlgorithm | undefined): KeyAlgorithm {
+  let candidates: readonly KeyAlgorithm[];
+  let fromAlg: KeyAlgorithm | undefined;
+  if (key.kty === L.ktyOKP) {
+    candidates = key.crv === L.crvEd25519 ? ['Ed25519'] : ['X25519'];
+    fromAlg = candidates[0];
+  } else if (key.kty === L.ktyEC2) {
+    candidates = ['ECDSA-P256', 'ECDH-P256'];
+    if (key.alg === CoseAlgorithm.ES256) fromAlg = 'ECDSA-P256';
+    else if (key.alg !== undefined && ECDH_ALGS.has(key.alg)) fromAlg = 'ECDH-P256';
+  } else {
+    candidates = ['AES-GCM', 'ChaCha20-Poly1305', 'AES-KW', 'HMAC-SHA256'];
+    if (key.alg !== undefined) fromAlg = symmetricAlgorithmOf(key.alg);
+  }
+  if (as !== undefined && !candidates.includes(as)) {
+    throw mismatch(`a ${KTY_NAMES[key.kty]} COSE_Key cannot be imported as ${as}`);
+  }
+  if (key.alg !== undefined && key.kty !== L.ktyOKP && fromAlg === undefined) {
+    if (!KNOWN_ALGS.has(key.alg)) throw new UnsupportedAlgorithmError(`COSE alg ${key.alg} is not one Ward imports keys for`);
+    throw mismatch(`COSE alg ${key.alg} does not fit a ${KTY_NAMES[key.kty]} key`);
+  }
+  if (key.alg !== undefined && as !== undefined && fromAlg !== undefined && fromAlg !== as) {
+    throw mismatch(`the COSE_Key alg ${key.alg} is for ${fromAlg}, not ${as}`);
+  }
+  const algorithm = key.alg !== undefined ? fromAlg : (as ?? (candidates.length === 1 ? candidates[0] : undefined));
+  if (algorithm === undefined) {
+    throw new ArgumentError(`a ${KTY_NAMES[key.kty]} COSE_Key without alg is ambiguous; say which algorithm with the "as" option`);
+  }
+  return algorithm;
+}
+
+/**
+ * Imports a COSE_Key into `backend` as a handle for exactly one backend algorithm: OKP/6 →
+ * `Ed25519`, OKP/4 → `X25519`, EC2/1 → `ECDSA-P256` (alg -7) or `ECDH-P256` (ECDH-ES algs),
+ * Symmetric → `AES-GCM` (A128/192/256GCM), `ChaCha20-Poly1305` (24), `AES-KW` (A128/192/256KW)
+ * or `HMAC-SHA256` (5). The `alg`, when present, must fit the key (its size too); without one,
+ * an EC2 or Symmetric key needs {@link ImportCoseKeyOptions.as}. A key with `d` is imported as
+ * a private key after checking that `x` (and `y`) are its public key.
+ *
+ * @param backend - the backend to import into
+ * @param key - the COSE_Key
+ * @param options - `as` for keys without alg; `extractable`
+ * @returns the key handle (private when `d` is present, secret for Symmetric, else public)
+ * @throws {@link CoseError} `ERR_COSE_ALGORITHM_MISMATCH` when alg, `as` and the key disagree
+ * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for an EC2 or Symmetric key without alg or `as`
+ * @throws {@link KeyError} `ERR_KEY_INVALID` for a point not on the curve or a `d` that does not match `x`/`y`
+ * @example
+ * ```ts
+ * import { decodeCoseKey, importCoseKey } from '@ward/core';
+ *
+ * const verifyingKey = await importCoseKey(backend, decodeCoseKey(stored, { publicOnly: true }));
+ * const agreementKey = await importCoseKey(backend, ec2KeyWithoutAlg, { as: 'ECDH-P256' });
+ * ```
+ */
+export async function importCoseKey(backend: CryptoBackend, key: CoseKey, options?: ImportCoseKeyOptions): Promise<KeyHandle> {
+  checkCoseKey(key);
+  const algorithm = backendAlgorithmOf(key, options?.as);
+  const keyOptions = { extractable: options?.extractable ?? false };
+  if (key.kty === L.ktySymmetric) {
+    if (key.alg !== undefined) checkAlgFits(key.alg, algorithm, key.k.length);
+    if (algorithm === 'ChaCha20-Poly1305' && key.k.length !== 32) throw mismatch('a ChaCha20-Poly1305 key must be 32 bytes');
+    if (algorithm === 'AES-GCM' || algorithm === 'AES-KW') {
+      if (key.k.length !== 16 && key.k.length !== 24 && key.k.length !== 32) throw mismatch(`an ${algorithm} key must be 16, 24 or 32 bytes`);
+    }
+    if (algorithm === 'HMAC-SHA256' && key.k.length < 32) throw mismatch('an HMAC-SHA256 key must be at least 32 bytes');
+    return settle(backend.importKey(algorithm, 'secret', key.k, keyOptions));
+  }
+  if (key.alg !== undefined) checkAlgFits(key.alg, algorithm, 32);
+  let publicRaw: Uint8Array;
+  if (key.kty === L.ktyOKP) {
+    publicRaw = key.x;
+  } else {
+    publicRaw = new Uint8Array(65);
+    publicRaw[0] = 0x04;
+    publicRaw.set(key.x, 1);
+    publicRaw.set(key.y, 33);
+  }
+  if (key.d === undefined) return settle(backend.importKey(algorithm, 'public', publicRaw));
+  const privateKey = await settle(backend.importKey(algorithm, 'private', key.d, keyOptions));
+  const derived = await settle(backend.exportKey(await settle(backend.publicKey(privateKey as KeyHandle<'Ed25519', 'private'>))));
+  if (!bytesEqual(derived, publicRaw)) throw new KeyError('ERR_KEY_INVALID', 'the COSE_Key d does not belong to its x/y');
+  return privateKey;
+}
