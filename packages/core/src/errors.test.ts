@@ -6,15 +6,21 @@ import type { WardErrorCode } from './errors.js';
 
 const BRAND = Symbol.for('@ward/core/WardError');
 
-const ALL_CODES: readonly WardErrorCode[] = [
-  'ERR_INVALID_ARGUMENT', 'ERR_UNSUPPORTED_ALGORITHM', 'ERR_KEY_INVALID', 'ERR_KEY_USAGE', 'ERR_KEY_FOREIGN',
-  'ERR_KEY_NOT_EXTRACTABLE', 'ERR_KEY_AGREEMENT_FAILED', 'ERR_DECRYPTION_FAILED', 'ERR_CBOR_MALFORMED',
-  'ERR_CBOR_LIMIT', 'ERR_CBOR_DUPLICATE_KEY', 'ERR_CBOR_UNSUPPORTED', 'ERR_BACKEND_VERSION', 'ERR_BACKEND_FAILURE',
-];
+/* Every code, checked exhaustive at compile time: a new code fails the typecheck until listed. */
+const CODES = {
+  ERR_INVALID_ARGUMENT: true, ERR_UNSUPPORTED_ALGORITHM: true, ERR_KEY_INVALID: true, ERR_KEY_USAGE: true,
+  ERR_KEY_FOREIGN: true, ERR_KEY_NOT_EXTRACTABLE: true, ERR_KEY_AGREEMENT_FAILED: true, ERR_DECRYPTION_FAILED: true,
+  ERR_CBOR_MALFORMED: true, ERR_CBOR_LIMIT: true, ERR_CBOR_DUPLICATE_KEY: true, ERR_CBOR_UNSUPPORTED: true,
+  ERR_COSE_MALFORMED: true, ERR_COSE_WRONG_TAG: true, ERR_COSE_INVALID_HEADER: true, ERR_COSE_UNKNOWN_CRITICAL: true,
+  ERR_COSE_UNPROTECTED_ALG: true, ERR_COSE_ALGORITHM_MISMATCH: true, ERR_SIGNATURE_INVALID: true, ERR_MAC_INVALID: true,
+  ERR_ENVELOPE_INVALID: true, ERR_REPLAY_DUPLICATE: true, ERR_REPLAY_TOO_OLD: true, ERR_REPLAY_STORE_UNAVAILABLE: true,
+  ERR_BACKEND_VERSION: true, ERR_BACKEND_FAILURE: true,
+} as const satisfies Record<WardErrorCode, true>;
+const ALL_CODES = Object.keys(CODES) as WardErrorCode[];
 
 type Family =
   | 'WardError' | 'ArgumentError' | 'UnsupportedAlgorithmError' | 'KeyError' | 'KeyAgreementError' | 'DecryptionError'
-  | 'DecodeError' | 'BackendError';
+  | 'DecodeError' | 'CoseError' | 'VerificationError' | 'EnvelopeError' | 'ReplayError' | 'BackendError';
 /** The error classes of one copy of errors.ts. */
 type ErrorsModule = Pick<typeof import('./errors.js'), Family>;
 
@@ -29,13 +35,17 @@ function samples(m: ErrorsModule, cause?: unknown): Record<Family, InstanceType<
     KeyAgreementError: new m.KeyAgreementError('X25519 shared secret is all zeros', options),
     DecryptionError: new m.DecryptionError(options),
     DecodeError: new m.DecodeError('ERR_CBOR_LIMIT', 'nesting deeper than 16 at offset 40', options),
+    CoseError: new m.CoseError('ERR_COSE_UNPROTECTED_ALG', 'alg must be protected', options),
+    VerificationError: new m.VerificationError('ERR_SIGNATURE_INVALID', 'signature does not verify', options),
+    EnvelopeError: new m.EnvelopeError(options),
+    ReplayError: new m.ReplayError('ERR_REPLAY_DUPLICATE', 'sequence 7 already accepted', options),
     BackendError: new m.BackendError('ERR_BACKEND_VERSION', 'backend speaks v2', options),
   };
 }
 
 const FAMILIES: readonly Family[] = [
   'WardError', 'ArgumentError', 'UnsupportedAlgorithmError', 'KeyError', 'KeyAgreementError', 'DecryptionError',
-  'DecodeError', 'BackendError',
+  'DecodeError', 'CoseError', 'VerificationError', 'EnvelopeError', 'ReplayError', 'BackendError',
 ];
 
 const EXPECTED_CODE: Record<Family, WardErrorCode> = {
@@ -46,6 +56,10 @@ const EXPECTED_CODE: Record<Family, WardErrorCode> = {
   KeyAgreementError: 'ERR_KEY_AGREEMENT_FAILED',
   DecryptionError: 'ERR_DECRYPTION_FAILED',
   DecodeError: 'ERR_CBOR_LIMIT',
+  CoseError: 'ERR_COSE_UNPROTECTED_ALG',
+  VerificationError: 'ERR_SIGNATURE_INVALID',
+  EnvelopeError: 'ERR_ENVELOPE_INVALID',
+  ReplayError: 'ERR_REPLAY_DUPLICATE',
   BackendError: 'ERR_BACKEND_VERSION',
 };
 

@@ -37,6 +37,9 @@
  * | `ERR_ENVELOPE_INVALID` | {@link EnvelopeError} | a sealed envelope failed verification or decryption; which check failed is only in `cause` |
  * | `ERR_BACKEND_VERSION` | {@link BackendError} | a `CryptoBackend` implements an interface version this core does not speak |
  * | `ERR_BACKEND_FAILURE` | {@link BackendError} | the platform's crypto failed in a way no other code describes |
+ * | `ERR_REPLAY_DUPLICATE` | {@link ReplayError} | the message's sequence number or id was already accepted on its stream |
+ * | `ERR_REPLAY_TOO_OLD` | {@link ReplayError} | the sequence number is below the replay window, or the message is older than the id retention |
+ * | `ERR_REPLAY_STORE_UNAVAILABLE` | {@link ReplayError} | the replay store failed, so freshness could not be checked (fail closed) |
  */
 export type WardErrorCode =
   | 'ERR_INVALID_ARGUMENT'
@@ -61,7 +64,10 @@ export type WardErrorCode =
   | 'ERR_MAC_INVALID'
   | 'ERR_ENVELOPE_INVALID'
   | 'ERR_BACKEND_VERSION'
-  | 'ERR_BACKEND_FAILURE';
+  | 'ERR_BACKEND_FAILURE'
+  | 'ERR_REPLAY_DUPLICATE'
+  | 'ERR_REPLAY_TOO_OLD'
+  | 'ERR_REPLAY_STORE_UNAVAILABLE';
 
 /** Options accepted by every {@link WardError} constructor. */
 export interface WardErrorOptions {
@@ -335,6 +341,28 @@ export class BackendError extends WardError {
   declare readonly code: BackendErrorCode;
   /** @param code - one of {@link BackendErrorCode}; @param message - text; @param options - cause */
   constructor(code: BackendErrorCode, message: string, options?: WardErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/** Codes of the {@link ReplayError} family. */
+export type ReplayErrorCode = 'ERR_REPLAY_DUPLICATE' | 'ERR_REPLAY_TOO_OLD' | 'ERR_REPLAY_STORE_UNAVAILABLE';
+
+/**
+ * A verified envelope was refused as a replay (its sequence number or id was already accepted),
+ * as too old to check (below the sequence window or past the id retention), or because the
+ * replay store could not be consulted. Gaps and in-window reordering are not errors.
+ *
+ * @example
+ * ```ts
+ * throw new ReplayError('ERR_REPLAY_DUPLICATE', 'sequence 41 was already accepted');
+ * ```
+ */
+export class ReplayError extends WardError {
+  static override readonly family: string = 'ReplayError';
+  declare readonly code: ReplayErrorCode;
+  /** @param code - one of {@link ReplayErrorCode}; @param message - text; @param options - cause */
+  constructor(code: ReplayErrorCode, message: string, options?: WardErrorOptions) {
     super(code, message, options);
   }
 }

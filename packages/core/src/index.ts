@@ -49,3 +49,11 @@ export type {
   CoseKey, CoseKeyType, CoseCurve, CoseKeyOpValue, CoseKeyCommon, OkpCoseKey, Ec2CoseKey, SymmetricCoseKey,
   DecodeCoseKeyOptions, CoseKeyFromHandleOptions, ImportCoseKeyOptions,
 } from './keys/cose-key.js';
+export { DEFAULT_REPLAY_WINDOW, replayStreamKey, resolveReplayWindow } from './replay/replay-store.js';
+export type { ReplayStore, ReplayEntry, ReplayVerdict, ReplayWindowOptions } from './replay/replay-store.js';
+export { MemoryReplayStore } from './replay/memory-replay-store.js';
+export type { MemoryReplayStoreOptions } from './replay/memory-replay-store.js';
+export { checkReplay } from './replay/replay-guard.js';
+export type { CheckReplayOptions, ReplayCheck } from './replay/replay-guard.js';
+export { ReplayError } from './errors.js';
+export type { ReplayErrorCode } from './errors.js';
