@@ -1,12 +1,3 @@
-import { defineConfig } from 'tsup';
+import { wardPackage } from '../../tsup.base.js';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  platform: 'node',
-  external: ['@ward/core'],
-});
+export default wardPackage({ entry: ['src/index.ts'], platform: 'node', target: 'node20' });

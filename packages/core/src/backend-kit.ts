@@ -8,7 +8,7 @@
 export { KeyHandleRegistry } from './backend/key-handle-registry.js';
 export {
   AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH, HKDF_SHA256_MAX_LENGTH, KEY_WRAP_MAX_LENGTH, HMAC_KEY_MIN_LENGTH,
-  HMAC_KEY_MAX_LENGTH, RANDOM_MAX_LENGTH, assertAlgorithm, assertBytes, assertCryptoBackend, checkHkdf, checkNonce,
+  HMAC_KEY_MAX_LENGTH, RANDOM_MAX_LENGTH, assertAlgorithm, assertBytes, assertCryptoBackend, checkHkdf, checkNonce, checkSharedSecret,
   checkOptionalBytes, checkRandomLength, checkRawKey, checkWrapInput, generatedSecretLength, isAllZero, isAsymmetric,
   isWrappedLength,
 } from './backend/validate.js';

@@ -31,7 +31,7 @@ import type {
 } from '@ward/core';
 import {
   AEAD_TAG_LENGTH, KeyHandleRegistry, assertAlgorithm, assertBytes, checkHkdf, checkNonce, checkOptionalBytes,
-  checkRandomLength, checkRawKey, checkWrapInput, generatedSecretLength, isAllZero, isAsymmetric, isWrappedLength,
+  checkRandomLength, checkRawKey, checkWrapInput, checkSharedSecret, generatedSecretLength, isAsymmetric, isWrappedLength,
 } from '@ward/core/backend-kit';
 
 const EMPTY = new Uint8Array(0);
@@ -382,13 +382,8 @@ export class NodeBackend implements CryptoBackend {
     } catch (error) {
       throw new KeyAgreementError(`${privateKey.algorithm} key agreement failed`, { cause: error });
     }
-    /*
-     * RFC 7748 §6.1: an all-zero X25519 output means a low-order peer key; abort. OpenSSL already
-     * fails it; checked here so the contract does not rest on that. (For P-256 an x-coordinate of
-     * zero is a genuine point, Wycheproof ecdh tcId 3, and is kept.)
-     */
-    if (privateKey.algorithm === 'X25519' && isAllZero(shared)) throw new KeyAgreementError('X25519 shared secret is all zeros');
-    return shared;
+    /* OpenSSL already fails low-order X25519 peers; checked here so the contract does not rest on that. */
+    return checkSharedSecret(privateKey.algorithm, shared);
   }
 
   hkdfSha256(input: HkdfInput): Uint8Array {

@@ -20,7 +20,7 @@ import type {
 import { KeyHandleRegistry } from './key-handle-registry.js';
 import {
   assertAlgorithm, assertBytes, checkHkdf, checkNonce, checkOptionalBytes, checkRandomLength, checkRawKey,
-  checkWrapInput, generatedSecretLength, isAllZero, isAsymmetric, isWrappedLength,
+  checkWrapInput, checkSharedSecret, generatedSecretLength, isAsymmetric, isWrappedLength,
 } from './validate.js';
 
 const EMPTY = new Uint8Array(0);
@@ -192,12 +192,7 @@ export class NobleBackend implements CryptoBackend {
     } catch (error) {
       throw new KeyAgreementError(`${privateKey.algorithm} key agreement failed`, { cause: error });
     }
-    /*
-     * RFC 7748 §6.1: an all-zero X25519 output means a low-order peer key; abort. (For P-256
-     * an x-coordinate of zero is a genuine point, Wycheproof ecdh tcId 3, and is kept.)
-     */
-    if (privateKey.algorithm === 'X25519' && isAllZero(shared)) throw new KeyAgreementError('X25519 shared secret is all zeros');
-    return shared;
+    return checkSharedSecret(privateKey.algorithm, shared);
   }
 
   hkdfSha256(input: HkdfInput): Uint8Array {

@@ -2,9 +2,9 @@
  * Argument checks shared by every backend, so that all of them reject the same inputs with
  * the same codes before any material is touched or any memory is allocated for output.
  */
-import { ArgumentError, BackendError, KeyError, UnsupportedAlgorithmError } from '../errors.js';
+import { ArgumentError, BackendError, KeyAgreementError, KeyError, UnsupportedAlgorithmError } from '../errors.js';
 import { CRYPTO_BACKEND_VERSION } from './crypto-backend.js';
-import type { CryptoBackend, HkdfInput, KeyAlgorithm, KeyKind } from './crypto-backend.js';
+import type { CryptoBackend, HkdfInput, KeyAgreementAlgorithm, KeyAlgorithm, KeyKind } from './crypto-backend.js';
 
 /** AEAD nonce length: 96 bits for both AES-GCM and ChaCha20-Poly1305 (RFC 9053 §4.1, §4.3). */
 export const AEAD_NONCE_LENGTH = 12;
@@ -212,6 +212,21 @@ export function isAllZero(bytes: Uint8Array): boolean {
   let acc = 0;
   for (let i = 0; i < bytes.length; i++) acc |= bytes[i]!;
   return acc === 0;
+}
+
+/**
+ * The check every backend applies to an ECDH result. RFC 7748 §6.1: an all-zero X25519 output
+ * means a low-order peer key, and the exchange must be aborted. For P-256 an x-coordinate of
+ * zero is a genuine point (Wycheproof ecdh tcId 3) and is kept.
+ *
+ * @example
+ * ```ts
+ * return checkSharedSecret(privateKey.algorithm, x25519.getSharedSecret(secret, peer));
+ * ```
+ */
+export function checkSharedSecret(algorithm: KeyAgreementAlgorithm, shared: Uint8Array): Uint8Array {
+  if (algorithm === 'X25519' && isAllZero(shared)) throw new KeyAgreementError('X25519 shared secret is all zeros');
+  return shared;
 }
 
 /**

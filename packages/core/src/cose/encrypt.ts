@@ -23,7 +23,7 @@ import { agreementAlgorithmOfCose, agreementPublicKeyFromCose, agreementPublicKe
 import { HeaderLabel, checkHeaders, encodeProtectedHeader } from './headers.js';
 import type { HeaderMap } from './headers.js';
 import { kidOf } from './key-lookup.js';
-import { CoseTag, bytesField, decodeCoseArray, decodeHeaderPair } from './message.js';
+import { CoseTag, bytesField, decodeHeaderPair, decodeLayer } from './message.js';
 import type { CoseDecodeOptions } from './message.js';
 
 const EMPTY = new Uint8Array(0);
@@ -349,9 +349,9 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  */
 export async function decryptEncrypt(message: Uint8Array, options: DecryptEncryptOptions): Promise<DecryptedEncrypt> {
   assertBytes(message, 'message');
-  const fields = decodeCoseArray(message, CoseTag.Encrypt, 4, options);
-  const { protectedBytes, protectedHeader, unprotectedHeader } = decodeHeaderPair(fields, options);
-  const alg = checkHeaders(protectedHeader, unprotectedHeader, { understood: CONTENT_UNDERSTOOD, alg: 'protected' });
+  const { fields, protectedBytes, protectedHeader, unprotectedHeader, alg } = decodeLayer(
+    message, CoseTag.Encrypt, 4, { understood: CONTENT_UNDERSTOOD, alg: 'protected' }, options,
+  );
   const ciphertext = bytesField(fields[2], 'ciphertext');
   const recipients = fields[3];
   const maxRecipients = options.maxRecipients ?? DEFAULT_MAX_RECIPIENTS;

@@ -13,7 +13,7 @@ import { HeaderLabel, checkHeaders, encodeProtectedHeader, producerProtectedHead
 import type { HeaderMap } from './headers.js';
 import { kidOf, resolveKey } from './key-lookup.js';
 import type { KeySource } from './key-lookup.js';
-import { CoseTag, bytesField, decodeCoseArray, decodeHeaderPair } from './message.js';
+import { CoseTag, bytesField, decodeLayer } from './message.js';
 import type { CoseDecodeOptions } from './message.js';
 
 const EMPTY = new Uint8Array(0);
@@ -108,9 +108,9 @@ export async function encryptEncrypt0(plaintext: Uint8Array, options: EncryptEnc
  */
 export async function decryptEncrypt0(message: Uint8Array, options: DecryptEncrypt0Options): Promise<DecryptedEncrypt0> {
   assertBytes(message, 'message');
-  const fields = decodeCoseArray(message, CoseTag.Encrypt0, 3, options);
-  const { protectedBytes, protectedHeader, unprotectedHeader } = decodeHeaderPair(fields, options);
-  const alg = checkHeaders(protectedHeader, unprotectedHeader, { understood: CONTENT_UNDERSTOOD, alg: 'protected' });
+  const { fields, protectedBytes, protectedHeader, unprotectedHeader, alg } = decodeLayer(
+    message, CoseTag.Encrypt0, 3, { understood: CONTENT_UNDERSTOOD, alg: 'protected' }, options,
+  );
   const ciphertext = bytesField(fields[2], 'ciphertext');
   if (!CONTENT_ALGORITHMS.has(alg)) throw new UnsupportedAlgorithmError(`COSE content algorithm ${alg} is not supported`);
   const iv = ivOf(protectedHeader, unprotectedHeader);

@@ -12,7 +12,7 @@ import { HeaderLabel, checkHeaders, encodeProtectedHeader, producerProtectedHead
 import type { HeaderMap } from './headers.js';
 import { kidOf, resolveKey } from './key-lookup.js';
 import type { KeySource } from './key-lookup.js';
-import { CoseTag, bytesField, decodeCoseArray, decodeHeaderPair } from './message.js';
+import { CoseTag, bytesField, decodeLayer } from './message.js';
 import type { CoseDecodeOptions } from './message.js';
 
 const EMPTY = new Uint8Array(0);
@@ -104,9 +104,9 @@ export async function macMac0(payload: Uint8Array, options: MacMac0Options): Pro
  */
 export async function verifyMac0(message: Uint8Array, options: VerifyMac0Options): Promise<VerifiedMac0> {
   assertBytes(message, 'message');
-  const fields = decodeCoseArray(message, CoseTag.Mac0, 4, options);
-  const { protectedBytes, protectedHeader, unprotectedHeader } = decodeHeaderPair(fields, options);
-  const alg = checkHeaders(protectedHeader, unprotectedHeader, { understood: MAC0_UNDERSTOOD, alg: 'protected' });
+  const { fields, protectedBytes, protectedHeader, unprotectedHeader, alg } = decodeLayer(
+    message, CoseTag.Mac0, 4, { understood: MAC0_UNDERSTOOD, alg: 'protected' }, options,
+  );
   const payload = bytesField(fields[2], 'payload');
   const tag = bytesField(fields[3], 'tag');
   if (alg !== CoseAlgorithm.HMAC_256_256) throw new UnsupportedAlgorithmError(`COSE MAC algorithm ${alg} is not supported`);

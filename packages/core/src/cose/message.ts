@@ -5,8 +5,8 @@
 import { CborTag, decodeCbor } from '../cbor/index.js';
 import type { CborValue, DecodeCborOptions } from '../cbor/index.js';
 import { CoseError, DecodeError } from '../errors.js';
-import { asUnprotectedHeader, decodeProtectedHeader } from './headers.js';
-import type { HeaderMap } from './headers.js';
+import { asUnprotectedHeader, checkHeaders, decodeProtectedHeader } from './headers.js';
+import type { HeaderMap, HeaderRules } from './headers.js';
 
 /**
  * COSE message CBOR tags (RFC 9052 §2, Table 1).
@@ -85,6 +85,30 @@ export function decodeHeaderPair(fields: readonly CborValue[], options?: CoseDec
     protectedHeader: decodeProtectedHeader(protectedBytes, options),
     unprotectedHeader: asUnprotectedHeader(fields[1] ?? null),
   };
+}
+
+/** A decoded COSE layer whose header rules passed: its fields, headers and algorithm. */
+export interface DecodedLayer extends DecodedHeaders {
+  /** The message's array fields, tag removed. */
+  readonly fields: CborValue[];
+  /** The layer's `alg`, checked to be in the bucket the rules demand. */
+  readonly alg: number;
+}
+
+/**
+ * Decodes a tagged COSE message of `length` fields and applies the header rules
+ * (`checkHeaders`): the common start of every COSE reader.
+ */
+export function decodeLayer(
+  bytes: Uint8Array,
+  tag: number,
+  length: number,
+  rules: HeaderRules,
+  options?: CoseDecodeOptions,
+): DecodedLayer {
+  const fields = decodeCoseArray(bytes, tag, length, options);
+  const headers = decodeHeaderPair(fields, options);
+  return { fields, ...headers, alg: checkHeaders(headers.protectedHeader, headers.unprotectedHeader, rules) };
 }
 
 /** The field as a byte string, or a COSE_MALFORMED error naming it. */

@@ -11,7 +11,7 @@ import { HeaderLabel, checkHeaders, encodeProtectedHeader, producerProtectedHead
 import type { HeaderMap } from './headers.js';
 import { kidOf, resolveKey } from './key-lookup.js';
 import type { KeySource } from './key-lookup.js';
-import { CoseTag, bytesField, decodeCoseArray, decodeHeaderPair } from './message.js';
+import { CoseTag, bytesField, decodeLayer } from './message.js';
 import type { CoseDecodeOptions } from './message.js';
 
 const EMPTY = new Uint8Array(0);
@@ -153,9 +153,9 @@ export async function signEncodedSign1(
  */
 export async function verifySign1(message: Uint8Array, options: VerifySign1Options): Promise<VerifiedSign1> {
   assertBytes(message, 'message');
-  const fields = decodeCoseArray(message, CoseTag.Sign1, 4, options);
-  const { protectedBytes, protectedHeader, unprotectedHeader } = decodeHeaderPair(fields, options);
-  const alg = checkHeaders(protectedHeader, unprotectedHeader, { understood: SIGN1_UNDERSTOOD, alg: 'protected' });
+  const { fields, protectedBytes, protectedHeader, unprotectedHeader, alg } = decodeLayer(
+    message, CoseTag.Sign1, 4, { understood: SIGN1_UNDERSTOOD, alg: 'protected' }, options,
+  );
   const embedded = fields[2];
   let payload: Uint8Array;
   if (embedded === null) {

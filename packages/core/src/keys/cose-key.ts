@@ -290,18 +290,21 @@ export function createCoseKey(fields: CoseKey): CoseKey {
 /* Encoding and decoding                                                                       */
 /* ------------------------------------------------------------------------------------------ */
 
-function toMap(key: CoseKey): Map<CborValue, CborValue> {
+/** The COSE_Key map; with `requiredOnly`, just the parameters RFC 9679 §3 hashes. */
+function toMap(key: CoseKey, requiredOnly = false): Map<CborValue, CborValue> {
   const map = new Map<CborValue, CborValue>([[L.kty, key.kty]]);
-  if (key.kid !== undefined) map.set(L.kid, key.kid);
-  if (key.alg !== undefined) map.set(L.alg, key.alg);
-  if (key.keyOps !== undefined) map.set(L.keyOps, [...key.keyOps]);
+  if (!requiredOnly) {
+    if (key.kid !== undefined) map.set(L.kid, key.kid);
+    if (key.alg !== undefined) map.set(L.alg, key.alg);
+    if (key.keyOps !== undefined) map.set(L.keyOps, [...key.keyOps]);
+  }
   if (key.kty === L.ktySymmetric) {
     map.set(L.k, key.k);
   } else {
     map.set(L.crv, key.crv);
     map.set(L.x, key.x);
     if (key.kty === L.ktyEC2) map.set(L.y, key.y);
-    if (key.d !== undefined) map.set(L.d, key.d);
+    if (!requiredOnly && key.d !== undefined) map.set(L.d, key.d);
   }
   return map;
 }
@@ -409,15 +412,7 @@ export function decodeCoseKey(bytes: Uint8Array, options?: DecodeCoseKeyOptions)
  */
 function thumbprintInput(key: CoseKey): Uint8Array {
   checkCoseKey(key);
-  const map = new Map<CborValue, CborValue>([[L.kty, key.kty]]);
-  if (key.kty === L.ktySymmetric) {
-    map.set(L.k, key.k);
-  } else {
-    map.set(L.crv, key.crv);
-    map.set(L.x, key.x);
-    if (key.kty === L.ktyEC2) map.set(L.y, key.y);
-  }
-  return encodeCbor(map);
+  return encodeCbor(toMap(key, true));
 }
 
 /**
