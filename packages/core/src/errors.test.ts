@@ -14,13 +14,18 @@ const CODES = {
   ERR_COSE_MALFORMED: true, ERR_COSE_WRONG_TAG: true, ERR_COSE_INVALID_HEADER: true, ERR_COSE_UNKNOWN_CRITICAL: true,
   ERR_COSE_UNPROTECTED_ALG: true, ERR_COSE_ALGORITHM_MISMATCH: true, ERR_SIGNATURE_INVALID: true, ERR_MAC_INVALID: true,
   ERR_ENVELOPE_INVALID: true, ERR_REPLAY_DUPLICATE: true, ERR_REPLAY_TOO_OLD: true, ERR_REPLAY_STORE_UNAVAILABLE: true,
-  ERR_BACKEND_VERSION: true, ERR_BACKEND_FAILURE: true,
+  ERR_BACKEND_VERSION: true, ERR_BACKEND_FAILURE: true, ERR_KEY_NOT_FOUND: true, ERR_KEY_RETIRED: true,
+  ERR_KEY_REVOKED: true, ERR_KEY_DESTROYED: true, ERR_KEY_LIMIT_REACHED: true, ERR_KEYSET_INVALID: true,
+  ERR_TRUST_UNKNOWN_SIGNER: true, ERR_TRUST_REVOKED: true, ERR_TRUST_NOT_VALID: true, ERR_TRUST_ISSUER_MISMATCH: true,
+  ERR_TRUST_ROLE: true, ERR_TRUST_DOCUMENT_INVALID: true, ERR_TRUST_DOCUMENT_ROLLBACK: true,
+  ERR_KEYSTORE_CORRUPT: true, ERR_KEYSTORE_UNLOCK_FAILED: true, ERR_KEYSTORE_IO: true,
 } as const satisfies Record<WardErrorCode, true>;
 const ALL_CODES = Object.keys(CODES) as WardErrorCode[];
 
 type Family =
   | 'WardError' | 'ArgumentError' | 'UnsupportedAlgorithmError' | 'KeyError' | 'KeyAgreementError' | 'DecryptionError'
-  | 'DecodeError' | 'CoseError' | 'VerificationError' | 'EnvelopeError' | 'ReplayError' | 'BackendError';
+  | 'DecodeError' | 'CoseError' | 'VerificationError' | 'EnvelopeError' | 'ReplayError' | 'BackendError' | 'TrustError'
+  | 'KeyStoreError';
 /** The error classes of one copy of errors.ts. */
 type ErrorsModule = Pick<typeof import('./errors.js'), Family>;
 
@@ -40,12 +45,15 @@ function samples(m: ErrorsModule, cause?: unknown): Record<Family, InstanceType<
     EnvelopeError: new m.EnvelopeError(options),
     ReplayError: new m.ReplayError('ERR_REPLAY_DUPLICATE', 'sequence 7 already accepted', options),
     BackendError: new m.BackendError('ERR_BACKEND_VERSION', 'backend speaks v2', options),
+    TrustError: new m.TrustError('ERR_TRUST_REVOKED', 'producer key revoked', options),
+    KeyStoreError: new m.KeyStoreError('ERR_KEYSTORE_CORRUPT', 'keystore file is malformed', options),
   };
 }
 
 const FAMILIES: readonly Family[] = [
   'WardError', 'ArgumentError', 'UnsupportedAlgorithmError', 'KeyError', 'KeyAgreementError', 'DecryptionError',
-  'DecodeError', 'CoseError', 'VerificationError', 'EnvelopeError', 'ReplayError', 'BackendError',
+  'DecodeError', 'CoseError', 'VerificationError', 'EnvelopeError', 'ReplayError', 'BackendError', 'TrustError',
+  'KeyStoreError',
 ];
 
 const EXPECTED_CODE: Record<Family, WardErrorCode> = {
@@ -61,6 +69,8 @@ const EXPECTED_CODE: Record<Family, WardErrorCode> = {
   EnvelopeError: 'ERR_ENVELOPE_INVALID',
   ReplayError: 'ERR_REPLAY_DUPLICATE',
   BackendError: 'ERR_BACKEND_VERSION',
+  TrustError: 'ERR_TRUST_REVOKED',
+  KeyStoreError: 'ERR_KEYSTORE_CORRUPT',
 };
 
 /** `isInstance` of the class named `family` in module `m`. */

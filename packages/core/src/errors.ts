@@ -20,6 +20,12 @@
  * | `ERR_KEY_USAGE` | {@link KeyError} | a key was used for an algorithm or operation it is not for |
  * | `ERR_KEY_FOREIGN` | {@link KeyError} | a key handle was created by a different backend |
  * | `ERR_KEY_NOT_EXTRACTABLE` | {@link KeyError} | the key's material cannot leave its backend |
+ * | `ERR_KEY_NOT_FOUND` | {@link KeyError} | no key with that id is in the keyset or keystore |
+ * | `ERR_KEY_RETIRED` | {@link KeyError} | the key is decrypt-only or verify-only: it may open old data but not seal or sign new data |
+ * | `ERR_KEY_REVOKED` | {@link KeyError} | the key was revoked and is refused for every operation |
+ * | `ERR_KEY_DESTROYED` | {@link KeyError} | the key's material was erased; data under it is crypto-shredded |
+ * | `ERR_KEY_LIMIT_REACHED` | {@link KeyError} | the rotation policy's use or age limit for the key is reached: rotate |
+ * | `ERR_KEYSET_INVALID` | {@link KeyError} | a keyset or its document breaks the keyset rules (no primary, duplicate kid, bad state) |
  * | `ERR_KEY_AGREEMENT_FAILED` | {@link KeyAgreementError} | ECDH produced no usable secret (low-order or invalid peer key) |
  * | `ERR_DECRYPTION_FAILED` | {@link DecryptionError} | authenticated decryption or key unwrap failed; deliberately uninformative |
  * | `ERR_CBOR_MALFORMED` | {@link DecodeError} | bytes are not well-formed CBOR: truncated, reserved values, invalid UTF-8, trailing bytes |
@@ -40,6 +46,16 @@
  * | `ERR_REPLAY_DUPLICATE` | {@link ReplayError} | the message's sequence number or id was already accepted on its stream |
  * | `ERR_REPLAY_TOO_OLD` | {@link ReplayError} | the sequence number is below the replay window, or the message is older than the id retention |
  * | `ERR_REPLAY_STORE_UNAVAILABLE` | {@link ReplayError} | the replay store failed, so freshness could not be checked (fail closed) |
+ * | `ERR_TRUST_UNKNOWN_SIGNER` | {@link TrustError} | no trusted key has the signer's key id |
+ * | `ERR_TRUST_REVOKED` | {@link TrustError} | the signer's key was revoked (and the data is not accepted as signed before it) |
+ * | `ERR_TRUST_NOT_VALID` | {@link TrustError} | the signing time lies outside the key's validity window |
+ * | `ERR_TRUST_ISSUER_MISMATCH` | {@link TrustError} | the claimed issuer is not the identity the key is trusted for |
+ * | `ERR_TRUST_ROLE` | {@link TrustError} | the key is trusted, but not for this role (producer, re-wrap authority, trust-store signer…) |
+ * | `ERR_TRUST_DOCUMENT_INVALID` | {@link TrustError} | a signed trust-store document is malformed or its signature does not verify |
+ * | `ERR_TRUST_DOCUMENT_ROLLBACK` | {@link TrustError} | a trust-store document is older (lower serial) than the one already loaded |
+ * | `ERR_KEYSTORE_CORRUPT` | {@link KeyStoreError} | a keystore's stored bytes are malformed or fail authentication |
+ * | `ERR_KEYSTORE_UNLOCK_FAILED` | {@link KeyStoreError} | the keystore could not be decrypted: wrong passphrase or tampered file (deliberately not told apart) |
+ * | `ERR_KEYSTORE_IO` | {@link KeyStoreError} | reading or writing the keystore's storage failed |
  */
 export type WardErrorCode =
   | 'ERR_INVALID_ARGUMENT'
@@ -48,6 +64,12 @@ export type WardErrorCode =
   | 'ERR_KEY_USAGE'
   | 'ERR_KEY_FOREIGN'
   | 'ERR_KEY_NOT_EXTRACTABLE'
+  | 'ERR_KEY_NOT_FOUND'
+  | 'ERR_KEY_RETIRED'
+  | 'ERR_KEY_REVOKED'
+  | 'ERR_KEY_DESTROYED'
+  | 'ERR_KEY_LIMIT_REACHED'
+  | 'ERR_KEYSET_INVALID'
   | 'ERR_KEY_AGREEMENT_FAILED'
   | 'ERR_DECRYPTION_FAILED'
   | 'ERR_CBOR_MALFORMED'
@@ -67,7 +89,17 @@ export type WardErrorCode =
   | 'ERR_BACKEND_FAILURE'
   | 'ERR_REPLAY_DUPLICATE'
   | 'ERR_REPLAY_TOO_OLD'
-  | 'ERR_REPLAY_STORE_UNAVAILABLE';
+  | 'ERR_REPLAY_STORE_UNAVAILABLE'
+  | 'ERR_TRUST_UNKNOWN_SIGNER'
+  | 'ERR_TRUST_REVOKED'
+  | 'ERR_TRUST_NOT_VALID'
+  | 'ERR_TRUST_ISSUER_MISMATCH'
+  | 'ERR_TRUST_ROLE'
+  | 'ERR_TRUST_DOCUMENT_INVALID'
+  | 'ERR_TRUST_DOCUMENT_ROLLBACK'
+  | 'ERR_KEYSTORE_CORRUPT'
+  | 'ERR_KEYSTORE_UNLOCK_FAILED'
+  | 'ERR_KEYSTORE_IO';
 
 /** Options accepted by every {@link WardError} constructor. */
 export interface WardErrorOptions {
@@ -178,11 +210,22 @@ export class UnsupportedAlgorithmError extends WardError {
 }
 
 /** Codes of the {@link KeyError} family. */
-export type KeyErrorCode = 'ERR_KEY_INVALID' | 'ERR_KEY_USAGE' | 'ERR_KEY_FOREIGN' | 'ERR_KEY_NOT_EXTRACTABLE';
+export type KeyErrorCode =
+  | 'ERR_KEY_INVALID'
+  | 'ERR_KEY_USAGE'
+  | 'ERR_KEY_FOREIGN'
+  | 'ERR_KEY_NOT_EXTRACTABLE'
+  | 'ERR_KEY_NOT_FOUND'
+  | 'ERR_KEY_RETIRED'
+  | 'ERR_KEY_REVOKED'
+  | 'ERR_KEY_DESTROYED'
+  | 'ERR_KEY_LIMIT_REACHED'
+  | 'ERR_KEYSET_INVALID';
 
 /**
- * A key is malformed, used for the wrong purpose, from another backend, or not extractable.
- * Messages name the key's algorithm, never its bytes.
+ * A key is malformed, used for the wrong purpose, from another backend, or not extractable;
+ * or a keyset refused an operation because of the key's lifecycle state or its rotation
+ * policy. Messages name the key's algorithm and id, never its bytes.
  *
  * @example
  * ```ts
@@ -363,6 +406,55 @@ export class ReplayError extends WardError {
   declare readonly code: ReplayErrorCode;
   /** @param code - one of {@link ReplayErrorCode}; @param message - text; @param options - cause */
   constructor(code: ReplayErrorCode, message: string, options?: WardErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/** Codes of the {@link TrustError} family. */
+export type TrustErrorCode =
+  | 'ERR_TRUST_UNKNOWN_SIGNER'
+  | 'ERR_TRUST_REVOKED'
+  | 'ERR_TRUST_NOT_VALID'
+  | 'ERR_TRUST_ISSUER_MISMATCH'
+  | 'ERR_TRUST_ROLE'
+  | 'ERR_TRUST_DOCUMENT_INVALID'
+  | 'ERR_TRUST_DOCUMENT_ROLLBACK';
+
+/**
+ * A trust store refused a signer (unknown, revoked, outside its validity window, claiming
+ * another issuer, or not trusted for the role), or refused a trust-store document.
+ *
+ * @example
+ * ```ts
+ * throw new TrustError('ERR_TRUST_REVOKED', 'producer key revoked at 2026-11-01T00:00:00Z');
+ * ```
+ */
+export class TrustError extends WardError {
+  static override readonly family: string = 'TrustError';
+  declare readonly code: TrustErrorCode;
+  /** @param code - one of {@link TrustErrorCode}; @param message - text; @param options - cause */
+  constructor(code: TrustErrorCode, message: string, options?: WardErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/** Codes of the {@link KeyStoreError} family. */
+export type KeyStoreErrorCode = 'ERR_KEYSTORE_CORRUPT' | 'ERR_KEYSTORE_UNLOCK_FAILED' | 'ERR_KEYSTORE_IO';
+
+/**
+ * A keystore could not be read, unlocked or written. A keystore never returns a partly
+ * decoded keyset: any failure is one of these codes.
+ *
+ * @example
+ * ```ts
+ * throw new KeyStoreError('ERR_KEYSTORE_UNLOCK_FAILED', 'keystore could not be unlocked');
+ * ```
+ */
+export class KeyStoreError extends WardError {
+  static override readonly family: string = 'KeyStoreError';
+  declare readonly code: KeyStoreErrorCode;
+  /** @param code - one of {@link KeyStoreErrorCode}; @param message - text; @param options - cause */
+  constructor(code: KeyStoreErrorCode, message: string, options?: WardErrorOptions) {
     super(code, message, options);
   }
 }

@@ -55,5 +55,5 @@ export { MemoryReplayStore } from './replay/memory-replay-store.js';
 export type { MemoryReplayStoreOptions } from './replay/memory-replay-store.js';
 export { checkReplay } from './replay/replay-guard.js';
 export type { CheckReplayOptions, ReplayCheck } from './replay/replay-guard.js';
-export { ReplayError } from './errors.js';
-export type { ReplayErrorCode } from './errors.js';
+export { ReplayError, TrustError, KeyStoreError } from './errors.js';
+export type { ReplayErrorCode, TrustErrorCode, KeyStoreErrorCode } from './errors.js';
