@@ -31,7 +31,8 @@ export { encryptEncrypt0, decryptEncrypt0 } from './cose/encrypt0.js';
 export type { EncryptEncrypt0Options, DecryptEncrypt0Options, DecryptedEncrypt0 } from './cose/encrypt0.js';
 export { DEFAULT_MAX_RECIPIENTS, encryptEncrypt, decryptEncrypt } from './cose/encrypt.js';
 export type {
-  EncryptEncryptOptions, DecryptEncryptOptions, DecryptedEncrypt, RecipientSpec, RecipientKey, KeyWrapRecipient,
+  EncryptEncryptOptions, DecryptEncryptOptions, DecryptedEncrypt, RecipientSpec, RecipientKey, RecipientLookup, RecipientSource,
+  KeyWrapRecipient,
   KeyAgreementRecipient,
 } from './cose/encrypt.js';
 export { seal } from './envelope/seal.js';
@@ -57,3 +58,10 @@ export { checkReplay } from './replay/replay-guard.js';
 export type { CheckReplayOptions, ReplayCheck } from './replay/replay-guard.js';
 export { ReplayError, TrustError, KeyStoreError } from './errors.js';
 export type { ReplayErrorCode, TrustErrorCode, KeyStoreErrorCode } from './errors.js';
+export { Keyset, RANDOM_NONCE_USE_LIMIT, DEFAULT_RANDOM_NONCE_USE_LIMIT } from './keys/keyset.js';
+export type {
+  KeysetPurpose, KeyState, RotationPolicy, KeysetKeyInfo, GenerateKeysetOptions, KeysetEncryptionKey,
+  KeysetFromDocumentOptions, KeysetRecipientKey,
+} from './keys/keyset.js';
+export { MemoryKeyStore, checkKeysetName } from './keys/key-store.js';
+export type { KeyStore } from './keys/key-store.js';

@@ -325,6 +325,12 @@ export class NodeBackend implements CryptoBackend {
     return handle;
   }
 
+  destroyKey(key: KeyHandle): void {
+    /* A KeyObject's memory cannot be overwritten from JavaScript: drop the only reference. */
+    this.#keys.destroy(key);
+    this.#smallOrder.delete(key);
+  }
+
   exportKey(key: KeyHandle): Uint8Array {
     const material = this.#keys.material(key, [key?.algorithm], key?.kind);
     if (!key.extractable) throw new KeyError('ERR_KEY_NOT_EXTRACTABLE', `this ${key.algorithm} ${key.kind} key is not extractable`);

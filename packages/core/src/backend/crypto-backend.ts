@@ -247,6 +247,23 @@ export interface CryptoBackend {
   exportKey(key: KeyHandle): MaybePromise<Uint8Array>;
 
   /**
+   * Destroys a private or secret key: the backend erases the material it holds where the
+   * platform allows (noble: the bytes are overwritten with zeros; node:crypto cannot wipe a
+   * `KeyObject`, so it drops its only reference) and refuses the handle from then on with
+   * `ERR_KEY_DESTROYED`, for every holder of it. Keysets call it when a key is destroyed
+   * (crypto-shredding). Destroying a destroyed key does nothing. Optional: a backend without
+   * it cannot erase keys, and keysets then only drop their own references.
+   *
+   * @example
+   * ```ts
+   * const key = await backend.generateKey('AES-GCM');
+   * await backend.destroyKey?.(key);
+   * await backend.aeadEncrypt(key, input); // throws KeyError ERR_KEY_DESTROYED
+   * ```
+   */
+  destroyKey?(key: KeyHandle): MaybePromise<void>;
+
+  /**
    * The public key of a private key.
    *
    * @example

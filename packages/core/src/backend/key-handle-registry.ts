@@ -32,6 +32,7 @@ const HANDLE_PROTOTYPE = Object.freeze({
 export class KeyHandleRegistry<M> {
   readonly #backend: string;
   readonly #material = new WeakMap<object, M>();
+  readonly #destroyed = new WeakSet<object>();
 
   /** @param backend - the owning backend's name, recorded in every handle */
   constructor(backend: string) {
@@ -94,6 +95,7 @@ export class KeyHandleRegistry<M> {
     if (typeof handle !== 'object' || handle === null) throw new ArgumentError('expected a key handle');
     const material = this.#material.get(handle);
     if (material === undefined) {
+      if (this.#destroyed.has(handle)) throw new KeyError('ERR_KEY_DESTROYED', `this ${(handle as KeyHandle).algorithm} key was destroyed`);
       throw new KeyError('ERR_KEY_FOREIGN', `key handle does not belong to the ${this.#backend} backend`);
     }
     const { algorithm, kind: actualKind } = handle as KeyHandle;
@@ -102,5 +104,29 @@ export class KeyHandleRegistry<M> {
       throw new KeyError('ERR_KEY_USAGE', `a ${algorithm} ${actualKind} key cannot be used here (needs ${algorithms.join(' or ')} ${kind})`);
     }
     return material;
+  }
+
+  /**
+   * Destroys the key behind `handle`: passes its material to `wipe` (to overwrite what can be
+   * overwritten), forgets it, and from then on refuses the handle with `ERR_KEY_DESTROYED`.
+   * Destroying a destroyed handle does nothing.
+   *
+   * @param handle - a handle passed in by a caller (untrusted)
+   * @param wipe - erases the material in place, where the representation allows it
+   * @throws `ArgumentError` `ERR_INVALID_ARGUMENT` when `handle` is not a key handle
+   * @throws `KeyError` `ERR_KEY_FOREIGN` for another backend's handle
+   * @example
+   * ```ts
+   * registry.destroy(handle, (bytes) => bytes.fill(0));
+   * ```
+   */
+  destroy(handle: unknown, wipe?: (material: M) => void): void {
+    if (typeof handle !== 'object' || handle === null) throw new ArgumentError('expected a key handle');
+    if (this.#destroyed.has(handle)) return;
+    const material = this.#material.get(handle);
+    if (material === undefined) throw new KeyError('ERR_KEY_FOREIGN', `key handle does not belong to the ${this.#backend} backend`);
+    this.#material.delete(handle);
+    this.#destroyed.add(handle);
+    wipe?.(material);
   }
 }

@@ -134,6 +134,11 @@ export class NobleBackend implements CryptoBackend {
     return this.#keys.create(algorithm, kind, material, { extractable: options?.extractable ?? false, size: material.length });
   }
 
+  destroyKey(key: KeyHandle): void {
+    /* The registry owns its copy of the bytes (importKey copies), so zeroing them is safe. */
+    this.#keys.destroy(key, (material) => material.fill(0));
+  }
+
   exportKey(key: KeyHandle): Uint8Array {
     const material = this.#keys.material(key, [key?.algorithm], key?.kind);
     if (!key.extractable) throw new KeyError('ERR_KEY_NOT_EXTRACTABLE', `this ${key.algorithm} ${key.kind} key is not extractable`);

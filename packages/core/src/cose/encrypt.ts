@@ -64,6 +64,22 @@ export type RecipientKey =
   | { readonly kek: WrappingKey; readonly kid?: Uint8Array }
   | { readonly privateKey: AgreementPrivateKey; readonly kid?: Uint8Array };
 
+/** What a recipient resolver learns about one COSE_recipient before it has a key. */
+export interface RecipientLookup {
+  /** The recipient's key id (protected first, then unprotected); unauthenticated, a hint only. */
+  readonly kid: Uint8Array | undefined;
+  /** The recipient's COSE algorithm (A256KW, ECDH-ES+A256KW…). */
+  readonly alg: number;
+}
+
+/**
+ * A reader's key, or a function that picks one per recipient structure (for example from a
+ * keyset by kid). Returning `undefined` skips the structure; throwing a `KeyError` (a revoked
+ * or destroyed key) skips it too, and becomes the cause of the final failure if no other
+ * structure opens.
+ */
+export type RecipientSource = RecipientKey | ((lookup: RecipientLookup) => MaybePromise<RecipientKey | undefined>);
+
 /** Options of {@link encryptEncrypt}. */
 export interface EncryptEncryptOptions {
   /** The backend for every operation. */
@@ -88,8 +104,11 @@ export interface EncryptEncryptOptions {
 export interface DecryptEncryptOptions extends CoseDecodeOptions {
   /** The backend for every operation. */
   readonly backend: CryptoBackend;
-  /** The reader's key. Recipients whose `kid` differs from a given `kid` are skipped. */
-  readonly recipient: RecipientKey;
+  /**
+   * The reader's key (recipients whose `kid` differs from a given `kid` are skipped), or a
+   * resolver by each recipient's kid and alg.
+   */
+  readonly recipient: RecipientSource;
   /** External AAD the sender used; empty by default. */
   readonly externalAad?: Uint8Array;
   /** Most recipients accepted in one message (default {@link DEFAULT_MAX_RECIPIENTS}). */
@@ -269,7 +288,7 @@ export async function encryptEncrypt(plaintext: Uint8Array, options: EncryptEncr
 async function recoverContentKey(
   backend: CryptoBackend,
   recipient: CborValue,
-  key: RecipientKey,
+  source: RecipientSource,
   contentAlg: number,
   cekLength: number,
   options: CoseDecodeOptions,
@@ -279,6 +298,14 @@ async function recoverContentKey(
   const alg = checkHeaders(protectedHeader, unprotectedHeader, { understood: RECIPIENT_UNDERSTOOD, alg: 'either' });
   const ciphertext = bytesField(recipient[2], 'recipient ciphertext');
   const kid = kidOf(protectedHeader, unprotectedHeader);
+  let key: RecipientKey;
+  if (typeof source === 'function') {
+    const resolved = await settle(source({ kid, alg }));
+    if (resolved === undefined) return { skipped: 'no key for this kid' };
+    key = resolved;
+  } else {
+    key = source;
+  }
   if (key.kid !== undefined && (kid === undefined || !sameBytes(kid, key.kid))) return { skipped: 'another kid' };
 
   const wrapLength = KEY_WRAP_ALGORITHMS.get(alg);
@@ -325,13 +352,83 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** A COSE_Encrypt whose content key was recovered (internal: decrypt and re-wrap share it). */
+export interface RecoveredEncrypt {
+  /** The raw CEK; the caller wipes it. */
+  readonly cek: Uint8Array;
+  readonly contentAlg: number;
+  readonly recipientAlg: number;
+  readonly protectedBytes: Uint8Array;
+  readonly protectedHeader: HeaderMap;
+  readonly unprotectedHeader: HeaderMap;
+  /** The content ciphertext, a view into the message (not copied). */
+  readonly ciphertext: Uint8Array;
+  readonly iv: Uint8Array;
+}
+
+/**
+ * Decodes a COSE_Encrypt and recovers its CEK with `options.recipient`, running
+ * `checkContentKey` on it; does not touch the content ciphertext. Internal to core.
+ */
+export async function recoverEncryptContentKey(message: Uint8Array, options: DecryptEncryptOptions): Promise<RecoveredEncrypt> {
+  assertBytes(message, 'message');
+  const { fields, protectedBytes, protectedHeader, unprotectedHeader, alg } = decodeLayer(
+    message, CoseTag.Encrypt, 4, { understood: CONTENT_UNDERSTOOD, alg: 'protected' }, options,
+  );
+  const ciphertext = bytesField(fields[2], 'ciphertext');
+  const recipients = fields[3];
+  const maxRecipients = options.maxRecipients ?? DEFAULT_MAX_RECIPIENTS;
+  if (!Array.isArray(recipients) || recipients.length === 0) throw new CoseError('ERR_COSE_MALFORMED', 'recipients must be a non-empty array');
+  if (recipients.length > maxRecipients) throw new CoseError('ERR_COSE_MALFORMED', `more than ${maxRecipients} recipients`);
+  const content = CONTENT_ALGORITHMS.get(alg);
+  if (content === undefined) throw new UnsupportedAlgorithmError(`COSE content algorithm ${alg} is not supported`);
+  const iv = ivOf(protectedHeader, unprotectedHeader);
+
+  const skipped: string[] = [];
+  /* A resolver's refusal (a revoked or destroyed key) is the most useful cause if nothing opens. */
+  let refusal: unknown;
+  for (const recipient of recipients) {
+    let recovered: { cek: Uint8Array; alg: number } | { skipped: string };
+    try {
+      recovered = await recoverContentKey(options.backend, recipient, options.recipient, alg, content.keyLength, options);
+    } catch (error) {
+      /* A recipient meant for someone else fails to unwrap: try the next one. */
+      if (WardError.isInstance(error) && (error.code === 'ERR_DECRYPTION_FAILED' || error.code === 'ERR_KEY_AGREEMENT_FAILED')) {
+        skipped.push(error.code === 'ERR_DECRYPTION_FAILED' ? 'unwrap failed' : 'key agreement failed');
+        continue;
+      }
+      if (typeof options.recipient === 'function' && KeyError.isInstance(error)) {
+        skipped.push(error.code);
+        refusal ??= error;
+        continue;
+      }
+      throw error;
+    }
+    if ('skipped' in recovered) {
+      skipped.push(recovered.skipped);
+      continue;
+    }
+    const { cek } = recovered;
+    try {
+      if (cek.length !== content.keyLength) throw new DecryptionError();
+      if (options.checkContentKey !== undefined) await settle(options.checkContentKey(cek));
+    } catch (error) {
+      cek.fill(0);
+      throw error;
+    }
+    return { cek, contentAlg: alg, recipientAlg: recovered.alg, protectedBytes, protectedHeader, unprotectedHeader, ciphertext, iv };
+  }
+  const reasons = skipped.join('; ');
+  throw new DecryptionError({ cause: refusal ?? new KeyError('ERR_KEY_USAGE', `no recipient structure yielded a content key (${reasons})`) });
+}
+
 /**
  * Decrypts a COSE_Encrypt with one reader's key. Recipients are tried in order (skipping
  * those whose `kid` or algorithm does not fit the key); the first that yields a CEK decrypts
  * the content. Plaintext is returned only when every check passed.
  *
  * @param message - the encoded COSE_Encrypt
- * @param options - backend, the reader's key, external AAD, limits, CEK check
+ * @param options - backend, the reader's key (or a resolver by kid), external AAD, limits, CEK check
  * @returns the plaintext and headers
  * @throws {@link DecodeError} for malformed CBOR or exceeded limits
  * @throws {@link CoseError} for a wrong tag, shape or header, or too many recipients
@@ -348,49 +445,16 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * ```
  */
 export async function decryptEncrypt(message: Uint8Array, options: DecryptEncryptOptions): Promise<DecryptedEncrypt> {
-  assertBytes(message, 'message');
-  const { fields, protectedBytes, protectedHeader, unprotectedHeader, alg } = decodeLayer(
-    message, CoseTag.Encrypt, 4, { understood: CONTENT_UNDERSTOOD, alg: 'protected' }, options,
-  );
-  const ciphertext = bytesField(fields[2], 'ciphertext');
-  const recipients = fields[3];
-  const maxRecipients = options.maxRecipients ?? DEFAULT_MAX_RECIPIENTS;
-  if (!Array.isArray(recipients) || recipients.length === 0) throw new CoseError('ERR_COSE_MALFORMED', 'recipients must be a non-empty array');
-  if (recipients.length > maxRecipients) throw new CoseError('ERR_COSE_MALFORMED', `more than ${maxRecipients} recipients`);
-  const content = CONTENT_ALGORITHMS.get(alg);
-  if (content === undefined) throw new UnsupportedAlgorithmError(`COSE content algorithm ${alg} is not supported`);
-  const iv = ivOf(protectedHeader, unprotectedHeader);
-
-  const skipped: string[] = [];
-  for (const recipient of recipients) {
-    let recovered: { cek: Uint8Array; alg: number } | { skipped: string };
-    try {
-      recovered = await recoverContentKey(options.backend, recipient, options.recipient, alg, content.keyLength, options);
-    } catch (error) {
-      /* A recipient meant for someone else fails to unwrap: try the next one. */
-      if (WardError.isInstance(error) && (error.code === 'ERR_DECRYPTION_FAILED' || error.code === 'ERR_KEY_AGREEMENT_FAILED')) {
-        skipped.push(error.code === 'ERR_DECRYPTION_FAILED' ? 'unwrap failed' : 'key agreement failed');
-        continue;
-      }
-      throw error;
-    }
-    if ('skipped' in recovered) {
-      skipped.push(recovered.skipped);
-      continue;
-    }
-    const { cek } = recovered;
-    try {
-      if (cek.length !== content.keyLength) throw new DecryptionError();
-      if (options.checkContentKey !== undefined) await settle(options.checkContentKey(cek));
-      const key: AeadKey = await settle(options.backend.importKey(content.aead, 'secret', cek));
-      checkContentKey(alg, key);
-      const aad = encStructure('Encrypt', protectedBytes, options.externalAad ?? EMPTY);
-      const plaintext = await settle(options.backend.aeadDecrypt(key, { nonce: iv, ciphertext, aad }));
-      return { plaintext, alg, protectedHeader, unprotectedHeader, recipientAlg: recovered.alg };
-    } finally {
-      cek.fill(0);
-    }
+  const recovered = await recoverEncryptContentKey(message, options);
+  const { cek, contentAlg: alg, protectedBytes, protectedHeader, unprotectedHeader, ciphertext, iv } = recovered;
+  try {
+    const content = CONTENT_ALGORITHMS.get(alg)!;
+    const key: AeadKey = await settle(options.backend.importKey(content.aead, 'secret', cek));
+    checkContentKey(alg, key);
+    const aad = encStructure('Encrypt', protectedBytes, options.externalAad ?? EMPTY);
+    const plaintext = await settle(options.backend.aeadDecrypt(key, { nonce: iv, ciphertext, aad }));
+    return { plaintext, alg, protectedHeader, unprotectedHeader, recipientAlg: recovered.recipientAlg };
+  } finally {
+    cek.fill(0);
   }
-  const reasons = skipped.join('; ');
-  throw new DecryptionError({ cause: new KeyError('ERR_KEY_USAGE', `no recipient structure yielded a content key (${reasons})`) });
 }

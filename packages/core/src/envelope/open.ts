@@ -5,7 +5,7 @@ import type { AeadKey, MaybePromise } from '../backend/crypto-backend.js';
 import { isPromise } from '../backend/crypto-backend.js';
 import { ArgumentError, CoseError } from '../errors.js';
 import { decryptEncrypt } from '../cose/encrypt.js';
-import type { RecipientKey } from '../cose/encrypt.js';
+import type { RecipientSource } from '../cose/encrypt.js';
 import { decryptEncrypt0 } from '../cose/encrypt0.js';
 import type { KeySource } from '../cose/key-lookup.js';
 import { commitToContentKey, commitmentsEqual } from './commitment.js';
@@ -15,8 +15,11 @@ import type { EnvelopeFacts, VerifyOptions } from './verify.js';
 
 /** Options of {@link open}. */
 export interface OpenOptions extends VerifyOptions {
-  /** The reader's key for envelopes sealed to recipients (COSE_Encrypt). */
-  readonly recipient?: RecipientKey;
+  /**
+   * The reader's key for envelopes sealed to recipients (COSE_Encrypt), or a resolver by each
+   * recipient's kid, such as a keyset's `recipientKey()`.
+   */
+  readonly recipient?: RecipientSource;
   /**
    * The shared key for envelopes sealed under one key (COSE_Encrypt0). Prefer a resolver by
    * `kid` (`({ kid }) => keys.get(hex(kid))`): shared-key envelopes carry no key commitment,

@@ -356,7 +356,22 @@ const SYMMETRIC_LABELS: ReadonlySet<CborValue> = new Set<CborValue>([L.k]);
  */
 export function decodeCoseKey(bytes: Uint8Array, options?: DecodeCoseKeyOptions): CoseKey {
   const { publicOnly = false, ...cborOptions } = options ?? {};
-  const value = decodeCbor(bytes, { rejectIntegralFloats: true, ...cborOptions });
+  return decodeCoseKeyValue(decodeCbor(bytes, { rejectIntegralFloats: true, ...cborOptions }), publicOnly);
+}
+
+/**
+ * The COSE_Key map of `key` (validated), for documents that embed COSE_Keys, such as a
+ * COSE_KeySet. Internal to core.
+ */
+export function encodeCoseKeyValue(key: CoseKey): Map<CborValue, CborValue> {
+  return toMap(checkCoseKey(key));
+}
+
+/**
+ * Validates an already decoded COSE_Key map as {@link decodeCoseKey} does. Internal to core:
+ * for documents that embed COSE_Keys and were decoded with `rejectIntegralFloats`.
+ */
+export function decodeCoseKeyValue(value: CborValue, publicOnly = false): CoseKey {
   if (!(value instanceof Map)) throw malformed('a COSE_Key must be a CBOR map');
   const kty = value.get(L.kty);
   let allowed: ReadonlySet<CborValue>;
