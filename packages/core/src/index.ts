@@ -38,10 +38,10 @@ export type {
 export { seal } from './envelope/seal.js';
 export type { SealOptions, EnvelopeSigner, SharedContentKey } from './envelope/seal.js';
 export { verify } from './envelope/verify.js';
-export type { VerifyOptions, EnvelopeFacts } from './envelope/verify.js';
+export type { VerifyOptions, EnvelopeFacts, RewrapFacts } from './envelope/verify.js';
 export { open } from './envelope/open.js';
 export type { OpenOptions, OpenedEnvelope } from './envelope/open.js';
-export { WardHeaderLabel, ClaimKey, AttributeKey, ContentFormat } from './envelope/profile.js';
+export { WardHeaderLabel, ClaimKey, AttributeKey, ContentFormat, RewrapRecordKey } from './envelope/profile.js';
 export type { AccessAttributes, AttributeValue, Classification, Provenance, ProvenanceInput } from './envelope/profile.js';
 export {
   CoseKeyOp, createCoseKey, encodeCoseKey, decodeCoseKey, coseKeyThumbprint, coseKeyFromHandle, importCoseKey,
@@ -65,3 +65,5 @@ export type {
 } from './keys/keyset.js';
 export { MemoryKeyStore, checkKeysetName } from './keys/key-store.js';
 export type { KeyStore } from './keys/key-store.js';
+export { rewrap } from './envelope/rewrap.js';
+export type { RewrapOptions, RewrapAuthority } from './envelope/rewrap.js';

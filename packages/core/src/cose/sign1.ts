@@ -64,6 +64,8 @@ export interface VerifiedSign1 {
   readonly protectedHeader: HeaderMap;
   /** The unprotected bucket (NOT authenticated). */
   readonly unprotectedHeader: HeaderMap;
+  /** The signature that verified. */
+  readonly signature: Uint8Array;
 }
 
 /** The COSE signature algorithm for a backend signing algorithm. */
@@ -179,5 +181,5 @@ export async function verifySign1(message: Uint8Array, options: VerifySign1Optio
   }
   const checked = options.backend.verify(key, toBeSigned(protectedBytes, options.externalAad ?? EMPTY, payload), signature);
   if (!(isPromise(checked) ? await checked : checked)) throw new VerificationError('ERR_SIGNATURE_INVALID', 'signature does not verify');
-  return { payload, alg, kid, protectedBytes, protectedHeader, unprotectedHeader };
+  return { payload, alg, kid, protectedBytes, protectedHeader, unprotectedHeader, signature };
 }

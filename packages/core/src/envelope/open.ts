@@ -10,7 +10,7 @@ import { decryptEncrypt0 } from '../cose/encrypt0.js';
 import type { KeySource } from '../cose/key-lookup.js';
 import { commitToContentKey, commitmentsEqual } from './commitment.js';
 import { sealExternalAad } from './seal.js';
-import { checkVerifyOptions, refuseOnFailure, verifySealed } from './verify.js';
+import { checkVerifyOptions, refuseOnFailure, verifySealed, withFreshness } from './verify.js';
 import type { EnvelopeFacts, VerifyOptions } from './verify.js';
 
 /** Options of {@link open}. */
@@ -52,6 +52,7 @@ export interface OpenedEnvelope {
  * @throws {@link EnvelopeError} `ERR_ENVELOPE_INVALID` for any verification or decryption
  *   failure (which one is only in `cause`)
  * @throws whatever `authorize` throws, unchanged, when it denies
+ * @throws {@link ReplayError} when `options.replay` is set and the envelope is a replay (before `authorize` runs)
  * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` when `options` lack what the envelope needs
  * @example
  * ```ts
@@ -68,7 +69,8 @@ export async function open(envelope: Uint8Array, options: OpenOptions): Promise<
   checkVerifyOptions(envelope, options);
   if (options.key === undefined && options.recipient === undefined) throw new ArgumentError('options need recipient or key');
   const sealed = await refuseOnFailure(() => verifySealed(envelope, options));
-  const { facts } = sealed;
+  /* Replays are refused before the policy runs and before any key is touched. */
+  const facts = await withFreshness(sealed.facts, options);
   /* Policy before keys: the gate sees only verified facts, and no key has been touched yet. */
   if (options.authorize !== undefined) {
     const decided = options.authorize(facts);

@@ -23,6 +23,19 @@ export const WardHeaderLabel = {
   attributes: -65537,
   /** Commitment to the content-encryption key: 32 bytes, see SPEC.md §Key commitment. */
   keyCommitment: -65538,
+  /**
+   * Re-wrap record of a re-wrapped envelope: a map holding the producer's original protected
+   * header bytes (1) and signature (2), see SPEC.md §Re-wrap.
+   */
+  rewrap: -65539,
+} as const;
+
+/** Labels inside the {@link WardHeaderLabel.rewrap} record. */
+export const RewrapRecordKey = {
+  /** The producer's original Sign1 protected header, exactly as signed (bstr). */
+  originProtected: 1,
+  /** The producer's original signature (bstr). */
+  originSignature: 2,
 } as const;
 
 /**

@@ -4,13 +4,19 @@
  */
 import type { CryptoBackend, VerifyingKey } from '../backend/crypto-backend.js';
 import { assertBytes } from '../backend/validate.js';
-import { ArgumentError, CoseError, EnvelopeError } from '../errors.js';
-import { HeaderLabel } from '../cose/headers.js';
+import { ArgumentError, CoseError, EnvelopeError, TrustError } from '../errors.js';
+import { SIGNATURE_ALGORITHMS } from '../cose/algorithms.js';
+import { HeaderLabel, decodeProtectedHeader } from '../cose/headers.js';
+import type { HeaderMap } from '../cose/headers.js';
+import { resolveKey } from '../cose/key-lookup.js';
 import type { KeySource } from '../cose/key-lookup.js';
 import type { CoseDecodeOptions } from '../cose/message.js';
 import { verifySign1 } from '../cose/sign1.js';
+import type { VerifiedSign1 } from '../cose/sign1.js';
+import { checkReplay } from '../replay/replay-guard.js';
+import type { CheckReplayOptions, ReplayCheck } from '../replay/replay-guard.js';
 import { KEY_COMMITMENT_LENGTH } from './commitment.js';
-import { ContentFormat, WardHeaderLabel, decodeAttributes, decodeClaims } from './profile.js';
+import { ClaimKey, ContentFormat, RewrapRecordKey, WardHeaderLabel, decodeAttributes, decodeClaims } from './profile.js';
 import type { AccessAttributes, Provenance } from './profile.js';
 
 /** Options of {@link verify}. */
@@ -19,9 +25,37 @@ export interface VerifyOptions extends CoseDecodeOptions {
   readonly backend: CryptoBackend;
   /**
    * The producers you trust: their verifying key, or a function from the envelope's signer
-   * `kid` (and algorithm) to a key, `undefined` for an unknown signer.
+   * `kid` (and algorithm and protected header) to a key, `undefined` for an unknown signer;
+   * typically a `TrustStore`'s `keySource()`.
    */
   readonly trust: KeySource<VerifyingKey>;
+  /**
+   * The re-wrap authorities you trust (typically a `TrustStore`'s `keySource('rewrap')`).
+   * Without it, re-wrapped envelopes are refused: a verifier opts in to trusting a re-wrap
+   * authority's word for the producer's signature (SPEC.md §Re-wrap).
+   */
+  readonly rewrapAuthorities?: KeySource<VerifyingKey>;
+  /**
+   * Replay protection: when given, every verified envelope's sequence number and id are
+   * checked and recorded in this replay window (see `checkReplay`); replays are thrown as
+   * `ReplayError`, and the outcome is in the facts' `freshness`.
+   */
+  readonly replay?: CheckReplayOptions;
+}
+
+/** Who re-wrapped an envelope, from its verified re-wrap record. */
+export interface RewrapFacts {
+  /** The re-wrap authority's identity (its CWT `iss`). */
+  readonly issuer: string;
+  /** The authority's signing key id and COSE algorithm. */
+  readonly kid: Uint8Array;
+  readonly alg: number;
+  /** When it re-wrapped, seconds since the epoch. */
+  readonly rewrappedAt: number;
+  /** The re-wrap's own unique id (CWT `cti`). */
+  readonly id: Uint8Array;
+  /** The producer's original signature, which the authority verified (for audit). */
+  readonly originSignature: Uint8Array;
 }
 
 /** The signed facts of an envelope, as verified. This is what a policy decides on. */
@@ -34,13 +68,23 @@ export interface EnvelopeFacts {
   readonly signer: { readonly kid: Uint8Array; readonly alg: number };
   /** `encrypt0` (one shared key) or `encrypt` (per-recipient keys). */
   readonly encryption: 'encrypt0' | 'encrypt';
+  /**
+   * Present on re-wrapped envelopes: the authority that changed the recipients and vouches
+   * for the producer's signature, which covered the original recipients.
+   */
+  readonly rewrap?: RewrapFacts;
+  /** Present when a replay window was checked: how the envelope fits its stream. */
+  readonly freshness?: ReplayCheck;
 }
 
-/** Internal: what open() needs beyond the facts. */
+/** Internal: what open() and rewrap() need beyond the facts. */
 export interface VerifiedSealed {
   readonly facts: EnvelopeFacts;
   readonly inner: Uint8Array;
+  /** The producer's Sign1 protected bytes: what the inner encryption's external AAD binds. */
   readonly protectedBytes: Uint8Array;
+  /** The producer's signature over them. */
+  readonly signature: Uint8Array;
   readonly keyCommitment: Uint8Array | undefined;
 }
 
@@ -68,11 +112,9 @@ function profileError(what: string): never {
   throw new CoseError('ERR_COSE_INVALID_HEADER', `sealed envelope ${what}`);
 }
 
-/** Verifies the outer COSE_Sign1 and the profile; returns facts and the inner message. */
-export async function verifySealed(envelope: Uint8Array, options: VerifyOptions): Promise<VerifiedSealed> {
-  const verified = await verifySign1(envelope, { ...options, key: options.trust });
-  const header = verified.protectedHeader;
-  /* SPEC.md §Sealed envelope: the signer's kid is protected, so it is signed and bound. */
+/** The profile of a producer's protected header (SPEC.md §Sealed envelope). */
+function checkProducerHeader(header: HeaderMap): Pick<EnvelopeFacts, 'encryption'> & { kid: Uint8Array; commitment: Uint8Array | undefined } {
+  /* The signer's kid is protected, so it is signed and bound. */
   const kid = header.get(HeaderLabel.kid);
   if (!(kid instanceof Uint8Array)) profileError('has no protected signer kid');
   const contentType = header.get(HeaderLabel.contentType);
@@ -85,18 +127,92 @@ export async function verifySealed(envelope: Uint8Array, options: VerifyOptions)
     profileError(`needs a ${KEY_COMMITMENT_LENGTH}-byte key commitment`);
   }
   if (encryption === 'encrypt0' && commitment !== undefined) profileError('with one shared key carries no key commitment');
+  if (header.has(WardHeaderLabel.rewrap)) profileError('nests one re-wrap record in another');
+  return { kid, encryption, commitment: commitment instanceof Uint8Array ? commitment : undefined };
+}
+
+/** Verifies the outer COSE_Sign1 and the profile; returns facts and the inner message. */
+export async function verifySealed(envelope: Uint8Array, options: VerifyOptions): Promise<VerifiedSealed> {
+  const { trust, rewrapAuthorities } = options;
+  /* A re-wrapped envelope is signed by a re-wrap authority, never by a producer key, and only
+   * verifiers that name their authorities accept one. */
+  const verified = await verifySign1(envelope, {
+    ...options,
+    key: (lookup) => {
+      if (!lookup.protectedHeader.has(WardHeaderLabel.rewrap)) return resolveKey(trust, lookup);
+      if (rewrapAuthorities === undefined) throw new TrustError('ERR_TRUST_ROLE', 're-wrapped envelope, and no re-wrap authority is trusted');
+      return resolveKey(rewrapAuthorities, lookup);
+    },
+  });
+  if (verified.protectedHeader.has(WardHeaderLabel.rewrap)) return verifyRewrapped(verified, options);
+  const header = verified.protectedHeader;
+  const { kid, encryption, commitment } = checkProducerHeader(header);
   const facts: EnvelopeFacts = {
     provenance: decodeClaims(header),
     attributes: decodeAttributes(header),
     signer: { kid, alg: verified.alg },
     encryption,
   };
-  return {
-    facts,
-    inner: verified.payload,
-    protectedBytes: verified.protectedBytes,
-    keyCommitment: commitment instanceof Uint8Array ? commitment : undefined,
+  return { facts, inner: verified.payload, protectedBytes: verified.protectedBytes, signature: verified.signature, keyCommitment: commitment };
+}
+
+/**
+ * SPEC.md §Re-wrap: the authority's signature covers the new COSE_Encrypt and the record of
+ * the producer's protected header and signature. The producer must still be trusted (for its
+ * issuer, at its signing time), though its signature, which covered the old recipients,
+ * cannot be re-checked here.
+ */
+async function verifyRewrapped(verified: VerifiedSign1, options: VerifyOptions): Promise<VerifiedSealed> {
+  const header = verified.protectedHeader;
+  const record = header.get(WardHeaderLabel.rewrap);
+  if (!(record instanceof Map) || record.size !== 2) profileError('re-wrap record must be a map of 2 entries');
+  const originProtected = record.get(RewrapRecordKey.originProtected);
+  const originSignature = record.get(RewrapRecordKey.originSignature);
+  if (!(originProtected instanceof Uint8Array) || !(originSignature instanceof Uint8Array) || originSignature.length !== 64) {
+    profileError('re-wrap record must hold the original protected header and a 64-byte signature');
+  }
+  const authorityKid = header.get(HeaderLabel.kid);
+  if (!(authorityKid instanceof Uint8Array)) profileError('re-wrap has no protected authority kid');
+  if (header.get(HeaderLabel.contentType) !== ContentFormat.encrypt) profileError('re-wrap content type is not COSE_Encrypt');
+  const authority = decodeAuthorityClaims(header);
+
+  const originHeader = decodeProtectedHeader(originProtected, options);
+  const originAlg = originHeader.get(HeaderLabel.alg);
+  const expected = typeof originAlg === 'number' ? SIGNATURE_ALGORITHMS.get(originAlg) : undefined;
+  if (expected === undefined) profileError('original alg is not a supported signature algorithm');
+  const { kid, encryption, commitment } = checkProducerHeader(originHeader);
+  if (encryption !== 'encrypt') profileError('re-wraps only COSE_Encrypt');
+  /* The producer must still be trusted (issuer, validity, revocation at its signing time). */
+  const producerKey = await resolveKey(options.trust, { alg: originAlg as number, kid, protectedHeader: originHeader, unprotectedHeader: new Map() });
+  if (producerKey === undefined) throw new TrustError('ERR_TRUST_UNKNOWN_SIGNER', 'the original producer is not trusted');
+  if (producerKey.algorithm !== expected) throw new CoseError('ERR_COSE_ALGORITHM_MISMATCH', 'original alg does not match the producer key');
+  const facts: EnvelopeFacts = {
+    provenance: decodeClaims(originHeader),
+    attributes: decodeAttributes(originHeader),
+    signer: { kid, alg: originAlg as number },
+    encryption,
+    rewrap: { ...authority, kid: authorityKid, alg: verified.alg, originSignature },
   };
+  return { facts, inner: verified.payload, protectedBytes: originProtected, signature: originSignature, keyCommitment: commitment };
+}
+
+/** The authority's CWT claims on a re-wrap: iss, iat and cti. */
+function decodeAuthorityClaims(header: HeaderMap): { issuer: string; rewrappedAt: number; id: Uint8Array } {
+  const claims = header.get(HeaderLabel.cwtClaims);
+  if (!(claims instanceof Map)) profileError('re-wrap has no CWT claims');
+  const issuer = claims.get(ClaimKey.issuer);
+  const rewrappedAt = claims.get(ClaimKey.issuedAt);
+  const id = claims.get(ClaimKey.id);
+  if (typeof issuer !== 'string' || issuer.length === 0) profileError('re-wrap issuer must be text');
+  if (typeof rewrappedAt !== 'number' || !Number.isSafeInteger(rewrappedAt) || rewrappedAt < 0) profileError('re-wrap time must be an integer');
+  if (!(id instanceof Uint8Array) || id.length === 0 || id.length > 64) profileError('re-wrap id must be 1..64 bytes');
+  return { issuer, rewrappedAt, id };
+}
+
+/** Checks and records freshness when the caller asked for it; replays throw ReplayError. */
+export async function withFreshness(facts: EnvelopeFacts, options: VerifyOptions): Promise<EnvelopeFacts> {
+  if (options.replay === undefined) return facts;
+  return { ...facts, freshness: await checkReplay(facts, options.replay) };
 }
 
 /**
@@ -110,6 +226,9 @@ export async function verifySealed(envelope: Uint8Array, options: VerifyOptions)
  * @throws {@link EnvelopeError} `ERR_ENVELOPE_INVALID` for any failure (malformed, unknown
  *   signer, bad signature, profile violation); the precise reason is in `cause`
  * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` when `options` lack `backend` or `trust`
+ * @throws {@link ReplayError} `ERR_REPLAY_DUPLICATE`, `ERR_REPLAY_TOO_OLD` or
+ *   `ERR_REPLAY_STORE_UNAVAILABLE` when `options.replay` is set and the envelope is a replay,
+ *   too old, or the store cannot answer (fail closed)
  * @example
  * ```ts
  * import { verify } from '@ward/core';
@@ -120,5 +239,7 @@ export async function verifySealed(envelope: Uint8Array, options: VerifyOptions)
  */
 export async function verify(envelope: Uint8Array, options: VerifyOptions): Promise<EnvelopeFacts> {
   checkVerifyOptions(envelope, options);
-  return refuseOnFailure(async () => (await verifySealed(envelope, options)).facts);
+  const facts = await refuseOnFailure(async () => (await verifySealed(envelope, options)).facts);
+  /* Only verified envelopes reach the replay window, so forgeries cannot move it. */
+  return withFreshness(facts, options);
 }

@@ -1,0 +1,148 @@
+/*
+ * rewrap(): new recipients for a sealed COSE_Encrypt envelope, payload ciphertext untouched
+ * (DESIGN.md principle 3). SPEC.md §Re-wrap has the wire format.
+ */
+import type { MaybePromise, SigningKey } from '../backend/crypto-backend.js';
+import { isPromise } from '../backend/crypto-backend.js';
+import { assertBytes } from '../backend/validate.js';
+import { EncodedCbor, encodeFrame } from '../cbor/index.js';
+import type { CborValue } from '../cbor/index.js';
+import { CONTENT_ALGORITHMS } from '../cose/algorithms.js';
+import { buildRecipient, recoverEncryptContentKey } from '../cose/encrypt.js';
+import type { RecipientSource, RecipientSpec } from '../cose/encrypt.js';
+import { HeaderLabel, encodeProtectedHeader } from '../cose/headers.js';
+import type { HeaderMap } from '../cose/headers.js';
+import { CoseTag } from '../cose/message.js';
+import { signEncodedSign1, signatureAlgorithmOf } from '../cose/sign1.js';
+import { ArgumentError, CoseError } from '../errors.js';
+import { commitToContentKey, commitmentsEqual } from './commitment.js';
+import { ClaimKey, ContentFormat, RewrapRecordKey, WardHeaderLabel } from './profile.js';
+import { checkVerifyOptions, refuseOnFailure, verifySealed } from './verify.js';
+import type { EnvelopeFacts, VerifyOptions } from './verify.js';
+
+/** The re-wrap authority: who re-issues the outer signature, recorded in the envelope. */
+export interface RewrapAuthority {
+  /** Its signing key (Ed25519 or ECDSA P-256). */
+  readonly key: SigningKey;
+  /** Its key id, as verifiers' trust stores know it. */
+  readonly kid: Uint8Array;
+  /** Its identity, written as the CWT `iss` of the re-wrap and checked by trust stores. */
+  readonly issuer: string;
+}
+
+/** Options of {@link rewrap}. */
+export interface RewrapOptions extends VerifyOptions {
+  /** The authority's own reader key for the envelope (a key or a resolver, e.g. a keyset's `recipientKey()`). */
+  readonly recipient: RecipientSource;
+  /** The new recipient set; it replaces the old one entirely. Direct (ECDH-ES+HKDF) recipients cannot carry an existing CEK. */
+  readonly recipients: readonly RecipientSpec[];
+  /** Who re-wraps. */
+  readonly authority: RewrapAuthority;
+  /** The re-wrap time, seconds since the epoch; default now. */
+  readonly rewrappedAt?: number;
+  /** Called with the verified facts before any key is touched; throw to refuse the re-wrap. */
+  readonly authorize?: (facts: EnvelopeFacts) => MaybePromise<void>;
+}
+
+const REWRAP_ID_LENGTH = 16;
+
+/**
+ * Re-wraps a sealed multi-recipient envelope for a new recipient set without touching its
+ * payload ciphertext: verifies the envelope (the producer's signature, or a trusted earlier
+ * re-wrap), recovers the content key with the authority's own key, checks it against the
+ * signed key commitment, wraps it for each new recipient, and re-signs as the authority. The
+ * producer's protected header (provenance, attributes, commitment) and signature travel in
+ * the re-wrap record, so readers still see the producer's facts and the inner AAD still
+ * binds them; verifiers must trust the authority (`rewrapAuthorities`).
+ *
+ * Cost: no decryption or re-encryption of the payload and no new content key; what grows with
+ * the payload is hashing it for the two signatures (verifying the producer's, making the
+ * authority's) and one copy into the output.
+ *
+ * Use it after a rotation (new reader keys), or to add or remove readers. A shared-key
+ * (COSE_Encrypt0) envelope cannot be re-wrapped: it has no recipient layer.
+ *
+ * @param envelope - a sealed (or already re-wrapped) COSE_Encrypt envelope
+ * @param options - verification options, the authority's reader key, the new recipients, the authority
+ * @returns the re-wrapped envelope (a tagged COSE_Sign1)
+ * @throws {@link EnvelopeError} `ERR_ENVELOPE_INVALID` when the envelope does not verify or
+ *   the authority's key does not open it (the reason is in `cause`)
+ * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for a shared-key envelope, no
+ *   recipients, a direct recipient, or a malformed authority
+ * @throws whatever `authorize` throws, unchanged
+ * @example
+ * ```ts
+ * import { rewrap } from '@ward/core';
+ *
+ * await analysts.rotate();
+ * const updated = await rewrap(envelope, {
+ *   backend,
+ *   trust: producers.keySource(),
+ *   recipient: archive.recipientKey(),                       // the authority can open it
+ *   recipients: [await analysts.recipient(), await archive.recipient()],
+ *   authority: { key: archiveSigningKey, kid: archiveKid, issuer: 'city-archive' },
+ * });
+ * ```
+ */
+export async function rewrap(envelope: Uint8Array, options: RewrapOptions): Promise<Uint8Array> {
+  checkVerifyOptions(envelope, options);
+  const { backend, authority, recipients } = options;
+  if (typeof authority !== 'object' || authority === null || typeof authority.issuer !== 'string' || authority.issuer.length === 0) {
+    throw new ArgumentError('options.authority needs key, kid and a non-empty issuer');
+  }
+  assertBytes(authority.kid, 'authority.kid');
+  if (!Array.isArray(recipients) || recipients.length === 0) throw new ArgumentError('options.recipients must be a non-empty array');
+  /* RFC 9052 §5.1: a direct recipient derives the CEK; an existing CEK cannot be carried by one. */
+  if (recipients.some((r) => 'publicKey' in r && r.mode === 'direct')) throw new ArgumentError('a direct recipient cannot carry an existing content key');
+  const rewrappedAt = options.rewrappedAt ?? Math.floor(Date.now() / 1000);
+  if (!Number.isSafeInteger(rewrappedAt) || rewrappedAt < 0) throw new ArgumentError('rewrappedAt must be a non-negative integer');
+
+  const sealed = await refuseOnFailure(() => verifySealed(envelope, options));
+  if (sealed.facts.encryption !== 'encrypt') throw new ArgumentError('only multi-recipient (COSE_Encrypt) envelopes can be re-wrapped');
+  /* Policy before keys, as in open(). */
+  if (options.authorize !== undefined) {
+    const decided = options.authorize(sealed.facts);
+    if (isPromise(decided)) await decided;
+  }
+  const newEncrypt = await refuseOnFailure(async () => {
+    const expected = sealed.keyCommitment!;
+    const recovered = await recoverEncryptContentKey(sealed.inner, {
+      ...options,
+      recipient: options.recipient,
+      /* SPEC.md §Key commitment: carry forward only the CEK the producer committed to. */
+      checkContentKey: async (contentKey) => {
+        if (!commitmentsEqual(await commitToContentKey(backend, contentKey), expected)) {
+          throw new CoseError('ERR_COSE_INVALID_HEADER', 'content key does not match the signed commitment');
+        }
+      },
+    });
+    try {
+      const keyLength = CONTENT_ALGORITHMS.get(recovered.contentAlg)!.keyLength;
+      const structures: CborValue[] = [];
+      for (const spec of recipients) {
+        structures.push((await buildRecipient(backend, spec, recovered.cek, recovered.contentAlg, keyLength)).structure);
+      }
+      /* The content layer's protected bytes, IV and ciphertext are carried over unchanged. */
+      return encodeFrame(
+        [recovered.protectedBytes, EncodedCbor.of(recovered.unprotectedHeader), recovered.ciphertext, EncodedCbor.of(structures)],
+        CoseTag.Encrypt,
+      );
+    } finally {
+      recovered.cek.fill(0);
+    }
+  });
+
+  const id = await backend.randomBytes(REWRAP_ID_LENGTH);
+  const header: HeaderMap = new Map<CborValue, CborValue>([
+    [HeaderLabel.alg, signatureAlgorithmOf(authority.key)],
+    [HeaderLabel.kid, authority.kid],
+    [HeaderLabel.contentType, ContentFormat.encrypt],
+    [HeaderLabel.cwtClaims, new Map<CborValue, CborValue>([
+      [ClaimKey.issuer, authority.issuer], [ClaimKey.issuedAt, rewrappedAt], [ClaimKey.id, id],
+    ])],
+    [WardHeaderLabel.rewrap, new Map<CborValue, CborValue>([
+      [RewrapRecordKey.originProtected, sealed.protectedBytes], [RewrapRecordKey.originSignature, sealed.signature],
+    ])],
+  ]) as HeaderMap;
+  return signEncodedSign1(newEncrypt, encodeProtectedHeader(header), new Map(), { backend, key: authority.key });
+}
