@@ -1,0 +1,209 @@
+/*
+ * rewrap(): the payload ciphertext and the producer's facts are carried over byte for byte,
+ * the recipient layer is new, the authority is recorded and must be trusted, and the inner
+ * AAD still binds the producer's protected header (SPEC.md §Re-wrap).
+ */
+import { describe, expect, test } from 'vitest';
+import { errorChain, spying } from '../../test-kit/spying.js';
+import { createNobleBackend } from '../backend/noble-backend.js';
+import type { VerifyingKey } from '../backend/crypto-backend.js';
+import { CborTag, decodeCbor } from '../cbor/index.js';
+import type { CborValue } from '../cbor/index.js';
+import { decodeProtectedHeader, encodeProtectedHeader } from '../cose/headers.js';
+import { signEncodedSign1 } from '../cose/sign1.js';
+import { ArgumentError, EnvelopeError, ReplayError, WardError } from '../errors.js';
+import { Keyset } from '../keys/keyset.js';
+import { MemoryReplayStore } from '../replay/memory-replay-store.js';
+import { open } from './open.js';
+import { AttributeKey, RewrapRecordKey, WardHeaderLabel } from './profile.js';
+import { rewrap } from './rewrap.js';
+import type { RewrapOptions } from './rewrap.js';
+import { seal } from './seal.js';
+import { verify } from './verify.js';
+
+const backend = createNobleBackend();
+const te = new TextEncoder();
+const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+const codes = (error: unknown): (string | undefined)[] => errorChain(error).map((e) => (WardError.isInstance(e) ? e.code : undefined));
+
+const PAYLOAD = te.encode('{"camera":"c-12","event":"person-down","frame":"…"}');
+const claims = { issuer: 'cctv-12', subject: 'incidents/market', sequence: 77 };
+const attributes = { classification: 'special-category', zone: 'market', purpose: ['emergency'] };
+
+const producerKey = backend.generateKey('Ed25519');
+const producer = { key: producerKey, kid: te.encode('cctv-12') };
+const producerPublic: VerifyingKey = backend.publicKey(producerKey);
+const authorityKey = backend.generateKey('ECDSA-P256');
+const authority = { key: authorityKey, kid: te.encode('archive-authority'), issuer: 'city-archive' };
+const authorityPublic: VerifyingKey = backend.publicKey(authorityKey);
+const trust = ({ kid }: { kid: Uint8Array | undefined }) => (kid !== undefined && hex(kid) === hex(producer.kid) ? producerPublic : undefined);
+const rewrapAuthorities = ({ kid }: { kid: Uint8Array | undefined }) => (kid !== undefined && hex(kid) === hex(authority.kid) ? authorityPublic : undefined);
+
+async function setup() {
+  const analysts = await Keyset.generate(backend, { purpose: 'recipient' });
+  const archive = await Keyset.generate(backend, { purpose: 'recipient', algorithm: 'ECDH-P256' });
+  const envelope = await seal(PAYLOAD, {
+    backend, signer: producer, recipients: [await analysts.recipient(), await archive.recipient()], claims, attributes,
+  });
+  const options = (extra?: Partial<RewrapOptions>): RewrapOptions => ({
+    backend, trust, rewrapAuthorities, recipient: archive.recipientKey(), recipients: [], authority, rewrappedAt: 1_900_000_000, ...extra,
+  });
+  return { analysts, archive, envelope, options };
+}
+
+/** The Sign1 fields and the inner COSE_Encrypt fields of an envelope. */
+function layers(envelope: Uint8Array) {
+  const sign1 = (decodeCbor(envelope) as CborTag).value as CborValue[];
+  const encrypt = (decodeCbor(sign1[2] as Uint8Array) as CborTag).value as CborValue[];
+  return { sign1, header: decodeProtectedHeader(sign1[0] as Uint8Array), encrypt };
+}
+
+describe('rewrap', () => {
+  test('keeps the content layer byte for byte and replaces the recipients', async () => {
+    const { analysts, archive, envelope, options } = await setup();
+    await analysts.rotate();
+    const rewrapped = await rewrap(envelope, options({ recipients: [await analysts.recipient(), await archive.recipient()] }));
+    const before = layers(envelope).encrypt;
+    const after = layers(rewrapped).encrypt;
+    expect(after[0]).toEqual(before[0]); // content protected header
+    expect(after[1]).toEqual(before[1]); // IV
+    expect(after[2]).toEqual(before[2]); // payload ciphertext, untouched
+    expect(after[3]).not.toEqual(before[3]);
+    expect((after[3] as unknown[]).length).toBe(2);
+  });
+
+  test('the new recipient opens it with identical plaintext and the producer facts; the authority is recorded', async () => {
+    const { analysts, archive, envelope, options } = await setup();
+    const before = await verify(envelope, { backend, trust });
+    await analysts.rotate();
+    const oldKid = analysts.keys()[0]!.kid;
+    analysts.retire(oldKid);
+    await analysts.destroy(oldKid);
+    const rewrapped = await rewrap(envelope, options({ recipients: [await analysts.recipient(), await archive.recipient()] }));
+    const { plaintext, facts } = await open(rewrapped, { backend, trust, rewrapAuthorities, recipient: analysts.recipientKey() });
+    expect(plaintext).toEqual(PAYLOAD);
+    expect(facts.provenance).toEqual(before.provenance);
+    expect(facts.attributes).toEqual(before.attributes);
+    expect(facts.signer).toEqual(before.signer);
+    expect(facts.rewrap).toMatchObject({ issuer: 'city-archive', kid: authority.kid, alg: -7, rewrappedAt: 1_900_000_000 });
+    expect(facts.rewrap!.originSignature).toEqual(layers(envelope).sign1[3]);
+    /* The original envelope, sealed to the destroyed key, no longer opens for the analysts. */
+    await expect(open(envelope, { backend, trust, recipient: analysts.recipientKey() })).rejects.toThrow(EnvelopeError);
+  });
+
+  test('a removed recipient cannot open the re-wrapped copy', async () => {
+    const { analysts, archive, envelope, options } = await setup();
+    const rewrapped = await rewrap(envelope, options({ recipients: [await archive.recipient()] }));
+    await expect(open(envelope, { backend, trust, recipient: analysts.recipientKey() })).resolves.toBeDefined();
+    const error = await open(rewrapped, { backend, trust, rewrapAuthorities, recipient: analysts.recipientKey() }).catch((e: unknown) => e);
+    expect(codes(error)).toContain('ERR_DECRYPTION_FAILED');
+  });
+
+  test('verifiers that trust no re-wrap authority refuse re-wrapped envelopes (ERR_TRUST_ROLE)', async () => {
+    const { archive, envelope, options } = await setup();
+    const rewrapped = await rewrap(envelope, options({ recipients: [await archive.recipient()] }));
+    expect(codes(await verify(rewrapped, { backend, trust }).catch((e: unknown) => e))).toEqual(['ERR_ENVELOPE_INVALID', 'ERR_TRUST_ROLE']);
+    /* A producer key is not a re-wrap authority, even when it signs a well-formed record. */
+    const impostor = await rewrap(envelope, options({ recipients: [await archive.recipient()], authority: { ...producer, issuer: 'cctv-12' } }));
+    await expect(verify(impostor, { backend, trust, rewrapAuthorities })).rejects.toThrow(EnvelopeError);
+  });
+
+  test('a producer that is no longer trusted is refused even behind a trusted authority', async () => {
+    const { archive, envelope, options } = await setup();
+    const rewrapped = await rewrap(envelope, options({ recipients: [await archive.recipient()] }));
+    const error = await verify(rewrapped, { backend, trust: () => undefined, rewrapAuthorities }).catch((e: unknown) => e);
+    expect(codes(error)).toEqual(['ERR_ENVELOPE_INVALID', 'ERR_TRUST_UNKNOWN_SIGNER']);
+  });
+
+  test('the inner AAD still binds the producer header: an authority that alters the recorded facts yields no plaintext', async () => {
+    const { archive, envelope, options } = await setup();
+    const rewrapped = await rewrap(envelope, options({ recipients: [await archive.recipient()] }));
+    const { sign1, header } = layers(rewrapped);
+    const record = header.get(WardHeaderLabel.rewrap) as Map<CborValue, CborValue>;
+    const origin = decodeProtectedHeader(record.get(RewrapRecordKey.originProtected) as Uint8Array);
+    (origin.get(WardHeaderLabel.attributes) as Map<CborValue, CborValue>).set(AttributeKey.classification, 'public');
+    record.set(RewrapRecordKey.originProtected, encodeProtectedHeader(origin));
+    const forged = await signEncodedSign1(sign1[2] as Uint8Array, encodeProtectedHeader(header), new Map(), { backend, key: authorityKey });
+    const facts = await verify(forged, { backend, trust, rewrapAuthorities });
+    expect(facts.attributes.classification).toBe('public'); // the authority's word, verified as its signature
+    const error = await open(forged, { backend, trust, rewrapAuthorities, recipient: archive.recipientKey() }).catch((e: unknown) => e);
+    expect(codes(error)).toContain('ERR_DECRYPTION_FAILED');
+  });
+
+  test('any flipped bit of a re-wrapped envelope is refused by open', async () => {
+    const { archive, envelope, options } = await setup();
+    const rewrapped = await rewrap(envelope, options({ recipients: [await archive.recipient()] }));
+    for (let i = 0; i < rewrapped.length; i += Math.max(1, Math.floor(rewrapped.length / 97))) {
+      const flipped = rewrapped.slice();
+      flipped[i]! ^= 0x04;
+      await expect(open(flipped, { backend, trust, rewrapAuthorities, recipient: archive.recipientKey() })).rejects.toThrow(WardError);
+    }
+  });
+
+  test('re-wrapping a re-wrapped envelope keeps the producer record and names the latest authority', async () => {
+    const { analysts, archive, envelope, options } = await setup();
+    const once = await rewrap(envelope, options({ recipients: [await archive.recipient()] }));
+    const twice = await rewrap(once, options({ recipients: [await analysts.recipient()], rewrappedAt: 1_900_000_100 }));
+    const { plaintext, facts } = await open(twice, { backend, trust, rewrapAuthorities, recipient: analysts.recipientKey() });
+    expect(plaintext).toEqual(PAYLOAD);
+    expect(facts.rewrap!.rewrappedAt).toBe(1_900_000_100);
+    expect(facts.provenance.sequence).toBe(77);
+  });
+
+  test('policy before keys: a refusing authorize gate touches no key', async () => {
+    const { archive, envelope, options } = await setup();
+    const { backend: spy, calls } = spying(backend);
+    const denied = new Error('not for re-wrap');
+    await expect(rewrap(envelope, options({ backend: spy, recipients: [await archive.recipient()], authorize: () => { throw denied; } }))).rejects.toBe(denied);
+    expect(calls.filter((c) => ['deriveSharedSecret', 'unwrapKey', 'wrapKey', 'sign'].includes(c))).toEqual([]);
+  });
+
+  test('refuses shared-key envelopes, direct recipients, empty recipient sets and a key that does not open it', async () => {
+    const { analysts, archive, envelope, options } = await setup();
+    const shared = await Keyset.generate(backend, { purpose: 'shared' });
+    const single = await seal(PAYLOAD, { backend, signer: producer, key: shared.sharedKey(), claims, attributes });
+    await expect(rewrap(single, options({ recipients: [await archive.recipient()] }))).rejects.toThrow(ArgumentError);
+    const direct = { ...(await archive.recipient()), mode: 'direct' as const };
+    await expect(rewrap(envelope, options({ recipients: [direct] }))).rejects.toThrow(ArgumentError);
+    await expect(rewrap(envelope, options({ recipients: [] }))).rejects.toThrow(ArgumentError);
+    const outsider = await Keyset.generate(backend, { purpose: 'recipient' });
+    await expect(rewrap(envelope, options({ recipient: outsider.recipientKey(), recipients: [await analysts.recipient()] }))).rejects.toThrow(EnvelopeError);
+  });
+});
+
+describe('replay window in verify() and open()', () => {
+  test('a second delivery is refused as ERR_REPLAY_DUPLICATE, before the authorize gate', async () => {
+    const { analysts, envelope } = await setup();
+    const replay = { store: new MemoryReplayStore() };
+    const first = await verify(envelope, { backend, trust, replay });
+    expect(first.freshness).toEqual({ status: 'fresh', firstSeen: true, highest: 77n });
+    let gateCalls = 0;
+    const error = await open(envelope, { backend, trust, replay, recipient: analysts.recipientKey(), authorize: () => { gateCalls++; } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ReplayError);
+    expect((error as ReplayError).code).toBe('ERR_REPLAY_DUPLICATE');
+    expect(gateCalls).toBe(0);
+  });
+
+  test('gaps and reordering are reported in the facts; a forged envelope never reaches the window', async () => {
+    const { analysts } = await setup();
+    const store = new MemoryReplayStore();
+    const make = async (sequence: number) => seal(PAYLOAD, { backend, signer: producer, recipients: [await analysts.recipient()], claims: { ...claims, sequence }, attributes });
+    const e1 = await make(1);
+    const e5 = await make(5);
+    const e3 = await make(3);
+    expect((await verify(e1, { backend, trust, replay: { store } })).freshness?.status).toBe('fresh');
+    expect((await verify(e5, { backend, trust, replay: { store } })).freshness).toEqual({ status: 'gap', missing: 3n, highest: 5n });
+    expect((await verify(e3, { backend, trust, replay: { store } })).freshness).toEqual({ status: 'out-of-order', behind: 2n, highest: 5n });
+    const tampered = (await make(9)).slice();
+    tampered[tampered.length - 1]! ^= 1;
+    await expect(verify(tampered, { backend, trust, replay: { store } })).rejects.toThrow(EnvelopeError);
+    expect((await verify(await make(6), { backend, trust, replay: { store } })).freshness?.status).toBe('fresh');
+  });
+
+  test('a failing store fails closed with ERR_REPLAY_STORE_UNAVAILABLE', async () => {
+    const { envelope } = await setup();
+    const store = { record: () => { throw new Error('connection refused'); } };
+    const error = await verify(envelope, { backend, trust, replay: { store } }).catch((e: unknown) => e);
+    expect((error as ReplayError).code).toBe('ERR_REPLAY_STORE_UNAVAILABLE');
+  });
+});
