@@ -10,10 +10,11 @@ import { isSelected, loadSettings } from './lib/settings.js';
 import { startWatchdog } from './lib/watchdog.js';
 import type { BenchCase, Suite, SuiteResult, SuiteSetup } from './lib/types.js';
 import { envelope } from './suites/envelope.js';
+import { keys, rewrapSuite } from './suites/keys.js';
 import { primitives } from './suites/primitives.js';
 
 /** Every suite, in the order they run and print. */
-const SUITES: readonly Suite[] = [primitives, envelope];
+const SUITES: readonly Suite[] = [primitives, envelope, keys, rewrapSuite];
 
 /** A suite's setup result as cases plus optional notes and tables. */
 function asSetup(prepared: readonly BenchCase[] | SuiteSetup): SuiteSetup {

@@ -343,3 +343,17 @@ describe('checkKeysetName', () => {
     expect(() => checkKeysetName(name)).toThrow(ArgumentError);
   });
 });
+
+describe('tombstones', () => {
+  test('forget drops only destroyed keys; a forgotten key is unknown afterwards', async () => {
+    const shared = await Keyset.generate(backend, { purpose: 'shared' });
+    const first = shared.primaryKid!;
+    await shared.rotate();
+    expect(codeOf(thrown(() => shared.forget(first)))).toBe('ERR_KEY_USAGE');
+    await shared.destroy(first);
+    expect(shared.forget(first)).toBe(true);
+    expect(shared.get(first)).toBeUndefined();
+    expect(codeOf(thrown(() => shared.forget(first)))).toBe('ERR_KEY_NOT_FOUND');
+    expect(shared.openingKey()({ kid: first, alg: 3, protectedHeader: new Map(), unprotectedHeader: new Map() })).toBeUndefined();
+  });
+});

@@ -471,6 +471,25 @@ export class Keyset {
   }
 
   /**
+   * Drops a destroyed key's tombstone. Afterwards envelopes under it are refused as sealed to
+   * an unknown key rather than with `ERR_KEY_DESTROYED`. Keysets hold at most 4096 keys,
+   * tombstones included, so long-lived keysets forget old tombstones.
+   *
+   * @param kid - the id of a destroyed key
+   * @returns true when a tombstone was dropped
+   * @throws {@link KeyError} `ERR_KEY_NOT_FOUND` for an unknown kid; `ERR_KEY_USAGE` for a key that is not destroyed
+   * @example
+   * ```ts
+   * for (const key of keyset.keys()) if (key.state === 'destroyed' && key.destroyedAt! < cutoff) keyset.forget(key.kid);
+   * ```
+   */
+  forget(kid: Uint8Array): boolean {
+    const id = this.#find(kid);
+    if (this.#entries.get(id)!.info.state !== 'destroyed') throw new KeyError('ERR_KEY_USAGE', `key ${id} is not destroyed; destroy it first`);
+    return this.#entries.delete(id);
+  }
+
+  /**
    * Whether the primary has reached its rotation policy's age or use limit (or there is no
    * primary). Check it on a schedule and rotate before sealing is refused.
    *
@@ -783,6 +802,8 @@ export class Keyset {
 
   async #addGenerated(algorithm: KeyAlgorithm, size: number | undefined): Promise<KeysetKeyInfo> {
     const keySize = sizeOf(algorithm, size);
+    /* The document limit: a keyset that could not be loaded again must not be made. */
+    if (this.#entries.size >= MAX_KEYS) throw invalid(`a keyset holds at most ${MAX_KEYS} keys: destroy and forget old ones`);
     let key: KeyHandle;
     if (keySize === undefined || keySize === 32) {
       key = await settle(this.#backend.generateKey(algorithm, { extractable: true }));
