@@ -115,7 +115,7 @@ describe('rewrap', () => {
     expect(codes(error)).toEqual(['ERR_ENVELOPE_INVALID', 'ERR_TRUST_UNKNOWN_SIGNER']);
   });
 
-  test('the inner AAD still binds the producer header: an authority that alters the recorded facts yields no plaintext', async () => {
+  test('the inner AAD still binds the producer header: editing the recorded facts without re-encrypting yields no plaintext', async () => {
     const { archive, envelope, options } = await setup();
     const rewrapped = await rewrap(envelope, options({ recipients: [await archive.recipient()] }));
     const { sign1, header } = layers(rewrapped);
