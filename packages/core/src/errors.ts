@@ -21,7 +21,6 @@
  * | `ERR_KEY_FOREIGN` | {@link KeyError} | a key handle was created by a different backend |
  * | `ERR_KEY_NOT_EXTRACTABLE` | {@link KeyError} | the key's material cannot leave its backend |
  * | `ERR_KEY_NOT_FOUND` | {@link KeyError} | no key with that id is in the keyset or keystore |
- * | `ERR_KEY_RETIRED` | {@link KeyError} | the key is decrypt-only or verify-only: it may open old data but not seal or sign new data |
  * | `ERR_KEY_REVOKED` | {@link KeyError} | the key was revoked and is refused for every operation |
  * | `ERR_KEY_DESTROYED` | {@link KeyError} | the key's material was erased; data under it is crypto-shredded |
  * | `ERR_KEY_LIMIT_REACHED` | {@link KeyError} | the rotation policy's use or age limit for the key is reached: rotate |
@@ -65,7 +64,6 @@ export type WardErrorCode =
   | 'ERR_KEY_FOREIGN'
   | 'ERR_KEY_NOT_EXTRACTABLE'
   | 'ERR_KEY_NOT_FOUND'
-  | 'ERR_KEY_RETIRED'
   | 'ERR_KEY_REVOKED'
   | 'ERR_KEY_DESTROYED'
   | 'ERR_KEY_LIMIT_REACHED'
@@ -216,7 +214,6 @@ export type KeyErrorCode =
   | 'ERR_KEY_FOREIGN'
   | 'ERR_KEY_NOT_EXTRACTABLE'
   | 'ERR_KEY_NOT_FOUND'
-  | 'ERR_KEY_RETIRED'
   | 'ERR_KEY_REVOKED'
   | 'ERR_KEY_DESTROYED'
   | 'ERR_KEY_LIMIT_REACHED'
