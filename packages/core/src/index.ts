@@ -67,3 +67,12 @@ export { MemoryKeyStore, checkKeysetName } from './keys/key-store.js';
 export type { KeyStore } from './keys/key-store.js';
 export { rewrap } from './envelope/rewrap.js';
 export type { RewrapOptions, RewrapAuthority } from './envelope/rewrap.js';
+export { TrustStore } from './keys/trust-store.js';
+export type {
+  TrustedKeyInput, TrustedKey, TrustStoreOptions, TrustResolveRequest, TrustResolution, TrustDocumentOptions,
+  TrustStoreLoadOptions, TrustRevokeOptions,
+} from './keys/trust-store.js';
+export {
+  TRUST_ROLES, TRUST_STORE_CONTENT_TYPE, TRUST_STORE_DOCUMENT_VERSION, DEFAULT_TRUST_DOCUMENT_LIMITS, signTrustStoreDocument,
+} from './keys/trust-store-document.js';
+export type { TrustRole, TrustDocumentLimits, SignTrustStoreDocumentOptions } from './keys/trust-store-document.js';
