@@ -24,6 +24,7 @@ describe('README examples run as written', () => {
   test.each([
     ['Sealing data', ['{"count":42}', 1041]],
     ['Using a crypto backend', ['ERR_DECRYPTION_FAILED']],
+    ['Key lifecycle', ['{"event":"fall, ambulance called"}', 2]],
   ] as const)('%s', async (section, expected) => {
     const file = join(scratch, `${section.replace(/\W+/g, '-')}.ts`);
     const logged: unknown[][] = [];

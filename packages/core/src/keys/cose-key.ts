@@ -53,7 +53,7 @@ export interface CoseKeyCommon {
   readonly alg?: number;
   /** Key identifier (label 2). Ward uses the {@link coseKeyThumbprint} by default. */
   readonly kid?: Uint8Array;
-  /** Permitted operations (label 4), non-empty, no repeats. Recorded, not yet enforced. */
+  /** Permitted operations (label 4), non-empty, no repeats. Keysets enforce them on every use. */
   readonly keyOps?: readonly CoseKeyOpValue[];
 }
 
