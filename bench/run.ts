@@ -12,9 +12,10 @@ import type { BenchCase, Suite, SuiteResult, SuiteSetup } from './lib/types.js';
 import { envelope } from './suites/envelope.js';
 import { keys, rewrapSuite } from './suites/keys.js';
 import { primitives } from './suites/primitives.js';
+import { replay } from './suites/replay.js';
 
 /** Every suite, in the order they run and print. */
-const SUITES: readonly Suite[] = [primitives, envelope, keys, rewrapSuite];
+const SUITES: readonly Suite[] = [primitives, envelope, keys, rewrapSuite, replay];
 
 /** A suite's setup result as cases plus optional notes and tables. */
 function asSetup(prepared: readonly BenchCase[] | SuiteSetup): SuiteSetup {

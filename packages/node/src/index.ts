@@ -4,3 +4,5 @@
  * @module
  */
 export { createNodeBackend, NodeBackend } from './node-backend.js';
+export { RedisReplayStore } from './replay/redis-replay-store.js';
+export type { RedisCommandClient, RedisReplayStoreOptions } from './replay/redis-replay-store.js';
