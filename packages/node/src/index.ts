@@ -4,5 +4,9 @@
  * @module
  */
 export { createNodeBackend, NodeBackend } from './node-backend.js';
+export { FileKeyStore, DEFAULT_KEYSTORE_SCRYPT, MAX_KEYSTORE_BYTES, MAX_KEYSTORE_KEYSETS } from './keystore/file-keystore.js';
+export type {
+  ScryptParameters, FileKeyStoreUnlockOptions, FileKeyStoreCreateOptions, FileKeyStoreOpenOptions, ChangePassphraseOptions,
+} from './keystore/file-keystore.js';
 export { RedisReplayStore } from './replay/redis-replay-store.js';
 export type { RedisCommandClient, RedisReplayStoreOptions } from './replay/redis-replay-store.js';
