@@ -357,3 +357,18 @@ describe('tombstones', () => {
     expect(shared.openingKey()({ kid: first, alg: 3, protectedHeader: new Map(), unprotectedHeader: new Map() })).toBeUndefined();
   });
 });
+
+describe('snapshots', () => {
+  test('toDocument running alongside rotate and destroy always yields a loadable keyset', async () => {
+    const backend2 = createNobleBackend();
+    const keyset = await Keyset.generate(backend2, { purpose: 'recipient' });
+    for (let round = 0; round < 40; round++) {
+      const saving = keyset.toDocument();
+      const rotating = keyset.rotate();
+      const keys = keyset.keys();
+      const destroying = keys.length > 3 ? keyset.destroy(keys[0]!.kid) : Promise.resolve();
+      const [document] = await Promise.all([saving, rotating, destroying]);
+      await expect(Keyset.fromDocument(document, { backend: backend2 })).resolves.toBeInstanceOf(Keyset);
+    }
+  });
+});

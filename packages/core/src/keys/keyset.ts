@@ -385,10 +385,7 @@ export class Keyset {
     const algorithm = checkAlgorithm(this.#purpose, options?.algorithm ?? current?.algorithm ?? DEFAULT_ALGORITHM[this.#purpose]);
     const size = options?.size ?? (options?.algorithm === undefined ? current?.size : undefined);
     sizeOf(algorithm, size);
-    const previous = this.#primary;
-    const info = await this.#addGenerated(algorithm, size);
-    if (previous !== undefined) this.#retire(previous);
-    return info;
+    return this.#addGenerated(algorithm, size);
   }
 
   /**
@@ -647,9 +644,25 @@ export class Keyset {
    * ```
    */
   async toDocument(options?: { readonly kek?: KeysetEncryptionKey }): Promise<Uint8Array> {
+    /* A key destroyed while the snapshot was being exported: take a new snapshot, which then
+     * holds its tombstone. */
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#document(options?.kek);
+      } catch (error) {
+        if (attempt >= 3 || !(WardError.isInstance(error) && error.code === 'ERR_KEY_DESTROYED')) throw error;
+      }
+    }
+  }
+
+  async #document(kek: KeysetEncryptionKey | undefined): Promise<Uint8Array> {
+    /* A synchronous snapshot first: a rotate() or destroy() that runs while keys are being
+     * exported must not produce a document mixing two states of the keyset. */
+    const snapshot = [...this.#entries.values()].map((entry) => ({ info: entry.info, key: entry.key, keyOps: entry.keyOps }));
+    const primaryKid = this.#primary === undefined ? null : this.#entries.get(this.#primary)!.info.kid;
     const keys: CborValue[] = [];
     const entries: CborValue[] = [];
-    for (const entry of this.#entries.values()) {
+    for (const entry of snapshot) {
       const { info } = entry;
       if (entry.key !== undefined) {
         const coseKey = await coseKeyFromHandle(this.#backend, entry.key, {
@@ -673,10 +686,9 @@ export class Keyset {
     if (this.#policy.maxUses !== undefined) policy.set(P.maxUses, this.#policy.maxUses);
     const document = encodeCbor(new Map<CborValue, CborValue>([
       [D.version, DOCUMENT_VERSION], [D.purpose, this.#purpose],
-      [D.primary, this.#primary === undefined ? null : this.#entries.get(this.#primary)!.info.kid],
+      [D.primary, primaryKid],
       [D.policy, policy], [D.keys, keys], [D.entries, entries],
     ]));
-    const kek = options?.kek;
     if (kek === undefined) return document;
     try {
       return await encryptEncrypt0(document, {
@@ -824,6 +836,9 @@ export class Keyset {
     const now = this.#now();
     const info = freezeInfo({ kid, algorithm, size: key.size, state: 'active', primary: true, createdAt: now, activatedAt: now, uses: 0 });
     const ops = PURPOSE_OPS[this.#purpose];
+    /* One synchronous step from here on: no snapshot can see two active keys or none. */
+    const previous = this.#primary;
+    if (previous !== undefined) this.#retire(previous);
     this.#entries.set(id, { info, key, keyOps: ops.seal === ops.open ? [ops.seal] : [ops.seal, ops.open] });
     this.#primary = id;
     return info;
