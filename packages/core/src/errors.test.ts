@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import * as errors from './errors.js';
-import { ArgumentError, BackendError, DecodeError, DecryptionError, KeyError, WardError } from './errors.js';
+import { ArgumentError, BackendError, DecodeError, DecryptionError, KeyError, PolicyError, WardError } from './errors.js';
 import type { WardErrorCode } from './errors.js';
 
 const BRAND = Symbol.for('@ward/core/WardError');
@@ -19,13 +19,15 @@ const CODES = {
   ERR_TRUST_UNKNOWN_SIGNER: true, ERR_TRUST_REVOKED: true, ERR_TRUST_NOT_VALID: true, ERR_TRUST_ISSUER_MISMATCH: true,
   ERR_TRUST_ROLE: true, ERR_TRUST_DOCUMENT_INVALID: true, ERR_TRUST_DOCUMENT_ROLLBACK: true,
   ERR_KEYSTORE_CORRUPT: true, ERR_KEYSTORE_UNLOCK_FAILED: true, ERR_KEYSTORE_IO: true,
+  ERR_POLICY_BUNDLE_INVALID: true, ERR_POLICY_BUNDLE_SIGNATURE: true, ERR_POLICY_BUNDLE_ROLLBACK: true, ERR_POLICY_DENIED: true,
+  ERR_POLICY_EVALUATION: true,
 } as const satisfies Record<WardErrorCode, true>;
 const ALL_CODES = Object.keys(CODES) as WardErrorCode[];
 
 type Family =
   | 'WardError' | 'ArgumentError' | 'UnsupportedAlgorithmError' | 'KeyError' | 'KeyAgreementError' | 'DecryptionError'
   | 'DecodeError' | 'CoseError' | 'VerificationError' | 'EnvelopeError' | 'ReplayError' | 'BackendError' | 'TrustError'
-  | 'KeyStoreError';
+  | 'KeyStoreError' | 'PolicyError';
 /** The error classes of one copy of errors.ts. */
 type ErrorsModule = Pick<typeof import('./errors.js'), Family>;
 
@@ -47,13 +49,14 @@ function samples(m: ErrorsModule, cause?: unknown): Record<Family, InstanceType<
     BackendError: new m.BackendError('ERR_BACKEND_VERSION', 'backend speaks v2', options),
     TrustError: new m.TrustError('ERR_TRUST_REVOKED', 'producer key revoked', options),
     KeyStoreError: new m.KeyStoreError('ERR_KEYSTORE_CORRUPT', 'keystore file is malformed', options),
+    PolicyError: new m.PolicyError('ERR_POLICY_BUNDLE_SIGNATURE', 'policy.wasm does not match its signed hash', options),
   };
 }
 
 const FAMILIES: readonly Family[] = [
   'WardError', 'ArgumentError', 'UnsupportedAlgorithmError', 'KeyError', 'KeyAgreementError', 'DecryptionError',
   'DecodeError', 'CoseError', 'VerificationError', 'EnvelopeError', 'ReplayError', 'BackendError', 'TrustError',
-  'KeyStoreError',
+  'KeyStoreError', 'PolicyError',
 ];
 
 const EXPECTED_CODE: Record<Family, WardErrorCode> = {
@@ -71,6 +74,7 @@ const EXPECTED_CODE: Record<Family, WardErrorCode> = {
   BackendError: 'ERR_BACKEND_VERSION',
   TrustError: 'ERR_TRUST_REVOKED',
   KeyStoreError: 'ERR_KEYSTORE_CORRUPT',
+  PolicyError: 'ERR_POLICY_BUNDLE_SIGNATURE',
 };
 
 /** `isInstance` of the class named `family` in module `m`. */
@@ -118,7 +122,7 @@ describe('WardError and subclasses', () => {
     expect(new ArgumentError('x', { cause: '' }).cause).toBe('');
   });
 
-  test('KeyError, DecodeError and BackendError take their code; WardError takes any code', () => {
+  test('KeyError, DecodeError, BackendError and PolicyError take their code; WardError takes any code', () => {
     for (const code of ['ERR_KEY_INVALID', 'ERR_KEY_USAGE', 'ERR_KEY_FOREIGN', 'ERR_KEY_NOT_EXTRACTABLE'] as const) {
       const error = new KeyError(code, 'm');
       expect(error.code).toBe(code);
@@ -131,6 +135,13 @@ describe('WardError and subclasses', () => {
     }
     for (const code of ['ERR_BACKEND_VERSION', 'ERR_BACKEND_FAILURE'] as const) {
       expect(new BackendError(code, 'm').code).toBe(code);
+    }
+    for (const code of [
+      'ERR_POLICY_BUNDLE_INVALID', 'ERR_POLICY_BUNDLE_SIGNATURE', 'ERR_POLICY_BUNDLE_ROLLBACK', 'ERR_POLICY_DENIED', 'ERR_POLICY_EVALUATION',
+    ] as const) {
+      const error = new PolicyError(code, 'm');
+      expect(error.code).toBe(code);
+      expect(error.name).toBe('PolicyError');
     }
     for (const code of ALL_CODES) {
       const error = new WardError(code, 'm');

@@ -55,6 +55,11 @@
  * | `ERR_KEYSTORE_CORRUPT` | {@link KeyStoreError} | a keystore's stored bytes are malformed or fail authentication |
  * | `ERR_KEYSTORE_UNLOCK_FAILED` | {@link KeyStoreError} | the keystore could not be decrypted: wrong passphrase or tampered file (deliberately not told apart) |
  * | `ERR_KEYSTORE_IO` | {@link KeyStoreError} | reading or writing the keystore's storage failed |
+ * | `ERR_POLICY_BUNDLE_INVALID` | {@link PolicyError} | a policy bundle is malformed or over a limit (gzip, tar, paths, manifest, data, wasm); nothing of it is used |
+ * | `ERR_POLICY_BUNDLE_SIGNATURE` | {@link PolicyError} | a policy bundle's signature is missing, malformed, by an untrusted key, does not verify, or does not cover exactly its files |
+ * | `ERR_POLICY_BUNDLE_ROLLBACK` | {@link PolicyError} | a policy bundle's revision is older than the active one |
+ * | `ERR_POLICY_DENIED` | {@link PolicyError} | the policy denied the request |
+ * | `ERR_POLICY_EVALUATION` | {@link PolicyError} | the policy could not be loaded or failed to evaluate; nothing is allowed |
  */
 export type WardErrorCode =
   | 'ERR_INVALID_ARGUMENT'
@@ -97,7 +102,12 @@ export type WardErrorCode =
   | 'ERR_TRUST_DOCUMENT_ROLLBACK'
   | 'ERR_KEYSTORE_CORRUPT'
   | 'ERR_KEYSTORE_UNLOCK_FAILED'
-  | 'ERR_KEYSTORE_IO';
+  | 'ERR_KEYSTORE_IO'
+  | 'ERR_POLICY_BUNDLE_INVALID'
+  | 'ERR_POLICY_BUNDLE_SIGNATURE'
+  | 'ERR_POLICY_BUNDLE_ROLLBACK'
+  | 'ERR_POLICY_DENIED'
+  | 'ERR_POLICY_EVALUATION';
 
 /** Options accepted by every {@link WardError} constructor. */
 export interface WardErrorOptions {
@@ -452,6 +462,33 @@ export class KeyStoreError extends WardError {
   declare readonly code: KeyStoreErrorCode;
   /** @param code - one of {@link KeyStoreErrorCode}; @param message - text; @param options - cause */
   constructor(code: KeyStoreErrorCode, message: string, options?: WardErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/** Codes of the {@link PolicyError} family. */
+export type PolicyErrorCode =
+  | 'ERR_POLICY_BUNDLE_INVALID'
+  | 'ERR_POLICY_BUNDLE_SIGNATURE'
+  | 'ERR_POLICY_BUNDLE_ROLLBACK'
+  | 'ERR_POLICY_DENIED'
+  | 'ERR_POLICY_EVALUATION';
+
+/**
+ * A policy bundle was refused (malformed, over a limit, unsigned or badly signed, older than
+ * the active one), or the policy denied a request or could not decide. Every refusal fails
+ * closed: no partly read bundle is returned, and a policy that cannot decide allows nothing.
+ *
+ * @example
+ * ```ts
+ * throw new PolicyError('ERR_POLICY_BUNDLE_SIGNATURE', 'policy bundle: policy.wasm does not match its signed hash');
+ * ```
+ */
+export class PolicyError extends WardError {
+  static override readonly family: string = 'PolicyError';
+  declare readonly code: PolicyErrorCode;
+  /** @param code - one of {@link PolicyErrorCode}; @param message - text; @param options - cause */
+  constructor(code: PolicyErrorCode, message: string, options?: WardErrorOptions) {
     super(code, message, options);
   }
 }
