@@ -19,15 +19,16 @@ const CODES = {
   ERR_TRUST_UNKNOWN_SIGNER: true, ERR_TRUST_REVOKED: true, ERR_TRUST_NOT_VALID: true, ERR_TRUST_ISSUER_MISMATCH: true,
   ERR_TRUST_ROLE: true, ERR_TRUST_DOCUMENT_INVALID: true, ERR_TRUST_DOCUMENT_ROLLBACK: true,
   ERR_KEYSTORE_CORRUPT: true, ERR_KEYSTORE_UNLOCK_FAILED: true, ERR_KEYSTORE_IO: true,
+  ERR_DECISION_LOG_INVALID: true, ERR_DECISION_LOG_UNAVAILABLE: true,
   ERR_POLICY_BUNDLE_INVALID: true, ERR_POLICY_BUNDLE_SIGNATURE: true, ERR_POLICY_BUNDLE_ROLLBACK: true, ERR_POLICY_DENIED: true,
-  ERR_POLICY_EVALUATION: true,
+  ERR_POLICY_EVALUATION: true, ERR_POLICY_OBLIGATION: true,
 } as const satisfies Record<WardErrorCode, true>;
 const ALL_CODES = Object.keys(CODES) as WardErrorCode[];
 
 type Family =
   | 'WardError' | 'ArgumentError' | 'UnsupportedAlgorithmError' | 'KeyError' | 'KeyAgreementError' | 'DecryptionError'
   | 'DecodeError' | 'CoseError' | 'VerificationError' | 'EnvelopeError' | 'ReplayError' | 'BackendError' | 'TrustError'
-  | 'KeyStoreError' | 'PolicyError';
+  | 'KeyStoreError' | 'DecisionLogError' | 'PolicyError';
 /** The error classes of one copy of errors.ts. */
 type ErrorsModule = Pick<typeof import('./errors.js'), Family>;
 
@@ -49,6 +50,7 @@ function samples(m: ErrorsModule, cause?: unknown): Record<Family, InstanceType<
     BackendError: new m.BackendError('ERR_BACKEND_VERSION', 'backend speaks v2', options),
     TrustError: new m.TrustError('ERR_TRUST_REVOKED', 'producer key revoked', options),
     KeyStoreError: new m.KeyStoreError('ERR_KEYSTORE_CORRUPT', 'keystore file is malformed', options),
+    DecisionLogError: new m.DecisionLogError('ERR_DECISION_LOG_INVALID', 'line 7 does not follow line 6', options),
     PolicyError: new m.PolicyError('ERR_POLICY_BUNDLE_SIGNATURE', 'policy.wasm does not match its signed hash', options),
   };
 }
@@ -56,7 +58,7 @@ function samples(m: ErrorsModule, cause?: unknown): Record<Family, InstanceType<
 const FAMILIES: readonly Family[] = [
   'WardError', 'ArgumentError', 'UnsupportedAlgorithmError', 'KeyError', 'KeyAgreementError', 'DecryptionError',
   'DecodeError', 'CoseError', 'VerificationError', 'EnvelopeError', 'ReplayError', 'BackendError', 'TrustError',
-  'KeyStoreError', 'PolicyError',
+  'KeyStoreError', 'DecisionLogError', 'PolicyError',
 ];
 
 const EXPECTED_CODE: Record<Family, WardErrorCode> = {
@@ -74,6 +76,7 @@ const EXPECTED_CODE: Record<Family, WardErrorCode> = {
   BackendError: 'ERR_BACKEND_VERSION',
   TrustError: 'ERR_TRUST_REVOKED',
   KeyStoreError: 'ERR_KEYSTORE_CORRUPT',
+  DecisionLogError: 'ERR_DECISION_LOG_INVALID',
   PolicyError: 'ERR_POLICY_BUNDLE_SIGNATURE',
 };
 
@@ -138,6 +141,7 @@ describe('WardError and subclasses', () => {
     }
     for (const code of [
       'ERR_POLICY_BUNDLE_INVALID', 'ERR_POLICY_BUNDLE_SIGNATURE', 'ERR_POLICY_BUNDLE_ROLLBACK', 'ERR_POLICY_DENIED', 'ERR_POLICY_EVALUATION',
+      'ERR_POLICY_OBLIGATION',
     ] as const) {
       const error = new PolicyError(code, 'm');
       expect(error.code).toBe(code);

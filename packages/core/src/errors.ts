@@ -55,11 +55,14 @@
  * | `ERR_KEYSTORE_CORRUPT` | {@link KeyStoreError} | a keystore's stored bytes are malformed or fail authentication |
  * | `ERR_KEYSTORE_UNLOCK_FAILED` | {@link KeyStoreError} | the keystore could not be decrypted: wrong passphrase or tampered file (deliberately not told apart) |
  * | `ERR_KEYSTORE_IO` | {@link KeyStoreError} | reading or writing the keystore's storage failed |
+ * | `ERR_DECISION_LOG_INVALID` | {@link DecisionLogError} | a decision record or log is malformed, fails its signature check, or breaks its hash chain |
+ * | `ERR_DECISION_LOG_UNAVAILABLE` | {@link DecisionLogError} | a decision-log sink could not record or read (I/O failure, closed, or failed earlier) |
  * | `ERR_POLICY_BUNDLE_INVALID` | {@link PolicyError} | a policy bundle is malformed or over a limit (gzip, tar, paths, manifest, data, wasm); nothing of it is used |
  * | `ERR_POLICY_BUNDLE_SIGNATURE` | {@link PolicyError} | a policy bundle's signature is missing, malformed, by an untrusted key, does not verify, or does not cover exactly its files |
  * | `ERR_POLICY_BUNDLE_ROLLBACK` | {@link PolicyError} | a policy bundle's revision is older than the active one |
  * | `ERR_POLICY_DENIED` | {@link PolicyError} | the policy denied the request |
  * | `ERR_POLICY_EVALUATION` | {@link PolicyError} | the policy could not be loaded or failed to evaluate; nothing is allowed |
+ * | `ERR_POLICY_OBLIGATION` | {@link PolicyError} | an allow's obligation could not be met (no decision log, no notifier, a payload that cannot be redacted); nothing is released |
  */
 export type WardErrorCode =
   | 'ERR_INVALID_ARGUMENT'
@@ -103,11 +106,14 @@ export type WardErrorCode =
   | 'ERR_KEYSTORE_CORRUPT'
   | 'ERR_KEYSTORE_UNLOCK_FAILED'
   | 'ERR_KEYSTORE_IO'
+  | 'ERR_DECISION_LOG_INVALID'
+  | 'ERR_DECISION_LOG_UNAVAILABLE'
   | 'ERR_POLICY_BUNDLE_INVALID'
   | 'ERR_POLICY_BUNDLE_SIGNATURE'
   | 'ERR_POLICY_BUNDLE_ROLLBACK'
   | 'ERR_POLICY_DENIED'
-  | 'ERR_POLICY_EVALUATION';
+  | 'ERR_POLICY_EVALUATION'
+  | 'ERR_POLICY_OBLIGATION';
 
 /** Options accepted by every {@link WardError} constructor. */
 export interface WardErrorOptions {
@@ -466,13 +472,36 @@ export class KeyStoreError extends WardError {
   }
 }
 
+/** Codes of the {@link DecisionLogError} family. */
+export type DecisionLogErrorCode = 'ERR_DECISION_LOG_INVALID' | 'ERR_DECISION_LOG_UNAVAILABLE';
+
+/**
+ * A decision record or log was refused (malformed, a signature that does not verify, a
+ * broken hash chain: `ERR_DECISION_LOG_INVALID`), or a decision-log sink could not write or
+ * read (`ERR_DECISION_LOG_UNAVAILABLE`). Messages name the record or line, never key material.
+ *
+ * @example
+ * ```ts
+ * throw new DecisionLogError('ERR_DECISION_LOG_INVALID', 'line 7: the record does not follow the one before it');
+ * ```
+ */
+export class DecisionLogError extends WardError {
+  static override readonly family: string = 'DecisionLogError';
+  declare readonly code: DecisionLogErrorCode;
+  /** @param code - one of {@link DecisionLogErrorCode}; @param message - text; @param options - cause */
+  constructor(code: DecisionLogErrorCode, message: string, options?: WardErrorOptions) {
+    super(code, message, options);
+  }
+}
+
 /** Codes of the {@link PolicyError} family. */
 export type PolicyErrorCode =
   | 'ERR_POLICY_BUNDLE_INVALID'
   | 'ERR_POLICY_BUNDLE_SIGNATURE'
   | 'ERR_POLICY_BUNDLE_ROLLBACK'
   | 'ERR_POLICY_DENIED'
-  | 'ERR_POLICY_EVALUATION';
+  | 'ERR_POLICY_EVALUATION'
+  | 'ERR_POLICY_OBLIGATION';
 
 /**
  * A policy bundle was refused (malformed, over a limit, unsigned or badly signed, older than

@@ -1,0 +1,63 @@
+/*
+ * The policy contract (DESIGN.md §Policy): the input document a Rego policy sees and the
+ * decision it returns. policies/input.schema.json is the same contract for Rego authors.
+ */
+
+/** What is being asked for. */
+export type PolicyAction = 'open' | 'verify' | 'rewrap';
+
+/** Who asks: the caller states it; Ward passes it through unchanged. */
+export interface PolicySubject {
+  /** A stable id of the person or service. */
+  readonly id: string;
+  /** Roles, e.g. `['analyst']`. */
+  readonly roles: readonly string[];
+  /** The purpose of this access, bound against the data's stated purposes. */
+  readonly purpose: string;
+  /** Zones the subject works in, for zone-bound roles. */
+  readonly zones?: readonly string[];
+  /** The subject's organisation, e.g. a contractor's company. */
+  readonly organisation?: string;
+}
+
+/** The verified facts of an envelope as the policy sees them (JSON-friendly: ids are hex, sequence is a decimal string). */
+export interface PolicyResource {
+  readonly issuer: string;
+  readonly stream: string;
+  readonly issuedAt: number;
+  readonly sequence: string;
+  readonly id: string;
+  readonly attributes: Readonly<Record<string, string | number | boolean | readonly string[]>>;
+  readonly signer: { readonly kid: string; readonly alg: number };
+  readonly encryption: 'encrypt0' | 'encrypt';
+  readonly rewrap?: { readonly issuer: string; readonly rewrappedAt: number };
+}
+
+/** The circumstances of the request. */
+export interface PolicyEnvironment {
+  /** Seconds since the epoch; Ward fills it from its clock when absent. */
+  readonly time: number;
+  /** A declared emergency (break-glass). */
+  readonly emergency?: { readonly declared: boolean; readonly incident?: string };
+}
+
+/** The input document: `{ action, subject, resource, environment }`. */
+export interface PolicyInput {
+  readonly action: PolicyAction;
+  readonly subject: PolicySubject;
+  readonly resource: PolicyResource;
+  readonly environment: PolicyEnvironment;
+}
+
+/** An obligation attached to an allow: what the caller (or Ward) must do when acting on it. */
+export type Obligation =
+  | { readonly type: 'log' }
+  | { readonly type: 'notify'; readonly to: string }
+  | { readonly type: 'redact'; readonly fields: readonly string[] };
+
+/** A policy decision. Anything the policy returns that is not exactly this shape is a deny. */
+export interface PolicyDecision {
+  readonly allow: boolean;
+  readonly reasons: readonly string[];
+  readonly obligations: readonly Obligation[];
+}

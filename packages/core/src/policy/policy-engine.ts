@@ -1,0 +1,368 @@
+/*
+ * PolicyEngine: Rego compiled to WebAssembly (OPA's wasm target), run with
+ * @open-policy-agent/opa-wasm, on the decision hot path (DESIGN.md §Policy).
+ *
+ * Fast path: one loaded instance, reused; the input is serialised once, to canonical JSON,
+ * which is both the cache key and the bytes written into the instance's memory; the result
+ * is parsed once, validated once, frozen and cached. The cache is a bounded LRU cleared on
+ * every policy or data change. opa-wasm's ABI 1.2 path resets the wasm heap on every
+ * evaluation, so memory stays flat (the soak benchmark and test show it).
+ */
+import * as opaWasm from '@open-policy-agent/opa-wasm';
+import type { CryptoBackend, MaybePromise } from '../backend/crypto-backend.js';
+import { isPromise } from '../backend/crypto-backend.js';
+import { assertBytes } from '../backend/validate.js';
+import { ArgumentError, PolicyError } from '../errors.js';
+import type { Obligation, PolicyDecision, PolicyInput } from './decision.js';
+import { canonicalPolicyInput } from './policy-input.js';
+
+/** The entrypoint Ward's policies export (`policies/ward/authz`). */
+export const DEFAULT_POLICY_ENTRYPOINT = 'ward/authz/decision';
+
+/** A compiled policy to load: raw `policy.wasm` plus its data, or a bundle read by `readPolicyBundle`. */
+export interface PolicySource {
+  /** The compiled policy (`opa build -t wasm`). */
+  readonly wasm: Uint8Array;
+  /** The base document (`data.json`); default `{}`. */
+  readonly data?: unknown;
+  /** The bundle revision; default `''`. Activation refuses a lower one (see {@link compareRevisions}). */
+  readonly revision?: string;
+  /** The bundle's digest, recorded in decision logs; default SHA-256 of `wasm`. */
+  readonly digest?: Uint8Array;
+}
+
+/** Options of {@link PolicyEngine.load}. */
+export interface PolicyEngineOptions {
+  /** The backend that hashes digests. */
+  readonly backend: CryptoBackend;
+  /** The decision entrypoint; default {@link DEFAULT_POLICY_ENTRYPOINT}. */
+  readonly entrypoint?: string;
+  /** Cached decisions at most (LRU); default 10,000; 0 turns the cache off. */
+  readonly cacheSize?: number;
+}
+
+/** A decision and how it was reached. */
+export interface EngineDecision {
+  /** The validated decision (frozen). */
+  readonly decision: PolicyDecision;
+  /** Whether it came from the cache. */
+  readonly cached: boolean;
+  /** The normalised input the policy saw. */
+  readonly input: PolicyInput;
+  /** The revision of the policy that decided. */
+  readonly revision: string;
+  /** The digest (hex) of the policy that decided. */
+  readonly digest: string;
+}
+
+/** The parts of opa-wasm's LoadedPolicy Ward uses. */
+interface LoadedWasm {
+  evaluate(input: ArrayBuffer, entrypoint: number): unknown;
+  setData(data: unknown): void;
+  readonly entrypoints: Readonly<Record<string, number>>;
+  readonly mem: { readonly buffer: ArrayBuffer };
+}
+
+const MAX_REASONS = 64;
+const MAX_OBLIGATIONS = 32;
+const MAX_TEXT = 256;
+const MAX_FIELDS = 64;
+
+const encoder = new TextEncoder();
+
+/*
+ * opa-wasm's ESM entry exports `loadPolicySync` only on its default export, while its type
+ * declarations name it directly; the CommonJS entry has both. Take whichever is there.
+ */
+const { loadPolicySync } = ((opaWasm as unknown as { default?: typeof opaWasm }).default ?? opaWasm);
+
+async function settle<T>(value: MaybePromise<T>): Promise<T> {
+  return isPromise(value) ? await value : value;
+}
+
+function deny(reason: string): PolicyDecision {
+  return Object.freeze({ allow: false, reasons: Object.freeze([reason]), obligations: Object.freeze([]) as readonly Obligation[] });
+}
+
+function isText(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_TEXT;
+}
+
+function obligationOf(value: unknown): Obligation | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const entry = value as Record<string, unknown>;
+  const keys = Object.keys(entry);
+  switch (entry.type) {
+    case 'log':
+      return keys.length === 1 ? Object.freeze({ type: 'log' }) : undefined;
+    case 'notify':
+      return keys.length === 2 && isText(entry.to) ? Object.freeze({ type: 'notify', to: entry.to }) : undefined;
+    case 'redact': {
+      const { fields } = entry;
+      if (keys.length !== 2 || !Array.isArray(fields) || fields.length === 0 || fields.length > MAX_FIELDS || !fields.every(isText)) return undefined;
+      return Object.freeze({ type: 'redact', fields: Object.freeze([...fields]) });
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Validates what the wasm returned: a result set of exactly one `{ result: { allow, reasons,
+ * obligations } }`. Anything else — undefined (empty set), several results, a non-boolean
+ * `allow`, unknown fields, an obligation Ward cannot enforce — is a deny with a reason
+ * (STYLE.md: unknown or empty policy output is never anything but deny).
+ */
+export function validateDecision(resultSet: unknown): PolicyDecision {
+  if (!Array.isArray(resultSet) || resultSet.length === 0) return deny('policy-undefined');
+  if (resultSet.length !== 1) return deny('policy-output-malformed');
+  const result = (resultSet[0] as { result?: unknown } | null)?.result;
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) return deny('policy-output-malformed');
+  const { allow, reasons, obligations, ...rest } = result as Record<string, unknown>;
+  if (Object.keys(rest).length !== 0 || typeof allow !== 'boolean') return deny('policy-output-malformed');
+  if (!Array.isArray(reasons) || reasons.length > MAX_REASONS || !reasons.every(isText)) return deny('policy-output-malformed');
+  if (!Array.isArray(obligations) || obligations.length > MAX_OBLIGATIONS) return deny('policy-output-malformed');
+  const checked: Obligation[] = [];
+  for (const value of obligations) {
+    const obligation = obligationOf(value);
+    /* An obligation Ward cannot understand cannot be fulfilled: refuse rather than drop it. */
+    if (obligation === undefined) return deny('policy-obligation-unknown');
+    checked.push(obligation);
+  }
+  return Object.freeze({ allow, reasons: Object.freeze([...reasons] as string[]), obligations: Object.freeze(checked) });
+}
+
+/**
+ * Orders bundle revisions: two all-digit revisions compare as integers; otherwise the strings
+ * compare by UTF-16 code units (so use sortable revisions, such as zero-padded numbers or
+ * RFC 3339 UTC timestamps).
+ *
+ * @param a - a revision
+ * @param b - another revision
+ * @returns negative, zero or positive as `a` is older than, equal to or newer than `b`
+ * @example
+ * ```ts
+ * import { compareRevisions } from '@ward/core';
+ *
+ * compareRevisions('9', '10');                                   // < 0
+ * compareRevisions('2026-11-02T00:00:00Z', '2026-11-01T00:00:00Z'); // > 0
+ * ```
+ */
+export function compareRevisions(a: string, b: string): number {
+  if (/^\d+$/.test(a) && /^\d+$/.test(b)) {
+    const x = BigInt(a);
+    const y = BigInt(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+interface Active {
+  readonly policy: LoadedWasm;
+  readonly entrypoint: number;
+  readonly revision: string;
+  readonly digest: Uint8Array;
+  readonly digestHex: string;
+}
+
+/**
+ * Runs a compiled Rego policy (OPA wasm) on policy inputs: `{ action, subject, resource,
+ * environment }` in, `{ allow, reasons, obligations }` out, with anything else treated as a
+ * deny. Holds one loaded instance and a bounded decision cache; {@link PolicyEngine.activate}
+ * swaps in a new policy (refusing rollbacks and keeping the last good one on any failure) and
+ * {@link PolicyEngine.setData} replaces the data; both clear the cache.
+ *
+ * @example
+ * ```ts
+ * import { PolicyEngine, readPolicyBundle } from '@ward/core';
+ *
+ * const bundle = await readPolicyBundle(bundleBytes, { backend, verification: { form: 'ward', trust: trust.keySource('policy-bundle') } });
+ * const engine = await PolicyEngine.load(bundle, { backend });
+ * const { decision } = engine.decide({ action: 'open', subject, resource, environment: { time: nowSeconds } });
+ * ```
+ */
+export class PolicyEngine {
+  readonly #backend: CryptoBackend;
+  readonly #entrypointName: string;
+  readonly #cacheSize: number;
+  readonly #cache = new Map<string, PolicyDecision>();
+  #active: Active;
+  #generation = 0;
+  #evaluations = 0;
+  #hits = 0;
+
+  private constructor(backend: CryptoBackend, entrypoint: string, cacheSize: number, active: Active) {
+    this.#backend = backend;
+    this.#entrypointName = entrypoint;
+    this.#cacheSize = cacheSize;
+    this.#active = active;
+  }
+
+  /**
+   * Loads a compiled policy (raw wasm plus data, or a verified bundle from `readPolicyBundle`).
+   *
+   * @param source - the wasm, its data, revision and digest
+   * @param options - backend, entrypoint, cache size
+   * @returns the engine
+   * @throws {@link PolicyError} `ERR_POLICY_EVALUATION` when the wasm does not load or lacks the entrypoint
+   * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for bad options
+   * @example
+   * ```ts
+   * import { PolicyEngine } from '@ward/core';
+   *
+   * const engine = await PolicyEngine.load({ wasm: policyWasm, data: cityData, revision: '42' }, { backend });
+   * ```
+   */
+  static async load(source: PolicySource, options: PolicyEngineOptions): Promise<PolicyEngine> {
+    if (typeof options !== 'object' || options === null || options.backend === undefined) throw new ArgumentError('options need backend');
+    const entrypoint = options.entrypoint ?? DEFAULT_POLICY_ENTRYPOINT;
+    const cacheSize = options.cacheSize ?? 10_000;
+    if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) throw new ArgumentError('cacheSize must be a non-negative integer');
+    const active = await PolicyEngine.#instantiate(source, entrypoint, options.backend);
+    return new PolicyEngine(options.backend, entrypoint, cacheSize, active);
+  }
+
+  static async #instantiate(source: PolicySource, entrypointName: string, backend: CryptoBackend): Promise<Active> {
+    if (typeof source !== 'object' || source === null) throw new ArgumentError('policy source must be an object');
+    assertBytes(source.wasm, 'wasm');
+    const revision = source.revision ?? '';
+    if (typeof revision !== 'string') throw new ArgumentError('revision must be a string');
+    const digest = source.digest ?? (await settle(backend.sha256(source.wasm)));
+    let policy: LoadedWasm;
+    try {
+      policy = loadPolicySync(source.wasm) as unknown as LoadedWasm;
+      policy.setData(source.data ?? {});
+    } catch (error) {
+      /* opa-wasm throws strings and WebAssembly errors: wrap them, never let them escape raw. */
+      throw new PolicyError('ERR_POLICY_EVALUATION', 'the policy wasm could not be loaded', { cause: error });
+    }
+    const entrypoint = policy.entrypoints[entrypointName];
+    if (typeof entrypoint !== 'number') {
+      throw new PolicyError('ERR_POLICY_EVALUATION', `the policy has no entrypoint ${entrypointName}`);
+    }
+    let digestHex = '';
+    for (const b of digest) digestHex += b.toString(16).padStart(2, '0');
+    return { policy, entrypoint, revision, digest: digest.slice(), digestHex };
+  }
+
+  /** The active policy's revision. */
+  get revision(): string {
+    return this.#active.revision;
+  }
+
+  /** The active policy's digest (a copy). */
+  get digest(): Uint8Array {
+    return this.#active.digest.slice();
+  }
+
+  /** Counts: evaluations run, cache hits, cached entries, and how many times policy or data changed. */
+  get stats(): { readonly evaluations: number; readonly hits: number; readonly cached: number; readonly generation: number } {
+    return { evaluations: this.#evaluations, hits: this.#hits, cached: this.#cache.size, generation: this.#generation };
+  }
+
+  /** Bytes of the policy instance's linear memory (for soak checks: it must stay flat). */
+  get memoryBytes(): number {
+    return this.#active.policy.mem.buffer.byteLength;
+  }
+
+  /**
+   * Activates a new policy. Refuses (`ERR_POLICY_BUNDLE_ROLLBACK`) a revision lower than the
+   * active one, or the same revision with different contents; on any failure the active
+   * policy stays. Clears the decision cache.
+   *
+   * @param source - the new policy (verify bundles with `readPolicyBundle` first)
+   * @throws {@link PolicyError} `ERR_POLICY_BUNDLE_ROLLBACK`, or `ERR_POLICY_EVALUATION` when it does not load
+   * @example
+   * ```ts
+   * await engine.activate(await readPolicyBundle(next, { backend, verification }));
+   * ```
+   */
+  async activate(source: PolicySource): Promise<void> {
+    const revision = source?.revision ?? '';
+    const current = this.#active;
+    /* A replayed old bundle must not roll a fleet back to a weaker policy. */
+    const order = compareRevisions(revision, current.revision);
+    if (order < 0) throw new PolicyError('ERR_POLICY_BUNDLE_ROLLBACK', `revision ${revision} is older than the active ${current.revision}`);
+    const next = await PolicyEngine.#instantiate(source, this.#entrypointName, this.#backend);
+    if (order === 0 && !sameBytes(next.digest, current.digest)) {
+      throw new PolicyError('ERR_POLICY_BUNDLE_ROLLBACK', `revision ${revision} is active with different contents`);
+    }
+    /* Compare again: another activation may have completed while this one was loading. */
+    if (compareRevisions(revision, this.#active.revision) < 0) {
+      throw new PolicyError('ERR_POLICY_BUNDLE_ROLLBACK', `revision ${revision} is older than the active ${this.#active.revision}`);
+    }
+    this.#active = next;
+    this.#invalidate();
+  }
+
+  /**
+   * Replaces the policy's data document (`data`). Clears the decision cache.
+   *
+   * @param data - the new base document
+   * @throws {@link PolicyError} `ERR_POLICY_EVALUATION` when the instance refuses the data
+   * @example
+   * ```ts
+   * engine.setData({ ...cityData, contractors: updatedContractors });
+   * ```
+   */
+  setData(data: unknown): void {
+    try {
+      this.#active.policy.setData(data);
+    } catch (error) {
+      throw new PolicyError('ERR_POLICY_EVALUATION', 'the policy refused the data', { cause: error });
+    }
+    this.#invalidate();
+  }
+
+  #invalidate(): void {
+    this.#cache.clear();
+    this.#generation++;
+  }
+
+  /**
+   * Decides one input. Synchronous: the wasm instance runs in this thread. A cached decision
+   * is returned when the same canonical input was decided under the same policy and data.
+   *
+   * @param input - `{ action, subject, resource, environment }`
+   * @returns the validated decision (a deny for any malformed, empty or unknown output)
+   * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for a malformed input
+   * @throws {@link PolicyError} `ERR_POLICY_EVALUATION` when the policy traps or fails
+   * @example
+   * ```ts
+   * const { decision, cached } = engine.decide(input);
+   * if (!decision.allow) console.log(decision.reasons);
+   * ```
+   */
+  decide(input: PolicyInput): EngineDecision {
+    const canonical = canonicalPolicyInput(input);
+    const active = this.#active;
+    const hit = this.#cacheSize === 0 ? undefined : this.#cache.get(canonical.json);
+    if (hit !== undefined) {
+      this.#hits++;
+      /* LRU: move to the most recent end. */
+      this.#cache.delete(canonical.json);
+      this.#cache.set(canonical.json, hit);
+      return { decision: hit, cached: true, input: canonical.input, revision: active.revision, digest: active.digestHex };
+    }
+    const bytes = encoder.encode(canonical.json);
+    let resultSet: unknown;
+    try {
+      this.#evaluations++;
+      resultSet = active.policy.evaluate(bytes.buffer as ArrayBuffer, active.entrypoint);
+    } catch (error) {
+      throw new PolicyError('ERR_POLICY_EVALUATION', 'the policy failed to evaluate', { cause: error });
+    }
+    const decision = validateDecision(resultSet);
+    if (this.#cacheSize > 0) {
+      if (this.#cache.size >= this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value!);
+      this.#cache.set(canonical.json, decision);
+    }
+    return { decision, cached: false, input: canonical.input, revision: active.revision, digest: active.digestHex };
+  }
+}

@@ -1,0 +1,158 @@
+/*
+ * The policy input document, built from verified envelope facts, and its canonical JSON: one
+ * string that is both the decision cache's key and the bytes the policy evaluates, so an input
+ * is serialised once per decision.
+ */
+import type { AttributeValue } from '../envelope/profile.js';
+import type { EnvelopeFacts } from '../envelope/verify.js';
+import { ArgumentError } from '../errors.js';
+import type { PolicyAction, PolicyEnvironment, PolicyInput, PolicyResource, PolicySubject } from './decision.js';
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+function hex(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += HEX[b];
+  return out;
+}
+
+const ACTIONS: ReadonlySet<string> = new Set(['open', 'verify', 'rewrap']);
+const MAX_TEXT = 1024;
+const MAX_LIST = 64;
+
+/**
+ * The `resource` of a policy input: the verified facts of an envelope, JSON-friendly (ids in
+ * hex, the sequence number as a decimal string so it survives JSON beyond 2^53). Nothing else
+ * of the envelope reaches the policy: no payload, no key, nothing unverified.
+ *
+ * @param facts - facts returned by `verify()` / seen by `open()`'s gate
+ * @returns the resource document
+ * @example
+ * ```ts
+ * import { policyResourceOf, verify } from '@ward/core';
+ *
+ * const resource = policyResourceOf(await verify(envelope, { backend, trust }));
+ * resource.attributes.classification; // 'internal'
+ * ```
+ */
+export function policyResourceOf(facts: EnvelopeFacts): PolicyResource {
+  const { provenance, attributes, signer } = facts;
+  /* Free-form attributes sit beside the standard ones; a free-form name that equals a standard
+   * one never overrides it (the standard attribute is what the producer's profile defines). */
+  const merged: Record<string, AttributeValue> = { ...attributes.extra };
+  for (const key of ['classification', 'zone', 'purpose', 'owner', 'retention'] as const) {
+    const value = attributes[key];
+    if (value !== undefined) merged[key] = value;
+    else delete merged[key];
+  }
+  const attributeDocument: Record<string, AttributeValue> = {};
+  for (const key of Object.keys(merged).sort()) attributeDocument[key] = merged[key]!;
+  return {
+    issuer: provenance.issuer,
+    stream: provenance.subject,
+    issuedAt: provenance.issuedAt,
+    sequence: String(provenance.sequence),
+    id: hex(provenance.id),
+    attributes: attributeDocument,
+    signer: { kid: hex(signer.kid), alg: signer.alg },
+    encryption: facts.encryption,
+    ...(facts.rewrap === undefined ? {} : { rewrap: { issuer: facts.rewrap.issuer, rewrappedAt: facts.rewrap.rewrappedAt } }),
+  };
+}
+
+function text(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value.length > MAX_TEXT) throw new ArgumentError(`${name} must be a string of at most ${MAX_TEXT} characters`);
+  return value;
+}
+
+function texts(value: unknown, name: string): readonly string[] {
+  if (!Array.isArray(value) || value.length > MAX_LIST) throw new ArgumentError(`${name} must be an array of at most ${MAX_LIST} strings`);
+  for (const item of value) text(item, name);
+  return value as readonly string[];
+}
+
+function seconds(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new ArgumentError(`${name} must be a non-negative integer`);
+  return value;
+}
+
+/** The subject with only the contract's fields, in a fixed order. */
+function normalSubject(subject: PolicySubject): PolicySubject {
+  if (typeof subject !== 'object' || subject === null) throw new ArgumentError('subject must be an object');
+  return {
+    id: text(subject.id, 'subject.id'),
+    roles: texts(subject.roles, 'subject.roles'),
+    purpose: text(subject.purpose, 'subject.purpose'),
+    ...(subject.zones === undefined ? {} : { zones: texts(subject.zones, 'subject.zones') }),
+    ...(subject.organisation === undefined ? {} : { organisation: text(subject.organisation, 'subject.organisation') }),
+  };
+}
+
+function normalEnvironment(environment: PolicyEnvironment): PolicyEnvironment {
+  if (typeof environment !== 'object' || environment === null) throw new ArgumentError('environment must be an object');
+  const { emergency } = environment;
+  if (emergency !== undefined && (typeof emergency !== 'object' || emergency === null || typeof emergency.declared !== 'boolean')) {
+    throw new ArgumentError('environment.emergency must be { declared: boolean, incident?: string }');
+  }
+  return {
+    time: seconds(environment.time, 'environment.time'),
+    ...(emergency === undefined ? {} : {
+      emergency: { declared: emergency.declared, ...(emergency.incident === undefined ? {} : { incident: text(emergency.incident, 'environment.emergency.incident') }) },
+    }),
+  };
+}
+
+function normalResource(resource: PolicyResource): PolicyResource {
+  if (typeof resource !== 'object' || resource === null || typeof resource.attributes !== 'object' || resource.attributes === null) {
+    throw new ArgumentError('resource must be an object with attributes');
+  }
+  const attributes: Record<string, string | number | boolean | readonly string[]> = {};
+  for (const key of Object.keys(resource.attributes).sort()) {
+    const value = resource.attributes[key];
+    if (Array.isArray(value)) attributes[key] = texts(value, `resource.attributes.${key}`);
+    else if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) attributes[key] = value;
+    else throw new ArgumentError(`resource.attributes.${key} must be a string, finite number, boolean or array of strings`);
+  }
+  const { signer, rewrap } = resource;
+  if (typeof signer !== 'object' || signer === null || !Number.isSafeInteger(signer.alg)) throw new ArgumentError('resource.signer must be { kid, alg }');
+  if (resource.encryption !== 'encrypt0' && resource.encryption !== 'encrypt') throw new ArgumentError("resource.encryption must be 'encrypt0' or 'encrypt'");
+  return {
+    issuer: text(resource.issuer, 'resource.issuer'),
+    stream: text(resource.stream, 'resource.stream'),
+    issuedAt: seconds(resource.issuedAt, 'resource.issuedAt'),
+    sequence: text(resource.sequence, 'resource.sequence'),
+    id: text(resource.id, 'resource.id'),
+    attributes,
+    signer: { kid: text(signer.kid, 'resource.signer.kid'), alg: signer.alg },
+    encryption: resource.encryption,
+    ...(rewrap === undefined ? {} : {
+      rewrap: { issuer: text(rewrap.issuer, 'resource.rewrap.issuer'), rewrappedAt: seconds(rewrap.rewrappedAt, 'resource.rewrap.rewrappedAt') },
+    }),
+  };
+}
+
+/**
+ * Checks a policy input and returns it with only the contract's fields, in a fixed order, and
+ * its canonical JSON (the same input always gives the same string, whatever the caller's key
+ * order). Unknown fields are dropped: the policy sees exactly the documented contract.
+ *
+ * @param input - the input document
+ * @returns the normalised input and its canonical JSON
+ * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for a field of the wrong type or size
+ * @example
+ * ```ts
+ * import { canonicalPolicyInput } from '@ward/core';
+ *
+ * const { json } = canonicalPolicyInput({ action: 'open', subject, resource, environment: { time: 1_900_000_000 } });
+ * ```
+ */
+export function canonicalPolicyInput(input: PolicyInput): { readonly input: PolicyInput; readonly json: string } {
+  if (typeof input !== 'object' || input === null) throw new ArgumentError('policy input must be an object');
+  if (!ACTIONS.has(input.action)) throw new ArgumentError("action must be 'open', 'verify' or 'rewrap'");
+  const normal: PolicyInput = {
+    action: input.action as PolicyAction,
+    subject: normalSubject(input.subject),
+    resource: normalResource(input.resource),
+    environment: normalEnvironment(input.environment),
+  };
+  return { input: normal, json: JSON.stringify(normal) };
+}
