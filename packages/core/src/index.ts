@@ -76,3 +76,16 @@ export {
   TRUST_ROLES, TRUST_STORE_CONTENT_TYPE, TRUST_STORE_DOCUMENT_VERSION, DEFAULT_TRUST_DOCUMENT_LIMITS, signTrustStoreDocument,
 } from './keys/trust-store-document.js';
 export type { TrustRole, TrustDocumentLimits, SignTrustStoreDocumentOptions } from './keys/trust-store-document.js';
+export { DecisionLogError } from './errors.js';
+export type { DecisionLogErrorCode } from './errors.js';
+export {
+  DECISION_RECORD_CONTENT_TYPE, decisionInputDigest, minimalDecisionInput, createDecisionRecord, parseDecisionRecord,
+  encodeDecisionRecord, decodeDecisionRecord, decisionRecordDigest, MemoryDecisionLog, signDecisionRecord, verifyDecisionRecord,
+  inspectSignedDecisionRecord, DecisionChain, DecisionChainVerifier, verifyDecisionChain,
+} from './policy/decision-log.js';
+export type {
+  DecisionRecord, DecisionRecordInput, DecisionSubject, DecisionResource, DecisionEnvironment, DecisionBundle,
+  CreateDecisionRecordOptions, DecisionLogSink, MemoryDecisionLogOptions, DecisionRecordSigner, SignDecisionRecordOptions,
+  VerifyDecisionRecordOptions, DecisionRecordSignature, InspectedDecisionRecord, DecisionChainOptions, ChainedDecisionRecord,
+  VerifyDecisionChainOptions, DecisionChainVerification,
+} from './policy/decision-log.js';

@@ -10,3 +10,7 @@ export type {
 } from './keystore/file-keystore.js';
 export { RedisReplayStore } from './replay/redis-replay-store.js';
 export type { RedisCommandClient, RedisReplayStoreOptions } from './replay/redis-replay-store.js';
+export { JsonLinesDecisionLog } from './decision-log/json-lines-decision-log.js';
+export type { JsonLinesDecisionLogOptions, DecisionLogFsync } from './decision-log/json-lines-decision-log.js';
+export { verifyJsonLinesDecisionLog } from './decision-log/verify-json-lines-decision-log.js';
+export type { VerifyJsonLinesDecisionLogOptions, JsonLinesDecisionLogVerification } from './decision-log/verify-json-lines-decision-log.js';
