@@ -11,11 +11,12 @@ import { startWatchdog } from './lib/watchdog.js';
 import type { BenchCase, Suite, SuiteResult, SuiteSetup } from './lib/types.js';
 import { envelope } from './suites/envelope.js';
 import { keys, rewrapSuite } from './suites/keys.js';
+import { policy } from './suites/policy.js';
 import { primitives } from './suites/primitives.js';
 import { replay } from './suites/replay.js';
 
 /** Every suite, in the order they run and print. */
-const SUITES: readonly Suite[] = [primitives, envelope, keys, rewrapSuite, replay];
+const SUITES: readonly Suite[] = [primitives, envelope, keys, rewrapSuite, policy, replay];
 
 /** A suite's setup result as cases plus optional notes and tables. */
 function asSetup(prepared: readonly BenchCase[] | SuiteSetup): SuiteSetup {

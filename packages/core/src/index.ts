@@ -89,3 +89,24 @@ export type {
   VerifyDecisionRecordOptions, DecisionRecordSignature, InspectedDecisionRecord, DecisionChainOptions, ChainedDecisionRecord,
   VerifyDecisionChainOptions, DecisionChainVerification,
 } from './policy/decision-log.js';
+export { PolicyEngine, DEFAULT_POLICY_ENTRYPOINT, compareRevisions, validateDecision } from './policy/policy-engine.js';
+export type { PolicySource, PolicyEngineOptions, EngineDecision } from './policy/policy-engine.js';
+export { canonicalPolicyInput, policyResourceOf } from './policy/policy-input.js';
+export { redactPayload } from './policy/redact.js';
+export { PolicyDeniedError } from './policy/policy-gate.js';
+export type { PolicyGateOptions } from './policy/policy-gate.js';
+export type {
+  PolicyAction, PolicySubject, PolicyResource, PolicyEnvironment, PolicyInput, Obligation, PolicyDecision,
+} from './policy/decision.js';
+export { PolicyError } from './errors.js';
+export type { PolicyErrorCode } from './errors.js';
+export { PolicyError } from './errors.js';
+export type { PolicyErrorCode } from './errors.js';
+export { DEFAULT_POLICY_BUNDLE_LIMITS, readPolicyBundle, signPolicyBundle } from './policy/bundle.js';
+export type {
+  PolicyBundle, PolicyBundleLimits, PolicyBundleManifest, PolicyBundleWasmEntry, PolicyBundleSignature, PolicyBundleVerification,
+  UnsignedBundleVerification, ReadPolicyBundleOptions, SignPolicyBundleOptions,
+} from './policy/bundle.js';
+export type { OpaBundleVerification } from './policy/opa-signature.js';
+export { POLICY_BUNDLE_CONTENT_TYPE } from './policy/ward-signature.js';
+export type { WardBundleVerification } from './policy/ward-signature.js';

@@ -8,6 +8,9 @@ import { decryptEncrypt } from '../cose/encrypt.js';
 import type { RecipientSource } from '../cose/encrypt.js';
 import { decryptEncrypt0 } from '../cose/encrypt0.js';
 import type { KeySource } from '../cose/key-lookup.js';
+import type { PolicyDecision } from '../policy/decision.js';
+import { applyRedactions, checkGateOptions, runPolicyGate } from '../policy/policy-gate.js';
+import type { GateOutcome, PolicyGateOptions } from '../policy/policy-gate.js';
 import { commitToContentKey, commitmentsEqual } from './commitment.js';
 import { sealExternalAad } from './seal.js';
 import { checkVerifyOptions, refuseOnFailure, verifySealed, withFreshness } from './verify.js';
@@ -31,6 +34,23 @@ export interface OpenOptions extends VerifyOptions {
    * touched; throw to deny. The policy engine plugs in here. Its error propagates unchanged.
    */
   readonly authorize?: (facts: EnvelopeFacts) => MaybePromise<void>;
+  /**
+   * The policy that decides (a `PolicyEngine`). With it, `open()` builds the policy input from
+   * the verified facts, `subject`, `action` and `environment`, refuses a deny with
+   * `PolicyDeniedError` (`ERR_POLICY_DENIED`) before any key is touched, records the decision
+   * in `decisionLog`, and fulfils the allow's obligations (log, notify, redact).
+   */
+  readonly policy?: PolicyGateOptions['policy'];
+  /** Who asks (required with `policy`). */
+  readonly subject?: PolicyGateOptions['subject'];
+  /** The action the policy is asked about; default `'open'`. */
+  readonly action?: PolicyGateOptions['action'];
+  /** The circumstances; `time` defaults to now. */
+  readonly environment?: PolicyGateOptions['environment'];
+  /** Where decisions are recorded (required when the policy demands a `log` obligation). */
+  readonly decisionLog?: PolicyGateOptions['decisionLog'];
+  /** Delivers `notify` obligations (required when the policy demands one). */
+  readonly notify?: PolicyGateOptions['notify'];
 }
 
 /** An opened envelope. */
@@ -39,6 +59,8 @@ export interface OpenedEnvelope {
   readonly plaintext: Uint8Array;
   /** The verified facts it was released under. */
   readonly facts: EnvelopeFacts;
+  /** The policy's decision, when `open()` was policy-gated: its reasons and obligations. */
+  readonly decision?: PolicyDecision;
 }
 
 /**
@@ -53,6 +75,9 @@ export interface OpenedEnvelope {
  *   failure (which one is only in `cause`)
  * @throws whatever `authorize` throws, unchanged, when it denies
  * @throws {@link ReplayError} when `options.replay` is set and the envelope is a replay (before `authorize` runs)
+ * @throws {@link PolicyDeniedError} `ERR_POLICY_DENIED` when `options.policy` denies (no key touched)
+ * @throws {@link PolicyError} `ERR_POLICY_OBLIGATION` when an obligation cannot be met (no log,
+ *   no notifier, a failing sink, an unredactable payload); `ERR_POLICY_EVALUATION` when the policy fails
  * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` when `options` lack what the envelope needs
  * @example
  * ```ts
@@ -63,22 +88,32 @@ export interface OpenedEnvelope {
  *   trust: ({ kid }) => producers.get(hex(kid)),
  *   recipient: { privateKey: analystKey, kid: analystKid },
  * });
+ *
+ * // Policy-gated: the city's Rego decides on the verified facts before any key is touched.
+ * const { plaintext: reading, decision } = await open(envelope, {
+ *   backend, trust: trustStore.keySource(), recipient: analysts.recipientKey(),
+ *   policy: engine, subject: { id: 'ana', roles: ['analyst'], purpose: 'planning' }, decisionLog,
+ * });
  * ```
  */
 export async function open(envelope: Uint8Array, options: OpenOptions): Promise<OpenedEnvelope> {
   checkVerifyOptions(envelope, options);
   if (options.key === undefined && options.recipient === undefined) throw new ArgumentError('options need recipient or key');
+  if (options.policy !== undefined) checkGateOptions(options as PolicyGateOptions);
   const sealed = await refuseOnFailure(() => verifySealed(envelope, options));
   /* Replays are refused before the policy runs and before any key is touched. */
   const facts = await withFreshness(sealed.facts, options);
-  /* Policy before keys: the gate sees only verified facts, and no key has been touched yet. */
+  /* Policy before keys: the policy and the gate see only verified facts, and no key has been touched yet. */
+  const gate: GateOutcome | undefined = options.policy === undefined
+    ? undefined
+    : await runPolicyGate(facts, options as PolicyGateOptions, options.backend);
   if (options.authorize !== undefined) {
     const decided = options.authorize(facts);
     if (isPromise(decided)) await decided;
   }
   if (facts.encryption === 'encrypt0' && options.key === undefined) throw new ArgumentError('options need key for a shared-key envelope');
   if (facts.encryption === 'encrypt' && options.recipient === undefined) throw new ArgumentError('options need recipient for a multi-recipient envelope');
-  return refuseOnFailure(async () => {
+  const opened = await refuseOnFailure(async () => {
     const externalAad = sealExternalAad(sealed.protectedBytes);
     if (facts.encryption === 'encrypt0') {
       const { plaintext } = await decryptEncrypt0(sealed.inner, { ...options, key: options.key!, externalAad });
@@ -98,4 +133,7 @@ export async function open(envelope: Uint8Array, options: OpenOptions): Promise<
     });
     return { plaintext, facts };
   });
+  if (gate === undefined) return opened;
+  /* Redaction obligations apply before anything is released; an unredactable payload is not released. */
+  return { plaintext: applyRedactions(opened.plaintext, gate), facts, decision: gate.decided.decision };
 }

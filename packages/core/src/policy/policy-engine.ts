@@ -2,9 +2,11 @@
  * PolicyEngine: Rego compiled to WebAssembly (OPA's wasm target), run with
  * @open-policy-agent/opa-wasm, on the decision hot path (DESIGN.md §Policy).
  *
- * Fast path: one loaded instance, reused; the input is serialised once, to canonical JSON,
- * which is both the cache key and the bytes written into the instance's memory; the result
- * is parsed once, validated once, frozen and cached. The cache is a bounded LRU cleared on
+ * Fast path: one loaded instance, reused. A cache hit costs a short bucket key (action,
+ * subject id, envelope id, time), one map lookup and an exact comparison with the cached
+ * normalised input: nothing is validated, copied or serialised. A miss normalises and serialises the input once, to canonical JSON (the bytes
+ * written into the instance's memory); the result is parsed once, validated once, frozen and
+ * cached. The cache is a bounded LRU cleared on
  * every policy or data change. opa-wasm's ABI 1.2 path resets the wasm heap on every
  * evaluation, so memory stays flat (the soak benchmark and test show it).
  */
@@ -14,7 +16,7 @@ import { isPromise } from '../backend/crypto-backend.js';
 import { assertBytes } from '../backend/validate.js';
 import { ArgumentError, PolicyError } from '../errors.js';
 import type { Obligation, PolicyDecision, PolicyInput } from './decision.js';
-import { canonicalPolicyInput } from './policy-input.js';
+import { canonicalPolicyInput, matchesCanonicalInput, policyCacheBucket } from './policy-input.js';
 
 /** The entrypoint Ward's policies export (`policies/ward/authz`). */
 export const DEFAULT_POLICY_ENTRYPOINT = 'ward/authz/decision';
@@ -37,7 +39,7 @@ export interface PolicyEngineOptions {
   readonly backend: CryptoBackend;
   /** The decision entrypoint; default {@link DEFAULT_POLICY_ENTRYPOINT}. */
   readonly entrypoint?: string;
-  /** Cached decisions at most (LRU); default 10,000; 0 turns the cache off. */
+  /** Cache buckets at most (LRU; a bucket holds up to 4 inputs sharing action, subject id, envelope id and time); default 10,000; 0 turns the cache off. */
   readonly cacheSize?: number;
 }
 
@@ -67,6 +69,7 @@ const MAX_REASONS = 64;
 const MAX_OBLIGATIONS = 32;
 const MAX_TEXT = 256;
 const MAX_FIELDS = 64;
+const MAX_BUCKET_ENTRIES = 4;
 
 const encoder = new TextEncoder();
 
@@ -112,6 +115,17 @@ function obligationOf(value: unknown): Obligation | undefined {
  * obligations } }`. Anything else — undefined (empty set), several results, a non-boolean
  * `allow`, unknown fields, an obligation Ward cannot enforce — is a deny with a reason
  * (STYLE.md: unknown or empty policy output is never anything but deny).
+ *
+ * @param resultSet - what opa-wasm's `evaluate` returned
+ * @returns the frozen decision; a deny with reason `policy-undefined`, `policy-output-malformed`
+ *   or `policy-obligation-unknown` for anything else
+ * @example
+ * ```ts
+ * import { validateDecision } from '@ward/core';
+ *
+ * validateDecision([{ result: { allow: true, reasons: ['ok'], obligations: [] } }]).allow; // true
+ * validateDecision([]).reasons;                                                        // ['policy-undefined']
+ * ```
  */
 export function validateDecision(resultSet: unknown): PolicyDecision {
   if (!Array.isArray(resultSet) || resultSet.length === 0) return deny('policy-undefined');
@@ -191,7 +205,7 @@ export class PolicyEngine {
   readonly #backend: CryptoBackend;
   readonly #entrypointName: string;
   readonly #cacheSize: number;
-  readonly #cache = new Map<string, PolicyDecision>();
+  readonly #cache = new Map<string, { readonly decision: PolicyDecision; readonly input: PolicyInput }[]>();
   #active: Active;
   #generation = 0;
   #evaluations = 0;
@@ -340,16 +354,21 @@ export class PolicyEngine {
    * ```
    */
   decide(input: PolicyInput): EngineDecision {
-    const canonical = canonicalPolicyInput(input);
     const active = this.#active;
-    const hit = this.#cacheSize === 0 ? undefined : this.#cache.get(canonical.json);
-    if (hit !== undefined) {
-      this.#hits++;
-      /* LRU: move to the most recent end. */
-      this.#cache.delete(canonical.json);
-      this.#cache.set(canonical.json, hit);
-      return { decision: hit, cached: true, input: canonical.input, revision: active.revision, digest: active.digestHex };
+    const bucket = this.#cacheSize === 0 ? undefined : policyCacheBucket(input);
+    const entries = bucket === undefined ? undefined : this.#cache.get(bucket);
+    if (entries !== undefined) {
+      for (const entry of entries) {
+        /* Sharing a bucket is not enough: the stored normalised input must equal this one. */
+        if (!matchesCanonicalInput(input, entry.input)) continue;
+        this.#hits++;
+        /* LRU: move the bucket to the most recent end. */
+        this.#cache.delete(bucket!);
+        this.#cache.set(bucket!, entries);
+        return { decision: entry.decision, cached: true, input: entry.input, revision: active.revision, digest: active.digestHex };
+      }
     }
+    const canonical = canonicalPolicyInput(input);
     const bytes = encoder.encode(canonical.json);
     let resultSet: unknown;
     try {
@@ -359,9 +378,17 @@ export class PolicyEngine {
       throw new PolicyError('ERR_POLICY_EVALUATION', 'the policy failed to evaluate', { cause: error });
     }
     const decision = validateDecision(resultSet);
-    if (this.#cacheSize > 0) {
-      if (this.#cache.size >= this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value!);
-      this.#cache.set(canonical.json, decision);
+    if (bucket !== undefined) {
+      const entry = { decision, input: canonical.input };
+      if (entries !== undefined) {
+        /* A bucket holds a few inputs that differ beyond its key; the oldest goes first. */
+        if (entries.length >= MAX_BUCKET_ENTRIES) entries.shift();
+        entries.push(entry);
+        this.#cache.delete(bucket);
+      } else if (this.#cache.size >= this.#cacheSize) {
+        this.#cache.delete(this.#cache.keys().next().value!);
+      }
+      this.#cache.set(bucket, entries ?? [entry]);
     }
     return { decision, cached: false, input: canonical.input, revision: active.revision, digest: active.digestHex };
   }

@@ -156,3 +156,66 @@ export function canonicalPolicyInput(input: PolicyInput): { readonly input: Poli
   };
   return { input: normal, json: JSON.stringify(normal) };
 }
+
+/*
+ * The decision cache's lookup: a short bucket key from the fields that tell requests apart
+ * fastest (action, subject id, envelope id, time), then an exact field-by-field comparison
+ * with the normalised input stored in the entry, so two inputs that share a bucket key can
+ * never share a decision. Nothing is validated, copied or serialised on a hit.
+ */
+
+/**
+ * The cache bucket key of a policy input, or undefined when those fields are not plain
+ * strings and numbers (the caller then takes the validating path). Internal to the engine.
+ */
+export function policyCacheBucket(input: PolicyInput): string | undefined {
+  if (typeof input !== 'object' || input === null) return undefined;
+  const { action, subject, resource, environment } = input;
+  if (typeof subject !== 'object' || subject === null || typeof resource !== 'object' || resource === null) return undefined;
+  if (typeof environment !== 'object' || environment === null) return undefined;
+  const { id } = subject;
+  const envelopeId = resource.id;
+  const { time } = environment;
+  if (typeof action !== 'string' || typeof id !== 'string' || typeof envelopeId !== 'string' || typeof time !== 'number') return undefined;
+  return `${action}\u0000${id}\u0000${envelopeId}\u0000${time}`;
+}
+
+function sameList(a: unknown, b: readonly string[] | undefined): boolean {
+  if (b === undefined) return a === undefined;
+  if (!Array.isArray(a) || a.length !== b.length) return false;
+  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return Array.isArray(b) ? sameList(a, b as readonly string[]) : a === b;
+}
+
+/**
+ * Whether `input` normalises to exactly `normal` (a canonical input from the cache): every
+ * field the contract keeps is equal. Internal to the policy engine.
+ */
+export function matchesCanonicalInput(input: PolicyInput, normal: PolicyInput): boolean {
+  const s = input.subject;
+  const r = input.resource;
+  if (typeof r.attributes !== 'object' || r.attributes === null || typeof r.signer !== 'object' || r.signer === null) return false;
+  const n = normal.subject;
+  if (input.action !== normal.action || s.id !== n.id || s.purpose !== n.purpose || s.organisation !== n.organisation) return false;
+  if (!sameList(s.roles, n.roles) || !sameList(s.zones, n.zones)) return false;
+  const m = normal.resource;
+  if (r.issuer !== m.issuer || r.stream !== m.stream || r.issuedAt !== m.issuedAt || r.sequence !== m.sequence || r.id !== m.id) return false;
+  if (r.signer.kid !== m.signer.kid || r.signer.alg !== m.signer.alg || r.encryption !== m.encryption) return false;
+  if ((r.rewrap === undefined) !== (m.rewrap === undefined)) return false;
+  if (r.rewrap !== undefined && (r.rewrap.issuer !== m.rewrap!.issuer || r.rewrap.rewrappedAt !== m.rewrap!.rewrappedAt)) return false;
+  let count = 0;
+  for (const name in r.attributes) {
+    if (!Object.prototype.hasOwnProperty.call(r.attributes, name)) continue;
+    if (!Object.prototype.hasOwnProperty.call(m.attributes, name) || !sameValue(r.attributes[name], m.attributes[name])) return false;
+    count++;
+  }
+  if (count !== Object.keys(m.attributes).length) return false;
+  const e = input.environment;
+  const f = normal.environment;
+  if (e.time !== f.time || (e.emergency === undefined) !== (f.emergency === undefined)) return false;
+  return e.emergency === undefined || (e.emergency.declared === f.emergency!.declared && e.emergency.incident === f.emergency!.incident);
+}
