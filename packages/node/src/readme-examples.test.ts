@@ -25,6 +25,7 @@ describe('README examples run as written', () => {
     ['Sealing data', ['{"count":42}', 1041]],
     ['Using a crypto backend', ['ERR_DECRYPTION_FAILED']],
     ['Key lifecycle', ['{"event":"fall, ambulance called"}', 2]],
+    ['Policy: Rego decides every open', [['purpose-not-permitted'], '{"count":42}', 7]],
   ] as const)('%s', async (section, expected) => {
     const file = join(scratch, `${section.replace(/\W+/g, '-')}.ts`);
     const logged: unknown[][] = [];
