@@ -100,8 +100,6 @@ export type {
 } from './policy/decision.js';
 export { PolicyError } from './errors.js';
 export type { PolicyErrorCode } from './errors.js';
-export { PolicyError } from './errors.js';
-export type { PolicyErrorCode } from './errors.js';
 export { DEFAULT_POLICY_BUNDLE_LIMITS, readPolicyBundle, signPolicyBundle } from './policy/bundle.js';
 export type {
   PolicyBundle, PolicyBundleLimits, PolicyBundleManifest, PolicyBundleWasmEntry, PolicyBundleSignature, PolicyBundleVerification,
