@@ -396,3 +396,11 @@ export interface CryptoBackend {
 export function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
+
+/**
+ * Awaits a {@link MaybePromise} only when it is a promise, so synchronous backends pay no
+ * microtask. Internal to core.
+ */
+export async function settle<T>(value: MaybePromise<T>): Promise<T> {
+  return isPromise(value) ? await value : value;
+}

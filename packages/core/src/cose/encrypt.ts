@@ -14,7 +14,7 @@ import type { CborValue } from '../cbor/index.js';
 import type {
   AeadKey, AgreementPrivateKey, AgreementPublicKey, CryptoBackend, KeyAgreementAlgorithm, MaybePromise, WrappingKey,
 } from '../backend/crypto-backend.js';
-import { isPromise } from '../backend/crypto-backend.js';
+import { settle } from '../backend/crypto-backend.js';
 import { assertBytes } from '../backend/validate.js';
 import { ArgumentError, CoseError, DecryptionError, KeyError, UnsupportedAlgorithmError, WardError } from '../errors.js';
 import { CONTENT_ALGORITHMS, CoseAlgorithm, ECDH_KEY_WRAP_ALGORITHMS, KEY_WRAP_ALGORITHMS } from './algorithms.js';
@@ -133,10 +133,6 @@ export interface DecryptedEncrypt {
   readonly unprotectedHeader: HeaderMap;
   /** The `alg` of the recipient structure that yielded the CEK. */
   readonly recipientAlg: number;
-}
-
-async function settle<T>(value: MaybePromise<T>): Promise<T> {
-  return isPromise(value) ? await value : value;
 }
 
 /**

@@ -9,11 +9,12 @@
  */
 import type { CborValue, DecodeCborOptions } from '../cbor/index.js';
 import { decodeCbor, encodeCbor } from '../cbor/index.js';
-import type { CryptoBackend, KeyAlgorithm, KeyHandle, MaybePromise } from '../backend/crypto-backend.js';
-import { isPromise } from '../backend/crypto-backend.js';
+import type { CryptoBackend, KeyAlgorithm, KeyHandle } from '../backend/crypto-backend.js';
+import { settle } from '../backend/crypto-backend.js';
 import { CoseAlgorithm, CONTENT_ALGORITHMS, KEY_WRAP_ALGORITHMS } from '../cose/algorithms.js';
 import { CoseKeyLabel as L } from '../cose/cose-key.js';
 import { ArgumentError, CoseError, KeyError, UnsupportedAlgorithmError } from '../errors.js';
+import { toHex } from '../hex.js';
 
 /** COSE key types Ward handles (IANA "COSE Key Types"): OKP 1, EC2 2, Symmetric 4. */
 export type CoseKeyType = 1 | 2 | 4;
@@ -146,16 +147,6 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 const malformed = (message: string): CoseError => new CoseError('ERR_COSE_MALFORMED', message);
 const mismatch = (message: string): CoseError => new CoseError('ERR_COSE_ALGORITHM_MISMATCH', message);
 
-async function settle<T>(value: MaybePromise<T>): Promise<T> {
-  return isPromise(value) ? await value : value;
-}
-
-function hex(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
-  return out;
-}
-
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let diff = 0;
@@ -231,13 +222,13 @@ function redactedView(key: CoseKey): Record<string, unknown> {
   const view: Record<string, unknown> = { kty: KTY_NAMES[key.kty] };
   if (key.kty !== L.ktySymmetric) view.crv = CRV_NAMES[key.crv];
   if (key.alg !== undefined) view.alg = key.alg;
-  if (key.kid !== undefined) view.kid = hex(key.kid);
+  if (key.kid !== undefined) view.kid = toHex(key.kid);
   if (key.keyOps !== undefined) view.keyOps = [...key.keyOps];
   if (key.kty === L.ktySymmetric) {
     view.k = REDACTED;
   } else {
-    view.x = hex(key.x);
-    if (key.kty === L.ktyEC2) view.y = hex(key.y);
+    view.x = toHex(key.x);
+    if (key.kty === L.ktyEC2) view.y = toHex(key.y);
     if (key.d !== undefined) view.d = REDACTED;
   }
   return view;

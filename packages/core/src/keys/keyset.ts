@@ -13,7 +13,7 @@ import type {
   AeadKey, AgreementPrivateKey, AgreementPublicKey, CryptoBackend, KeyAlgorithm, KeyHandle, MaybePromise, SigningKey,
   WrappingKey,
 } from '../backend/crypto-backend.js';
-import { isPromise } from '../backend/crypto-backend.js';
+import { settle } from '../backend/crypto-backend.js';
 import type { CborValue } from '../cbor/index.js';
 import { decodeCbor, encodeCbor } from '../cbor/index.js';
 import { decryptEncrypt0, encryptEncrypt0 } from '../cose/encrypt0.js';
@@ -23,6 +23,7 @@ import type { KeyLookup } from '../cose/key-lookup.js';
 import { ArgumentError, KeyError, WardError } from '../errors.js';
 import type { CoseKey, CoseKeyOpValue } from './cose-key.js';
 import { CoseKeyOp, coseKeyFromHandle, coseKeyThumbprint, decodeCoseKeyValue, encodeCoseKeyValue, importCoseKey } from './cose-key.js';
+import { toHex } from '../hex.js';
 
 /**
  * What a keyset's keys are for. One keyset holds keys of one purpose:
@@ -195,17 +196,6 @@ interface Entry {
   publicKey?: AgreementPublicKey;
 }
 
-async function settle<T>(value: MaybePromise<T>): Promise<T> {
-  return isPromise(value) ? await value : value;
-}
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-function hex(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) out += HEX[b];
-  return out;
-}
-
 function systemNow(): number {
   return Math.floor(Date.now() / 1000);
 }
@@ -362,7 +352,7 @@ export class Keyset {
    * ```
    */
   get(kid: Uint8Array): KeysetKeyInfo | undefined {
-    return this.#entries.get(hex(kid))?.info;
+    return this.#entries.get(toHex(kid))?.info;
   }
 
   /**
@@ -430,7 +420,7 @@ export class Keyset {
     if (reason !== undefined && (typeof reason !== 'string' || reason.length > MAX_REASON_LENGTH)) {
       throw new ArgumentError(`reason must be a string of at most ${MAX_REASON_LENGTH} characters`);
     }
-    if (entry.info.state === 'destroyed') throw new KeyError('ERR_KEY_DESTROYED', `key ${hex(kid)} was destroyed`);
+    if (entry.info.state === 'destroyed') throw new KeyError('ERR_KEY_DESTROYED', `key ${toHex(kid)} was destroyed`);
     if (entry.info.state === 'revoked') return entry.info;
     if (this.#primary === id) this.#primary = undefined;
     entry.info = freezeInfo({
@@ -771,7 +761,7 @@ export class Keyset {
     for (const raw of keys) {
       const coseKey = decodeCoseKeyValue(raw);
       if (coseKey.kid === undefined) throw invalid('every stored key carries its kid');
-      const id = hex(coseKey.kid);
+      const id = toHex(coseKey.kid);
       if (coseKeys.has(id)) throw invalid('two stored keys share a kid');
       coseKeys.set(id, coseKey);
     }
@@ -780,9 +770,9 @@ export class Keyset {
     const ops = PURPOSE_OPS[purpose as KeysetPurpose];
     for (const raw of entries) {
       const info = decodeEntry(raw, purpose as KeysetPurpose);
-      const id = hex(info.kid);
+      const id = toHex(info.kid);
       if (keyset.#entries.has(id)) throw invalid('two entries share a kid');
-      const isPrimary = primary instanceof Uint8Array && hex(primary) === id;
+      const isPrimary = primary instanceof Uint8Array && toHex(primary) === id;
       /* Exactly one active key, and it is the primary; a primary is always active. */
       if ((info.state === 'active') !== isPrimary) throw invalid('the primary, and only it, is active');
       const coseKey = coseKeys.get(id);
@@ -803,7 +793,7 @@ export class Keyset {
       if (key.size !== info.size) throw invalid('stored key size does not match its entry');
       /* RFC 9679: the kid is the thumbprint, so a stored key cannot pose under another key's id. */
       const thumbprint = await coseKeyThumbprint(coseKey, backend);
-      if (hex(thumbprint) !== id) throw invalid('a stored kid is not the key thumbprint');
+      if (toHex(thumbprint) !== id) throw invalid('a stored kid is not the key thumbprint');
       keyset.#entries.set(id, { info: freezeInfo({ ...info, primary: isPrimary }), key, keyOps: coseKey.keyOps });
       if (isPrimary) keyset.#primary = id;
     }
@@ -830,7 +820,7 @@ export class Keyset {
     }
     const coseKey = await coseKeyFromHandle(this.#backend, key, { alg: null });
     const kid = await coseKeyThumbprint(coseKey, this.#backend);
-    const id = hex(kid);
+    const id = toHex(kid);
     /* Thumbprints of fresh random keys do not collide; if one did, something is badly wrong. */
     if (this.#entries.has(id)) throw invalid('generated a key whose thumbprint is already in the keyset');
     const now = this.#now();
@@ -847,8 +837,8 @@ export class Keyset {
   #retire(id: string): KeysetKeyInfo {
     const entry = this.#entries.get(id)!;
     const { state } = entry.info;
-    if (state === 'revoked') throw new KeyError('ERR_KEY_REVOKED', `key ${hex(entry.info.kid)} was revoked`);
-    if (state === 'destroyed') throw new KeyError('ERR_KEY_DESTROYED', `key ${hex(entry.info.kid)} was destroyed`);
+    if (state === 'revoked') throw new KeyError('ERR_KEY_REVOKED', `key ${toHex(entry.info.kid)} was revoked`);
+    if (state === 'destroyed') throw new KeyError('ERR_KEY_DESTROYED', `key ${toHex(entry.info.kid)} was destroyed`);
     if (state !== 'active') return entry.info;
     if (this.#primary === id) this.#primary = undefined;
     entry.info = freezeInfo({
@@ -859,7 +849,7 @@ export class Keyset {
 
   #find(kid: Uint8Array): string {
     if (!(kid instanceof Uint8Array)) throw new ArgumentError('kid must be a Uint8Array');
-    const id = hex(kid);
+    const id = toHex(kid);
     if (!this.#entries.has(id)) throw new KeyError('ERR_KEY_NOT_FOUND', `no key ${id} in this keyset`);
     return id;
   }
@@ -882,10 +872,10 @@ export class Keyset {
     if (this.#primary === undefined) throw new KeyError('ERR_KEY_NOT_FOUND', 'this keyset has no primary key: rotate');
     const entry = this.#entries.get(this.#primary)!;
     const op = PURPOSE_OPS[purpose].seal;
-    if (entry.keyOps !== undefined && !entry.keyOps.includes(op)) throw new KeyError('ERR_KEY_USAGE', `key_ops of ${hex(entry.info.kid)} do not allow operation ${op}`);
+    if (entry.keyOps !== undefined && !entry.keyOps.includes(op)) throw new KeyError('ERR_KEY_USAGE', `key_ops of ${toHex(entry.info.kid)} do not allow operation ${op}`);
     const limit = this.#limitReached(entry.info);
     if (limit !== undefined) {
-      throw new KeyError('ERR_KEY_LIMIT_REACHED', `primary ${hex(entry.info.kid)} reached its ${limit === 'age' ? 'age' : 'use'} limit: rotate`);
+      throw new KeyError('ERR_KEY_LIMIT_REACHED', `primary ${toHex(entry.info.kid)} reached its ${limit === 'age' ? 'age' : 'use'} limit: rotate`);
     }
     entry.info = freezeInfo({ ...entry.info, uses: entry.info.uses + 1 });
     return entry as Entry & { key: KeyHandle };
@@ -893,13 +883,13 @@ export class Keyset {
 
   /** The key for `kid` if its state allows opening; throws for revoked and destroyed keys. */
   #openable(kid: Uint8Array): Entry | undefined {
-    const entry = this.#entries.get(hex(kid));
+    const entry = this.#entries.get(toHex(kid));
     if (entry === undefined) return undefined;
     const { state } = entry.info;
-    if (state === 'revoked') throw new KeyError('ERR_KEY_REVOKED', `key ${hex(kid)} was revoked`);
-    if (state === 'destroyed' || entry.key === undefined) throw new KeyError('ERR_KEY_DESTROYED', `key ${hex(kid)} was destroyed`);
+    if (state === 'revoked') throw new KeyError('ERR_KEY_REVOKED', `key ${toHex(kid)} was revoked`);
+    if (state === 'destroyed' || entry.key === undefined) throw new KeyError('ERR_KEY_DESTROYED', `key ${toHex(kid)} was destroyed`);
     const op = PURPOSE_OPS[this.#purpose].open;
-    if (entry.keyOps !== undefined && !entry.keyOps.includes(op)) throw new KeyError('ERR_KEY_USAGE', `key_ops of ${hex(kid)} do not allow operation ${op}`);
+    if (entry.keyOps !== undefined && !entry.keyOps.includes(op)) throw new KeyError('ERR_KEY_USAGE', `key_ops of ${toHex(kid)} do not allow operation ${op}`);
     return entry;
   }
 }

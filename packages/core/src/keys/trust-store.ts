@@ -7,8 +7,8 @@
  * (load, update; format in trust-store-document.ts) whose signer is itself checked against a
  * second store of anchors.
  */
-import type { CryptoBackend, KeyHandle, MaybePromise, VerifyingKey } from '../backend/crypto-backend.js';
-import { isPromise } from '../backend/crypto-backend.js';
+import type { CryptoBackend, KeyHandle, VerifyingKey } from '../backend/crypto-backend.js';
+import { settle } from '../backend/crypto-backend.js';
 import { CoseAlgorithm } from '../cose/algorithms.js';
 import { HeaderLabel } from '../cose/headers.js';
 import type { KeyLookup } from '../cose/key-lookup.js';
@@ -21,6 +21,7 @@ import {
   checkDocumentHeaders, decodeTrustStorePayload, isShortText, isTime, resolveTrustDocumentLimits, roleProblem,
 } from './trust-store-document.js';
 import type { DocumentEntry, TrustDocumentLimits, TrustRole } from './trust-store-document.js';
+import { toHex } from '../hex.js';
 
 /** A key to trust, as given to {@link TrustStore.add}. */
 export interface TrustedKeyInput {
@@ -152,16 +153,6 @@ type EntryFields = { -readonly [K in keyof TrustedKey]: TrustedKey[K] };
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 const DEFAULT_CLOCK_SKEW = 300;
 
-async function settle<T>(value: MaybePromise<T>): Promise<T> {
-  return isPromise(value) ? await value : value;
-}
-
-function hex(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
-  return out;
-}
-
 function kidText(id: string): string {
   return id.length > 64 ? `${id.slice(0, 64)}…` : id;
 }
@@ -175,7 +166,7 @@ const usage = (message: string): KeyError => new KeyError('ERR_KEY_USAGE', messa
 
 /** The printable form of an entry: public material and metadata only. */
 function entryView(entry: TrustedKey): Record<string, unknown> {
-  const view: Record<string, unknown> = { kid: hex(entry.kid), alg: entry.alg, issuer: entry.issuer, roles: [...entry.roles] };
+  const view: Record<string, unknown> = { kid: toHex(entry.kid), alg: entry.alg, issuer: entry.issuer, roles: [...entry.roles] };
   if (entry.notBefore !== undefined) view.notBefore = entry.notBefore;
   if (entry.notAfter !== undefined) view.notAfter = entry.notAfter;
   if (entry.revokedAt !== undefined) view.revokedAt = entry.revokedAt;
@@ -382,11 +373,11 @@ export class TrustStore {
     }
     const givenKid = input.kid === undefined ? undefined : checkKid(input.kid).slice();
     const duplicate = (id: string): ArgumentError => new ArgumentError(`the trust store already holds kid ${kidText(id)}`);
-    if (givenKid !== undefined && this.#entries.has(hex(givenKid))) throw duplicate(hex(givenKid));
+    if (givenKid !== undefined && this.#entries.has(toHex(givenKid))) throw duplicate(toHex(givenKid));
 
     const { key, coseKey, alg } = await publicSignatureKey(this.#backend, input.key);
     const kid = givenKid ?? (await coseKeyThumbprint(coseKey, this.#backend));
-    const id = hex(kid);
+    const id = toHex(kid);
     /* Checked again after the awaits: another add() may have taken the kid meanwhile. */
     if (this.#entries.has(id)) throw duplicate(id);
     const fields: EntryFields = { kid, alg, issuer: input.issuer, roles, key, coseKey };
@@ -413,7 +404,7 @@ export class TrustStore {
    * ```
    */
   revoke(kid: Uint8Array, options?: TrustRevokeOptions): TrustedKey {
-    const id = hex(checkKid(kid));
+    const id = toHex(checkKid(kid));
     const entry = this.#entries.get(id);
     if (entry === undefined) throw new TrustError('ERR_TRUST_UNKNOWN_SIGNER', `no trusted key has kid ${kidText(id)}`);
     const at = checkTime(options?.at, 'at') ?? Math.floor(this.#clock());
@@ -439,7 +430,7 @@ export class TrustStore {
    * ```
    */
   get(kid: Uint8Array): TrustedKey | undefined {
-    return this.#entries.get(hex(checkKid(kid)));
+    return this.#entries.get(toHex(checkKid(kid)));
   }
 
   /**
@@ -494,7 +485,7 @@ export class TrustStore {
   resolve(request: TrustResolveRequest): TrustResolution {
     if (typeof request !== 'object' || request === null) throw new ArgumentError('resolve() needs a request');
     const { alg, issuer, issuedAt, role } = request;
-    const id = hex(checkKid(request.kid));
+    const id = toHex(checkKid(request.kid));
     if (typeof alg !== 'number' || !Number.isInteger(alg)) throw new ArgumentError('alg must be an integer');
     if (typeof issuer !== 'string') throw new ArgumentError('issuer must be a string');
     if (typeof issuedAt !== 'number' || !Number.isFinite(issuedAt)) throw new ArgumentError('issuedAt must be a finite number of seconds');
@@ -573,7 +564,7 @@ export class TrustStore {
       if (!(kid instanceof Uint8Array) || kid.length === 0) {
         throw new TrustError('ERR_TRUST_UNKNOWN_SIGNER', 'the signer must be named by a kid in the protected header');
       }
-      if (!this.#entries.has(hex(kid))) throw new TrustError('ERR_TRUST_UNKNOWN_SIGNER', `no trusted key has kid ${kidText(hex(kid))}`);
+      if (!this.#entries.has(toHex(kid))) throw new TrustError('ERR_TRUST_UNKNOWN_SIGNER', `no trusted key has kid ${kidText(toHex(kid))}`);
       const claims = header.get(HeaderLabel.cwtClaims);
       const issuer = claims instanceof Map ? claims.get(ClaimKey.issuer) : undefined;
       /* Without a claimed issuer there is no identity to bind the key to. */
@@ -679,7 +670,7 @@ export class TrustStore {
         const { key, coseKey, alg } = await publicSignatureKey(this.#backend, item.coseKey);
         /* The kid is always the thumbprint, so one entry cannot claim another key's kid. */
         const kid = await coseKeyThumbprint(coseKey, this.#backend);
-        const id = hex(kid);
+        const id = toHex(kid);
         /* Duplicate keys: two entries for one key would make the outcome depend on which one wins. */
         if (built.has(id)) throw new TrustError('ERR_TRUST_DOCUMENT_INVALID', `trust-store document entry ${index} repeats kid ${kidText(id)}`);
         const fields: EntryFields = { kid, alg, issuer: item.issuer, roles: item.roles, key, coseKey };

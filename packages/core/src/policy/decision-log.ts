@@ -9,7 +9,7 @@
  * It defines the input digest, the signed payload of a record and the bytes a chain link hashes.
  */
 import type { CryptoBackend, MaybePromise, SigningKey, VerifyingKey } from '../backend/crypto-backend.js';
-import { isPromise } from '../backend/crypto-backend.js';
+import { settle } from '../backend/crypto-backend.js';
 import { assertBytes } from '../backend/validate.js';
 import { decodeCbor, encodeCbor } from '../cbor/index.js';
 import type { CborValue, DecodeCborOptions } from '../cbor/index.js';
@@ -21,6 +21,7 @@ import { signSign1, verifySign1 } from '../cose/sign1.js';
 import { ClaimKey } from '../envelope/profile.js';
 import { ArgumentError, DecisionLogError, WardError } from '../errors.js';
 import type { PolicyAction, PolicyDecision, PolicyInput } from './decision.js';
+import { toHex } from '../hex.js';
 
 /* ------------------------------------------------------------------------------------------ */
 /* The record                                                                                  */
@@ -181,16 +182,6 @@ const invalidFail: Fail = (message) => {
 };
 const invalid = (message: string, cause?: unknown): DecisionLogError =>
   new DecisionLogError('ERR_DECISION_LOG_INVALID', message, cause === undefined ? undefined : { cause });
-
-async function settle<T>(value: MaybePromise<T>): Promise<T> {
-  return isPromise(value) ? await value : value;
-}
-
-function hex(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
-  return out;
-}
 
 /** A name from untrusted input, short enough for a message. */
 function shown(name: string): string {
@@ -454,7 +445,7 @@ function jsonValue(value: CborValue): unknown {
  */
 export async function decisionInputDigest(input: PolicyInput, backend: CryptoBackend): Promise<string> {
   const bytes = encodeCbor(canonicalValue(input, 'input', 0, argumentFail));
-  return hex(await settle(backend.sha256(bytes)));
+  return toHex(await settle(backend.sha256(bytes)));
 }
 
 /**
@@ -533,12 +524,12 @@ export async function createDecisionRecord(
   const copied = checkDecision(decision, argumentFail, false);
   const bundle = object(options.bundle, 'bundle', [], argumentFail, false);
   const keyIds = list(options.keyIds ?? [], 'keyIds', argumentFail, (kid, path) => {
-    if (kid instanceof Uint8Array) return hex(kid);
+    if (kid instanceof Uint8Array) return toHex(kid);
     return typeof kid === 'string' ? kid.toLowerCase() : argumentFail(`${path} must be hex text or bytes`);
   });
   const id = await settle(backend.randomBytes(16));
   return checkRecord({
-    id: hex(id),
+    id: toHex(id),
     time: options.time ?? Date.now() / 1000,
     inputDigest: await decisionInputDigest(input, backend),
     input: minimal,
@@ -635,7 +626,7 @@ export function decodeDecisionRecord(bytes: Uint8Array): DecisionRecord {
  */
 export async function decisionRecordDigest(entry: DecisionRecord | Uint8Array, backend: CryptoBackend): Promise<string> {
   const bytes = entry instanceof Uint8Array ? entry : encodeDecisionRecord(entry);
-  return hex(await settle(backend.sha256(bytes)));
+  return toHex(await settle(backend.sha256(bytes)));
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -860,7 +851,7 @@ function checkSignedHeaders(protectedHeader: HeaderMap, unprotectedHeader: Heade
   if (typeof issuedAt !== 'number' || !Number.isSafeInteger(issuedAt) || issuedAt < 0) {
     throw invalid('a signed record\'s CWT iat must be an unsigned integer');
   }
-  return { kid: hex(kid), issuer, issuedAt };
+  return { kid: toHex(kid), issuer, issuedAt };
 }
 
 /** A signed record read by {@link inspectSignedDecisionRecord}: unauthenticated. */

@@ -11,8 +11,8 @@
  * evaluation, so memory stays flat (the soak benchmark and test show it).
  */
 import * as opaWasm from '@open-policy-agent/opa-wasm';
-import type { CryptoBackend, MaybePromise } from '../backend/crypto-backend.js';
-import { isPromise } from '../backend/crypto-backend.js';
+import type { CryptoBackend } from '../backend/crypto-backend.js';
+import { settle } from '../backend/crypto-backend.js';
 import { assertBytes } from '../backend/validate.js';
 import { ArgumentError, PolicyError } from '../errors.js';
 import type { Obligation, PolicyDecision, PolicyInput } from './decision.js';
@@ -78,10 +78,6 @@ const encoder = new TextEncoder();
  * declarations name it directly; the CommonJS entry has both. Take whichever is there.
  */
 const { loadPolicySync } = ((opaWasm as unknown as { default?: typeof opaWasm }).default ?? opaWasm);
-
-async function settle<T>(value: MaybePromise<T>): Promise<T> {
-  return isPromise(value) ? await value : value;
-}
 
 function deny(reason: string): PolicyDecision {
   return Object.freeze({ allow: false, reasons: Object.freeze([reason]), obligations: Object.freeze([]) as readonly Obligation[] });

@@ -3,7 +3,7 @@
  * decision, refuse a deny with its reasons, and fulfil the obligations of an allow.
  */
 import type { CryptoBackend, MaybePromise } from '../backend/crypto-backend.js';
-import { isPromise } from '../backend/crypto-backend.js';
+import { settle } from '../backend/crypto-backend.js';
 import type { EnvelopeFacts } from '../envelope/verify.js';
 import { ArgumentError, PolicyError } from '../errors.js';
 import type { Obligation, PolicyAction, PolicyDecision, PolicyEnvironment, PolicySubject } from './decision.js';
@@ -58,10 +58,6 @@ export class PolicyDeniedError extends PolicyError {
     this.reasons = decision.reasons;
     this.decision = decision;
   }
-}
-
-async function settle<T>(value: MaybePromise<T>): Promise<T> {
-  return isPromise(value) ? await value : value;
 }
 
 /** The outcome of the gate: the decision, and what must happen to the plaintext. */

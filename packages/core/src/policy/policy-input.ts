@@ -7,13 +7,7 @@ import type { AttributeValue } from '../envelope/profile.js';
 import type { EnvelopeFacts } from '../envelope/verify.js';
 import { ArgumentError } from '../errors.js';
 import type { PolicyAction, PolicyEnvironment, PolicyInput, PolicyResource, PolicySubject } from './decision.js';
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-function hex(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) out += HEX[b];
-  return out;
-}
+import { toHex } from '../hex.js';
 
 const ACTIONS: ReadonlySet<string> = new Set(['open', 'verify', 'rewrap']);
 const MAX_TEXT = 1024;
@@ -51,9 +45,9 @@ export function policyResourceOf(facts: EnvelopeFacts): PolicyResource {
     stream: provenance.subject,
     issuedAt: provenance.issuedAt,
     sequence: String(provenance.sequence),
-    id: hex(provenance.id),
+    id: toHex(provenance.id),
     attributes: attributeDocument,
-    signer: { kid: hex(signer.kid), alg: signer.alg },
+    signer: { kid: toHex(signer.kid), alg: signer.alg },
     encryption: facts.encryption,
     ...(facts.rewrap === undefined ? {} : { rewrap: { issuer: facts.rewrap.issuer, rewrappedAt: facts.rewrap.rewrappedAt } }),
   };

@@ -5,6 +5,7 @@
  */
 import { ArgumentError } from '../errors.js';
 import type { ReplayEntry, ReplayStore, ReplayVerdict, ReplayWindowOptions } from './replay-store.js';
+import { toHex } from '../hex.js';
 
 /** Options of {@link MemoryReplayStore}. */
 export interface MemoryReplayStoreOptions {
@@ -29,14 +30,6 @@ interface StreamState {
   bits: Uint8Array;
   /** Hex id → expiry (seconds), in insertion order. */
   ids: Map<string, number>;
-}
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-function hex(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) out += HEX[b];
-  return out;
 }
 
 function slot(sequence: bigint, windowSize: number): number {
@@ -158,7 +151,7 @@ export class MemoryReplayStore implements ReplayStore {
     if (state === undefined) {
       state = { highest: sequence, windowSize, bits: new Uint8Array(Math.ceil(windowSize / 8)), ids: new Map() };
       setBit(state.bits, slot(sequence, windowSize), true);
-      this.#remember(state, hex(id), expiry, now);
+      this.#remember(state, toHex(id), expiry, now);
       this.#streams.set(stream, state);
       while (this.#streams.size > this.#maxStreams) {
         const oldest = this.#streams.keys().next().value as string;
@@ -172,7 +165,7 @@ export class MemoryReplayStore implements ReplayStore {
     this.#streams.set(stream, state);
     if (state.windowSize !== windowSize) resize(state, windowSize);
 
-    const idKey = hex(id);
+    const idKey = toHex(id);
     const idExpiry = state.ids.get(idKey);
     if (idExpiry !== undefined && idExpiry > now) return { status: 'duplicate', reason: 'id', highest: state.highest };
 
