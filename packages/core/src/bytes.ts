@@ -1,10 +1,21 @@
-/* Lowercase hex of bytes, for ids in messages, logs and map keys (never for secrets). */
+/* Small byte helpers shared across core (internal; not exported from the package). */
 
 const HEX_DIGITS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-/** Lowercase hex of `bytes`. Internal to core. */
+/** Lowercase hex of `bytes`, for ids in messages, logs and map keys (never for secrets). */
 export function toHex(bytes: Uint8Array): string {
   let out = '';
   for (const b of bytes) out += HEX_DIGITS[b];
   return out;
+}
+
+/**
+ * Whether two byte strings are equal. Runs over the whole length without an early exit, so it
+ * is also fit for digests, tags and key material (the length itself is not hidden).
+ */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
 }

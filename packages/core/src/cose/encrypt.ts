@@ -25,6 +25,7 @@ import type { HeaderMap } from './headers.js';
 import { kidOf } from './key-lookup.js';
 import { CoseTag, bytesField, decodeHeaderPair, decodeLayer } from './message.js';
 import type { CoseDecodeOptions } from './message.js';
+import { sameBytes } from '../bytes.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -340,12 +341,6 @@ async function recoverContentKey(
   } finally {
     derived.fill(0);
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** A COSE_Encrypt whose content key was recovered (internal: decrypt and re-wrap share it). */

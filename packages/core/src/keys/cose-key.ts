@@ -14,7 +14,7 @@ import { settle } from '../backend/crypto-backend.js';
 import { CoseAlgorithm, CONTENT_ALGORITHMS, KEY_WRAP_ALGORITHMS } from '../cose/algorithms.js';
 import { CoseKeyLabel as L } from '../cose/cose-key.js';
 import { ArgumentError, CoseError, KeyError, UnsupportedAlgorithmError } from '../errors.js';
-import { toHex } from '../hex.js';
+import { sameBytes, toHex } from '../bytes.js';
 
 /** COSE key types Ward handles (IANA "COSE Key Types"): OKP 1, EC2 2, Symmetric 4. */
 export type CoseKeyType = 1 | 2 | 4;
@@ -146,13 +146,6 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 const malformed = (message: string): CoseError => new CoseError('ERR_COSE_MALFORMED', message);
 const mismatch = (message: string): CoseError => new CoseError('ERR_COSE_ALGORITHM_MISMATCH', message);
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
-  return diff === 0;
-}
 
 /* ------------------------------------------------------------------------------------------ */
 /* Validation and construction                                                                 */
@@ -629,6 +622,6 @@ export async function importCoseKey(backend: CryptoBackend, key: CoseKey, option
   if (key.d === undefined) return settle(backend.importKey(algorithm, 'public', publicRaw));
   const privateKey = await settle(backend.importKey(algorithm, 'private', key.d, keyOptions));
   const derived = await settle(backend.exportKey(await settle(backend.publicKey(privateKey as KeyHandle<'Ed25519', 'private'>))));
-  if (!bytesEqual(derived, publicRaw)) throw new KeyError('ERR_KEY_INVALID', 'the COSE_Key d does not belong to its x/y');
+  if (!sameBytes(derived, publicRaw)) throw new KeyError('ERR_KEY_INVALID', 'the COSE_Key d does not belong to its x/y');
   return privateKey;
 }

@@ -23,7 +23,7 @@ import type { KeyLookup } from '../cose/key-lookup.js';
 import { ArgumentError, KeyError, WardError } from '../errors.js';
 import type { CoseKey, CoseKeyOpValue } from './cose-key.js';
 import { CoseKeyOp, coseKeyFromHandle, coseKeyThumbprint, decodeCoseKeyValue, encodeCoseKeyValue, importCoseKey } from './cose-key.js';
-import { toHex } from '../hex.js';
+import { toHex } from '../bytes.js';
 
 /**
  * What a keyset's keys are for. One keyset holds keys of one purpose:

@@ -20,6 +20,7 @@ import { ArgumentError, TrustError } from '../errors.js';
 import type { CoseKey } from './cose-key.js';
 import { coseKeyThumbprint, createCoseKey, decodeCoseKey, encodeCoseKey } from './cose-key.js';
 import type { TrustedKey, TrustStore } from './trust-store.js';
+import { sameBytes } from '../bytes.js';
 
 /**
  * Every role a trusted key can hold, in the order they are documented:
@@ -329,10 +330,6 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
     if (d !== 0) return d;
   }
   return a.length - b.length;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && compareBytes(a, b) === 0;
 }
 
 async function encodeEntry(entry: TrustedKey, index: number, backend: CryptoBackend): Promise<Map<CborValue, CborValue>> {

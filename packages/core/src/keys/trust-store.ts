@@ -21,7 +21,7 @@ import {
   checkDocumentHeaders, decodeTrustStorePayload, isShortText, isTime, resolveTrustDocumentLimits, roleProblem,
 } from './trust-store-document.js';
 import type { DocumentEntry, TrustDocumentLimits, TrustRole } from './trust-store-document.js';
-import { toHex } from '../hex.js';
+import { sameBytes, toHex } from '../bytes.js';
 
 /** A key to trust, as given to {@link TrustStore.add}. */
 export interface TrustedKeyInput {
@@ -704,12 +704,6 @@ export class TrustStore {
         : `trust-store document serial ${serial} is below the loaded serial ${this.#serial}`);
     }
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Every document failure but rollback is one code, the precise reason kept in `cause`. */

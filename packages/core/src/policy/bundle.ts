@@ -10,8 +10,7 @@
  * PolicyError; nothing of a refused bundle is returned.
  */
 import type { CryptoBackend, SigningKey } from '../backend/crypto-backend.js';
-import { isPromise } from '../backend/crypto-backend.js';
-import type { MaybePromise } from '../backend/crypto-backend.js';
+import { settle } from '../backend/crypto-backend.js';
 import { ArgumentError, PolicyError } from '../errors.js';
 import { isShortText, isTime } from '../keys/trust-store-document.js';
 import { compareCodePoints, jsonValue, opaCanonicalBytes, parseJson } from './bundle-json.js';
@@ -152,10 +151,6 @@ const MAX_JSON_DEPTH = 1000;
 const invalid = (message: string, cause?: unknown): PolicyError =>
   new PolicyError('ERR_POLICY_BUNDLE_INVALID', `policy bundle: ${message}`, cause === undefined ? undefined : { cause });
 const quoted = (text: string): string => JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
-
-async function settle<T>(value: MaybePromise<T>): Promise<T> {
-  return isPromise(value) ? await value : value;
-}
 
 function resolveLimits(limits: Partial<PolicyBundleLimits> | undefined): PolicyBundleLimits {
   if (limits !== undefined && (typeof limits !== 'object' || limits === null)) throw new ArgumentError('limits must be an object');

@@ -21,7 +21,7 @@ import { signSign1, verifySign1 } from '../cose/sign1.js';
 import { ClaimKey } from '../envelope/profile.js';
 import { ArgumentError, DecisionLogError, WardError } from '../errors.js';
 import type { PolicyAction, PolicyDecision, PolicyInput } from './decision.js';
-import { toHex } from '../hex.js';
+import { toHex } from '../bytes.js';
 
 /* ------------------------------------------------------------------------------------------ */
 /* The record                                                                                  */

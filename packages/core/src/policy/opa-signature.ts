@@ -19,6 +19,7 @@ import { PolicyError } from '../errors.js';
 import { parseJson } from './bundle-json.js';
 import type { JsonNode } from './bundle-json.js';
 import { normalizeBundlePath } from './tar.js';
+import { sameBytes } from '../bytes.js';
 
 /**
  * Verify OPA's own signature format: `.signatures.json` holding one JWS, as written by
@@ -90,13 +91,6 @@ function hexBytes(text: string): Uint8Array | undefined {
   const out = new Uint8Array(32);
   for (let i = 0; i < 32; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
   return out;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
 }
 
 /** The JWS `alg` that goes with a verifying key (RFC 7518 §3.4, RFC 8037 §3.1). */

@@ -7,7 +7,7 @@ import type { AttributeValue } from '../envelope/profile.js';
 import type { EnvelopeFacts } from '../envelope/verify.js';
 import { ArgumentError } from '../errors.js';
 import type { PolicyAction, PolicyEnvironment, PolicyInput, PolicyResource, PolicySubject } from './decision.js';
-import { toHex } from '../hex.js';
+import { toHex } from '../bytes.js';
 
 const ACTIONS: ReadonlySet<string> = new Set(['open', 'verify', 'rewrap']);
 const MAX_TEXT = 1024;

@@ -13,6 +13,7 @@ import type { KeySource } from '../cose/key-lookup.js';
 import { signSign1, verifySign1 } from '../cose/sign1.js';
 import { ClaimKey } from '../envelope/profile.js';
 import { PolicyError } from '../errors.js';
+import { sameBytes, toHex } from '../bytes.js';
 import { isShortText, isTime } from '../keys/trust-store-document.js';
 import { MAX_PATH_BYTES, normalizeBundlePath } from './tar.js';
 
@@ -66,19 +67,6 @@ const MAX_REVISION_BYTES = 64 * 1024;
 
 const refused = (message: string, cause?: unknown): PolicyError =>
   new PolicyError('ERR_POLICY_BUNDLE_SIGNATURE', `policy bundle: ${message}`, cause === undefined ? undefined : { cause });
-
-function hex(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
-  return out;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
-}
 
 /** Signs the file digests and revision; returns the `.signatures.cose` bytes. */
 export async function signWardSignature(
@@ -181,5 +169,5 @@ export async function verifyWardSignature(
   for (const path of digests.keys()) {
     if (!files.has(path)) throw refused(`${JSON.stringify(path.slice(0, 64))} is not covered by the signature`);
   }
-  return { keyId: hex(kid), issuer, issuedAt, revision };
+  return { keyId: toHex(kid), issuer, issuedAt, revision };
 }

@@ -5,7 +5,7 @@
  */
 import { ArgumentError } from '../errors.js';
 import type { ReplayEntry, ReplayStore, ReplayVerdict, ReplayWindowOptions } from './replay-store.js';
-import { toHex } from '../hex.js';
+import { toHex } from '../bytes.js';
 
 /** Options of {@link MemoryReplayStore}. */
 export interface MemoryReplayStoreOptions {
