@@ -75,6 +75,15 @@ describe('policy-gated open', () => {
     expect(calls.filter((c) => KEY_USE.includes(c))).toEqual([]);
   });
 
+  test('nobody is notified of an access that an unmet obligation then refuses', async () => {
+    const { readers, envelope, policy } = await setup([{ type: 'notify', to: 'security-desk' }, { type: 'log' }]);
+    const notified: string[] = [];
+    await expect(open(envelope, {
+      backend, trust, recipient: readers.recipientKey(), policy, subject: analyst, environment, notify: (o) => { notified.push(o.to); },
+    })).rejects.toMatchObject({ code: 'ERR_POLICY_OBLIGATION' });
+    expect(notified).toEqual([]);
+  });
+
   test('a failing decision log refuses (an unrecorded access must not happen)', async () => {
     const { readers, envelope, policy } = await setup([]);
     const decisionLog = { write: () => { throw new Error('disk full'); } };

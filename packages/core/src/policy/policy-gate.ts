@@ -112,17 +112,24 @@ export async function runPolicyGate(facts: EnvelopeFacts, options: PolicyGateOpt
   await record(options, backend, decided, facts);
   const { decision } = decided;
   if (!decision.allow) throw new PolicyDeniedError(decision);
+  /* First check that every obligation can be met, so nobody is notified of an access that is then refused. */
+  for (const obligation of decision.obligations) {
+    if (obligation.type === 'log' && options.decisionLog === undefined) {
+      throw new PolicyError('ERR_POLICY_OBLIGATION', 'the policy requires a decision log and none is configured');
+    }
+    if (obligation.type === 'notify' && options.notify === undefined) {
+      throw new PolicyError('ERR_POLICY_OBLIGATION', `the policy requires notifying ${obligation.to} and no notifier is configured`);
+    }
+  }
   const redact: string[] = [];
   for (const obligation of decision.obligations) {
     switch (obligation.type) {
       case 'log':
-        /* Recorded above; without a sink the obligation cannot be met. */
-        if (options.decisionLog === undefined) throw new PolicyError('ERR_POLICY_OBLIGATION', 'the policy requires a decision log and none is configured');
+        /* Recorded above. */
         break;
       case 'notify':
-        if (options.notify === undefined) throw new PolicyError('ERR_POLICY_OBLIGATION', `the policy requires notifying ${obligation.to} and no notifier is configured`);
         try {
-          await settle(options.notify(obligation, { facts, decision }));
+          await settle(options.notify!(obligation, { facts, decision }));
         } catch (error) {
           throw new PolicyError('ERR_POLICY_OBLIGATION', `notifying ${obligation.to} failed; access refused`, { cause: error });
         }
