@@ -102,7 +102,7 @@ export const policy: Suite = {
         soakRow('Ward PolicyEngine.decide (cache off)', count, (i) => uncached.decide({ ...input, environment: { time: now + (i % 86_400) } }), () => uncached.memoryBytes),
         soakRow('raw opa-wasm evaluate', count, (i) => raw.evaluate({ ...rawInput, environment: { time: now + (i % 86_400) } }, 0), () => raw.mem.buffer.byteLength),
       ],
-      notes: ['JS heap figures are process-wide and include the benchmark harness; run with `node --expose-gc` for settled numbers.'],
+      notes: ['JS heap figures are process-wide (the benchmark harness included), each read after a forced GC: `npm run bench` runs node with --expose-gc.'],
     };
     return {
       cases,
