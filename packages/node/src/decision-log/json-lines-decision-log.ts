@@ -22,6 +22,7 @@ import {
   inspectSignedDecisionRecord, signDecisionRecord,
 } from '@ward/core';
 import type { CryptoBackend, DecisionLogSink, DecisionRecord, SignDecisionRecordOptions } from '@ward/core';
+import { errorCode, syncDirectory } from '../durable-fs.js';
 import { createNodeBackend } from '../node-backend.js';
 import { MAX_DECISION_LINE_BYTES, formatDecisionLine, parseDecisionLine, sameDecisionRecord } from './json-lines-format.js';
 
@@ -56,20 +57,12 @@ export interface JsonLinesDecisionLogOptions {
 
 const FSYNC_MODES: ReadonlySet<unknown> = new Set<unknown>(['every-record', 'none']);
 const PRIVATE_FILE_MODE = 0o600;
-const IS_WINDOWS = process.platform === 'win32';
 /* O_NOFOLLOW: a symlink planted at the log's path cannot redirect the appends (absent on Windows). */
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
-const DIRECTORY_SYNC_UNSUPPORTED = new Set(['EINVAL', 'ENOTSUP', 'EOPNOTSUPP', 'EISDIR', 'EPERM']);
 const NEWLINE = 0x0a;
 
 /** Files (device:inode) open for writing in this process. */
 const OPEN_LOGS = new Set<string>();
-
-function errorCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
-    ? (error as { code: string }).code
-    : undefined;
-}
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -79,20 +72,6 @@ const invalid = (text: string, cause?: unknown): DecisionLogError =>
   new DecisionLogError('ERR_DECISION_LOG_INVALID', text, cause === undefined ? undefined : { cause });
 const unavailable = (text: string, cause?: unknown): DecisionLogError =>
   new DecisionLogError('ERR_DECISION_LOG_UNAVAILABLE', text, cause === undefined ? undefined : { cause });
-
-async function syncDirectory(directory: string): Promise<void> {
-  /* Windows cannot open a directory for fsync; NTFS journals the new entry itself. */
-  if (IS_WINDOWS) return;
-  const handle = await fsp.open(directory, constants.O_RDONLY);
-  try {
-    await handle.sync();
-  } catch (error) {
-    const code = errorCode(error);
-    if (code === undefined || !DIRECTORY_SYNC_UNSUPPORTED.has(code)) throw error;
-  } finally {
-    await handle.close();
-  }
-}
 
 async function readAt(handle: FileHandle, length: number, position: number): Promise<Uint8Array> {
   const buffer = new Uint8Array(length);

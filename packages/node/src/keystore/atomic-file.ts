@@ -16,6 +16,7 @@ import * as nodeFs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { KeyStoreError } from '@ward/core';
+import { errorCode, syncDirectory } from '../durable-fs.js';
 
 /**
  * The `node:fs/promises` functions the atomic writer uses. Injectable (internal) so tests can
@@ -50,17 +51,8 @@ export interface WriteFileAtomicOptions {
 export const PRIVATE_FILE_MODE = 0o600;
 const TEMP_MARKER = '.tmp-';
 const TEMP_SUFFIX = /^[0-9a-f]{16}$/;
-const IS_WINDOWS = process.platform === 'win32';
-/** Errors of a directory fsync on file systems that cannot sync a directory; nothing better can be done there. */
 /** Errors of link(2) on file systems without hard links. */
 const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
-const DIRECTORY_SYNC_UNSUPPORTED = new Set(['EINVAL', 'ENOTSUP', 'EOPNOTSUPP', 'EISDIR']);
-
-function errorCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
-    ? (error as { code: string }).code
-    : undefined;
-}
 
 /**
  * The prefix of the temp files {@link writeFileAtomic} creates next to `path`:
@@ -92,20 +84,6 @@ export function tempFilePrefix(path: string): string {
 export function isTempFileOf(path: string, name: string): boolean {
   const prefix = tempFilePrefix(path);
   return name.startsWith(prefix) && TEMP_SUFFIX.test(name.slice(prefix.length));
-}
-
-async function syncDirectory(fs: AtomicFileSystem, directory: string): Promise<void> {
-  /* Windows cannot open a directory for fsync; NTFS journals the rename's metadata itself. */
-  if (IS_WINDOWS) return;
-  const handle = await fs.open(directory, constants.O_RDONLY);
-  try {
-    await handle.sync();
-  } catch (error) {
-    const code = errorCode(error);
-    if (code === undefined || !DIRECTORY_SYNC_UNSUPPORTED.has(code)) throw error;
-  } finally {
-    await handle.close();
-  }
 }
 
 /**
@@ -186,7 +164,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array, options?: 
     }
     step = 'fsync the directory';
     /* Makes the rename itself durable: without it a power cut may bring back the old directory entry. */
-    await syncDirectory(fs, directory);
+    await syncDirectory(directory, fs);
   } catch (error) {
     if (handle !== undefined) await handle.close().catch(() => undefined);
     if (tempExists) await fs.unlink(temp).catch(() => undefined);
