@@ -48,6 +48,11 @@ export interface VerifySign1Options extends CoseDecodeOptions {
   readonly externalAad?: Uint8Array;
   /** The payload of a message signed with `detached: true`. */
   readonly detachedPayload?: Uint8Array;
+  /**
+   * Further header labels the caller understands when the message marks them critical
+   * (RFC 9052 §3.1 `crit`), beyond alg, crit, content type and kid.
+   */
+  readonly understood?: ReadonlySet<number | string>;
 }
 
 /** A verified COSE_Sign1. */
@@ -155,8 +160,9 @@ export async function signEncodedSign1(
  */
 export async function verifySign1(message: Uint8Array, options: VerifySign1Options): Promise<VerifiedSign1> {
   assertBytes(message, 'message');
+  const understood = options.understood === undefined ? SIGN1_UNDERSTOOD : new Set([...SIGN1_UNDERSTOOD, ...options.understood]);
   const { fields, protectedBytes, protectedHeader, unprotectedHeader, alg } = decodeLayer(
-    message, CoseTag.Sign1, 4, { understood: SIGN1_UNDERSTOOD, alg: 'protected' }, options,
+    message, CoseTag.Sign1, 4, { understood, alg: 'protected' }, options,
   );
   const embedded = fields[2];
   let payload: Uint8Array;

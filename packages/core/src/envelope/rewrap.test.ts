@@ -10,7 +10,7 @@ import type { VerifyingKey } from '../backend/crypto-backend.js';
 import { CborTag, decodeCbor } from '../cbor/index.js';
 import type { CborValue } from '../cbor/index.js';
 import { decodeProtectedHeader, encodeProtectedHeader } from '../cose/headers.js';
-import { signEncodedSign1 } from '../cose/sign1.js';
+import { signEncodedSign1, verifySign1 } from '../cose/sign1.js';
 import { ArgumentError, EnvelopeError, ReplayError, WardError } from '../errors.js';
 import { Keyset } from '../keys/keyset.js';
 import { MemoryReplayStore } from '../replay/memory-replay-store.js';
@@ -205,5 +205,24 @@ describe('replay window in verify() and open()', () => {
     const store = { record: () => { throw new Error('connection refused'); } };
     const error = await verify(envelope, { backend, trust, replay: { store } }).catch((e: unknown) => e);
     expect((error as ReplayError).code).toBe('ERR_REPLAY_STORE_UNAVAILABLE');
+  });
+});
+
+describe('the re-wrap record is critical', () => {
+  test('it is marked crit, and a re-wrapped envelope without the mark is refused', async () => {
+    const { archive, envelope, options } = await setup();
+    const rewrapped = await rewrap(envelope, options({ recipients: [await archive.recipient()] }));
+    const { sign1, header } = layers(rewrapped);
+    expect(header.get(2)).toEqual([WardHeaderLabel.rewrap]);
+    header.delete(2);
+    const unmarked = await signEncodedSign1(sign1[2] as Uint8Array, encodeProtectedHeader(header), new Map(), { backend, key: authorityKey });
+    const error = await verify(unmarked, { backend, trust, rewrapAuthorities }).catch((e: unknown) => e);
+    expect(codes(error)).toEqual(['ERR_ENVELOPE_INVALID', 'ERR_COSE_INVALID_HEADER']);
+  });
+
+  test('a plain COSE verifier that does not know the label refuses it (ERR_COSE_UNKNOWN_CRITICAL)', async () => {
+    const { archive, envelope, options } = await setup();
+    const rewrapped = await rewrap(envelope, options({ recipients: [await archive.recipient()] }));
+    await expect(verifySign1(rewrapped, { backend, key: authorityPublic })).rejects.toMatchObject({ code: 'ERR_COSE_UNKNOWN_CRITICAL' });
   });
 });

@@ -135,6 +135,8 @@ export async function rewrap(envelope: Uint8Array, options: RewrapOptions): Prom
   const id = await backend.randomBytes(REWRAP_ID_LENGTH);
   const header: HeaderMap = new Map<CborValue, CborValue>([
     [HeaderLabel.alg, signatureAlgorithmOf(authority.key)],
+    /* RFC 9052 §3.1: verifiers that do not understand the re-wrap record must refuse. */
+    [HeaderLabel.crit, [WardHeaderLabel.rewrap]],
     [HeaderLabel.kid, authority.kid],
     [HeaderLabel.contentType, ContentFormat.encrypt],
     [HeaderLabel.cwtClaims, new Map<CborValue, CborValue>([

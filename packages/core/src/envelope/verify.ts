@@ -131,6 +131,9 @@ function checkProducerHeader(header: HeaderMap): Pick<EnvelopeFacts, 'encryption
   return { kid, encryption, commitment: commitment instanceof Uint8Array ? commitment : undefined };
 }
 
+/** The sealed profile understands its re-wrap record when it is marked critical (it always is). */
+const REWRAP_UNDERSTOOD: ReadonlySet<number> = new Set([WardHeaderLabel.rewrap]);
+
 /** Verifies the outer COSE_Sign1 and the profile; returns facts and the inner message. */
 export async function verifySealed(envelope: Uint8Array, options: VerifyOptions): Promise<VerifiedSealed> {
   const { trust, rewrapAuthorities } = options;
@@ -138,6 +141,7 @@ export async function verifySealed(envelope: Uint8Array, options: VerifyOptions)
    * verifiers that name their authorities accept one. */
   const verified = await verifySign1(envelope, {
     ...options,
+    understood: REWRAP_UNDERSTOOD,
     key: (lookup) => {
       if (!lookup.protectedHeader.has(WardHeaderLabel.rewrap)) return resolveKey(trust, lookup);
       if (rewrapAuthorities === undefined) throw new TrustError('ERR_TRUST_ROLE', 're-wrapped envelope, and no re-wrap authority is trusted');
@@ -171,6 +175,10 @@ async function verifyRewrapped(verified: VerifiedSign1, options: VerifyOptions):
   if (!(originProtected instanceof Uint8Array) || !(originSignature instanceof Uint8Array) || originSignature.length !== 64) {
     profileError('re-wrap record must hold the original protected header and a 64-byte signature');
   }
+  /* RFC 9052 §3.1: the record changes how the envelope must be read, so it is marked critical;
+   * a COSE verifier that does not know it then refuses instead of misreading the envelope. */
+  const crit = header.get(HeaderLabel.crit);
+  if (!Array.isArray(crit) || !crit.includes(WardHeaderLabel.rewrap)) profileError('re-wrap record must be marked critical');
   const authorityKid = header.get(HeaderLabel.kid);
   if (!(authorityKid instanceof Uint8Array)) profileError('re-wrap has no protected authority kid');
   if (header.get(HeaderLabel.contentType) !== ContentFormat.encrypt) profileError('re-wrap content type is not COSE_Encrypt');
