@@ -5,6 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'fflate';
+import { expect } from 'vitest';
+import { WardError } from '../src/errors.js';
 import { readTar, writeTar } from '../src/policy/tar.js';
 
 const FIXTURES = new URL('../src/policy/fixtures/', import.meta.url);
@@ -109,4 +111,17 @@ export function paxRecords(records: readonly [string, string][]): Uint8Array {
 /** gzip of `data` (fflate, mtime 0), for tests that need a well-formed stream. */
 export function gzip(data: Uint8Array): Uint8Array {
   return gzipSync(data, { mtime: 0 });
+}
+
+/** Asserts that `run` throws ERR_POLICY_BUNDLE_INVALID (and, if given, a message matching `message`). */
+export function refused(run: () => unknown, message?: RegExp): void {
+  let caught: unknown;
+  try {
+    run();
+  } catch (error) {
+    caught = error;
+  }
+  expect(WardError.isInstance(caught), String(caught)).toBe(true);
+  expect((caught as WardError).code).toBe('ERR_POLICY_BUNDLE_INVALID');
+  if (message) expect((caught as Error).message).toMatch(message);
 }

@@ -2,23 +2,11 @@ import * as fc from 'fast-check';
 import { createGzip, gzipSync as zlibGzip } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { WardError } from '../errors.js';
-import { gzip, utf8 } from '../../test-kit/policy-bundle.js';
+import { gzip, refused, utf8 } from '../../test-kit/policy-bundle.js';
 import { crc32, gunzipBounded, gzipDeterministic } from './gzip.js';
 
 const DATA = utf8('footfall sensor reading '.repeat(400));
 const MiB = 1024 * 1024;
-
-function refused(run: () => unknown, message?: RegExp): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(WardError.isInstance(caught), String(caught)).toBe(true);
-  expect((caught as WardError).code).toBe('ERR_POLICY_BUNDLE_INVALID');
-  if (message) expect((caught as Error).message).toMatch(message);
-}
 
 /** A gzip member with the given header flags and fields (RFC 1952 §2.3) around a DEFLATE body of DATA. */
 function member(flags: number, fields: Uint8Array, options: { headerCrc?: number } = {}): Uint8Array {

@@ -2,22 +2,10 @@ import * as fc from 'fast-check';
 import { gunzipSync } from 'fflate';
 import { describe, expect, test } from 'vitest';
 import { WardError } from '../errors.js';
-import { fixture, paxRecords, tarArchive, tarHeader, text, utf8 } from '../../test-kit/policy-bundle.js';
+import { fixture, paxRecords, refused, tarArchive, tarHeader, text, utf8 } from '../../test-kit/policy-bundle.js';
 import { normalizeBundlePath, readTar, writeTar } from './tar.js';
 
 const LIMITS = { maxFiles: 16, maxFileBytes: 4096 };
-
-function refused(run: () => unknown, message?: RegExp): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(WardError.isInstance(caught), String(caught)).toBe(true);
-  expect((caught as WardError).code).toBe('ERR_POLICY_BUNDLE_INVALID');
-  if (message) expect((caught as Error).message).toMatch(message);
-}
 
 const file = (name: string, content = 'x', spec: Parameters<typeof tarHeader>[0] = {}): { header: Uint8Array; data: Uint8Array } => {
   const data = utf8(content);
