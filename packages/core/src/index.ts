@@ -65,7 +65,7 @@ export type {
 } from './keys/keyset.js';
 export { MemoryKeyStore, checkKeysetName } from './keys/key-store.js';
 export type { KeyStore } from './keys/key-store.js';
-export { rewrap } from './envelope/rewrap.js';
+export { rewrap, rewrapInParts } from './envelope/rewrap.js';
 export type { RewrapOptions, RewrapAuthority } from './envelope/rewrap.js';
 export { TrustStore } from './keys/trust-store.js';
 export type {

@@ -229,7 +229,7 @@ async function recipientCarrying(backend: CryptoBackend, spec: RecipientSpec, ce
 interface Forged {
   /** The signed envelope. */
   readonly envelope: Uint8Array;
-  /** Its inner COSE_Encrypt and the external AAD it is bound to (for reading it as plain COSE). */
+  /** Its inner COSE_Encrypt (ciphertext detached) and the external AAD it is bound to (for reading it as plain COSE). */
   readonly inner: Uint8Array;
   readonly externalAad: Uint8Array;
   /** The raw content ciphertext‖tag, nonce and AAD (for checking the collision with the bare AEAD). */
@@ -266,16 +266,18 @@ async function forgeSalamander(
   const nonce = new Uint8Array(randomBytes(12));
   const ciphertext = content(nonce, aad);
 
+  /* Laid out as seal() does (SPEC.md §Detached ciphertext): the signed COSE_Encrypt holds the ciphertext's digest. */
+  const digest: CborValue = [-16, await backend.sha256(ciphertext)];
   const inner = encodeCbor(new CborTag(CoseTag.Encrypt, [
     contentProtected,
-    new Map([[HeaderLabel.iv, nonce]]),
-    ciphertext,
+    new Map<CborValue, CborValue>([[HeaderLabel.iv, nonce], [WardHeaderLabel.ciphertextDigest, digest]]),
+    null,
     [
       await recipientCarrying(backend, w.recipientA, k1, contentAlgorithm),
       await recipientCarrying(backend, w.recipientB, k2, contentAlgorithm),
     ],
   ]));
-  const envelope = await signEncodedSign1(inner, sign1Protected, new Map(), { backend, key: w.producer });
+  const envelope = await signEncodedSign1(inner, sign1Protected, new Map([[WardHeaderLabel.detachedCiphertext, ciphertext]]), { backend, key: w.producer });
   return { envelope, inner, externalAad, ciphertext, nonce, aad };
 }
 
@@ -322,7 +324,7 @@ describe.each(['noble', 'node'] as const)('invisible salamanders vs. the sealed 
   test('(a) salamander on plain COSE: without the commitment check, A reads P1 and B reads P2 from the same signed bytes', async () => {
     const w = await world(backend);
     const forged = await forgeSalamander(w, k1, k2, k1, collide);
-    const common = { backend, externalAad: forged.externalAad };
+    const common = { backend, externalAad: forged.externalAad, detachedCiphertext: forged.ciphertext };
     const a = await decryptEncrypt(forged.inner, { ...common, recipient: w.readerA });
     const b = await decryptEncrypt(forged.inner, { ...common, recipient: w.readerB });
     expect(a.plaintext).not.toEqual(b.plaintext);

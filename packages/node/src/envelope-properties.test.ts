@@ -17,7 +17,7 @@ import {
   signSign1, verify,
 } from '@ward/core';
 import type {
-  AccessAttributes, AeadKey, AttributeValue, CborValue, OpenOptions, ProvenanceInput, RecipientKey, RecipientSpec, SigningKey,
+  AccessAttributes, AeadKey, AttributeValue, CborValue, HeaderMap, OpenOptions, ProvenanceInput, RecipientKey, RecipientSpec, SigningKey,
   VerifyingKey,
 } from '@ward/core';
 import { createNodeBackend } from '@ward/node';
@@ -346,8 +346,19 @@ describe('envelope properties (node backend)', () => {
         header.delete(1);
         header.delete(4);
         const p = sealed.producer;
-        const envelope = await signSign1(hostile, { backend, key: p.key, kid: p.kid, protectedHeader: header });
-        const facts = await verify(envelope, { backend, trust: p.trust }); // the signature is genuine
+        /* The Sign1's unprotected bucket is kept: it carries a COSE_Encrypt envelope's detached ciphertext. */
+        const envelope = await signSign1(hostile, { backend, key: p.key, kid: p.kid, protectedHeader: header, unprotectedHeader: fields[1] as HeaderMap });
+        /* The signature is genuine; verify() returns the facts, or refuses a COSE_Encrypt whose
+         * detached-ciphertext layout (SPEC.md §Detached ciphertext) the mutation broke. */
+        let facts: Awaited<ReturnType<typeof verify>>;
+        try {
+          facts = await verify(envelope, { backend, trust: p.trust });
+        } catch {
+          const error = await refused(() => verify(envelope, { backend, trust: p.trust }));
+          reasons.add((error.cause as WardError).code);
+          for (const keys of sealed.readers) await refused(() => open(envelope, { backend, trust: p.trust, ...keys }));
+          return;
+        }
         expect(facts.provenance.issuer).toBe(FIXED_CLAIMS.issuer);
         for (const keys of sealed.readers) {
           let opened: Uint8Array | undefined;

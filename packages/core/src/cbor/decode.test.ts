@@ -278,3 +278,33 @@ describe('decoding speed', () => {
     }
   });
 });
+
+describe('decodeCbor: byteStringViews', () => {
+  const input = encodeCbor([Uint8Array.of(1, 2, 3), new Map([[1, Uint8Array.of(4, 5)]])]);
+
+  it('by default returns copies: a later write to the input changes nothing', () => {
+    const bytes = input.slice();
+    const [first] = decodeCbor(bytes) as [Uint8Array];
+    bytes.fill(0);
+    expect(first).toEqual(Uint8Array.of(1, 2, 3));
+  });
+
+  it('with byteStringViews returns views into the input, nested ones included', () => {
+    const bytes = input.slice();
+    const [first, map] = decodeCbor(bytes, { byteStringViews: true }) as [Uint8Array, Map<number, Uint8Array>];
+    expect(first.buffer).toBe(bytes.buffer);
+    expect(map.get(1)!.buffer).toBe(bytes.buffer);
+    expect(first).toEqual(Uint8Array.of(1, 2, 3));
+    bytes.fill(0);
+    expect(first).toEqual(new Uint8Array(3)); // aliased, as documented
+  });
+
+  it('limits still apply before anything is returned', () => {
+    const error = (() => { try { decodeCbor(input, { byteStringViews: true, maxStringBytes: 2 }); } catch (e) { return e; } })();
+    expect(DecodeError.isInstance(error) && error.code).toBe('ERR_CBOR_LIMIT');
+  });
+
+  it('a non-boolean byteStringViews is ERR_INVALID_ARGUMENT', () => {
+    expect(() => decodeCbor(input, { byteStringViews: 'yes' } as unknown as DecodeCborOptions)).toThrow(ArgumentError);
+  });
+});

@@ -51,6 +51,13 @@ export interface DecodeCborOptions extends Partial<CborDecodeLimits> {
    * them apart (COSE labels and `alg` are `int / tstr`, RFC 9052 §3) sets this. Default `false`.
    */
   readonly rejectIntegralFloats?: boolean;
+  /**
+   * Return definite-length byte strings as views into `bytes` instead of copies, so decoding
+   * costs the same however long the strings are. The views alias the input: a later write to
+   * `bytes` changes them. For callers that only read the result, or copy what they keep (a
+   * re-wrap carrying a large ciphertext over unchanged). Default `false`.
+   */
+  readonly byteStringViews?: boolean;
 }
 
 /** `Frame.remaining` of an indefinite-length array or map (RFC 8949 §3.2.2). */
@@ -94,6 +101,7 @@ class Reader {
     private readonly limits: CborDecodeLimits,
     private readonly deterministic: boolean,
     private readonly rejectIntegralFloats: boolean,
+    private readonly byteStringViews: boolean,
   ) {
     this.end = input.length;
   }
@@ -335,7 +343,7 @@ class Reader {
     }
     if (length > this.end - pos) this.fail('ERR_CBOR_MALFORMED', 'string longer than the remaining input', start);
     this.pos = pos + length;
-    if (major === 2) return this.input.slice(pos, pos + length);
+    if (major === 2) return this.byteStringViews ? this.input.subarray(pos, pos + length) : this.input.slice(pos, pos + length);
     const text = decodeUtf8(this.input, pos, pos + length);
     // RFC 8949 §5.3.1: a text string must be valid UTF-8
     if (text === undefined) this.fail('ERR_CBOR_MALFORMED', 'invalid UTF-8 in a text string', start);
@@ -456,14 +464,14 @@ class Reader {
  *
  * Returns a value of Ward's data model ({@link CborValue}): maps are always `Map`s, tags are
  * {@link CborTag}s (bignums included), integers are `number`s when safe and `bigint`s
- * otherwise. Byte strings are copies, never views of `bytes`. Indefinite-length strings are
- * concatenated.
+ * otherwise. Byte strings are copies, never views of `bytes`, unless `byteStringViews` is set.
+ * Indefinite-length strings are concatenated.
  *
  * Nothing partial is ever returned, and nothing but {@link WardError}s is thrown.
  *
  * @param bytes - the encoded data item
- * @param options - limits (defaults: {@link DEFAULT_CBOR_DECODE_LIMITS}) and
- *   `requireDeterministic`
+ * @param options - limits (defaults: {@link DEFAULT_CBOR_DECODE_LIMITS}), `requireDeterministic`,
+ *   `rejectIntegralFloats` and `byteStringViews`
  * @returns the decoded value
  * @throws {@link DecodeError} `ERR_CBOR_MALFORMED` for input that is not well-formed or not
  *   valid (invalid UTF-8), and with `requireDeterministic` for input that is not
@@ -493,10 +501,12 @@ export function decodeCbor(bytes: Uint8Array, options?: DecodeCborOptions): Cbor
   if (typeof deterministic !== 'boolean') throw new ArgumentError('requireDeterministic must be a boolean');
   const rejectIntegralFloats = options?.rejectIntegralFloats ?? false;
   if (typeof rejectIntegralFloats !== 'boolean') throw new ArgumentError('rejectIntegralFloats must be a boolean');
+  const byteStringViews = options?.byteStringViews ?? false;
+  if (typeof byteStringViews !== 'boolean') throw new ArgumentError('byteStringViews must be a boolean');
   if (bytes.length > limits.maxBytes) {
     throw new DecodeError('ERR_CBOR_LIMIT', `input of ${bytes.length} bytes exceeds maxBytes (${limits.maxBytes}) at offset 0`);
   }
   // A subclass (Node's Buffer) would make slice() return views; read through a plain view
   const input = bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return new Reader(input, limits, deterministic, rejectIntegralFloats).read();
+  return new Reader(input, limits, deterministic, rejectIntegralFloats, byteStringViews).read();
 }

@@ -4,7 +4,7 @@ import { CborTag } from './data-model.js';
 import type { CborValue } from './data-model.js';
 import { decodeCbor } from './decode.js';
 import { encodeCbor } from './encode.js';
-import { EncodedCbor, encodeFrame } from './frame.js';
+import { EncodedCbor, encodeFrame, encodeHead } from './frame.js';
 import type { FrameItem } from './frame.js';
 
 const item: fc.Arbitrary<FrameItem> = fc.oneof(
@@ -33,5 +33,25 @@ describe('encodeFrame', () => {
       const bytes = new Uint8Array(length);
       expect(encodeFrame([bytes], 18)).toEqual(encodeCbor(new CborTag(18, [bytes])));
     }
+  });
+});
+
+describe('encodeHead', () => {
+  it('with a byte string joined after it, is the encoding of that byte string (every length form)', () => {
+    for (const length of [0, 23, 24, 255, 256, 65535, 65536, 2 ** 32]) {
+      const head = encodeHead(2, length);
+      const expected = length <= 65536 ? encodeCbor(new Uint8Array(length)).subarray(0, head.length) : Uint8Array.of(0x5b, 0, 0, 0, 1, 0, 0, 0, 0);
+      expect(head).toEqual(expected);
+    }
+  });
+
+  it('is the head of any major type and argument', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 40 }), (n) => {
+        const encoded = encodeCbor(n); // major type 0: the head is the whole item
+        expect(encodeHead(0, n)).toEqual(encoded);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -77,6 +77,24 @@ function writeHead(out: Uint8Array, offset: number, major: number, argument: num
 }
 
 /**
+ * The head of a data item (RFC 8949 §3): major type and argument in the shortest form. With a
+ * byte string's head, a caller can emit the string's content as a separate part without
+ * copying it (an envelope written with `writev`).
+ *
+ * @param major - the major type, 0 to 7
+ * @param argument - the argument: a length, count, tag number or integer, below 2^53
+ * @returns the head's bytes (1 to 9)
+ * @example
+ * ```ts
+ * const parts = [encodeHead(2, ciphertext.length), ciphertext]; // a byte string, in two parts
+ * ```
+ */
+export function encodeHead(major: number, argument: number): Uint8Array {
+  const out = new Uint8Array(MAX_HEAD);
+  return out.subarray(0, writeHead(out, 0, major, argument));
+}
+
+/**
  * Deterministically encodes the array `items`, optionally inside tag `tag`: the same bytes
  * `encodeCbor(new CborTag(tag, items))` gives, without the general encoder's tree rebuild.
  *

@@ -9,5 +9,5 @@ export type { CborDecodeLimits } from './limits.js';
 export { decodeCbor } from './decode.js';
 export type { DecodeCborOptions } from './decode.js';
 export { encodeCbor } from './encode.js';
-export { EncodedCbor, encodeFrame } from './frame.js';
+export { EncodedCbor, encodeFrame, encodeHead } from './frame.js';
 export type { FrameItem } from './frame.js';

@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CborValue } from '../cbor/index.js';
-import { CborTag, encodeCbor } from '../cbor/index.js';
+import { CborTag, decodeCbor, encodeCbor } from '../cbor/index.js';
 import type { AgreementPrivateKey, AgreementPublicKey, CryptoBackend, WrappingKey } from '../backend/crypto-backend.js';
 import { DecryptionError, KeyError, WardError } from '../errors.js';
 import type { WardErrorCode } from '../errors.js';
@@ -756,6 +756,38 @@ describe('COSE_Encrypt across backends', () => {
         expect((await decryptEncrypt(message, { backend: reader, recipient })).plaintext).toEqual(PLAINTEXT);
       }
     }
+  });
+});
+
+describe('COSE_Encrypt with a detached ciphertext (RFC 9052 §5.1)', () => {
+  const backend = BACKENDS[0]!.create();
+  const kek = backend.generateKey('AES-KW') as WrappingKey;
+
+  /** The message with its ciphertext replaced by nil, and the ciphertext. */
+  async function detached(): Promise<{ message: Uint8Array; ciphertext: Uint8Array }> {
+    const attached = await encryptEncrypt(PLAINTEXT, { backend, recipients: [{ kek }] });
+    const fields = (decodeCbor(attached) as CborTag).value as CborValue[];
+    const ciphertext = fields[2] as Uint8Array;
+    return { message: encodeCbor(new CborTag(96, [fields[0]!, fields[1]!, null, fields[3]!])), ciphertext };
+  }
+
+  it('decrypts with the ciphertext supplied as detachedCiphertext', async () => {
+    const { message, ciphertext } = await detached();
+    expect((await decryptEncrypt(message, { backend, recipient: { kek }, detachedCiphertext: ciphertext })).plaintext).toEqual(PLAINTEXT);
+  });
+
+  it('refuses a detached message without a ciphertext, and an attached one given a second ciphertext (ERR_COSE_MALFORMED)', async () => {
+    const { message, ciphertext } = await detached();
+    await expect(decryptEncrypt(message, { backend, recipient: { kek } })).rejects.toMatchObject({ code: 'ERR_COSE_MALFORMED' });
+    const attached = await encryptEncrypt(PLAINTEXT, { backend, recipients: [{ kek }] });
+    await expect(decryptEncrypt(attached, { backend, recipient: { kek }, detachedCiphertext: ciphertext })).rejects.toMatchObject({ code: 'ERR_COSE_MALFORMED' });
+  });
+
+  it('a flipped bit of the detached ciphertext fails authentication', async () => {
+    const { message, ciphertext } = await detached();
+    const tampered = ciphertext.slice();
+    tampered[0]! ^= 1;
+    await expect(decryptEncrypt(message, { backend, recipient: { kek }, detachedCiphertext: tampered })).rejects.toMatchObject({ code: 'ERR_DECRYPTION_FAILED' });
   });
 });
 

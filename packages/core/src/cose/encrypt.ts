@@ -120,6 +120,12 @@ export interface DecryptEncryptOptions extends CoseDecodeOptions {
    * after the call.
    */
   readonly checkContentKey?: (contentKey: Uint8Array) => MaybePromise<void>;
+  /**
+   * The ciphertext of a message whose ciphertext is detached (`nil`, RFC 9052 §5.1), from
+   * wherever the application carries it. Required for a detached message; refused for an
+   * attached one.
+   */
+  readonly detachedCiphertext?: Uint8Array;
 }
 
 /** A decrypted COSE_Encrypt. */
@@ -241,6 +247,25 @@ export async function buildRecipient(
  * ```
  */
 export async function encryptEncrypt(plaintext: Uint8Array, options: EncryptEncryptOptions): Promise<Uint8Array> {
+  const layer = await encryptContentLayer(plaintext, options);
+  return encodeFrame(
+    [layer.protectedBytes, EncodedCbor.of(layer.unprotectedHeader), layer.ciphertext, EncodedCbor.of(layer.recipients)],
+    CoseTag.Encrypt,
+  );
+}
+
+/** The parts of a COSE_Encrypt before they are framed (internal: the sealed envelope detaches the ciphertext). */
+export interface EncryptedContentLayer {
+  readonly protectedBytes: Uint8Array;
+  /** The content layer's unprotected bucket, IV included; the caller may add parameters. */
+  readonly unprotectedHeader: HeaderMap;
+  readonly ciphertext: Uint8Array;
+  /** The COSE_recipient structures. */
+  readonly recipients: CborValue[];
+}
+
+/** Encrypts the content once and wraps the CEK for every recipient: a COSE_Encrypt's parts. Internal to core. */
+export async function encryptContentLayer(plaintext: Uint8Array, options: EncryptEncryptOptions): Promise<EncryptedContentLayer> {
   assertBytes(plaintext, 'plaintext');
   const { backend, recipients } = options;
   const contentAlg = options.contentAlgorithm ?? CoseAlgorithm.A256GCM;
@@ -272,10 +297,7 @@ export async function encryptEncrypt(plaintext: Uint8Array, options: EncryptEncr
     const external = typeof externalAad === 'function' ? await settle(externalAad(cek!)) : (externalAad ?? EMPTY);
     const aad = encStructure('Encrypt', protectedBytes, external);
     const ciphertext = await settle(backend.aeadEncrypt(key, { nonce: iv, plaintext, aad }));
-    return encodeFrame(
-      [protectedBytes, EncodedCbor.of(unprotectedHeader), ciphertext, EncodedCbor.of(structures)],
-      CoseTag.Encrypt,
-    );
+    return { protectedBytes, unprotectedHeader, ciphertext, recipients: structures };
   } finally {
     cek?.fill(0);
   }
@@ -357,6 +379,17 @@ export interface RecoveredEncrypt {
   readonly iv: Uint8Array;
 }
 
+/** The content ciphertext: the message's own, or the detached one the caller supplies (RFC 9052 §5.1). */
+function contentCiphertext(embedded: CborValue | undefined, detached: Uint8Array | undefined): Uint8Array {
+  if (embedded === null) {
+    if (detached === undefined) throw new CoseError('ERR_COSE_MALFORMED', 'ciphertext is detached and none was supplied');
+    assertBytes(detached, 'detachedCiphertext');
+    return detached;
+  }
+  if (detached !== undefined) throw new CoseError('ERR_COSE_MALFORMED', 'ciphertext is embedded; a detached one was also supplied');
+  return bytesField(embedded, 'ciphertext');
+}
+
 /**
  * Decodes a COSE_Encrypt and recovers its CEK with `options.recipient`, running
  * `checkContentKey` on it; does not touch the content ciphertext. Internal to core.
@@ -366,7 +399,7 @@ export async function recoverEncryptContentKey(message: Uint8Array, options: Dec
   const { fields, protectedBytes, protectedHeader, unprotectedHeader, alg } = decodeLayer(
     message, CoseTag.Encrypt, 4, { understood: CONTENT_UNDERSTOOD, alg: 'protected' }, options,
   );
-  const ciphertext = bytesField(fields[2], 'ciphertext');
+  const ciphertext = contentCiphertext(fields[2], options.detachedCiphertext);
   const recipients = fields[3];
   const maxRecipients = options.maxRecipients ?? DEFAULT_MAX_RECIPIENTS;
   if (!Array.isArray(recipients) || recipients.length === 0) throw new CoseError('ERR_COSE_MALFORMED', 'recipients must be a non-empty array');
@@ -422,8 +455,8 @@ export async function recoverEncryptContentKey(message: Uint8Array, options: Dec
  * @param options - backend, the reader's key (or a resolver by kid), external AAD, limits, CEK check
  * @returns the plaintext and headers
  * @throws {@link DecodeError} for malformed CBOR or exceeded limits
- * @throws {@link CoseError} for a wrong tag, shape or header, or too many recipients
- *   (`ERR_COSE_MALFORMED`)
+ * @throws {@link CoseError} for a wrong tag, shape or header, too many recipients, or a
+ *   detached ciphertext missing (or one supplied for an attached message) (`ERR_COSE_MALFORMED`)
  * @throws {@link UnsupportedAlgorithmError} `ERR_UNSUPPORTED_ALGORITHM` for an unsupported algorithm
  * @throws {@link DecryptionError} `ERR_DECRYPTION_FAILED` when no recipient yields a CEK or
  *   the content does not authenticate

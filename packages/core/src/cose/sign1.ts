@@ -124,10 +124,31 @@ export async function signEncodedSign1(
   unprotectedHeader: HeaderMap,
   options: Pick<SignSign1Options, 'backend' | 'key' | 'externalAad' | 'detached'>,
 ): Promise<Uint8Array> {
-  const signed = options.backend.sign(options.key, toBeSigned(protectedBytes, options.externalAad ?? EMPTY, payload));
-  const signature = isPromise(signed) ? await signed : signed;
+  const signature = await signSign1Structure(payload, protectedBytes, options);
   const unprotected = EncodedCbor.of(unprotectedHeader);
   return encodeFrame([protectedBytes, unprotected, options.detached ? null : payload, signature], CoseTag.Sign1);
+}
+
+/**
+ * The signature of a COSE_Sign1 (RFC 9052 §4.4) over an already encoded protected bucket, for
+ * callers that frame the message themselves (the sealed envelope writes it in parts).
+ *
+ * @param payload - the payload the signature covers
+ * @param protectedBytes - the encoded protected bucket, exactly as it will be sent
+ * @param options - backend, key and optional external AAD
+ * @returns the signature bytes
+ * @example
+ * ```ts
+ * const signature = await signSign1Structure(inner, protectedBytes, { backend, key });
+ * ```
+ */
+export async function signSign1Structure(
+  payload: Uint8Array,
+  protectedBytes: Uint8Array,
+  options: Pick<SignSign1Options, 'backend' | 'key' | 'externalAad'>,
+): Promise<Uint8Array> {
+  const signed = options.backend.sign(options.key, toBeSigned(protectedBytes, options.externalAad ?? EMPTY, payload));
+  return isPromise(signed) ? await signed : signed;
 }
 
 /**

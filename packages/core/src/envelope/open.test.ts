@@ -71,19 +71,19 @@ function readerOf(form: Form, recipient: RecipientKey = READERS['X25519 reader']
 const KEY_USE = ['deriveSharedSecret', 'unwrapKey', 'aeadDecrypt', 'importKey', 'hkdfSha256', 'exportKey'];
 
 
-/** The parts of an envelope's Sign1. */
-function partsOf(envelope: Uint8Array): { header: HeaderMap; inner: Uint8Array } {
+/** The parts of an envelope's Sign1; `unprotected` carries a COSE_Encrypt envelope's detached ciphertext. */
+function partsOf(envelope: Uint8Array): { header: HeaderMap; unprotected: HeaderMap; inner: Uint8Array } {
   const fields = (decodeCbor(envelope) as CborTag).value as CborValue[];
-  return { header: decodeProtectedHeader(fields[0] as Uint8Array), inner: fields[2] as Uint8Array };
+  return { header: decodeProtectedHeader(fields[0] as Uint8Array), unprotected: fields[1] as HeaderMap, inner: fields[2] as Uint8Array };
 }
 
 /** Signs `inner` as an envelope by `by`, with the victim's header after `edit`. */
 async function resign(envelope: Uint8Array, by: Producer, edit: (header: HeaderMap) => void = () => {}): Promise<Uint8Array> {
-  const { header, inner } = partsOf(envelope);
+  const { header, unprotected, inner } = partsOf(envelope);
   header.delete(HeaderLabel.alg);
   header.delete(HeaderLabel.kid);
   edit(header);
-  return signSign1(inner, { backend, key: by.key, kid: by.kid, protectedHeader: header });
+  return signSign1(inner, { backend, key: by.key, kid: by.kid, protectedHeader: header, unprotectedHeader: unprotected });
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -274,7 +274,8 @@ describe('open(): the inner message is bound to the signed header', () => {
       const second = await sealedBy(victim, form);
       const { header: secondHeader } = partsOf(second);
       // the first inner message under the second envelope's exact header (id, issuedAt, commitment…)
-      const swapped = await signSign1(partsOf(first).inner, { backend, key: victim.key, protectedHeader: secondHeader });
+      const { inner, unprotected } = partsOf(first);
+      const swapped = await signSign1(inner, { backend, key: victim.key, protectedHeader: secondHeader, unprotectedHeader: unprotected });
       const error = await caught(open(swapped, { backend, trust: victim.trust, ...readerOf(form) }));
       expect(EnvelopeError.isInstance(error)).toBe(true);
     }

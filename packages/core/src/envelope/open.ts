@@ -124,6 +124,7 @@ export async function open(envelope: Uint8Array, options: OpenOptions): Promise<
       ...options,
       recipient: options.recipient!,
       externalAad,
+      detachedCiphertext: sealed.content!.ciphertext,
       /* SPEC.md §Key commitment: refuse a CEK that is not the one the producer signed for. */
       checkContentKey: async (contentKey) => {
         if (!commitmentsEqual(await commitToContentKey(options.backend, contentKey), expected)) {

@@ -1,7 +1,8 @@
 /*
  * Ward's sealed-envelope profile: the labels, claim keys and content types that SPEC.md
  * documents byte by byte, and the translation between them and the typed facts the API
- * returns. Everything here is signed (it lives in the COSE_Sign1 protected bucket).
+ * returns. Everything here is signed: it lives in the COSE_Sign1 protected bucket, except the
+ * detached ciphertext, which the signed ciphertext digest binds.
  */
 import type { CborValue } from '../cbor/index.js';
 import { ArgumentError, CoseError } from '../errors.js';
@@ -28,7 +29,20 @@ export const WardHeaderLabel = {
    * header bytes (1) and signature (2), see SPEC.md §Re-wrap.
    */
   rewrap: -65539,
+  /**
+   * The detached ciphertext of a multi-recipient envelope's COSE_Encrypt, in the Sign1's
+   * unprotected bucket (bstr); see SPEC.md §Detached ciphertext.
+   */
+  detachedCiphertext: -65540,
+  /**
+   * The digest of that ciphertext, in the COSE_Encrypt's unprotected bucket (which the
+   * signature covers): `[hash alg, digest]`, only `[-16 (SHA-256), 32 bytes]`.
+   */
+  ciphertextDigest: -65541,
 } as const;
+
+/** COSE hash algorithm SHA-256 (RFC 9054 §2.1), the only one a ciphertext digest may use. */
+export const COSE_SHA_256 = -16;
 
 /** Labels inside the {@link WardHeaderLabel.rewrap} record. */
 export const RewrapRecordKey = {

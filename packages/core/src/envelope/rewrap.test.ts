@@ -3,6 +3,7 @@
  * the recipient layer is new, the authority is recorded and must be trusted, and the inner
  * AAD still binds the producer's protected header (SPEC.md §Re-wrap).
  */
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { errorChain, spying } from '../../test-kit/spying.js';
 import { createNobleBackend } from '../backend/noble-backend.js';
@@ -10,13 +11,14 @@ import type { VerifyingKey } from '../backend/crypto-backend.js';
 import { CborTag, decodeCbor } from '../cbor/index.js';
 import type { CborValue } from '../cbor/index.js';
 import { decodeProtectedHeader, encodeProtectedHeader } from '../cose/headers.js';
+import type { HeaderMap } from '../cose/headers.js';
 import { signEncodedSign1, verifySign1 } from '../cose/sign1.js';
 import { ArgumentError, EnvelopeError, ReplayError, WardError } from '../errors.js';
 import { Keyset } from '../keys/keyset.js';
 import { MemoryReplayStore } from '../replay/memory-replay-store.js';
 import { open } from './open.js';
 import { AttributeKey, RewrapRecordKey, WardHeaderLabel } from './profile.js';
-import { rewrap } from './rewrap.js';
+import { rewrap, rewrapInParts } from './rewrap.js';
 import type { RewrapOptions } from './rewrap.js';
 import { seal } from './seal.js';
 import { verify } from './verify.js';
@@ -66,8 +68,11 @@ describe('rewrap', () => {
     const before = layers(envelope).encrypt;
     const after = layers(rewrapped).encrypt;
     expect(after[0]).toEqual(before[0]); // content protected header
-    expect(after[1]).toEqual(before[1]); // IV
-    expect(after[2]).toEqual(before[2]); // payload ciphertext, untouched
+    expect(after[1]).toEqual(before[1]); // IV and ciphertext digest
+    expect(after[2]).toBeNull(); // the ciphertext stays detached…
+    const ciphertext = (layers(rewrapped).sign1[1] as HeaderMap).get(WardHeaderLabel.detachedCiphertext);
+    expect(ciphertext).toBeInstanceOf(Uint8Array);
+    expect(ciphertext).toEqual((layers(envelope).sign1[1] as HeaderMap).get(WardHeaderLabel.detachedCiphertext)); // …and untouched
     expect(after[3]).not.toEqual(before[3]);
     expect((after[3] as unknown[]).length).toBe(2);
   });
@@ -123,7 +128,7 @@ describe('rewrap', () => {
     const origin = decodeProtectedHeader(record.get(RewrapRecordKey.originProtected) as Uint8Array);
     (origin.get(WardHeaderLabel.attributes) as Map<CborValue, CborValue>).set(AttributeKey.classification, 'public');
     record.set(RewrapRecordKey.originProtected, encodeProtectedHeader(origin));
-    const forged = await signEncodedSign1(sign1[2] as Uint8Array, encodeProtectedHeader(header), new Map(), { backend, key: authorityKey });
+    const forged = await signEncodedSign1(sign1[2] as Uint8Array, encodeProtectedHeader(header), sign1[1] as HeaderMap, { backend, key: authorityKey });
     const facts = await verify(forged, { backend, trust, rewrapAuthorities });
     expect(facts.attributes.classification).toBe('public'); // the authority's word, verified as its signature
     const error = await open(forged, { backend, trust, rewrapAuthorities, recipient: archive.recipientKey() }).catch((e: unknown) => e);
@@ -215,7 +220,7 @@ describe('the re-wrap record is critical', () => {
     const { sign1, header } = layers(rewrapped);
     expect(header.get(2)).toEqual([WardHeaderLabel.rewrap]);
     header.delete(2);
-    const unmarked = await signEncodedSign1(sign1[2] as Uint8Array, encodeProtectedHeader(header), new Map(), { backend, key: authorityKey });
+    const unmarked = await signEncodedSign1(sign1[2] as Uint8Array, encodeProtectedHeader(header), sign1[1] as HeaderMap, { backend, key: authorityKey });
     const error = await verify(unmarked, { backend, trust, rewrapAuthorities }).catch((e: unknown) => e);
     expect(codes(error)).toEqual(['ERR_ENVELOPE_INVALID', 'ERR_COSE_INVALID_HEADER']);
   });
@@ -224,5 +229,92 @@ describe('the re-wrap record is critical', () => {
     const { archive, envelope, options } = await setup();
     const rewrapped = await rewrap(envelope, options({ recipients: [await archive.recipient()] }));
     await expect(verifySign1(rewrapped, { backend, key: authorityPublic })).rejects.toMatchObject({ code: 'ERR_COSE_UNKNOWN_CRITICAL' });
+  });
+});
+
+describe('re-wrap cost does not depend on the payload size', () => {
+  /** A backend that records the largest byte input each method received. */
+  function measuring() {
+    const largest = new Map<string, number>();
+    const proxy = new Proxy(backend, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const sizes = args.flatMap((a) => (a instanceof Uint8Array ? [a.length] : typeof a === 'object' && a !== null
+            ? Object.values(a).filter((v): v is Uint8Array => v instanceof Uint8Array).map((v) => v.length) : []));
+          largest.set(String(property), Math.max(largest.get(String(property)) ?? 0, 0, ...sizes));
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    return { backend: proxy, largest };
+  }
+
+  test('with a 1 MiB payload, no crypto operation of a re-wrap sees more than a few KiB, and nothing is decrypted', async () => {
+    const { archive, options } = await setup();
+    const big = new Uint8Array(1 << 20).fill(0x5a);
+    const envelope = await seal(big, { backend, signer: producer, recipients: [await archive.recipient()], claims, attributes });
+    const spy = measuring();
+    const rewrapped = await rewrap(envelope, options({ backend: spy.backend, recipients: [await archive.recipient()] }));
+    expect(spy.largest.has('sign')).toBe(true);
+    expect(spy.largest.has('verify')).toBe(true);
+    expect(spy.largest.has('aeadDecrypt')).toBe(false);
+    for (const [method, size] of spy.largest) expect(size, `${method} input`).toBeLessThan(4096);
+    /* and the result is whole: it opens to the same 1 MiB */
+    expect((await open(rewrapped, { backend, trust, rewrapAuthorities, recipient: archive.recipientKey() })).plaintext).toEqual(big);
+  });
+
+  test('rewrapInParts hands back the ciphertext as a view into the input, and its parts join into the envelope', async () => {
+    const { archive, envelope, options } = await setup();
+    const parts = await rewrapInParts(envelope, options({ recipients: [await archive.recipient()] }));
+    expect(parts).toHaveLength(3);
+    const detached = (layers(envelope).sign1[1] as HeaderMap).get(WardHeaderLabel.detachedCiphertext) as Uint8Array;
+    expect(parts[1]!.buffer).toBe(envelope.buffer); // not copied
+    expect(parts[1]).toEqual(detached);
+    const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    parts.reduce((at, p) => (joined.set(p, at), at + p.length), 0);
+    expect(decodeCbor(joined)).toBeInstanceOf(CborTag); // one well-formed data item
+    expect((await open(joined, { backend, trust, rewrapAuthorities, recipient: archive.recipientKey() })).plaintext).toEqual(PAYLOAD);
+  });
+
+  test('the authority does not vouch for the ciphertext: a corrupted one re-wraps, and every verifier and reader refuses the result', async () => {
+    const { archive, envelope, options } = await setup();
+    const detached = (layers(envelope).sign1[1] as HeaderMap).get(WardHeaderLabel.detachedCiphertext) as Uint8Array;
+    const corrupted = envelope.slice();
+    const offset = hex(corrupted).indexOf(hex(detached)) / 2;
+    expect(offset).toBeGreaterThan(0);
+    corrupted[offset + 3]! ^= 0x40;
+    const rewrapped = await rewrap(corrupted, options({ recipients: [await archive.recipient()] }));
+    for (const run of [
+      () => verify(rewrapped, { backend, trust, rewrapAuthorities }),
+      () => open(rewrapped, { backend, trust, rewrapAuthorities, recipient: archive.recipientKey() }),
+    ]) {
+      const error = await run().catch((e: unknown) => e);
+      expect(codes(error)).toEqual(['ERR_ENVELOPE_INVALID', 'ERR_COSE_INVALID_HEADER']);
+      expect((error as EnvelopeError).cause).toMatchObject({ message: 'sealed envelope ciphertext does not match its signed digest' });
+    }
+  });
+});
+
+describe('re-wrap properties', () => {
+  test('property: for any payload, the re-wrap carries the ciphertext, content header, IV and digest byte for byte and opens to the same plaintext', async () => {
+    const { archive, options } = await setup();
+    const reader = await archive.recipient();
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 2048 }), async (payload) => {
+        const envelope = await seal(payload, { backend, signer: producer, recipients: [reader], claims, attributes });
+        const parts = await rewrapInParts(envelope, options({ recipients: [reader] }));
+        const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+        parts.reduce((at, p) => (joined.set(p, at), at + p.length), 0);
+        const before = layers(envelope);
+        const after = layers(joined);
+        expect((after.sign1[1] as HeaderMap).get(WardHeaderLabel.detachedCiphertext)).toEqual((before.sign1[1] as HeaderMap).get(WardHeaderLabel.detachedCiphertext));
+        expect(after.encrypt[0]).toEqual(before.encrypt[0]);
+        expect(after.encrypt[1]).toEqual(before.encrypt[1]);
+        expect((await open(joined, { backend, trust, rewrapAuthorities, recipient: archive.recipientKey() })).plaintext).toEqual(payload);
+      }),
+      { numRuns: 25 },
+    );
   });
 });

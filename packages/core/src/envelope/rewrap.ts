@@ -3,7 +3,7 @@
  * (DESIGN.md principle 3). SPEC.md §Re-wrap has the wire format.
  */
 import type { MaybePromise, SigningKey } from '../backend/crypto-backend.js';
-import { isPromise } from '../backend/crypto-backend.js';
+import { isPromise, settle } from '../backend/crypto-backend.js';
 import { assertBytes } from '../backend/validate.js';
 import { EncodedCbor, encodeFrame } from '../cbor/index.js';
 import type { CborValue } from '../cbor/index.js';
@@ -13,9 +13,10 @@ import type { RecipientSource, RecipientSpec } from '../cose/encrypt.js';
 import { HeaderLabel, encodeProtectedHeader } from '../cose/headers.js';
 import type { HeaderMap } from '../cose/headers.js';
 import { CoseTag } from '../cose/message.js';
-import { signEncodedSign1, signatureAlgorithmOf } from '../cose/sign1.js';
+import { signSign1Structure, signatureAlgorithmOf } from '../cose/sign1.js';
 import { ArgumentError, CoseError } from '../errors.js';
 import { commitToContentKey, commitmentsEqual } from './commitment.js';
+import { joinParts, sealedParts } from './detached.js';
 import { ClaimKey, ContentFormat, RewrapRecordKey, WardHeaderLabel } from './profile.js';
 import { checkVerifyOptions, refuseOnFailure, verifySealed } from './verify.js';
 import type { EnvelopeFacts, VerifyOptions } from './verify.js';
@@ -55,9 +56,10 @@ const REWRAP_ID_LENGTH = 16;
  * the re-wrap record, so readers still see the producer's facts and the inner AAD still
  * binds them; verifiers must trust the authority (`rewrapAuthorities`).
  *
- * Cost: no decryption or re-encryption of the payload and no new content key; what grows with
- * the payload is hashing it for the two signatures (verifying the producer's, making the
- * authority's) and one copy into the output.
+ * Cost: the same for any payload size apart from one copy of the ciphertext into the returned
+ * buffer ({@link rewrapInParts} avoids even that). The payload is not decrypted, re-encrypted
+ * or hashed: both signatures cover the signed digest of the detached ciphertext, not the
+ * ciphertext itself (SPEC.md §Detached ciphertext).
  *
  * Use it after a rotation (new reader keys), or to add or remove readers. A shared-key
  * (COSE_Encrypt0) envelope cannot be re-wrapped: it has no recipient layer.
@@ -85,6 +87,30 @@ const REWRAP_ID_LENGTH = 16;
  * ```
  */
 export async function rewrap(envelope: Uint8Array, options: RewrapOptions): Promise<Uint8Array> {
+  return joinParts(await rewrapInParts(envelope, options));
+}
+
+/**
+ * {@link rewrap}, returning the re-wrapped envelope in parts whose concatenation is the
+ * envelope, without copying the payload ciphertext: the middle part is a view into
+ * `envelope`. Its cost does not depend on the payload's size at all, so a service that
+ * re-wraps large envelopes can write the parts straight out (`writev`, a stream) instead of
+ * building one buffer. Do not modify `envelope` while the parts are in use.
+ *
+ * @param envelope - a sealed (or already re-wrapped) COSE_Encrypt envelope
+ * @param options - as for {@link rewrap}
+ * @returns the parts, in order
+ * @throws as {@link rewrap}
+ * @example
+ * ```ts
+ * import { rewrapInParts } from '@ward/core';
+ * import { writev } from 'node:fs/promises'; // or any sink that takes several buffers
+ *
+ * const parts = await rewrapInParts(envelope, { backend, trust, recipient, recipients, authority });
+ * await file.writev(parts);
+ * ```
+ */
+export async function rewrapInParts(envelope: Uint8Array, options: RewrapOptions): Promise<readonly Uint8Array[]> {
   checkVerifyOptions(envelope, options);
   const { backend, authority, recipients } = options;
   if (typeof authority !== 'object' || authority === null || typeof authority.issuer !== 'string' || authority.issuer.length === 0) {
@@ -97,18 +123,23 @@ export async function rewrap(envelope: Uint8Array, options: RewrapOptions): Prom
   const rewrappedAt = options.rewrappedAt ?? Math.floor(Date.now() / 1000);
   if (!Number.isSafeInteger(rewrappedAt) || rewrappedAt < 0) throw new ArgumentError('rewrappedAt must be a non-negative integer');
 
-  const sealed = await refuseOnFailure(() => verifySealed(envelope, options));
+  /* Byte strings as views and no ciphertext hashing: nothing here reads or copies the payload
+   * ciphertext. The authority vouches for the producer's signed header and digest, not for the
+   * ciphertext bytes, which every verifier and reader checks against that digest. */
+  const sealed = await refuseOnFailure(() => verifySealed(envelope, { ...options, byteStringViews: true }, { checkCiphertext: false }));
   if (sealed.facts.encryption !== 'encrypt') throw new ArgumentError('only multi-recipient (COSE_Encrypt) envelopes can be re-wrapped');
   /* Policy before keys, as in open(). */
   if (options.authorize !== undefined) {
     const decided = options.authorize(sealed.facts);
     if (isPromise(decided)) await decided;
   }
+  const ciphertext = sealed.content!.ciphertext;
   const newEncrypt = await refuseOnFailure(async () => {
     const expected = sealed.keyCommitment!;
     const recovered = await recoverEncryptContentKey(sealed.inner, {
       ...options,
       recipient: options.recipient,
+      detachedCiphertext: ciphertext,
       /* SPEC.md §Key commitment: carry forward only the CEK the producer committed to. */
       checkContentKey: async (contentKey) => {
         if (!commitmentsEqual(await commitToContentKey(backend, contentKey), expected)) {
@@ -122,9 +153,9 @@ export async function rewrap(envelope: Uint8Array, options: RewrapOptions): Prom
       for (const spec of recipients) {
         structures.push((await buildRecipient(backend, spec, recovered.cek, recovered.contentAlg, keyLength)).structure);
       }
-      /* The content layer's protected bytes, IV and ciphertext are carried over unchanged. */
+      /* The content layer's protected bytes, IV and ciphertext digest are carried over unchanged; the ciphertext stays detached. */
       return encodeFrame(
-        [recovered.protectedBytes, EncodedCbor.of(recovered.unprotectedHeader), recovered.ciphertext, EncodedCbor.of(structures)],
+        [recovered.protectedBytes, EncodedCbor.of(recovered.unprotectedHeader), null, EncodedCbor.of(structures)],
         CoseTag.Encrypt,
       );
     } finally {
@@ -132,7 +163,7 @@ export async function rewrap(envelope: Uint8Array, options: RewrapOptions): Prom
     }
   });
 
-  const id = await backend.randomBytes(REWRAP_ID_LENGTH);
+  const id = await settle(backend.randomBytes(REWRAP_ID_LENGTH));
   const header: HeaderMap = new Map<CborValue, CborValue>([
     [HeaderLabel.alg, signatureAlgorithmOf(authority.key)],
     /* RFC 9052 §3.1: verifiers that do not understand the re-wrap record must refuse. */
@@ -146,5 +177,7 @@ export async function rewrap(envelope: Uint8Array, options: RewrapOptions): Prom
       [RewrapRecordKey.originProtected, sealed.protectedBytes], [RewrapRecordKey.originSignature, sealed.signature],
     ])],
   ]) as HeaderMap;
-  return signEncodedSign1(newEncrypt, encodeProtectedHeader(header), new Map(), { backend, key: authority.key });
+  const protectedBytes = encodeProtectedHeader(header);
+  const signature = await signSign1Structure(newEncrypt, protectedBytes, { backend, key: authority.key });
+  return sealedParts(protectedBytes, ciphertext, newEncrypt, signature);
 }

@@ -2,21 +2,24 @@
  * seal(): Ward's default for data (DESIGN.md principle 2; SPEC.md §Sealed envelope). A
  * COSE_Sign1 whose payload is a COSE_Encrypt0 or COSE_Encrypt, with provenance and access
  * attributes in the signed protected header, the signed header bound into the encryption's
- * external AAD, and (for COSE_Encrypt) a signed commitment to the content key.
+ * external AAD, and (for COSE_Encrypt) a signed commitment to the content key and a detached
+ * ciphertext bound by its signed digest.
  */
-import { encodeFrame } from '../cbor/index.js';
+import { EncodedCbor, encodeFrame } from '../cbor/index.js';
 import type { AeadKey, CryptoBackend, SigningKey } from '../backend/crypto-backend.js';
 import { isPromise } from '../backend/crypto-backend.js';
 import { assertBytes } from '../backend/validate.js';
 import { ArgumentError, UnsupportedAlgorithmError } from '../errors.js';
 import { CONTENT_ALGORITHMS, CoseAlgorithm } from '../cose/algorithms.js';
-import { encryptEncrypt } from '../cose/encrypt.js';
+import { encryptContentLayer } from '../cose/encrypt.js';
 import type { RecipientSpec } from '../cose/encrypt.js';
 import { encryptEncrypt0 } from '../cose/encrypt0.js';
 import { HeaderLabel, encodeProtectedHeader } from '../cose/headers.js';
 import type { HeaderMap } from '../cose/headers.js';
-import { signEncodedSign1, signatureAlgorithmOf } from '../cose/sign1.js';
+import { CoseTag } from '../cose/message.js';
+import { signEncodedSign1, signSign1Structure, signatureAlgorithmOf } from '../cose/sign1.js';
 import { commitToContentKey } from './commitment.js';
+import { ciphertextDigest, joinParts, sealedParts } from './detached.js';
 import { ContentFormat, WardHeaderLabel, encodeAttributes, encodeClaims } from './profile.js';
 import type { AccessAttributes, ProvenanceInput } from './profile.js';
 
@@ -117,34 +120,39 @@ export async function seal(payload: Uint8Array, options: SealOptions): Promise<U
   protectedHeader.set(HeaderLabel.cwtClaims, claims);
   protectedHeader.set(WardHeaderLabel.attributes, encodeAttributes(options.attributes));
 
-  let inner: Uint8Array;
-  let sign1Protected: Uint8Array;
   if (options.key !== undefined) {
     const { key, kid } = options.key;
     assertBytes(kid, 'key.kid');
     protectedHeader.set(HeaderLabel.contentType, ContentFormat.encrypt0);
-    sign1Protected = finalProtected(protectedHeader, signer);
-    inner = await encryptEncrypt0(payload, { backend, key, kid, externalAad: sealExternalAad(sign1Protected) });
-  } else {
-    const contentAlg = options.contentAlgorithm ?? CoseAlgorithm.A256GCM;
-    const content = CONTENT_ALGORITHMS.get(contentAlg);
-    if (content === undefined) throw new UnsupportedAlgorithmError(`COSE content algorithm ${contentAlg} is not supported`);
-    protectedHeader.set(HeaderLabel.contentType, ContentFormat.encrypt);
-    let committed: Uint8Array | undefined;
-    inner = await encryptEncrypt(payload, {
-      backend,
-      recipients: options.recipients!,
-      contentAlgorithm: contentAlg,
-      /* The CEK exists now (random, or derived for a direct recipient): commit to it, sign over the commitment. */
-      externalAad: async (contentKey) => {
-        protectedHeader.set(WardHeaderLabel.keyCommitment, await commitToContentKey(backend, contentKey));
-        committed = finalProtected(protectedHeader, signer);
-        return sealExternalAad(committed);
-      },
-    });
-    sign1Protected = committed!;
+    const sign1Protected = finalProtected(protectedHeader, signer);
+    const inner = await encryptEncrypt0(payload, { backend, key, kid, externalAad: sealExternalAad(sign1Protected) });
+    return signEncodedSign1(inner, sign1Protected, new Map(), { backend, key: signer.key });
   }
-  return signEncodedSign1(inner, sign1Protected, new Map(), { backend, key: signer.key });
+  const contentAlg = options.contentAlgorithm ?? CoseAlgorithm.A256GCM;
+  const content = CONTENT_ALGORITHMS.get(contentAlg);
+  if (content === undefined) throw new UnsupportedAlgorithmError(`COSE content algorithm ${contentAlg} is not supported`);
+  protectedHeader.set(HeaderLabel.contentType, ContentFormat.encrypt);
+  let sign1Protected: Uint8Array | undefined;
+  const layer = await encryptContentLayer(payload, {
+    backend,
+    recipients: options.recipients!,
+    contentAlgorithm: contentAlg,
+    /* The CEK exists now (random, or derived for a direct recipient): commit to it, sign over the commitment. */
+    externalAad: async (contentKey) => {
+      protectedHeader.set(WardHeaderLabel.keyCommitment, await commitToContentKey(backend, contentKey));
+      sign1Protected = finalProtected(protectedHeader, signer);
+      return sealExternalAad(sign1Protected);
+    },
+  });
+  /* SPEC.md §Detached ciphertext: the signed COSE_Encrypt holds the ciphertext's digest, not the ciphertext. */
+  const unprotectedHeader: HeaderMap = new Map(layer.unprotectedHeader);
+  unprotectedHeader.set(WardHeaderLabel.ciphertextDigest, await ciphertextDigest(backend, layer.ciphertext));
+  const inner = encodeFrame(
+    [layer.protectedBytes, EncodedCbor.of(unprotectedHeader), null, EncodedCbor.of(layer.recipients)],
+    CoseTag.Encrypt,
+  );
+  const signature = await signSign1Structure(inner, sign1Protected!, { backend, key: signer.key });
+  return joinParts(sealedParts(sign1Protected!, layer.ciphertext, inner, signature));
 }
 
 /*

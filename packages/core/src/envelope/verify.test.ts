@@ -11,7 +11,7 @@ import type { SigningKey, VerifyingKey } from '../backend/crypto-backend.js';
 import { CborTag, decodeCbor, encodeCbor } from '../cbor/index.js';
 import type { CborValue } from '../cbor/index.js';
 import { CoseAlgorithm } from '../cose/algorithms.js';
-import { encryptEncrypt } from '../cose/encrypt.js';
+import { encryptContentLayer } from '../cose/encrypt.js';
 import { encryptEncrypt0 } from '../cose/encrypt0.js';
 import { HeaderLabel, decodeProtectedHeader, encodeProtectedHeader } from '../cose/headers.js';
 import type { HeaderMap } from '../cose/headers.js';
@@ -36,6 +36,15 @@ const producerTrust: VerifyingKey = backend.publicKey(producerKey);
 const PRODUCER_KID = te.encode('parking-sensor-3#1');
 const sharedKey = backend.generateKey('AES-GCM');
 const kek = backend.generateKey('AES-KW');
+
+/** Where `needle` starts in `haystack`, or -1. */
+function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
 
 const KEY_USE = ['deriveSharedSecret', 'unwrapKey', 'aeadDecrypt', 'importKey', 'hkdfSha256', 'exportKey'];
 
@@ -140,6 +149,20 @@ interface Craft {
   readonly inner?: 'encrypt0' | 'encrypt';
   /** Signer kid in the unprotected bucket instead. */
   readonly unprotectedKid?: boolean;
+  /** Edits what sits outside the signed header: the Sign1 unprotected bucket and, for COSE_Encrypt, its content layer. */
+  readonly content?: (content: CraftedContent) => void;
+}
+
+/** The parts of a sealed envelope around its ciphertext, as seal() lays them out, for editing. */
+interface CraftedContent {
+  /** The Sign1 unprotected bucket (holds the detached ciphertext of a COSE_Encrypt envelope). */
+  readonly sign1Unprotected: HeaderMap;
+  /** The COSE_Encrypt's unprotected bucket (IV and ciphertext digest). */
+  readonly encryptUnprotected: HeaderMap;
+  /** The COSE_Encrypt's ciphertext field: `null` (detached) as seal() makes it. */
+  attached: Uint8Array | null;
+  /** The content ciphertext. */
+  readonly ciphertext: Uint8Array;
 }
 
 /** An envelope like seal() makes, with `craft` applied before signing, inner correctly bound. */
@@ -169,7 +192,7 @@ async function crafted(craft: Craft): Promise<Uint8Array> {
     inner = await encryptEncrypt0(PAYLOAD, { backend, key: sharedKey, kid: te.encode('shared'), externalAad: sealExternalAad(protectedBytes) });
   } else {
     let bound: Uint8Array | undefined;
-    inner = await encryptEncrypt(PAYLOAD, {
+    const layer = await encryptContentLayer(PAYLOAD, {
       backend,
       recipients: [{ kek, kid: te.encode('kek') }],
       externalAad: async (cek) => {
@@ -178,7 +201,17 @@ async function crafted(craft: Craft): Promise<Uint8Array> {
       },
     });
     protectedBytes = bound!;
+    const content: CraftedContent = {
+      sign1Unprotected: unprotectedHeader,
+      encryptUnprotected: new Map([...layer.unprotectedHeader, [WardHeaderLabel.ciphertextDigest, [-16, backend.sha256(layer.ciphertext)]]]),
+      attached: null,
+      ciphertext: layer.ciphertext,
+    };
+    unprotectedHeader.set(WardHeaderLabel.detachedCiphertext, layer.ciphertext);
+    craft.content?.(content);
+    inner = encodeCbor(new CborTag(CoseTag.Encrypt, [layer.protectedBytes, content.encryptUnprotected, content.attached, layer.recipients]));
   }
+  if (form === 'encrypt0') craft.content?.({ sign1Unprotected: unprotectedHeader, encryptUnprotected: new Map(), attached: null, ciphertext: new Uint8Array(0) });
   return signEncodedSign1(inner, protectedBytes, unprotectedHeader, { backend, key: producerKey });
 }
 
@@ -233,7 +266,10 @@ describe('the envelope profile', () => {
   });
 
   test('the content type must name the inner message: Encrypt0 declared, COSE_Encrypt inside', async () => {
-    const envelope = await crafted({ header: (h) => { h.set(HeaderLabel.contentType, ContentFormat.encrypt0); h.delete(WardHeaderLabel.keyCommitment); } });
+    const envelope = await crafted({
+      header: (h) => { h.set(HeaderLabel.contentType, ContentFormat.encrypt0); h.delete(WardHeaderLabel.keyCommitment); },
+      content: (c) => { c.attached = c.ciphertext; c.sign1Unprotected.delete(WardHeaderLabel.detachedCiphertext); },
+    });
     expect((await verify(envelope, { backend, trust: producerTrust })).encryption).toBe('encrypt0');
     const error = await caught(open(envelope, { backend, trust: producerTrust, key: sharedKey }));
     expect(EnvelopeError.isInstance(error)).toBe(true);
@@ -242,6 +278,40 @@ describe('the envelope profile', () => {
 
   test('a signer kid only in the unprotected bucket is refused', async () => {
     await expectProfileRefusal(await crafted({ unprotectedKid: true }), 'encrypt');
+  });
+
+  test.each<[string, (c: CraftedContent) => void]>([
+    ['the ciphertext attached to the COSE_Encrypt instead', (c) => { c.attached = c.ciphertext; c.sign1Unprotected.delete(WardHeaderLabel.detachedCiphertext); }],
+    ['the ciphertext both attached and detached', (c) => { c.attached = c.ciphertext; }],
+    ['no detached ciphertext', (c) => c.sign1Unprotected.delete(WardHeaderLabel.detachedCiphertext)],
+    ['a detached ciphertext that is text', (c) => c.sign1Unprotected.set(WardHeaderLabel.detachedCiphertext, 'x')],
+    ['another parameter beside the detached ciphertext', (c) => c.sign1Unprotected.set('note', 'unsigned')],
+    ['no ciphertext digest', (c) => c.encryptUnprotected.delete(WardHeaderLabel.ciphertextDigest)],
+    ['a digest without its hash algorithm', (c) => c.encryptUnprotected.set(WardHeaderLabel.ciphertextDigest, backend.sha256(c.ciphertext))],
+    ['a SHA-384 (-43) digest', (c) => c.encryptUnprotected.set(WardHeaderLabel.ciphertextDigest, [-43, new Uint8Array(48)])],
+    ['a 31-byte digest', (c) => c.encryptUnprotected.set(WardHeaderLabel.ciphertextDigest, [-16, backend.sha256(c.ciphertext).subarray(1)])],
+    ['a digest of other bytes', (c) => c.encryptUnprotected.set(WardHeaderLabel.ciphertextDigest, [-16, backend.sha256(PAYLOAD)])],
+  ])('an Encrypt envelope with %s is refused', async (_, edit) => {
+    await expectProfileRefusal(await crafted({ content: edit }), 'encrypt');
+  });
+
+  test('an Encrypt0 envelope with anything in its Sign1 unprotected bucket is refused', async () => {
+    await expectProfileRefusal(await crafted({ inner: 'encrypt0', content: (c) => c.sign1Unprotected.set(WardHeaderLabel.detachedCiphertext, new Uint8Array(16)) }), 'encrypt0');
+  });
+
+  test('verify() alone, with no key, refuses any flipped bit of the detached ciphertext (the signed digest binds it)', async () => {
+    const envelope = await sealed('encrypt');
+    const [, unprotected] = (decodeCbor(envelope) as CborTag).value as CborValue[];
+    const ciphertext = (unprotected as HeaderMap).get(WardHeaderLabel.detachedCiphertext) as Uint8Array;
+    const at = indexOfBytes(envelope, ciphertext);
+    expect(at).toBeGreaterThan(0);
+    for (let bit = 0; bit < ciphertext.length * 8; bit += 7) {
+      const tampered = envelope.slice();
+      tampered[at + (bit >> 3)]! ^= 1 << (bit & 7);
+      const error = await caught(verify(tampered, { backend, trust: producerTrust }));
+      expect(EnvelopeError.isInstance(error)).toBe(true);
+      expect((error as EnvelopeError).cause).toMatchObject({ code: 'ERR_COSE_INVALID_HEADER', message: 'sealed envelope ciphertext does not match its signed digest' });
+    }
   });
 
   test.each<[string, (h: HeaderMap) => void]>([

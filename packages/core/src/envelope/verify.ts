@@ -16,6 +16,8 @@ import type { VerifiedSign1 } from '../cose/sign1.js';
 import { checkReplay } from '../replay/replay-guard.js';
 import type { CheckReplayOptions, ReplayCheck } from '../replay/replay-guard.js';
 import { KEY_COMMITMENT_LENGTH } from './commitment.js';
+import { checkCiphertextDigest, detachedContentOf } from './detached.js';
+import type { DetachedContent } from './detached.js';
 import { ClaimKey, ContentFormat, RewrapRecordKey, WardHeaderLabel, decodeAttributes, decodeClaims } from './profile.js';
 import type { AccessAttributes, Provenance } from './profile.js';
 
@@ -86,6 +88,18 @@ export interface VerifiedSealed {
   /** The producer's signature over them. */
   readonly signature: Uint8Array;
   readonly keyCommitment: Uint8Array | undefined;
+  /** A COSE_Encrypt envelope's detached ciphertext and its signed digest (SPEC.md §Detached ciphertext). */
+  readonly content: DetachedContent | undefined;
+}
+
+/** Internal switches of {@link verifySealed}. */
+export interface VerifySealedMode {
+  /**
+   * Whether to hash the detached ciphertext against its signed digest (default true). Only a
+   * re-wrap skips it: it carries the ciphertext over without vouching for it, and every
+   * verifier and reader downstream checks it.
+   */
+  readonly checkCiphertext?: boolean;
 }
 
 /**
@@ -135,7 +149,15 @@ function checkProducerHeader(header: HeaderMap): Pick<EnvelopeFacts, 'encryption
 const REWRAP_UNDERSTOOD: ReadonlySet<number> = new Set([WardHeaderLabel.rewrap]);
 
 /** Verifies the outer COSE_Sign1 and the profile; returns facts and the inner message. */
-export async function verifySealed(envelope: Uint8Array, options: VerifyOptions): Promise<VerifiedSealed> {
+export async function verifySealed(envelope: Uint8Array, options: VerifyOptions, mode: VerifySealedMode = {}): Promise<VerifiedSealed> {
+  const signed = await verifySignedParts(envelope, options);
+  const content = detachedContentOf(signed.unprotectedHeader, signed.facts.encryption, signed.inner, options);
+  if (content !== undefined && mode.checkCiphertext !== false) await checkCiphertextDigest(options.backend, content);
+  return { ...signed, content };
+}
+
+/** What the signature covers: the outer Sign1 and the profile, the ciphertext aside. */
+async function verifySignedParts(envelope: Uint8Array, options: VerifyOptions): Promise<Omit<VerifiedSealed, 'content'> & { unprotectedHeader: HeaderMap }> {
   const { trust, rewrapAuthorities } = options;
   /* A re-wrapped envelope is signed by a re-wrap authority, never by a producer key, and only
    * verifiers that name their authorities accept one. */
@@ -148,7 +170,8 @@ export async function verifySealed(envelope: Uint8Array, options: VerifyOptions)
       return resolveKey(rewrapAuthorities, lookup);
     },
   });
-  if (verified.protectedHeader.has(WardHeaderLabel.rewrap)) return verifyRewrapped(verified, options);
+  const { unprotectedHeader } = verified;
+  if (verified.protectedHeader.has(WardHeaderLabel.rewrap)) return { ...(await verifyRewrapped(verified, options)), unprotectedHeader };
   const header = verified.protectedHeader;
   const { kid, encryption, commitment } = checkProducerHeader(header);
   const facts: EnvelopeFacts = {
@@ -157,7 +180,7 @@ export async function verifySealed(envelope: Uint8Array, options: VerifyOptions)
     signer: { kid, alg: verified.alg },
     encryption,
   };
-  return { facts, inner: verified.payload, protectedBytes: verified.protectedBytes, signature: verified.signature, keyCommitment: commitment };
+  return { facts, inner: verified.payload, protectedBytes: verified.protectedBytes, signature: verified.signature, keyCommitment: commitment, unprotectedHeader };
 }
 
 /**
@@ -166,7 +189,7 @@ export async function verifySealed(envelope: Uint8Array, options: VerifyOptions)
  * issuer, at its signing time), though its signature, which covered the old recipients,
  * cannot be re-checked here.
  */
-async function verifyRewrapped(verified: VerifiedSign1, options: VerifyOptions): Promise<VerifiedSealed> {
+async function verifyRewrapped(verified: VerifiedSign1, options: VerifyOptions): Promise<Omit<VerifiedSealed, 'content'>> {
   const header = verified.protectedHeader;
   const record = header.get(WardHeaderLabel.rewrap);
   if (!(record instanceof Map) || record.size !== 2) profileError('re-wrap record must be a map of 2 entries');
