@@ -10,12 +10,23 @@
 //	 "message": hex, "publicKey": hex, "externalAad": hex}
 //	{"id": "...", "op": "produce", "kind": "sign1", "alg": "EdDSA"|"ES256",
 //	 "privateKey": hex, "payload": hex, "externalAad": hex, "kid": hex}
+//	{"id": "...", "op": "verify",  "kind": "envelope", "alg": "EdDSA"|"ES256",
+//	 "message": hex, "publicKey": hex}
+//
+// "envelope" is a Ward sealed envelope: go-cose verifies its outer COSE_Sign1
+// (as for "sign1"); then this program checks Ward's detached-ciphertext layout
+// itself with fxamacker/cbor (go-cose has no COSE_Encrypt): for content type 96
+// the Sign1 unprotected bucket is exactly {-65540: bstr} (the ciphertext), the
+// signed COSE_Encrypt has a nil ciphertext and {-65541: [-16, SHA-256 digest]}
+// in its unprotected bucket, and SHA-256(ciphertext) equals that digest; for
+// content type 16 the Sign1 unprotected bucket is empty. Nothing is decrypted.
 //
 // Keys are raw: Ed25519 32-byte seed / 32-byte public key; P-256 32-byte
 // big-endian scalar / 65-byte uncompressed SEC1 point (as Ward's exportKey).
 //
 // Every result has a status: "ok", "rejected" (the signature did not verify:
-// go-cose returned ErrVerification), "unsupported" (go-cose has no such
+// go-cose returned ErrVerification, or an envelope's detached ciphertext does
+// not match its signed digest), "unsupported" (go-cose has no such
 // message type or algorithm) or "error" (anything else: malformed input,
 // header rules, wrong key).
 //
@@ -25,13 +36,15 @@
 package main
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
-	_ "crypto/sha256" // ES256 needs SHA-256 linked in (go-cose does not import hashes itself)
+	"crypto/sha256" // also links SHA-256 in for ES256 (go-cose does not import hashes itself)
+	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -42,10 +55,49 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/fxamacker/cbor/v2"
 	"github.com/veraison/go-cose"
 )
 
 const goCosePath = "github.com/veraison/go-cose"
+
+// Ward's sealed-envelope profile, content type 96 (detached ciphertext).
+const (
+	contentTypeEncrypt0     = 16
+	contentTypeEncrypt      = 96
+	labelDetachedCiphertext = -65540 // Sign1 unprotected: the COSE_Encrypt's AEAD ciphertext
+	labelCiphertextDigest   = -65541 // COSE_Encrypt unprotected: [hash alg, digest]
+	hashSHA256              = -16    // COSE algorithm SHA-256 (RFC 9054)
+	tagSign1                = 18
+	tagEncrypt              = 96
+)
+
+// errDigestMismatch is a failed cryptographic check: reported "rejected".
+var errDigestMismatch = errors.New("detached ciphertext does not match the signed SHA-256 digest")
+
+// strict decodes Ward's structures independently of go-cose: duplicate map
+// keys are refused. coreDeterministic re-encodes a map in RFC 8949 §4.2.1
+// order (bytewise order of the encoded keys), to check Ward wrote it so.
+var (
+	strict            = mustDecMode(cbor.DecOptions{DupMapKey: cbor.DupMapKeyEnforcedAPF})
+	coreDeterministic = mustEncMode(cbor.EncOptions{Sort: cbor.SortCoreDeterministic})
+)
+
+func mustDecMode(o cbor.DecOptions) cbor.DecMode {
+	m, err := o.DecMode()
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+func mustEncMode(o cbor.EncOptions) cbor.EncMode {
+	m, err := o.EncMode()
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
 
 type job struct {
 	Cases []jobCase `json:"cases"`
@@ -140,7 +192,7 @@ func run(c jobCase) (r caseResult) {
 			r.Status, r.Error = "error", fmt.Sprintf("panic: %v", p)
 		}
 	}()
-	if c.Kind != "sign1" {
+	if c.Kind != "sign1" && c.Kind != "envelope" {
 		r.Status, r.Error = "unsupported", fmt.Sprintf("go-cose has no %s (it implements COSE_Sign1 and COSE_Sign only)", c.Kind)
 		return r
 	}
@@ -149,18 +201,20 @@ func run(c jobCase) (r caseResult) {
 		r.Status, r.Error = "unsupported", err.Error()
 		return r
 	}
-	switch c.Op {
-	case "verify":
+	switch {
+	case c.Op == "verify" && c.Kind == "sign1":
 		err = verify(c, alg, &r)
-	case "produce":
+	case c.Op == "verify" && c.Kind == "envelope":
+		err = verifyEnvelope(c, alg, &r)
+	case c.Op == "produce" && c.Kind == "sign1":
 		err = produce(c, alg, &r)
 	default:
-		err = fmt.Errorf("unknown op %q", c.Op)
+		err = fmt.Errorf("unknown op %q for kind %q", c.Op, c.Kind)
 	}
 	switch {
 	case err == nil:
 		r.Status = "ok"
-	case errors.Is(err, cose.ErrVerification):
+	case errors.Is(err, cose.ErrVerification), errors.Is(err, errDigestMismatch):
 		r.Status, r.Error = "rejected", err.Error()
 	default:
 		r.Status, r.Error = "error", err.Error()
@@ -187,40 +241,217 @@ func unhex(name, value string) ([]byte, error) {
 }
 
 // verify decodes a tagged COSE_Sign1 with go-cose, verifies it with the given
-// public key and external AAD, and reports the payload and decoded protected
-// header. go-cose itself checks that the protected alg equals the verifier's.
+// public key and external AAD, and reports the payload and decoded headers.
+// go-cose itself checks that the protected alg equals the verifier's.
 func verify(c jobCase, alg cose.Algorithm, r *caseResult) error {
-	message, err := unhex("message", c.Message)
+	msg, _, err := verifySign1(c, alg, r)
 	if err != nil {
-		return err
-	}
-	aad, err := unhex("externalAad", c.ExternalAad)
-	if err != nil {
-		return err
-	}
-	rawPublic, err := unhex("publicKey", c.PublicKey)
-	if err != nil {
-		return err
-	}
-	public, err := publicKey(alg, rawPublic)
-	if err != nil {
-		return err
-	}
-	verifier, err := cose.NewVerifier(alg, public)
-	if err != nil {
-		return err
-	}
-	var msg cose.Sign1Message
-	if err := msg.UnmarshalCBOR(message); err != nil {
-		return fmt.Errorf("decode: %w", err)
-	}
-	r.Headers = describeHeader(msg.Headers.Protected)
-	if err := msg.Verify(aad, verifier); err != nil {
 		return err
 	}
 	payload := hex.EncodeToString(msg.Payload)
 	r.Payload = &payload
 	return nil
+}
+
+// verifySign1 is verify without reporting the payload: the verified message
+// and its encoded form.
+func verifySign1(c jobCase, alg cose.Algorithm, r *caseResult) (*cose.Sign1Message, []byte, error) {
+	message, err := unhex("message", c.Message)
+	if err != nil {
+		return nil, nil, err
+	}
+	aad, err := unhex("externalAad", c.ExternalAad)
+	if err != nil {
+		return nil, nil, err
+	}
+	rawPublic, err := unhex("publicKey", c.PublicKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	public, err := publicKey(alg, rawPublic)
+	if err != nil {
+		return nil, nil, err
+	}
+	verifier, err := cose.NewVerifier(alg, public)
+	if err != nil {
+		return nil, nil, err
+	}
+	var msg cose.Sign1Message
+	if err := msg.UnmarshalCBOR(message); err != nil {
+		return nil, nil, fmt.Errorf("decode: %w", err)
+	}
+	r.Headers = describeHeader(msg.Headers.Protected)
+	r.Headers["unprotectedLabels"] = labelsOf(msg.Headers.Unprotected)
+	if err := msg.Verify(aad, verifier); err != nil {
+		return nil, nil, err
+	}
+	return &msg, message, nil
+}
+
+// verifyEnvelope verifies a Ward sealed envelope's outer COSE_Sign1 with
+// go-cose, then checks the detached-ciphertext layout and digest (content
+// type 96) or the empty unprotected bucket (content type 16) with
+// fxamacker/cbor. It reports the Sign1 payload (the inner COSE message) only
+// when everything holds; a digest mismatch is errDigestMismatch ("rejected").
+func verifyEnvelope(c jobCase, alg cose.Algorithm, r *caseResult) error {
+	msg, message, err := verifySign1(c, alg, r)
+	if err != nil {
+		return err
+	}
+	unprotected, err := sign1Unprotected(message)
+	if err != nil {
+		return err
+	}
+	contentType, ok := asInt64(msg.Headers.Protected[cose.HeaderLabelContentType])
+	switch {
+	case ok && contentType == contentTypeEncrypt0:
+		if len(unprotected) != 0 {
+			return fmt.Errorf("content type 16: the Sign1 unprotected bucket must be empty, it has %d entries", len(unprotected))
+		}
+	case ok && contentType == contentTypeEncrypt:
+		if err := checkDetachedCiphertext(unprotected, msg.Payload, r.Headers); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("content type %v is not 16 or 96", msg.Headers.Protected[cose.HeaderLabelContentType])
+	}
+	payload := hex.EncodeToString(msg.Payload)
+	r.Payload = &payload
+	return nil
+}
+
+// sign1Unprotected decodes the unprotected bucket of a tagged COSE_Sign1 with
+// fxamacker/cbor (labels must be integers: Ward uses no text labels).
+func sign1Unprotected(message []byte) (map[int64]cbor.RawMessage, error) {
+	fields, err := taggedArray(message, tagSign1, 4, "COSE_Sign1")
+	if err != nil {
+		return nil, err
+	}
+	var unprotected map[int64]cbor.RawMessage
+	if err := strict.Unmarshal(fields[1], &unprotected); err != nil {
+		return nil, fmt.Errorf("Sign1 unprotected bucket: %w", err)
+	}
+	return unprotected, nil
+}
+
+// checkDetachedCiphertext: the Sign1 unprotected bucket is exactly
+// {-65540: bstr}; the signed COSE_Encrypt (inner) has a nil ciphertext and
+// {-65541: [-16, 32-byte digest]}, written in deterministic order; the digest
+// is SHA-256 of the detached ciphertext (compared in constant time).
+func checkDetachedCiphertext(unprotected map[int64]cbor.RawMessage, inner []byte, report map[string]any) error {
+	rawCiphertext, ok := unprotected[labelDetachedCiphertext]
+	if !ok || len(unprotected) != 1 {
+		return fmt.Errorf("content type 96: the Sign1 unprotected bucket must be exactly {%d: bstr}, it has labels %v",
+			labelDetachedCiphertext, labelsOf(unprotected))
+	}
+	ciphertext, err := byteString(rawCiphertext, "detached ciphertext")
+	if err != nil {
+		return err
+	}
+	fields, err := taggedArray(inner, tagEncrypt, 4, "COSE_Encrypt")
+	if err != nil {
+		return fmt.Errorf("Sign1 payload: %w", err)
+	}
+	if !bytes.Equal(fields[2], []byte{0xf6}) {
+		return errors.New("content type 96: the COSE_Encrypt ciphertext must be nil (detached), it is attached")
+	}
+	var innerUnprotected map[int64]cbor.RawMessage
+	if err := strict.Unmarshal(fields[1], &innerUnprotected); err != nil {
+		return fmt.Errorf("COSE_Encrypt unprotected bucket: %w", err)
+	}
+	canonical, err := coreDeterministic.Marshal(innerUnprotected)
+	if err != nil {
+		return err
+	}
+	rawDigest, ok := innerUnprotected[labelCiphertextDigest]
+	if !ok {
+		return fmt.Errorf("COSE_Encrypt unprotected bucket has no ciphertext digest (label %d)", labelCiphertextDigest)
+	}
+	var digestFields []cbor.RawMessage
+	if err := strict.Unmarshal(rawDigest, &digestFields); err != nil || len(digestFields) != 2 {
+		return fmt.Errorf("ciphertext digest must be [hash alg, bstr] (err %v)", err)
+	}
+	var hashAlg int64
+	if len(digestFields[0]) == 0 || digestFields[0][0]>>5 > 1 { // major type 0 or 1: an integer
+		return errors.New("ciphertext digest: the hash algorithm is not an integer")
+	}
+	if err := strict.Unmarshal(digestFields[0], &hashAlg); err != nil || hashAlg != hashSHA256 {
+		return fmt.Errorf("ciphertext digest: hash algorithm %d is not SHA-256 (%d) (err %v)", hashAlg, hashSHA256, err)
+	}
+	digest, err := byteString(digestFields[1], "ciphertext digest")
+	if err != nil {
+		return err
+	}
+	if len(digest) != sha256.Size {
+		return fmt.Errorf("ciphertext digest is %d bytes, not %d", len(digest), sha256.Size)
+	}
+	report["detachedCiphertextLength"] = len(ciphertext)
+	report["innerCiphertextNil"] = true
+	report["innerUnprotectedLabels"] = labelsOf(innerUnprotected)
+	report["innerUnprotectedDeterministic"] = bytes.Equal(canonical, fields[1])
+	report["digestAlg"] = hashAlg
+	computed := sha256.Sum256(ciphertext)
+	if subtle.ConstantTimeCompare(computed[:], digest) != 1 {
+		report["ciphertextDigestMatches"] = false
+		return errDigestMismatch
+	}
+	report["ciphertextDigestMatches"] = true
+	return nil
+}
+
+// taggedArray decodes CBOR tag `tag` holding an array of n elements.
+func taggedArray(data []byte, tag uint64, n int, what string) ([]cbor.RawMessage, error) {
+	var tagged cbor.RawTag
+	if err := strict.Unmarshal(data, &tagged); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if tagged.Number != tag {
+		return nil, fmt.Errorf("%s: tag %d, not %d", what, tagged.Number, tag)
+	}
+	var fields []cbor.RawMessage
+	if err := strict.Unmarshal(tagged.Content, &fields); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if len(fields) != n {
+		return nil, fmt.Errorf("%s: %d elements, not %d", what, len(fields), n)
+	}
+	return fields, nil
+}
+
+// byteString decodes a CBOR byte string (major type 2 only: a text string is refused).
+func byteString(raw cbor.RawMessage, what string) ([]byte, error) {
+	if len(raw) == 0 || raw[0]>>5 != 2 {
+		return nil, fmt.Errorf("%s is not a byte string", what)
+	}
+	var b []byte
+	if err := strict.Unmarshal(raw, &b); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return b, nil
+}
+
+func asInt64(v any) (int64, bool) {
+	switch t := v.(type) {
+	case int64:
+		return t, true
+	case uint64:
+		if t <= 1<<62 {
+			return int64(t), true
+		}
+	case int:
+		return int64(t), true
+	}
+	return 0, false
+}
+
+// labelsOf lists a header map's labels as sorted strings.
+func labelsOf[K comparable, V any](h map[K]V) []string {
+	labels := []string{}
+	for label := range h {
+		labels = append(labels, fmt.Sprint(label))
+	}
+	sort.Strings(labels)
+	return labels
 }
 
 // produce signs a tagged COSE_Sign1 with go-cose: protected {alg, kid},
@@ -303,12 +534,7 @@ func privateKey(alg cose.Algorithm, raw []byte) (crypto.Signer, []byte, error) {
 // go-cose typed them. Byte strings are written h'hex'.
 func describeHeader(h cose.ProtectedHeader) map[string]any {
 	out := map[string]any{}
-	labels := []string{}
-	for label := range h {
-		labels = append(labels, fmt.Sprint(label))
-	}
-	sort.Strings(labels)
-	out["labels"] = labels
+	out["labels"] = labelsOf(h)
 	if alg, err := h.Algorithm(); err == nil {
 		out["alg"] = int64(alg)
 	}

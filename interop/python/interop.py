@@ -24,8 +24,18 @@ recipients: direct, A128/192/256KW, RSA-OAEP, ECDH-ES/SS + HKDF-256/512 and
 ECDH-ES/SS + A128/192/256KW, but its ECDH is EC2-only (P-256/384/521): X25519 (OKP)
 ephemeral or static keys are not supported (_EcdhHkdf._ecdh reads an EC2 y coordinate and
 the recipient classes insist on EC2Key).
+
+Sealed envelopes with content type 96 (COSE_Encrypt inner) use Ward's detached-ciphertext
+form: the COSE_Encrypt's ciphertext is nil, the AEAD ciphertext travels in the outer Sign1's
+unprotected header (-65540) and the COSE_Encrypt's unprotected header carries
+[-16, SHA-256(ciphertext)] (-65541), so the signature covers the ciphertext through the
+digest. pycose has no notion of this: the script checks the layout and the digest itself
+(cbor2 + hashlib) and hands pycose the ciphertext to decrypt. Content type 16 (COSE_Encrypt0
+inner) is unchanged: ciphertext attached, Sign1 unprotected bucket empty.
 """
 
+import hashlib
+import hmac
 import json
 import os
 import sys
@@ -72,6 +82,11 @@ LABEL_KEY_COMMITMENT = -65538
 LABEL_CWT_CLAIMS = 15
 CLAIM_SEQUENCE = -65537
 CONTENT_FORMAT = {"encrypt0": 16, "encrypt": 96}
+# Detached ciphertext of content type 96 envelopes (Ward's detached-ciphertext format).
+LABEL_DETACHED_CIPHERTEXT = -65540  # Sign1 unprotected: the COSE_Encrypt's AEAD ciphertext
+LABEL_CIPHERTEXT_DIGEST = -65541  # COSE_Encrypt unprotected: [hash alg, digest]
+HASH_SHA256 = -16  # COSE algorithm SHA-256 (RFC 9054)
+COSE_ENCRYPT_TAG = 96
 
 
 class Rejected(Exception):
@@ -84,6 +99,26 @@ class Unsupported(Exception):
 
 def unhex(value):
     return bytes.fromhex(value or "")
+
+
+def deterministic(value):
+    """value with every map's keys in RFC 8949 §4.2.1 order (bytewise order of the encoded
+    keys), for cbor2.dumps without canonical=True (which keeps insertion order). cbor2's own
+    canonical=True sorts RFC 7049 style, shortest key first; for Ward's small integer labels
+    the two orders agree (5 = 0x05 sorts before -65541 = 0x3a00010004 either way), but this
+    is the rule the format states."""
+    if isinstance(value, dict):
+        entries = sorted(((cbor2.dumps(k), k, deterministic(v)) for k, v in value.items()), key=lambda e: e[0])
+        return {k: v for _, k, v in entries}
+    if isinstance(value, (list, tuple)):
+        return [deterministic(v) for v in value]
+    if isinstance(value, cbor2.CBORTag):
+        return cbor2.CBORTag(value.tag, deterministic(value.value))
+    return value
+
+
+def deterministic_dumps(value):
+    return cbor2.dumps(deterministic(value))
 
 
 def needs_unsupported(case):
@@ -197,11 +232,16 @@ def recipient_key(spec):
     raise ValueError(f"unknown recipient kind {kind}")
 
 
-def open_encrypt(message, spec, external_aad, content_alg=None):
-    """Decrypts a COSE_Encrypt for one reader; returns (plaintext, raw CEK)."""
+def open_encrypt(message, spec, external_aad, content_alg=None, detached_ciphertext=None):
+    """Decrypts a COSE_Encrypt for one reader; returns (plaintext, raw CEK). With
+    detached_ciphertext, the message's ciphertext must be nil and that one is decrypted."""
     msg = CoseMessage.decode(message)
     if not isinstance(msg, EncMessage):
         raise ValueError(f"not a COSE_Encrypt: {type(msg).__name__}")
+    if detached_ciphertext is not None:
+        if msg.payload is not None:
+            raise ValueError("COSE_Encrypt ciphertext is attached; a detached one was expected")
+        msg.payload = detached_ciphertext
     if content_alg is not None:
         expect_alg(msg, CONTENT_ALGS[content_alg])
     recipient = find_recipient(msg, unhex(spec["kid"]) if spec.get("kid") else None)
@@ -215,11 +255,50 @@ def open_encrypt(message, spec, external_aad, content_alg=None):
     return msg.decrypt(recipient), cek
 
 
+def sign1_unprotected(message):
+    """The unprotected bucket of a tagged COSE_Sign1, decoded by cbor2 (not by pycose)."""
+    decoded = cbor2.loads(message)
+    if not isinstance(decoded, cbor2.CBORTag) or decoded.tag != 18 or len(decoded.value) != 4:
+        raise ValueError("not a tagged four-element COSE_Sign1")
+    unprotected = decoded.value[1]
+    if not isinstance(unprotected, dict):
+        raise ValueError("Sign1 unprotected bucket is not a map")
+    return unprotected
+
+
+def check_detached_ciphertext(unprotected, inner_message):
+    """Content type 96: the Sign1 unprotected bucket is exactly {-65540: bstr}, the (signed)
+    COSE_Encrypt has a nil ciphertext and [-16, SHA-256(ciphertext)] at -65541. Returns the
+    ciphertext; raises Rejected when the digest does not match (a tampered ciphertext)."""
+    if set(unprotected) != {LABEL_DETACHED_CIPHERTEXT} or not isinstance(unprotected[LABEL_DETACHED_CIPHERTEXT], bytes):
+        raise ValueError(f"Sign1 unprotected bucket must be exactly {{{LABEL_DETACHED_CIPHERTEXT}: bstr}}, "
+                         f"not labels {sorted(unprotected, key=str)}")
+    ciphertext = unprotected[LABEL_DETACHED_CIPHERTEXT]
+    inner = cbor2.loads(inner_message)
+    if not isinstance(inner, cbor2.CBORTag) or inner.tag != COSE_ENCRYPT_TAG or len(inner.value) != 4:
+        raise ValueError("Sign1 payload is not a tagged four-element COSE_Encrypt")
+    inner_unprotected, inner_ciphertext = inner.value[1], inner.value[2]
+    if inner_ciphertext is not None:
+        raise ValueError("COSE_Encrypt ciphertext is attached (not nil) in a content type 96 envelope")
+    digest = inner_unprotected.get(LABEL_CIPHERTEXT_DIGEST) if isinstance(inner_unprotected, dict) else None
+    if not isinstance(digest, list) or len(digest) != 2 or not isinstance(digest[1], bytes):
+        raise ValueError(f"COSE_Encrypt ciphertext digest (label {LABEL_CIPHERTEXT_DIGEST}) missing or malformed: {digest!r}")
+    if type(digest[0]) is not int or digest[0] != HASH_SHA256 or len(digest[1]) != 32:
+        raise ValueError(f"ciphertext digest must be [{HASH_SHA256}, 32-byte SHA-256], not alg {digest[0]!r}, "
+                         f"{len(digest[1])} bytes")
+    if not hmac.compare_digest(hashlib.sha256(ciphertext).digest(), digest[1]):
+        raise Rejected("detached ciphertext does not match the signed SHA-256 digest")
+    return ciphertext
+
+
 def verify_envelope(case):
     """Ward sealed envelope: verify the outer Sign1, rebuild the inner external AAD from the
-    signed protected bytes, check the key commitment, decrypt the inner message."""
+    signed protected bytes, for content type 96 check the detached ciphertext against the
+    signed digest, decrypt the inner message, check the key commitment."""
     signer = case["signer"]
-    outer = verify_sign1(unhex(case["message"]), signer["alg"], unhex(signer["publicKey"]), b"")
+    message = unhex(case["message"])
+    outer = verify_sign1(message, signer["alg"], unhex(signer["publicKey"]), b"")
+    unprotected = sign1_unprotected(message)
     protected_bytes = outer.phdr_encoded
     header = cbor2.loads(protected_bytes)
     aad = cbor2.dumps([SEAL_CONTEXT, protected_bytes])
@@ -233,9 +312,14 @@ def verify_envelope(case):
         "externalAad": aad.hex(),
     }
     if header.get(3) == CONTENT_FORMAT["encrypt0"]:
+        if unprotected:
+            raise ValueError(f"Sign1 unprotected bucket must be empty for content type 16, has {sorted(unprotected, key=str)}")
         plaintext = decrypt_encrypt0(outer.payload, unhex(reader["key"]), aad)
     elif header.get(3) == CONTENT_FORMAT["encrypt"]:
-        plaintext, cek = open_encrypt(outer.payload, reader["recipient"], aad)
+        ciphertext = check_detached_ciphertext(unprotected, outer.payload)
+        facts["ciphertextDigestMatches"] = True
+        facts["detachedCiphertextLength"] = len(ciphertext)
+        plaintext, cek = open_encrypt(outer.payload, reader["recipient"], aad, detached_ciphertext=ciphertext)
         commitment = commit(cek)
         facts["keyCommitmentMatches"] = commitment == header.get(LABEL_KEY_COMMITMENT)
         if not facts["keyCommitmentMatches"]:
@@ -324,10 +408,25 @@ def produce_encrypt(case):
                                        unhex(case.get("externalAad"))).hex()}
 
 
+def detach_ciphertext(encrypt_message_bytes):
+    """pycose's (attached) COSE_Encrypt → (detached COSE_Encrypt, ciphertext): nil ciphertext,
+    [-16, SHA-256(ciphertext)] added to the unprotected bucket, deterministic CBOR. The
+    protected bucket and the recipients are carried over as they are (so the AEAD, whose
+    Enc_structure covers the protected bytes, is unaffected)."""
+    decoded = cbor2.loads(encrypt_message_bytes)
+    if not isinstance(decoded, cbor2.CBORTag) or decoded.tag != COSE_ENCRYPT_TAG:
+        raise ValueError("pycose did not produce a tagged COSE_Encrypt")
+    protected, unprotected, ciphertext, recipients = decoded.value
+    unprotected = dict(unprotected)
+    unprotected[LABEL_CIPHERTEXT_DIGEST] = [HASH_SHA256, hashlib.sha256(ciphertext).digest()]
+    return deterministic_dumps(cbor2.CBORTag(COSE_ENCRYPT_TAG, [protected, unprotected, None, recipients])), ciphertext
+
+
 def produce_envelope(case):
     """A Ward sealed envelope built from SPEC.md with pycose: signed protected header with
     CWT claims, access attributes and (for COSE_Encrypt) the key commitment; the inner
-    message's external AAD binds those signed bytes."""
+    message's external AAD binds those signed bytes. For COSE_Encrypt (content type 96) the
+    ciphertext is detached into the Sign1's unprotected header, its digest signed inside."""
     signer = case["signer"]
     claims = case["claims"]
     attributes = case["attributes"]
@@ -349,11 +448,14 @@ def produce_envelope(case):
         header[LABEL_KEY_COMMITMENT] = commit(cek)
     protected_bytes = cbor2.dumps(header, canonical=True)
     aad = cbor2.dumps([SEAL_CONTEXT, protected_bytes])
+    unprotected = {}
     if encryption["kind"] == "encrypt0":
         inner = encrypt0_message(encryption["alg"], unhex(encryption["key"]), unhex(encryption["kid"]), payload, aad)
     else:
-        inner = encrypt_message(encryption["contentAlg"], encryption["recipients"], payload, aad, cek)
-    outer = Sign1Message(phdr_encoded=protected_bytes, payload=inner, key=key)
+        inner, ciphertext = detach_ciphertext(
+            encrypt_message(encryption["contentAlg"], encryption["recipients"], payload, aad, cek))
+        unprotected[LABEL_DETACHED_CIPHERTEXT] = ciphertext
+    outer = Sign1Message(phdr_encoded=protected_bytes, uhdr=unprotected, payload=inner, key=key)
     return {"message": outer.encode().hex(), "publicKey": public.hex()}
 
 

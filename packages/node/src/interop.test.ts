@@ -8,7 +8,10 @@
  * which must accept each with the right payload; (b) the peer produces messages that Ward must
  * verify/open on both backends; (c) negative controls: Ward messages with one flipped byte in
  * the signature, tag or ciphertext (and a wrong external AAD) must be REJECTED by the peer, so
- * the peer is really checking.
+ * the peer is really checking. Sealed envelopes with content type 96 carry their ciphertext
+ * detached in the Sign1's unprotected header (-65540), bound to the signature by a SHA-256
+ * digest in the signed COSE_Encrypt (-65541): both peers check the digest, and a flipped byte
+ * inside that ciphertext (which the signature does not cover directly) must be rejected.
  *
  * The peers are installed by `bash interop/setup.sh` (CI runs it). A missing Go, Python or
  * package FAILS these tests with instructions; WARD_SKIP_INTEROP=1 skips them with a warning.
@@ -24,7 +27,7 @@ import {
   signSign1, verifyMac0, verifySign1,
 } from '@ward/core';
 import type {
-  AeadKey, AgreementPrivateKey, AgreementPublicKey, CryptoBackend, MacKey, RecipientKey, RecipientSpec,
+  AeadKey, AgreementPrivateKey, AgreementPublicKey, CryptoBackend, HeaderMap, MacKey, RecipientKey, RecipientSpec,
   SigningKey, VerifyingKey, WrappingKey,
 } from '@ward/core';
 import { createNodeBackend } from '@ward/node';
@@ -85,6 +88,33 @@ function utf8(text: string): Uint8Array {
 function flipLastByte(bytes: Uint8Array): Uint8Array {
   const copy = bytes.slice();
   copy[copy.length - 1] = copy[copy.length - 1]! ^ 0x01;
+  return copy;
+}
+
+/** Sign1 unprotected label of a content-type-96 envelope's detached ciphertext (notes: detached format). */
+const LABEL_DETACHED_CIPHERTEXT = -65540;
+
+/** The detached ciphertext in a sealed envelope's Sign1 unprotected bucket (content type 96). */
+function detachedCiphertext(unprotected: HeaderMap): Uint8Array {
+  const labels = [...unprotected.keys()];
+  expect(labels, 'content type 96: the Sign1 unprotected bucket is exactly {-65540: bstr}').toEqual([LABEL_DETACHED_CIPHERTEXT]);
+  const value = unprotected.get(LABEL_DETACHED_CIPHERTEXT);
+  if (!(value instanceof Uint8Array)) throw new Error('the detached ciphertext (-65540) is not a byte string');
+  return value;
+}
+
+/** A copy of `bytes` with one byte flipped in the middle of `part`, which occurs exactly once in it
+ * (the detached ciphertext: high-entropy, so it cannot recur by chance). */
+function flipByteInside(bytes: Uint8Array, part: Uint8Array): Uint8Array {
+  const haystack = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const needle = Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+  const at = haystack.indexOf(needle);
+  expect(part.length, 'a ciphertext to tamper with').toBeGreaterThan(0);
+  expect(at, 'the part occurs in the message').toBeGreaterThanOrEqual(0);
+  expect(haystack.indexOf(needle, at + 1), 'the part occurs once').toBe(-1);
+  const copy = bytes.slice();
+  const where = at + Math.floor(part.length / 2);
+  copy[where] = copy[where]! ^ 0x01;
   return copy;
 }
 
@@ -379,7 +409,9 @@ async function wardCases(name: BackendName): Promise<WardCase[]> {
   }
 
   /* Sealed envelopes: go-cose verifies the outer Sign1 (provenance without decryption) and
-   * reports the protected header; pycose verifies it AND decrypts the inner message. */
+   * reports the protected header; for content type 96 it also checks the detached ciphertext
+   * against the signed digest (kind `envelope`). pycose verifies the outer Sign1, checks the
+   * digest (content type 96) AND decrypts the inner message. */
   const envelopes: readonly {
     label: string; signer: (typeof signers)[number]; inner: 'encrypt0' | 'encrypt';
     readers: readonly { as: string; reader: Json }[];
@@ -406,25 +438,53 @@ async function wardCases(name: BackendName): Promise<WardCase[]> {
     const outer = await verifySign1(sealed, { backend, key: env.signer.key.algorithm === 'Ed25519' ? k.edPub : k.p256Pub });
     const expectedAad = hex(sealAad(outer.protectedBytes));
     const contentType = env.inner === 'encrypt0' ? 16 : 96;
+    /* Content type 96: the ciphertext is detached into the Sign1 unprotected bucket; 16: that bucket is empty. */
+    const ciphertext = env.inner === 'encrypt' ? detachedCiphertext(outer.unprotectedHeader) : undefined;
+    if (ciphertext === undefined) expect([...outer.unprotectedHeader.keys()], 'content type 16: empty Sign1 unprotected bucket').toEqual([]);
     const signerJob = { alg: env.signer.alg, publicKey: hex(env.signer.pub) };
     const goJob = { op: 'verify', kind: 'sign1', ...signerJob, externalAad: '' };
+    const checkGoHeaders = (h: Json): void => {
+      expect(h['alg'], 'go-cose: alg').toBe(env.signer.alg === 'EdDSA' ? -8 : -7);
+      expect(h['kid'], 'go-cose: kid').toBe(`h'${hex(env.signer.kid)}'`);
+      expect(h['contentType'], 'go-cose: content type').toBe(contentType);
+      expect(h['cwtClaims'], 'go-cose: CWT claims (label 15)').toEqual({
+        '1': claims.issuer, '2': claims.subject, '6': claims.issuedAt, '7': `h'${hex(id)}'`, '-65537': sequence,
+      });
+      const labels = h['labels'] as string[];
+      expect(labels, 'go-cose: protected labels').toEqual(
+        ['-65537', ...(env.inner === 'encrypt' ? ['-65538'] : []), '1', '15', '3', '4'].sort(),
+      );
+      expect(h['unprotectedLabels'], 'go-cose: Sign1 unprotected labels').toEqual(ciphertext === undefined ? [] : [String(LABEL_DETACHED_CIPHERTEXT)]);
+    };
     add({
       id: `envelope/${env.label}/outer-sign1`, peers: ['go'], job: { ...goJob, message: hex(sealed) }, expect: 'ok', payload: outer.payload,
-      check: (r) => {
-        const h = r.headers ?? {};
-        expect(h['alg'], 'go-cose: alg').toBe(env.signer.alg === 'EdDSA' ? -8 : -7);
-        expect(h['kid'], 'go-cose: kid').toBe(`h'${hex(env.signer.kid)}'`);
-        expect(h['contentType'], 'go-cose: content type').toBe(contentType);
-        expect(h['cwtClaims'], 'go-cose: CWT claims (label 15)').toEqual({
-          '1': claims.issuer, '2': claims.subject, '6': claims.issuedAt, '7': `h'${hex(id)}'`, '-65537': sequence,
-        });
-        const labels = h['labels'] as string[];
-        expect(labels, 'go-cose: protected labels').toEqual(
-          ['-65537', ...(env.inner === 'encrypt' ? ['-65538'] : []), '1', '15', '3', '4'].sort(),
-        );
-      },
+      check: (r) => checkGoHeaders(r.headers ?? {}),
     });
     add({ id: `tampered/envelope/${env.label}/outer-sign1`, peers: ['go'], job: { ...goJob, message: hex(flipLastByte(sealed)) }, expect: 'rejected', negative: true });
+    if (ciphertext !== undefined) {
+      /* go-cose verifies the Sign1, the Go peer checks the detached ciphertext against the signed digest. */
+      const goEnvelopeJob = { ...goJob, kind: 'envelope' };
+      add({
+        id: `envelope/${env.label}/detached-ciphertext`, peers: ['go'], job: { ...goEnvelopeJob, message: hex(sealed) }, expect: 'ok', payload: outer.payload,
+        check: (r) => {
+          const h = r.headers ?? {};
+          checkGoHeaders(h);
+          expect(h['detachedCiphertextLength'], 'go: detached ciphertext length').toBe(ciphertext.length);
+          expect(h['innerCiphertextNil'], 'go: COSE_Encrypt ciphertext is nil').toBe(true);
+          expect(h['innerUnprotectedLabels'], 'go: COSE_Encrypt unprotected labels (IV, digest)').toEqual(['-65541', '5']);
+          expect(h['innerUnprotectedDeterministic'], 'go: COSE_Encrypt unprotected map in RFC 8949 §4.2.1 order').toBe(true);
+          expect(h['digestAlg'], 'go: digest hash alg').toBe(-16);
+          expect(h['ciphertextDigestMatches'], 'go: SHA-256 of the detached ciphertext').toBe(true);
+        },
+      });
+      /* One flipped byte inside the detached ciphertext: the signature still verifies (it covers the
+       * digest, not those bytes), so only the digest check can reject it. */
+      add({
+        id: `tampered-ciphertext/envelope/${env.label}`, peers: ['go'], job: { ...goEnvelopeJob, message: hex(flipByteInside(sealed, ciphertext)) },
+        expect: 'rejected', negative: true,
+        check: (r) => expect(r.error, 'go rejects on the digest, after go-cose verified the signature').toMatch(/digest/),
+      });
+    }
     for (const { as, reader } of env.readers) {
       const pyJob = { op: 'verify', kind: 'envelope', signer: signerJob, reader };
       add({
@@ -436,14 +496,26 @@ async function wardCases(name: BackendName): Promise<WardCase[]> {
           expect(h['sequence'], 'pycose: sequence').toBe(sequence);
           expect(h['classification'], 'pycose: classification').toBe(ATTRIBUTES.classification);
           expect(h['externalAad'], 'pycose derives the inner external AAD as Ward does').toBe(expectedAad);
-          if (env.inner === 'encrypt') expect(h['keyCommitmentMatches'], 'pycose: key commitment').toBe(true);
+          if (env.inner === 'encrypt') {
+            expect(h['keyCommitmentMatches'], 'pycose: key commitment').toBe(true);
+            expect(h['ciphertextDigestMatches'], 'pycose: SHA-256 of the detached ciphertext').toBe(true);
+            expect(h['detachedCiphertextLength'], 'pycose: detached ciphertext length').toBe(ciphertext?.length);
+          }
         },
       });
     }
+    const pyNegative = { op: 'verify', kind: 'envelope', signer: signerJob, reader: env.readers[0]!.reader };
     add({
-      id: `tampered/envelope/${env.label}`, peers: ['py'], job: { op: 'verify', kind: 'envelope', signer: signerJob, reader: env.readers[0]!.reader, message: hex(flipLastByte(sealed)) },
+      id: `tampered/envelope/${env.label}`, peers: ['py'], job: { ...pyNegative, message: hex(flipLastByte(sealed)) },
       expect: 'rejected', negative: true,
     });
+    if (ciphertext !== undefined) {
+      add({
+        id: `tampered-ciphertext/envelope/${env.label}`, peers: ['py'], job: { ...pyNegative, message: hex(flipByteInside(sealed, ciphertext)) },
+        expect: 'rejected', negative: true,
+        check: (r) => expect(r.error, 'pycose rejects on the digest, after the signature verified').toMatch(/digest/),
+      });
+    }
   }
   return cases;
 }
@@ -596,8 +668,16 @@ function producedCases(raw: RawKeys): ProducedCase[] {
         encryption: env.encryption, payload: hex(payload),
       },
       open: async (message, backend, keys) => {
+        /* pycose's envelope has the layout of its content type: detached ciphertext for 96 only. */
+        const { unprotectedHeader } = await verifySign1(message, { backend, key: s.pub(keys) });
+        const ciphertext = env.encryption['kind'] === 'encrypt' ? detachedCiphertext(unprotectedHeader) : undefined;
+        if (ciphertext === undefined) expect([...unprotectedHeader.keys()], 'content type 16: empty Sign1 unprotected bucket').toEqual([]);
         const plaintexts = [];
         for (const reader of env.readers) {
+          if (ciphertext !== undefined) {
+            const tampered = flipByteInside(message, ciphertext);
+            await expect(open(tampered, { backend, trust: s.pub(keys), ...reader(keys) }), 'Ward must refuse a tampered detached ciphertext').rejects.toThrow();
+          }
           const opened = await open(message, { backend, trust: s.pub(keys), ...reader(keys) });
           expect(opened.facts.provenance.issuer).toBe(CLAIMS.issuer);
           expect(opened.facts.provenance.sequence).toBe(CLAIMS.sequence);
@@ -706,6 +786,7 @@ describe.skipIf(SKIP)('interop with independent COSE implementations', () => {
           /* 'rejected' exactly: the cryptographic check failed, not a parse error or a gap. */
           expect(r.status, `${label} on ${c.id}: ${r.status} ${r.error ?? ''}`).toBe('rejected');
           expect(r.payload, `${label} released a payload for ${c.id}`).toBeUndefined();
+          c.check?.(r);
           counts.rejected += 1;
         }
       });
