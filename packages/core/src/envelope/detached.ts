@@ -16,7 +16,7 @@ import { asUnprotectedHeader } from '../cose/headers.js';
 import type { HeaderMap } from '../cose/headers.js';
 import { CoseTag, decodeCoseArray } from '../cose/message.js';
 import type { CoseDecodeOptions } from '../cose/message.js';
-import { sameBytes } from '../bytes.js';
+import { concatBytes, sameBytes } from '../bytes.js';
 import { CoseError } from '../errors.js';
 import { COSE_SHA_256, WardHeaderLabel } from './profile.js';
 
@@ -88,23 +88,10 @@ export function sealedParts(
   inner: Uint8Array,
   signature: Uint8Array,
 ): Uint8Array[] {
-  const head = joinParts([
+  const head = concatBytes([
     SIGN1_ARRAY_HEAD, encodeHead(2, protectedBytes.length), protectedBytes,
     ONE_ENTRY_MAP, DETACHED_LABEL, encodeHead(2, ciphertext.length),
   ]);
-  const tail = joinParts([encodeHead(2, inner.length), inner, encodeHead(2, signature.length), signature]);
+  const tail = concatBytes([encodeHead(2, inner.length), inner, encodeHead(2, signature.length), signature]);
   return [head, ciphertext, tail];
-}
-
-/** One buffer holding `parts` in order. */
-export function joinParts(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

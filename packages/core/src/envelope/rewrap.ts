@@ -16,7 +16,8 @@ import { CoseTag } from '../cose/message.js';
 import { signSign1Structure, signatureAlgorithmOf } from '../cose/sign1.js';
 import { ArgumentError, CoseError } from '../errors.js';
 import { commitToContentKey, commitmentsEqual } from './commitment.js';
-import { joinParts, sealedParts } from './detached.js';
+import { concatBytes } from '../bytes.js';
+import { sealedParts } from './detached.js';
 import { ClaimKey, ContentFormat, RewrapRecordKey, WardHeaderLabel } from './profile.js';
 import { checkVerifyOptions, refuseOnFailure, verifySealed } from './verify.js';
 import type { EnvelopeFacts, VerifyOptions } from './verify.js';
@@ -87,7 +88,7 @@ const REWRAP_ID_LENGTH = 16;
  * ```
  */
 export async function rewrap(envelope: Uint8Array, options: RewrapOptions): Promise<Uint8Array> {
-  return joinParts(await rewrapInParts(envelope, options));
+  return concatBytes(await rewrapInParts(envelope, options));
 }
 
 /**

@@ -19,7 +19,8 @@ import type { HeaderMap } from '../cose/headers.js';
 import { CoseTag } from '../cose/message.js';
 import { signEncodedSign1, signSign1Structure, signatureAlgorithmOf } from '../cose/sign1.js';
 import { commitToContentKey } from './commitment.js';
-import { ciphertextDigest, joinParts, sealedParts } from './detached.js';
+import { concatBytes } from '../bytes.js';
+import { ciphertextDigest, sealedParts } from './detached.js';
 import { ContentFormat, WardHeaderLabel, encodeAttributes, encodeClaims } from './profile.js';
 import type { AccessAttributes, ProvenanceInput } from './profile.js';
 
@@ -152,7 +153,7 @@ export async function seal(payload: Uint8Array, options: SealOptions): Promise<U
     CoseTag.Encrypt,
   );
   const signature = await signSign1Structure(inner, sign1Protected!, { backend, key: signer.key });
-  return joinParts(sealedParts(sign1Protected!, layer.ciphertext, inner, signature));
+  return concatBytes(sealedParts(sign1Protected!, layer.ciphertext, inner, signature));
 }
 
 /*

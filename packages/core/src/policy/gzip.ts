@@ -13,6 +13,7 @@
  */
 import { Gunzip, gzipSync } from 'fflate';
 import { PolicyError } from '../errors.js';
+import { concatBytes } from '../bytes.js';
 
 /** Input is pushed to the inflater in slices this size, so one push inflates at most ~1032× it (RFC 1951's best ratio). */
 const PUSH_BYTES = 4096;
@@ -137,13 +138,7 @@ export function gunzipBounded(input: Uint8Array, maxOutputBytes: number): Uint8A
   /* RFC 1952 §2.3.1: CRC-32 and ISIZE (the length modulo 2^32) of the uncompressed data. */
   if (le32(input, input.length - 8) !== crc) throw invalid('gzip CRC-32 does not match the data');
   if (le32(input, input.length - 4) !== total % 2 ** 32) throw invalid('gzip ISIZE does not match the data');
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 /**
