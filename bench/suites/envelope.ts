@@ -278,6 +278,7 @@ const TAG_LENGTH = 16;
 const SIGNATURE_LENGTH = 64;
 const X25519_LENGTH = 32;
 const WRAPPED_LENGTH = 40;
+const DIGEST_LENGTH = 32;
 
 /**
  * HKDF-SHA-256 on two HMACs, for one 32-byte block: node's fastest way (`hkdfSync` costs about
@@ -290,7 +291,10 @@ function hkdf32(ikm: Uint8Array, info: Uint8Array): Buffer {
 
 /** The sizes Ward's envelopes give the signed and the authenticated data, so the floor does equal work. */
 interface WardShapes {
-  /** Length of the Sig_structure the producer signs. */
+  /**
+   * Length of the Sig_structure the producer signs: with the ciphertext for the sealed
+   * Encrypt0; with only its SHA-256 digest for multi-recipient envelopes (detached ciphertext).
+   */
   readonly toBeSigned: Record<ShapeName, number>;
   /** Length of the Enc_structure the content AEAD authenticates. */
   readonly aad: Record<ShapeName, number>;
@@ -302,23 +306,32 @@ interface WardShapes {
 interface FloorMessage {
   readonly iv: Uint8Array;
   readonly ciphertext: Uint8Array;
-  /** The bytes signed: a fixed header-sized prefix, then the ciphertext and tag. */
+  /**
+   * The bytes signed: a fixed header-sized prefix, then the ciphertext and tag (Encrypt0), or
+   * ending with the SHA-256 of the ciphertext, which stays outside (recipients, as Ward's
+   * detached ciphertext).
+   */
   readonly toBeSigned: Uint8Array;
   readonly signature: Uint8Array;
   /** Per recipient: the ephemeral public key (parsed, as the brief's floor has no import) and the wrapped CEK. */
   readonly recipients: readonly { readonly ephemeral: KeyObject; readonly ephemeralRaw: number; readonly wrapped: Uint8Array }[];
 }
 
-function gcmEncrypt(key: KeyObject | Uint8Array, iv: Uint8Array, aad: Uint8Array, toBeSigned: Uint8Array): Uint8Array {
+/** AES-256-GCM of the payload, written (ciphertext || tag) at the end of `out`; returns that part of `out`. */
+function gcmEncrypt(key: KeyObject | Uint8Array, iv: Uint8Array, aad: Uint8Array, out: Uint8Array): Uint8Array {
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_LENGTH });
   cipher.setAAD(aad);
   const body = cipher.update(PAYLOAD);
   cipher.final();
-  /* The signature covers the ciphertext: write it where the Sig_structure holds it. */
-  const offset = toBeSigned.length - body.length - TAG_LENGTH;
-  toBeSigned.set(body, offset);
-  toBeSigned.set(cipher.getAuthTag(), offset + body.length);
-  return toBeSigned.subarray(offset);
+  const offset = out.length - body.length - TAG_LENGTH;
+  out.set(body, offset);
+  out.set(cipher.getAuthTag(), offset + body.length);
+  return out.subarray(offset);
+}
+
+/** Where the floor's recipient Sig_structure holds the ciphertext digest (the last 32 bytes). */
+function digestSlot(toBeSigned: Uint8Array): Uint8Array {
+  return toBeSigned.subarray(toBeSigned.length - DIGEST_LENGTH);
 }
 
 function gcmDecrypt(key: KeyObject | Uint8Array, iv: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array {
@@ -337,7 +350,8 @@ function floor(material: Material, shapes: WardShapes): Contender {
   const aad = (shape: ShapeName) => fixedBytes(`floor aad ${shape}`, shapes.aad[shape]);
   const buffer = (shape: ShapeName) => fixedBytes(`floor sig_structure ${shape}`, shapes.toBeSigned[shape]);
 
-  /* Sealed Encrypt0: 12 random bytes + AES-256-GCM(256 B) + Ed25519 sign. */
+  /* Sealed Encrypt0: 12 random bytes + AES-256-GCM(256 B) + Ed25519 sign. The signature covers
+     the ciphertext: it is written where the Sig_structure holds it. */
   const aad0 = aad(SHAPE.encrypt0);
   const tbs0 = buffer(SHAPE.encrypt0);
   const seal0 = (): FloorMessage => {
@@ -351,7 +365,9 @@ function floor(material: Material, shapes: WardShapes): Contender {
     return gcmDecrypt(sharedKey, message.iv, aad0, message.ciphertext);
   };
 
-  /* ECDH-ES+A256KW: per recipient X25519 keygen + X25519 + HKDF + AES-KW; then AES-GCM + Ed25519. */
+  /* ECDH-ES+A256KW: per recipient X25519 keygen + X25519 + HKDF + AES-KW; then AES-GCM, SHA-256
+     of the ciphertext and Ed25519 over a Sig_structure that holds the digest, as Ward's
+     detached-ciphertext envelopes (SPEC.md §Detached ciphertext) sign. */
   const recipientSeal = (shape: ShapeName, readers: readonly KeyObject[]) => {
     const contentAad = aad(shape);
     const tbs = buffer(shape);
@@ -368,14 +384,16 @@ function floor(material: Material, shapes: WardShapes): Contender {
         wrap.final();
         return { ephemeral: ephemeral.publicKey, ephemeralRaw: X25519_LENGTH, wrapped };
       });
-      const ciphertext = gcmEncrypt(cek, iv, contentAad, tbs);
+      const ciphertext = gcmEncrypt(cek, iv, contentAad, new Uint8Array(PAYLOAD.length + TAG_LENGTH));
+      digestSlot(tbs).set(createHash('sha256').update(ciphertext).digest());
       return { iv, ciphertext, toBeSigned: tbs, signature: edSign(null, tbs, signingKey), recipients };
     };
   };
-  /* verify + X25519 + HKDF + AES-KW unwrap + AES-GCM decrypt, for the reader's own recipient. */
+  /* SHA-256 check + verify + X25519 + HKDF + AES-KW unwrap + AES-GCM decrypt, for the reader's own recipient. */
   const recipientOpen = (shape: ShapeName, reader: KeyObject, index: number) => {
     const contentAad = aad(shape);
     return (message: FloorMessage) => {
+      if (!same(createHash('sha256').update(message.ciphertext).digest(), digestSlot(message.toBeSigned))) throw new Error('floor: bad digest');
       if (!edVerify(null, message.toBeSigned, trust, message.signature)) throw new Error('floor: bad signature');
       const recipient = message.recipients[index]!;
       const kek = hkdf32(diffieHellman({ privateKey: reader, publicKey: recipient.ephemeral }), kdfInfo);
@@ -391,8 +409,8 @@ function floor(material: Material, shapes: WardShapes): Contender {
   const sealN = recipientSeal(SHAPE.many, publicKeys);
   const openN = recipientOpen(SHAPE.many, material.readers[MANY - 1]!.privateKey, MANY - 1);
 
-  /* Each op's output is a fresh message whose ciphertext lives in the shared Sig_structure
-     buffer, so the timed opens get copies. */
+  /* Each op's output is a fresh message whose Sig_structure (and, for Encrypt0, ciphertext) lives
+     in a buffer shared by every seal, so the timed opens get copies. */
   const copy = (message: FloorMessage): FloorMessage => ({
     ...message, toBeSigned: message.toBeSigned.slice(), ciphertext: message.ciphertext.slice(),
   });
@@ -440,10 +458,22 @@ function innerOf(envelope: Uint8Array): { tag: number; fields: CborValue[] } {
   return { tag: Number(inner.tag), fields: inner.value as CborValue[] };
 }
 
-/** The Sig_structure and Enc_structure lengths of one Ward envelope (RFC 9052 §4.4, §5.3; SPEC.md §AAD binding). */
+/**
+ * The Sig_structure and Enc_structure lengths of one Ward envelope (RFC 9052 §4.4, §5.3; SPEC.md
+ * §AAD binding). A multi-recipient envelope's ciphertext is detached (SPEC.md §Detached
+ * ciphertext): it sits in the Sign1's unprotected bucket, outside the signed COSE_Encrypt.
+ */
 function structureLengths(envelope: Uint8Array): { toBeSigned: number; aad: number } {
-  const [protectedBytes, , inner] = sign1Fields(envelope) as [Uint8Array, unknown, Uint8Array];
+  const [protectedBytes, unprotected, inner] = sign1Fields(envelope) as [Uint8Array, Map<CborValue, CborValue>, Uint8Array];
   const { tag, fields } = innerOf(envelope);
+  const ciphertextLength = PAYLOAD.length + TAG_LENGTH;
+  if (tag === 16) {
+    equal(unprotected.size, 0, 'sealed Encrypt0: empty Sign1 unprotected bucket');
+    equal((fields[2] as Uint8Array).length, ciphertextLength, 'sealed Encrypt0: attached ciphertext');
+  } else {
+    equal(fields[2], null, 'COSE_Encrypt: detached (nil) ciphertext');
+    equal((unprotected.get(WardHeaderLabel.detachedCiphertext) as Uint8Array).length, ciphertextLength, 'COSE_Encrypt: ciphertext in the Sign1 unprotected bucket');
+  }
   const externalAad = encodeCbor(['Ward sealed v1', protectedBytes]);
   return {
     toBeSigned: encodeCbor(['Signature1', protectedBytes, EMPTY, inner]).length,
@@ -529,7 +559,9 @@ function sizeTable(contenders: readonly Contender[]): SuiteTable {
         'attributes: Ward in its signed CBOR header, jose in the signed JWS header (encrypted with it), the AWS SDK in ' +
         'the encryption context (plaintext, authenticated; signed only by an ephemeral key in the signing suite).',
       'floor: the bare cryptographic material, with no framing, key ids or metadata: IV (12) + GCM tag (16) + Ed25519 ' +
-        'signature (64), and per recipient an X25519 ephemeral key (32) and a wrapped CEK (40).',
+        'signature (64), and per recipient an X25519 ephemeral key (32) and a wrapped CEK (40). Ward\'s recipient ' +
+        'envelopes also carry the signed SHA-256 digest of their detached ciphertext (32 bytes and its label), which ' +
+        'the floor signs but does not send (its reader recomputes it).',
     ],
     data,
   };
@@ -587,8 +619,9 @@ export const envelope: Suite = {
         'floor: the native primitives on node:crypto with KeyObjects imported in setup, over inputs of the sizes Ward ' +
           'uses. Encrypt0 seal = 12 random bytes + AES-256-GCM(256 B) + Ed25519 sign(Sig_structure); open = Ed25519 ' +
           'verify + AES-GCM decrypt; verify = Ed25519 verify. ECDH-ES seal = 44 random bytes (CEK + IV) + per recipient ' +
-          '(X25519 keygen + X25519 + HKDF-SHA-256 + AES-KW wrap) + AES-GCM + Ed25519 sign; open = verify + X25519 + ' +
-          'HKDF + AES-KW unwrap + AES-GCM decrypt. Not in the floor though any real format needs them: encoding the ' +
+          '(X25519 keygen + X25519 + HKDF-SHA-256 + AES-KW wrap) + AES-GCM + SHA-256 of the ciphertext + Ed25519 sign ' +
+          'over a Sig_structure that holds that digest, not the ciphertext (as Ward\'s multi-recipient envelopes, whose ' +
+          'ciphertext travels detached); open = SHA-256 check + verify + X25519 + HKDF + AES-KW unwrap + AES-GCM decrypt. Not in the floor though any real format needs them: encoding the ' +
           'ephemeral public key, parsing it on open, the 16-byte message id, and Ward\'s key commitment (one more HKDF).',
       ],
       tables: [sizeTable(contenders), breakdownTable(encrypt0Breakdown(wardNode.samples[SHAPE.encrypt0]))],
