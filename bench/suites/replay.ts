@@ -12,14 +12,13 @@
  * off, killed when the run exits. Without either, the Redis row is left out and a note says why.
  */
 import { equal, ok } from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { MemoryReplayStore, ReplayError, checkReplay, seal, verify } from '@ward/core';
 import type { AeadKey, EnvelopeFacts, ReplayStore, SigningKey, VerifyingKey } from '@ward/core';
 import { RedisReplayStore, createNodeBackend } from '@ward/node';
 import type { RedisCommandClient } from '@ward/node';
 import { createClient } from 'redis';
+import { startRedisServer } from '../../packages/node/test-kit/redis-server.js';
 import type { BenchCase, Op, Suite, SuiteSetup } from '../lib/types.js';
 
 const PAYLOAD_BYTES = 256;
@@ -38,39 +37,16 @@ const ROW = {
 /** A Redis to talk to, or why there is none. */
 type RedisSetup = { readonly client: RedisCommandClient; readonly where: string } | { readonly missing: string };
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP port');
-  return address.port;
-}
-
-/** Starts a private redis-server, killed when this process exits; undefined when there is no binary. */
-async function startRedisServer(): Promise<string | undefined> {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const ready = await new Promise<boolean>((done, fail) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) done(true);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('error', (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? done(false) : fail(error)));
-    child.once('exit', (code) => fail(new Error(`redis-server exited (${code}) before it was ready:\n${output}`)));
-  });
-  if (!ready) return undefined;
+/** A private redis-server, killed when this process exits; undefined when there is no binary. */
+async function privateRedisUrl(): Promise<string | undefined> {
+  const server = await startRedisServer();
+  if (server === undefined) return undefined;
   /* Neither the server nor its pipes keep the run alive; the server dies with it. */
-  child.stdout.destroy();
-  child.stderr.destroy();
-  child.unref();
-  process.once('exit', () => child.kill('SIGKILL'));
-  return `redis://127.0.0.1:${port}`;
+  server.process.stdout?.destroy();
+  server.process.stderr?.destroy();
+  server.process.unref();
+  process.once('exit', () => server.process.kill('SIGKILL'));
+  return server.url;
 }
 
 /**
@@ -79,7 +55,7 @@ async function startRedisServer(): Promise<string | undefined> {
  */
 async function connectRedis(): Promise<RedisSetup> {
   const fromEnv = process.env.WARD_REDIS_URL;
-  const url = fromEnv ?? (await startRedisServer());
+  const url = fromEnv ?? (await privateRedisUrl());
   if (url === undefined) {
     return {
       missing: 'redis-server is not installed and WARD_REDIS_URL is not set (Debian: apt-get install -y redis-server, ' +

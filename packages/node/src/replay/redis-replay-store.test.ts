@@ -10,7 +10,6 @@
  * past (or by waiting about a second for a 1-second retention to run out).
  */
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -24,6 +23,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, MemoryReplayStore, ReplayError, checkReplay, replayStreamKey, seal, verify } from '@ward/core';
 import type { AeadKey, ReplayVerdict, ReplayWindowOptions, SigningKey } from '@ward/core';
 import { createNodeBackend } from '../node-backend.js';
+import { freePort, startRedisServer } from '../../test-kit/redis-server.js';
+import type { PrivateRedisServer } from '../../test-kit/redis-server.js';
 import { RedisReplayStore } from './redis-replay-store.js';
 import type { RedisCommandClient } from './redis-replay-store.js';
 import type { VerifierJob, VerifierResult } from './replay-verifier.child.js';
@@ -41,50 +42,11 @@ const REDIS_MISSING =
 
 type RedisClient = ReturnType<typeof createClient>;
 
-interface PrivateServer {
-  readonly url: string;
-  readonly process: ChildProcess;
-  stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  await new Promise<void>((done) => server.close(() => done()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP port');
-  return address.port;
-}
-
-/** Starts `redis-server` on a free port with persistence off; fails with REDIS_MISSING when there is none. */
-async function startRedisServer(): Promise<PrivateServer> {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  await new Promise<void>((ready, fail) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) ready();
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('error', (error: NodeJS.ErrnoException) => fail(error.code === 'ENOENT' ? new Error(REDIS_MISSING) : error));
-    child.once('exit', (code) => fail(new Error(`redis-server exited (${code}) before it was ready:\n${output}`)));
-  });
-  const exited = new Promise<void>((done) => {
-    if (child.exitCode !== null || child.signalCode !== null) done();
-    else child.once('exit', () => done());
-  });
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    process: child,
-    async stop() {
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
+/** A private server for this file; fails with REDIS_MISSING when there is no redis-server. */
+async function privateServer(): Promise<PrivateRedisServer> {
+  const started = await startRedisServer();
+  if (started === undefined) throw new Error(REDIS_MISSING);
+  return started;
 }
 
 /** A node-redis client that fails at once when disconnected: no offline queue, no reconnects. */
@@ -99,7 +61,7 @@ function adapter(client: RedisClient): RedisCommandClient {
   return { sendCommand: (args) => client.sendCommand([...args]) };
 }
 
-let server: PrivateServer | undefined;
+let server: PrivateRedisServer | undefined;
 let client: RedisClient;
 let redis: RedisCommandClient;
 /** Every key this file writes starts with it, so a shared WARD_REDIS_URL server is left as it was. */
@@ -107,7 +69,7 @@ const PREFIX = `ward:test:${randomUUID()}:`;
 let streams = 0;
 
 beforeAll(async () => {
-  const url = process.env.WARD_REDIS_URL ?? (server = await startRedisServer()).url;
+  const url = process.env.WARD_REDIS_URL ?? (server = await privateServer()).url;
   client = redisClient(url);
   await client.connect();
   redis = adapter(client);
@@ -508,7 +470,7 @@ describe('RedisReplayStore when Redis is down', () => {
   });
 
   it('fails closed once its Redis is killed mid-test', async () => {
-    const doomed = await startRedisServer();
+    const doomed = await privateServer();
     const errors: unknown[] = [];
     const doomedClient = redisClient(doomed.url, errors);
     await doomedClient.connect();
