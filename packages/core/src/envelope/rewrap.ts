@@ -105,10 +105,12 @@ export async function rewrap(envelope: Uint8Array, options: RewrapOptions): Prom
  * @example
  * ```ts
  * import { rewrapInParts } from '@ward/core';
- * import { writev } from 'node:fs/promises'; // or any sink that takes several buffers
+ * import { open } from 'node:fs/promises'; // or any sink that takes several buffers
  *
  * const parts = await rewrapInParts(envelope, { backend, trust, recipient, recipients, authority });
- * await file.writev(parts);
+ * const file = await open('incident-0042.cose', 'w');
+ * await file.writev([...parts]); // the ciphertext is written from the input, never copied
+ * await file.close();
  * ```
  */
 export async function rewrapInParts(envelope: Uint8Array, options: RewrapOptions): Promise<readonly Uint8Array[]> {
