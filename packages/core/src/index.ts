@@ -65,6 +65,8 @@ export type {
 } from './keys/keyset.js';
 export { MemoryKeyStore, checkKeysetName } from './keys/key-store.js';
 export type { KeyStore } from './keys/key-store.js';
+export { StoredKeyset, DEFAULT_USE_RESERVATION } from './keys/stored-keyset.js';
+export type { StoredKeysetOptions } from './keys/stored-keyset.js';
 export { rewrap, rewrapInParts } from './envelope/rewrap.js';
 export type { RewrapOptions, RewrapAuthority } from './envelope/rewrap.js';
 export { TrustStore } from './keys/trust-store.js';

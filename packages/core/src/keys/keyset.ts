@@ -74,8 +74,9 @@ export const RANDOM_NONCE_USE_LIMIT = 2 ** 32;
 
 /**
  * Ward's default use limit for random-nonce `shared` keys: half the NIST ceiling. Use counts
- * live in memory and reach storage when the keyset is saved, so a crash can forget the uses
- * since the last save; the margin keeps even a badly under-counted key below 2^32.
+ * live in memory and reach storage when the keyset is saved, so a keyset saved by hand can
+ * forget the uses since its last save in a crash; the margin keeps even a badly under-counted
+ * key below 2^32. A {@link StoredKeyset} never under-counts (it saves use reservations first).
  */
 export const DEFAULT_RANDOM_NONCE_USE_LIMIT = 2 ** 31;
 
@@ -194,6 +195,8 @@ interface Entry {
   keyOps: readonly CoseKeyOpValue[] | undefined;
   /** For recipient keys: the public key producers seal to. */
   publicKey?: AgreementPublicKey;
+  /** Uses reserved through this count by {@link Keyset.reserveUses}: documents record at least this many. */
+  reservedThrough?: number;
 }
 
 function systemNow(): number {
@@ -257,7 +260,8 @@ function freezeInfo(info: KeysetKeyInfo): KeysetKeyInfo {
  *
  * Use counts (for the rotation policy) are kept in memory and saved with the document: save
  * the keyset after rotating, and before sealing with a new primary, so no key that sealed
- * data can be lost.
+ * data can be lost. {@link StoredKeyset} does both for you, and also saves use reservations
+ * ahead of the uses, so a crash never loses count.
  *
  * @example
  * ```ts
@@ -494,6 +498,31 @@ export class Keyset {
   }
 
   /**
+   * Reserves the primary's next `count` uses for a save: documents written from now on record
+   * the primary's use count as at least its current count plus `count`, so a keyset reloaded
+   * after a crash never counts fewer uses than were made, as long as no use goes past a
+   * reservation that has not been saved yet. {@link StoredKeyset} does this for you: it saves a
+   * reservation before handing out the uses it covers.
+   *
+   * @param count - uses to reserve, a positive integer
+   * @returns the use count the reservation reaches
+   * @throws {@link KeyError} `ERR_KEY_NOT_FOUND` without a primary
+   * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for a count that is not a positive safe integer
+   * @example
+   * ```ts
+   * keyset.reserveUses(65_536);
+   * await keystore.save('zone-keys', keyset); // a crash from here on cannot under-count up to 65,536 seals
+   * ```
+   */
+  reserveUses(count: number): number {
+    if (!Number.isSafeInteger(count) || count < 1) throw new ArgumentError('count must be a positive safe integer');
+    if (this.#primary === undefined) throw new KeyError('ERR_KEY_NOT_FOUND', 'this keyset has no primary key: rotate');
+    const entry = this.#entries.get(this.#primary)!;
+    entry.reservedThrough = Math.max(entry.reservedThrough ?? 0, entry.info.uses + count);
+    return entry.reservedThrough;
+  }
+
+  /**
    * The primary signing key, for `seal()`'s `signer`; counts one use.
    *
    * @returns the signing key and its kid
@@ -648,7 +677,9 @@ export class Keyset {
   async #document(kek: KeysetEncryptionKey | undefined): Promise<Uint8Array> {
     /* A synchronous snapshot first: a rotate() or destroy() that runs while keys are being
      * exported must not produce a document mixing two states of the keyset. */
-    const snapshot = [...this.#entries.values()].map((entry) => ({ info: entry.info, key: entry.key, keyOps: entry.keyOps }));
+    const snapshot = [...this.#entries.values()].map((entry) => ({
+      info: entry.info, key: entry.key, keyOps: entry.keyOps, reservedThrough: entry.reservedThrough,
+    }));
     const primaryKid = this.#primary === undefined ? null : this.#entries.get(this.#primary)!.info.kid;
     const keys: CborValue[] = [];
     const entries: CborValue[] = [];
@@ -662,7 +693,8 @@ export class Keyset {
       }
       const map = new Map<CborValue, CborValue>([
         [E.kid, info.kid], [E.algorithm, info.algorithm], [E.size, info.size], [E.state, info.state],
-        [E.createdAt, info.createdAt], [E.uses, info.uses],
+        /* A reservation counts as used: after a crash, the count resumes above every use made. */
+        [E.createdAt, info.createdAt], [E.uses, Math.max(info.uses, entry.reservedThrough ?? 0)],
       ]);
       if (info.activatedAt !== undefined) map.set(E.activatedAt, info.activatedAt);
       if (info.retiredAt !== undefined) map.set(E.retiredAt, info.retiredAt);
