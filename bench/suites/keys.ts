@@ -22,6 +22,7 @@ import type {
   AgreementPrivateKey, AgreementPublicKey, CborValue, CryptoBackend, KeysetPurpose, RecipientSpec, SigningKey, VerifyingKey,
 } from '@ward/core';
 import { createNodeBackend } from '@ward/node';
+import { concatBytes } from '../../packages/core/src/bytes.js';
 import type { BenchCase, Suite } from '../lib/types.js';
 
 function fixedBytes(label: string, length: number): Uint8Array {
@@ -285,15 +286,7 @@ async function rewrapCase(size: number, label: string): Promise<{ benchCase: Ben
   /* What rewrap() adds to rewrapInParts(): joining the parts into one new buffer, as rewrap()
      does, i.e. one allocation and copy of the ciphertext (and of the small head and tail). */
   const length = parts.reduce((total, part) => total + part.length, 0);
-  const copy = () => {
-    const out = new Uint8Array(length);
-    let offset = 0;
-    for (const part of parts) {
-      out.set(part, offset);
-      offset += part.length;
-    }
-    return out;
-  };
+  const copy = () => concatBytes(parts);
 
   return {
     benchCase: {
