@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  Keyset, MemoryReplayStore, PolicyDeniedError, PolicyEngine, ReplayError, TrustStore, WardError, open, readPolicyBundle, seal,
+  Keyset, MemoryReplayStore, PolicyDeniedError, PolicyEngine, ReplayError, StoredKeyset, TrustStore, WardError, open, readPolicyBundle, seal,
   verify,
 } from '@ward/core';
 import type {
@@ -372,10 +372,10 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
     const keystorePath = join(dir, 'readers.ward');
     let t = performance.now();
     const keystore = await FileKeyStore.create(keystorePath, { passphrase, backend });
-    const groups = {} as Record<GroupName, Keyset>;
+    /* StoredKeysets: a key is in readers.ward before it seals anything, and use counts survive a crash. */
+    const groups = {} as Record<GroupName, StoredKeyset>;
     for (const group of GROUPS) {
-      groups[group] = await Keyset.generate(backend, { purpose: 'recipient', now: clock });
-      await keystore.save(group, groups[group]);
+      groups[group] = await StoredKeyset.create(keystore, group, await Keyset.generate(backend, { purpose: 'recipient', now: clock }));
     }
     const { N, r, p } = DEFAULT_KEYSTORE_SCRYPT;
     print(`  reader keysets (X25519) ${GROUPS.join(', ')} -> FileKeyStore readers.ward`
@@ -461,10 +461,9 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
     /* ---- 3. Rotation of the analysts' keyset, saved before anything is sealed to the new key. ---- */
     print('');
     print('3. Key rotation: the analysts\' keyset');
-    const oldKid = groups.analysts.primaryKid!;
-    const next = await groups.analysts.rotate();
-    await keystore.save('analysts', groups.analysts);
-    const rotation = record('rotate analysts', `saved before sealing: ${keyStates(groups.analysts)}`);
+    const oldKid = groups.analysts.keyset.primaryKid!;
+    const next = await groups.analysts.rotate(); // saved to readers.ward before it resolves
+    const rotation = record('rotate analysts', `saved before sealing: ${keyStates(groups.analysts.keyset)}`);
     print(`  analysts key 1 ${short(oldKid)} -> decrypt-only; new primary key 2 ${short(next.kid)}; saved to readers.ward${mark(rotation)}`);
     print('  round 1 stays readable with key 1; round 2 is sealed to key 2 (see "opened with" in step 5)');
 
