@@ -185,9 +185,7 @@ export class StoredKeyset {
    * ```
    */
   async rotate(options?: { readonly algorithm?: KeyAlgorithm; readonly size?: number }): Promise<KeysetKeyInfo> {
-    const info = await this.#keyset.rotate(options);
-    await this.save();
-    return info;
+    return this.#saved(await this.#keyset.rotate(options));
   }
 
   /**
@@ -202,9 +200,7 @@ export class StoredKeyset {
    * ```
    */
   async retire(kid: Uint8Array): Promise<KeysetKeyInfo> {
-    const info = this.#keyset.retire(kid);
-    await this.save();
-    return info;
+    return this.#saved(this.#keyset.retire(kid));
   }
 
   /**
@@ -220,9 +216,7 @@ export class StoredKeyset {
    * ```
    */
   async revoke(kid: Uint8Array, options?: { readonly at?: number; readonly reason?: string }): Promise<KeysetKeyInfo> {
-    const info = this.#keyset.revoke(kid, options);
-    await this.save();
-    return info;
+    return this.#saved(this.#keyset.revoke(kid, options));
   }
 
   /**
@@ -237,9 +231,7 @@ export class StoredKeyset {
    * ```
    */
   async destroy(kid: Uint8Array): Promise<KeysetKeyInfo> {
-    const info = await this.#keyset.destroy(kid);
-    await this.save();
-    return info;
+    return this.#saved(await this.#keyset.destroy(kid));
   }
 
   /**
@@ -254,9 +246,7 @@ export class StoredKeyset {
    * ```
    */
   async forget(kid: Uint8Array): Promise<boolean> {
-    const dropped = this.#keyset.forget(kid);
-    await this.save();
-    return dropped;
+    return this.#saved(this.#keyset.forget(kid));
   }
 
   /**
@@ -286,6 +276,12 @@ export class StoredKeyset {
     } finally {
       if (this.#saving === run) this.#saving = undefined;
     }
+  }
+
+  /** `result` of a lifecycle change, once the change is saved. */
+  async #saved<T>(result: T): Promise<T> {
+    await this.save();
+    return result;
   }
 
   /** Hands out one use when the primary is saved and the use is within the saved reservation. */
