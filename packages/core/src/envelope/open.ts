@@ -1,5 +1,6 @@
 /*
- * open(): verify, decide, and only then decrypt (DESIGN.md principle 2, "policy before keys").
+ * open(): verify, decide, and only then decrypt (DESIGN.md principle 2, "policy before keys");
+ * notify last, once nothing but the notifier itself can still refuse (SPEC.md §Opening).
  */
 import type { AeadKey, MaybePromise } from '../backend/crypto-backend.js';
 import { isPromise } from '../backend/crypto-backend.js';
@@ -9,7 +10,7 @@ import type { RecipientSource } from '../cose/encrypt.js';
 import { decryptEncrypt0 } from '../cose/encrypt0.js';
 import type { KeySource } from '../cose/key-lookup.js';
 import type { PolicyDecision } from '../policy/decision.js';
-import { applyRedactions, checkGateOptions, runPolicyGate } from '../policy/policy-gate.js';
+import { applyRedactions, checkGateOptions, deliverNotifications, runPolicyGate } from '../policy/policy-gate.js';
 import type { GateOutcome, PolicyGateOptions } from '../policy/policy-gate.js';
 import { commitToContentKey, commitmentsEqual } from './commitment.js';
 import { sealExternalAad } from './seal.js';
@@ -30,15 +31,17 @@ export interface OpenOptions extends VerifyOptions {
    */
   readonly key?: KeySource<AeadKey>;
   /**
-   * Called with the verified facts after the signature checked and before any key is
-   * touched; throw to deny. The policy engine plugs in here. Its error propagates unchanged.
+   * Called with the verified facts after the signature checked (and after `policy`, when
+   * given) and before any key is touched; throw to deny. Its error propagates unchanged.
    */
   readonly authorize?: (facts: EnvelopeFacts) => MaybePromise<void>;
   /**
    * The policy that decides (a `PolicyEngine`). With it, `open()` builds the policy input from
    * the verified facts, `subject`, `action` and `environment`, refuses a deny with
    * `PolicyDeniedError` (`ERR_POLICY_DENIED`) before any key is touched, records the decision
-   * in `decisionLog`, and fulfils the allow's obligations (log, notify, redact).
+   * in `decisionLog`, and fulfils the allow's obligations (log, notify, redact). Notifications
+   * are delivered last, after decryption and redaction, so nobody is notified of an access
+   * that is then refused.
    */
   readonly policy?: PolicyGateOptions['policy'];
   /** Who asks (required with `policy`). */
@@ -49,7 +52,10 @@ export interface OpenOptions extends VerifyOptions {
   readonly environment?: PolicyGateOptions['environment'];
   /** Where decisions are recorded (required when the policy demands a `log` obligation). */
   readonly decisionLog?: PolicyGateOptions['decisionLog'];
-  /** Delivers `notify` obligations (required when the policy demands one). */
+  /**
+   * Delivers `notify` obligations (required when the policy demands one). Called after every
+   * other check passed, just before the plaintext is released; throw to refuse.
+   */
   readonly notify?: PolicyGateOptions['notify'];
 }
 
@@ -64,9 +70,17 @@ export interface OpenedEnvelope {
 }
 
 /**
- * Opens a sealed envelope: verifies the producer's signature and the profile, runs
- * `authorize` on the verified facts, checks the key commitment, and decrypts. Returns the
- * plaintext only when every step passed; otherwise throws and returns nothing.
+ * Opens a sealed envelope: verifies the producer's signature and the profile, runs the policy
+ * and `authorize` on the verified facts, checks the key commitment, decrypts, applies `redact`
+ * obligations and, last, delivers `notify` obligations. Returns the plaintext only when every
+ * step passed; otherwise throws and returns nothing.
+ *
+ * Order (SPEC.md §Opening): argument checks; verification; the reader's key against the
+ * envelope's kind (an argument error); replay window; policy decision (recorded), deny, and
+ * whether every obligation can be met; `authorize`; key resolution, unwrap, key commitment,
+ * decryption; redaction; notifications; release. Every check that can refuse runs before
+ * anyone is notified: after the first notification only a failing notifier can still refuse
+ * (then nothing is released, and notifications already delivered stand).
  *
  * @param envelope - a sealed envelope
  * @param options - backend, trusted producers, the reader's key, an optional `authorize` gate
@@ -77,8 +91,13 @@ export interface OpenedEnvelope {
  * @throws {@link ReplayError} when `options.replay` is set and the envelope is a replay (before `authorize` runs)
  * @throws {@link PolicyDeniedError} `ERR_POLICY_DENIED` when `options.policy` denies (no key touched)
  * @throws {@link PolicyError} `ERR_POLICY_OBLIGATION` when an obligation cannot be met (no log,
- *   no notifier, a failing sink, an unredactable payload); `ERR_POLICY_EVALUATION` when the policy fails
+ *   no notifier, a failing sink, a malformed redaction path — all before any key is touched —
+ *   or, after decryption, a named field that cannot be proven gone, or a failing notifier);
+ *   `ERR_POLICY_EVALUATION` when the policy fails
  * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` when `options` lack what the envelope needs
+ *   or an option has the wrong type (`authorize`, `notify`, `decisionLog`, `policy`, `subject`);
+ *   decided before verification, except a reader key of the wrong kind for the envelope,
+ *   decided right after it (before the replay window records the envelope)
  * @example
  * ```ts
  * import { open } from '@ward/core';
@@ -97,10 +116,15 @@ export interface OpenedEnvelope {
  * ```
  */
 export async function open(envelope: Uint8Array, options: OpenOptions): Promise<OpenedEnvelope> {
+  /* Caller misuse is decided before anything is read, any key touched or anyone notified. */
   checkVerifyOptions(envelope, options);
   if (options.key === undefined && options.recipient === undefined) throw new ArgumentError('options need recipient or key');
-  if (options.policy !== undefined) checkGateOptions(options as PolicyGateOptions);
+  if (options.authorize !== undefined && typeof options.authorize !== 'function') throw new ArgumentError('options.authorize must be a function');
+  checkGateOptions(options);
   const sealed = await refuseOnFailure(() => verifySealed(envelope, options));
+  /* The one argument check that needs the envelope: before the replay window records it. */
+  if (sealed.facts.encryption === 'encrypt0' && options.key === undefined) throw new ArgumentError('options need key for a shared-key envelope');
+  if (sealed.facts.encryption === 'encrypt' && options.recipient === undefined) throw new ArgumentError('options need recipient for a multi-recipient envelope');
   /* Replays are refused before the policy runs and before any key is touched. */
   const facts = await withFreshness(sealed.facts, options);
   /* Policy before keys: the policy and the gate see only verified facts, and no key has been touched yet. */
@@ -111,8 +135,6 @@ export async function open(envelope: Uint8Array, options: OpenOptions): Promise<
     const decided = options.authorize(facts);
     if (isPromise(decided)) await decided;
   }
-  if (facts.encryption === 'encrypt0' && options.key === undefined) throw new ArgumentError('options need key for a shared-key envelope');
-  if (facts.encryption === 'encrypt' && options.recipient === undefined) throw new ArgumentError('options need recipient for a multi-recipient envelope');
   const opened = await refuseOnFailure(async () => {
     const externalAad = sealExternalAad(sealed.protectedBytes);
     if (facts.encryption === 'encrypt0') {
@@ -136,5 +158,16 @@ export async function open(envelope: Uint8Array, options: OpenOptions): Promise<
   });
   if (gate === undefined) return opened;
   /* Redaction obligations apply before anything is released; an unredactable payload is not released. */
-  return { plaintext: applyRedactions(opened.plaintext, gate), facts, decision: gate.decided.decision };
+  const plaintext = applyRedactions(opened.plaintext, gate);
+  /*
+   * Notify last (issue 10 item 5b): every check that can refuse has passed, so nobody is told
+   * of an access that then does not happen. A failing notifier still refuses: wipe, release nothing.
+   */
+  try {
+    await deliverNotifications(gate, options as PolicyGateOptions, facts);
+  } catch (error) {
+    plaintext.fill(0);
+    throw error;
+  }
+  return { plaintext, facts, decision: gate.decided.decision };
 }

@@ -1,8 +1,8 @@
 /*
  * Policy-gated open(): the policy decides on verified facts before any key is touched; a deny
  * throws ERR_POLICY_DENIED with the reasons; decisions are recorded; obligations (log, notify,
- * redact) are fulfilled or nothing is released; no input outside the allowed set ever yields
- * plaintext (property).
+ * redact) are fulfilled or nothing is released (notify last, once nothing else can refuse);
+ * no input outside the allowed set ever yields plaintext (property).
  */
 import { readFileSync } from 'node:fs';
 import * as fc from 'fast-check';
@@ -91,7 +91,7 @@ describe('policy-gated open', () => {
       .rejects.toMatchObject({ code: 'ERR_POLICY_OBLIGATION' });
   });
 
-  test('notify obligations are delivered before any key is touched; without a notifier, or when it fails, nothing opens', async () => {
+  test('notify obligations are delivered last, after decryption; without a notifier, or when it fails, nothing opens', async () => {
     const { readers, envelope, policy } = await setup([{ type: 'notify', to: 'security-desk' }]);
     await expect(open(envelope, { backend, trust, recipient: readers.recipientKey(), policy, subject: analyst, environment }))
       .rejects.toMatchObject({ code: 'ERR_POLICY_OBLIGATION' });
@@ -102,9 +102,11 @@ describe('policy-gated open', () => {
     const notified: string[] = [];
     const { plaintext } = await open(envelope, {
       backend: spy, trust, recipient: readers.recipientKey(), policy, subject: analyst, environment,
-      notify: (obligation) => { notified.push(`${obligation.to} after ${calls.filter((c) => KEY_USE.includes(c)).length} key uses`); },
+      notify: (obligation) => { notified.push(`${obligation.to} after ${calls.length} backend calls`); },
     });
-    expect(notified).toEqual(['security-desk after 0 key uses']);
+    // Every backend call (key use, decryption) happened before the notification.
+    expect(calls).toContain('aeadDecrypt');
+    expect(notified).toEqual([`security-desk after ${calls.length} backend calls`]);
     expect(plaintext.length).toBeGreaterThan(0);
   });
 

@@ -1,6 +1,7 @@
 /*
  * The policy gate of open(): decide on verified facts before any key is touched, record the
- * decision, refuse a deny with its reasons, and fulfil the obligations of an allow.
+ * decision, refuse a deny with its reasons, check that every obligation of an allow can be
+ * met, and — only once nothing else can refuse — deliver its notifications (SPEC.md §Opening).
  */
 import type { CryptoBackend, MaybePromise } from '../backend/crypto-backend.js';
 import { settle } from '../backend/crypto-backend.js';
@@ -11,7 +12,8 @@ import { createDecisionRecord } from './decision-log.js';
 import type { DecisionLogSink } from './decision-log.js';
 import type { EngineDecision, PolicyEngine } from './policy-engine.js';
 import { policyResourceOf } from './policy-input.js';
-import { redactPayload } from './redact.js';
+import { parseRedactionPaths, redactPaths } from './redact.js';
+import type { RedactionPath } from './redact.js';
 
 /** What `open()` needs to ask the policy. */
 export interface PolicyGateOptions {
@@ -29,8 +31,9 @@ export interface PolicyGateOptions {
    */
   readonly decisionLog?: DecisionLogSink;
   /**
-   * Called for each `notify` obligation before any key is touched; throw to refuse. An allow
-   * with a `notify` obligation is refused without it.
+   * Called for each `notify` obligation after every other check passed (policy, `authorize`,
+   * key, decryption, redaction) and before the plaintext is released; throw to refuse. An
+   * allow with a `notify` obligation is refused without it, before any key is touched.
    */
   readonly notify?: (obligation: Extract<Obligation, { type: 'notify' }>, context: { readonly facts: EnvelopeFacts; readonly decision: PolicyDecision }) => MaybePromise<void>;
 }
@@ -60,17 +63,29 @@ export class PolicyDeniedError extends PolicyError {
   }
 }
 
-/** The outcome of the gate: the decision, and what must happen to the plaintext. */
+/** The outcome of the gate: the decision, and what must still happen before release. */
 export interface GateOutcome {
   readonly decided: EngineDecision;
-  /** Fields to redact from the payload (from `redact` obligations). */
-  readonly redact: readonly string[];
+  /** Paths to redact from the payload (from `redact` obligations), already checked to be well-formed. */
+  readonly redact: readonly RedactionPath[];
+  /** `notify` obligations, delivered by {@link deliverNotifications} once nothing else can refuse. */
+  readonly notify: readonly Extract<Obligation, { type: 'notify' }>[];
 }
 
-/** Checks the gate options before anything is verified. */
-export function checkGateOptions(options: PolicyGateOptions): void {
-  if (typeof options.policy?.decide !== 'function') throw new ArgumentError('policy must be a PolicyEngine');
-  if (typeof options.subject !== 'object' || options.subject === null) throw new ArgumentError('a policy-gated open needs a subject');
+/**
+ * Checks the gate options before anything is verified: a misconfigured gate is caller misuse,
+ * reported as such before any envelope is read, any key touched or anyone notified (issue 10
+ * item 7c). `notify` and `decisionLog` are checked even without `policy`.
+ */
+export function checkGateOptions(options: { readonly [K in keyof PolicyGateOptions]?: PolicyGateOptions[K] | undefined }): void {
+  if (options.notify !== undefined && typeof options.notify !== 'function') throw new ArgumentError('options.notify must be a function');
+  const sink = options.decisionLog as { write?: unknown } | undefined;
+  if (sink !== undefined && (typeof sink !== 'object' || sink === null || typeof sink.write !== 'function')) {
+    throw new ArgumentError('options.decisionLog must be a DecisionLogSink (an object with write())');
+  }
+  if (options.policy === undefined) return;
+  if (typeof options.policy?.decide !== 'function') throw new ArgumentError('options.policy must be a PolicyEngine');
+  if (typeof options.subject !== 'object' || options.subject === null) throw new ArgumentError('a policy-gated open needs options.subject');
 }
 
 /** Records a decision; a sink failure refuses (fail closed: an unrecorded access must not happen). */
@@ -97,9 +112,11 @@ async function record(
 }
 
 /**
- * Runs the policy on verified facts: decides, records, refuses a deny (`PolicyDeniedError`),
- * and fulfils `log` and `notify` obligations of an allow before any key is touched. Returns
- * the fields a `redact` obligation removes after decryption.
+ * Runs the policy on verified facts: decides, records (the record states the policy's decision,
+ * not whether the open then succeeds), refuses a deny (`PolicyDeniedError`), and checks that
+ * every obligation of an allow can be met — a decision log for `log`, a notifier for `notify`,
+ * well-formed paths for `redact` — before any key is touched. Notifies nobody: notifications
+ * wait until nothing else can refuse ({@link deliverNotifications}).
  */
 export async function runPolicyGate(facts: EnvelopeFacts, options: PolicyGateOptions, backend: CryptoBackend): Promise<GateOutcome> {
   const environment = options.environment ?? {};
@@ -112,37 +129,49 @@ export async function runPolicyGate(facts: EnvelopeFacts, options: PolicyGateOpt
   await record(options, backend, decided, facts);
   const { decision } = decided;
   if (!decision.allow) throw new PolicyDeniedError(decision);
-  /* First check that every obligation can be met, so nobody is notified of an access that is then refused. */
-  for (const obligation of decision.obligations) {
-    if (obligation.type === 'log' && options.decisionLog === undefined) {
-      throw new PolicyError('ERR_POLICY_OBLIGATION', 'the policy requires a decision log and none is configured');
-    }
-    if (obligation.type === 'notify' && options.notify === undefined) {
-      throw new PolicyError('ERR_POLICY_OBLIGATION', `the policy requires notifying ${obligation.to} and no notifier is configured`);
-    }
-  }
-  const redact: string[] = [];
+  const redact: RedactionPath[] = [];
+  const notify: Extract<Obligation, { type: 'notify' }>[] = [];
   for (const obligation of decision.obligations) {
     switch (obligation.type) {
       case 'log':
-        /* Recorded above. */
+        /* Recorded above; without a sink the access would go unrecorded (SPEC.md §Obligations). */
+        if (options.decisionLog === undefined) throw new PolicyError('ERR_POLICY_OBLIGATION', 'the policy requires a decision log and none is configured');
         break;
       case 'notify':
-        try {
-          await settle(options.notify!(obligation, { facts, decision }));
-        } catch (error) {
-          throw new PolicyError('ERR_POLICY_OBLIGATION', `notifying ${obligation.to} failed; access refused`, { cause: error });
-        }
+        /* Checked now, delivered last: nobody is told of an access that is then refused. */
+        if (options.notify === undefined) throw new PolicyError('ERR_POLICY_OBLIGATION', `the policy requires notifying ${obligation.to} and no notifier is configured`);
+        notify.push(obligation);
         break;
       case 'redact':
-        redact.push(...obligation.fields);
+        /* A malformed path cannot be proven gone: refuse before any key is touched. */
+        redact.push(...parseRedactionPaths(obligation.fields));
         break;
     }
   }
-  return { decided, redact };
+  return { decided, redact, notify };
 }
 
-/** Applies the gate's redactions to the plaintext (a no-op without any). */
+/**
+ * Applies the gate's redactions to the plaintext (a no-op without any). Fail closed: a named
+ * field that cannot be proven gone refuses with `ERR_POLICY_OBLIGATION`, and the plaintext is
+ * wiped either way.
+ */
 export function applyRedactions(plaintext: Uint8Array, outcome: GateOutcome): Uint8Array {
-  return outcome.redact.length === 0 ? plaintext : redactPayload(plaintext, outcome.redact);
+  return outcome.redact.length === 0 ? plaintext : redactPaths(plaintext, outcome.redact);
+}
+
+/**
+ * Delivers the `notify` obligations, in the policy's order. The last step before release:
+ * a notifier that throws refuses the open (`ERR_POLICY_OBLIGATION`); notifications delivered
+ * before it stand, for an access that then did not happen.
+ */
+export async function deliverNotifications(outcome: GateOutcome, options: PolicyGateOptions, facts: EnvelopeFacts): Promise<void> {
+  const { decision } = outcome.decided;
+  for (const obligation of outcome.notify) {
+    try {
+      await settle(options.notify!(obligation, { facts, decision }));
+    } catch (error) {
+      throw new PolicyError('ERR_POLICY_OBLIGATION', `notifying ${obligation.to} failed; access refused`, { cause: error });
+    }
+  }
 }
