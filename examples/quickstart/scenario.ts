@@ -513,7 +513,7 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
           environment,
           decisionLog: log!,
           notify: (obligation, { facts }) => {
-            /* Delivered before any key is touched; a failing notifier would refuse the open. */
+            /* Delivered last, once every other check passed; a failing notifier would refuse the open. */
             notifications.push({
               to: obligation.to,
               reading: label,
@@ -586,7 +586,7 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
     print(`  responder ${READERS.responder.subject.id}, environment.emergency = ${JSON.stringify(EMERGENCY)}`);
     printAccesses(glass, glass.map((access) => `open responder ${access.reading} (emergency)`));
     const sent = record('notifications', `${notifications.length} sent: ${notifications.map((n) => `${n.to} (${n.reading})`).join(', ')}`);
-    print(`  notify obligations, delivered before any key was touched:${mark(sent)}`);
+    print(`  notify obligations, delivered once every other check had passed:${mark(sent)}`);
     for (const line of table(notifications.map((n) => [`-> ${n.to}`, n.message]), '    ')) print(line);
     print('  log obligations: met by the decision log (checked in step 7); without a log configured these opens are refused');
     const redactions = accesses.filter((a) => a.redacted.length > 0);

@@ -49,7 +49,21 @@ export interface PolicyInput {
   readonly environment: PolicyEnvironment;
 }
 
-/** An obligation attached to an allow: what the caller (or Ward) must do when acting on it. */
+/**
+ * An obligation attached to an allow: what the caller (or Ward) must do when acting on it;
+ * `open()` fulfils each or releases nothing (SPEC.md §Obligations).
+ *
+ * - `log`: the decision must be recorded (a decision log is required).
+ * - `notify`: `to` must be told; `open()` calls its `notify` option last, once every other
+ *   check has passed.
+ * - `redact`: the `fields` must be gone from the released payload (a JSON object or CBOR map).
+ *   Each field is a path: names joined by `.`, a name followed by `[]` for every element of an
+ *   array — `person.badge`, `people[].name`, `rows[][].id`. A name is non-empty and has no
+ *   `.`, `[` or `]`; a path ends in a name. A dotted path also names a key that contains the
+ *   dots. A field that cannot be proven gone (a plain name meeting an array, `[]` meeting a
+ *   non-array, a name meeting a string or number, a payload that is not a JSON object or CBOR
+ *   map, a malformed path) refuses the open with `ERR_POLICY_OBLIGATION`.
+ */
 export type Obligation =
   | { readonly type: 'log' }
   | { readonly type: 'notify'; readonly to: string }
