@@ -159,6 +159,14 @@ describe('open(): nobody is notified of an access that is then refused', () => {
     }
   });
 
+  test('a notify obligation without a notifier refuses before any key is touched', async () => {
+    const { readers, options } = await setup([NOTIFY]);
+    const { notify: _notify, ...withoutNotifier } = options;
+    const spy = spying(backend);
+    await expect(open(await sealed('encrypt', readers), { ...withoutNotifier, backend: spy.backend })).rejects.toMatchObject({ code: 'ERR_POLICY_OBLIGATION' });
+    expect(spy.calls.filter((c) => ['deriveSharedSecret', 'unwrapKey', 'aeadDecrypt'].includes(c))).toEqual([]);
+  });
+
   test('a malformed redaction path refuses before any key is touched', async () => {
     const { readers, options } = await setup([{ type: 'redact', fields: ['people..name'] }]);
     const envelope = await sealed('encrypt', readers);
@@ -219,7 +227,7 @@ describe('open(): option checks name the option and come before verification', (
     const { readers, options } = await setup();
     const { policy: _policy, ...ungated } = options;
     for (const change of [{ notify: 1 }, { decisionLog: { write: 'file' } }]) {
-      expect(ArgumentError.isInstance(await caught(open(await sealed('encrypt', readers), { ...ungated, ...change } as OpenOptions)))).toBe(true);
+      expect(ArgumentError.isInstance(await caught(open(await sealed('encrypt', readers), { ...ungated, ...change } as unknown as OpenOptions)))).toBe(true);
     }
   });
 

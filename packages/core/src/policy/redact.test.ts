@@ -114,6 +114,13 @@ describe('redactPayload: a named field is provably gone, or nothing is released'
     refusal('["a","b"]', ['x']);
     refusal(encodeCbor([cborMap([['x', 1]])]), ['x']);
     refusal(encodeCbor('{"x":1}'), ['x']);
+    refusal(encodeCbor(null), ['x']);
+  });
+
+  test('whether a payload is refused does not depend on the order of the paths (all are checked before any is removed)', () => {
+    refusal('{"c":"x","n":1}', ['c', 'c.a']);
+    refusal('{"c":"x","n":1}', ['c.a', 'c']);
+    refusal('{"p":[{"name":"Ann"}]}', ['p', 'p.name']);
   });
 
   test('malformed redaction paths refuse', () => {
