@@ -123,6 +123,15 @@ describe('redactPayload: a named field is provably gone, or nothing is released'
     refusal('{"p":[{"name":"Ann"}]}', ['p', 'p.name']);
   });
 
+  test('a refusal carries no payload text, in its message or its cause (V8 quotes JSON text in its SyntaxError)', () => {
+    for (const text of ['{"a":SECRETANN}', '{"name":"SECRETANN" x}', '{"location":"SECRETANN"}']) {
+      const error = refusal(text, ['location.precise']);
+      const chain: unknown[] = [];
+      for (let e: unknown = error; e !== undefined && chain.length < 10; e = (e as { cause?: unknown }).cause) chain.push(e);
+      for (const e of chain) expect(`${(e as Error).message} ${(e as Error).stack ?? ''}`).not.toContain('SECRETANN');
+    }
+  });
+
   test('malformed redaction paths refuse', () => {
     for (const path of ['a..b', '.a', 'a.', 'a[]', 'a[', 'a]b', '[]', '[].a', 'a[x].b', 'a[]b.c', '']) {
       const error = refusal('{"a":{"b":1}}', [path]);

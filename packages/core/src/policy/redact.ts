@@ -148,8 +148,9 @@ export function redactPaths(payload: Uint8Array, paths: readonly RedactionPath[]
       let value: unknown;
       try {
         value = JSON.parse(decoder.decode(payload));
-      } catch (error) {
-        refuse('the payload starts like JSON but is not valid UTF-8 JSON: it cannot be redacted', error);
+      } catch {
+        /* No cause: V8's SyntaxError quotes the JSON text, and a refusal must carry no plaintext. */
+        refuse('the payload starts like JSON but is not valid UTF-8 JSON: it cannot be redacted');
       }
       /* Text that starts with "{" and parses is a JSON object; removeAll refuses anything else anyway. */
       removeAll(jsonTree, value, paths);
