@@ -160,7 +160,7 @@ export async function open(envelope: Uint8Array, options: OpenOptions): Promise<
   /* Redaction obligations apply before anything is released; an unredactable payload is not released. */
   const plaintext = applyRedactions(opened.plaintext, gate);
   /*
-   * Notify last (issue 10 item 5b): every check that can refuse has passed, so nobody is told
+   * Notify last (SPEC.md §Opening, step 12): every check that can refuse has passed, so nobody is told
    * of an access that then does not happen. A failing notifier still refuses: wipe, release nothing.
    */
   try {

@@ -74,8 +74,8 @@ export interface GateOutcome {
 
 /**
  * Checks the gate options before anything is verified: a misconfigured gate is caller misuse,
- * reported as such before any envelope is read, any key touched or anyone notified (issue 10
- * item 7c). `notify` and `decisionLog` are checked even without `policy`.
+ * reported as such before any envelope is read, any key touched or anyone notified (SPEC.md
+ * §Opening, step 1). `notify` and `decisionLog` are checked even without `policy`.
  */
 export function checkGateOptions(options: { readonly [K in keyof PolicyGateOptions]?: PolicyGateOptions[K] | undefined }): void {
   if (options.notify !== undefined && typeof options.notify !== 'function') throw new ArgumentError('options.notify must be a function');
