@@ -680,15 +680,15 @@ export class FileKeyStore implements KeyStore {
    * resolves: {@link Keyset.toDocument} reads the live keyset across several awaits, so a change
    * meanwhile can tear the snapshot. The snapshot is therefore decoded once before it is
    * written, and one that would not load is refused, never stored. Saves on one store are
-   * applied in call order. On failure the file and the store are unchanged (or, if only the
+   * applied in call order, and each snapshot is taken in its turn, with a revision above every
+   * one saved under `name` before. On failure the file and the store are unchanged (or, if only the
    * final directory fsync failed, the file may already hold the new content): do not seal with
    * a key whose save did not resolve.
    *
    * @param name - the keyset name
    * @param keyset - the keyset
    * @throws KeyStoreError `ERR_KEYSTORE_IO` when the file (or, after the file was written, the
-   *   `state`) cannot be written; `ERR_KEYSTORE_ROLLBACK` when a newer revision was saved under
-   *   `name` while this save waited (two keyset objects saved under one name at once)
+   *   `state`) cannot be written
    * @throws KeyError `ERR_KEY_NOT_EXTRACTABLE` when a key of the keyset cannot be exported;
    *   `ERR_KEYSET_INVALID` when the snapshot would not load again (the keyset changed while it
    *   was being serialised, e.g. a save not awaited after `rotate()`): nothing is written
@@ -705,21 +705,17 @@ export class FileKeyStore implements KeyStore {
     if (typeof keyset !== 'object' || keyset === null || typeof (keyset as { toDocument?: unknown }).toDocument !== 'function') {
       throw new ArgumentError('keyset must be a Keyset');
     }
-    this.#checkOpen();
-    const document = await keyset.toDocument({ revisionAbove: this.#revisions.get(name) ?? 0 });
-    try {
-      /* Never replace a stored keyset with one that would not load: a snapshot taken while the keyset
-       * was changing (toDocument interleaved with a rotate) can be inconsistent, and once written it
-       * would make every key of the keyset unreadable. */
-      await Keyset.fromDocument(document, { backend: this.#backend });
-      const revision = keysetDocumentRevision(document);
-      await this.#enqueue(async () => {
-        /* Rollback: a save that was overtaken (another keyset saved under the name meanwhile)
-         * must not put an older revision back over a newer one. */
-        const newest = this.#revisions.get(name) ?? 0;
-        if (revision <= newest) {
-          throw new KeyStoreError('ERR_KEYSTORE_ROLLBACK', `keyset ${name} revision ${revision} is not above ${newest}, already saved: load it again and retry`);
-        }
+    await this.#enqueue(async () => {
+      /* Serialised with the other saves: the snapshot's revision is above the newest saved under
+       * the name, so the file never goes back to an older revision (SPEC.md §9), and saves under
+       * one name still apply in call order. */
+      const document = await keyset.toDocument({ revisionAbove: this.#revisions.get(name) ?? 0 });
+      try {
+        /* Never replace a stored keyset with one that would not load: a snapshot taken while the keyset
+         * was changing (toDocument interleaved with a rotate) can be inconsistent, and once written it
+         * would make every key of the keyset unreadable. */
+        await Keyset.fromDocument(document, { backend: this.#backend });
+        const revision = keysetDocumentRevision(document);
         const next = new Map(this.#documents);
         next.set(name, document);
         if (next.size > MAX_KEYSTORE_KEYSETS) throw new ArgumentError(`a keystore holds at most ${MAX_KEYSTORE_KEYSETS} keysets`);
@@ -731,11 +727,11 @@ export class FileKeyStore implements KeyStore {
         /* After the file: a crash in between leaves the state behind the file, which open() catches up;
          * the reverse order could leave a mark above every copy of the keyset, which no open could load. */
         if (this.#state !== undefined) await settle(this.#state.save(encodeRevisions(this.#revisions)));
-      });
-    } catch (error) {
-      if (this.#documents.get(name) !== document) document.fill(0);
-      throw error;
-    }
+      } catch (error) {
+        if (this.#documents.get(name) !== document) document.fill(0);
+        throw error;
+      }
+    });
   }
 
   /**
