@@ -9,6 +9,13 @@ export function toHex(bytes: Uint8Array): string {
   return out;
 }
 
+/** The bytes of a {@link toHex} string (map keys back to kids); `hex` must be lowercase hex of even length. */
+export function fromHex(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length >>> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
 /**
  * Whether two byte strings are equal. Runs over the whole length without an early exit, so it
  * is also fit for digests, tags and key material (the length itself is not hidden).

@@ -55,6 +55,7 @@
  * | `ERR_KEYSTORE_CORRUPT` | {@link KeyStoreError} | a keystore's stored bytes are malformed or fail authentication |
  * | `ERR_KEYSTORE_UNLOCK_FAILED` | {@link KeyStoreError} | the keystore could not be decrypted: wrong passphrase or tampered file (deliberately not told apart) |
  * | `ERR_KEYSTORE_IO` | {@link KeyStoreError} | reading or writing the keystore's storage failed |
+ * | `ERR_KEYSTORE_ROLLBACK` | {@link KeyStoreError} | a stored keyset document is older (lower revision) than one the store already saw |
  * | `ERR_DECISION_LOG_INVALID` | {@link DecisionLogError} | a decision record or log is malformed, fails its signature check, or breaks its hash chain |
  * | `ERR_DECISION_LOG_UNAVAILABLE` | {@link DecisionLogError} | a decision-log sink could not record or read (I/O failure, closed, or failed earlier) |
  * | `ERR_POLICY_BUNDLE_INVALID` | {@link PolicyError} | a policy bundle is malformed or over a limit (gzip, tar, paths, manifest, data, wasm); nothing of it is used |
@@ -106,6 +107,7 @@ export type WardErrorCode =
   | 'ERR_KEYSTORE_CORRUPT'
   | 'ERR_KEYSTORE_UNLOCK_FAILED'
   | 'ERR_KEYSTORE_IO'
+  | 'ERR_KEYSTORE_ROLLBACK'
   | 'ERR_DECISION_LOG_INVALID'
   | 'ERR_DECISION_LOG_UNAVAILABLE'
   | 'ERR_POLICY_BUNDLE_INVALID'
@@ -452,7 +454,7 @@ export class TrustError extends WardError {
 }
 
 /** Codes of the {@link KeyStoreError} family. */
-export type KeyStoreErrorCode = 'ERR_KEYSTORE_CORRUPT' | 'ERR_KEYSTORE_UNLOCK_FAILED' | 'ERR_KEYSTORE_IO';
+export type KeyStoreErrorCode = 'ERR_KEYSTORE_CORRUPT' | 'ERR_KEYSTORE_UNLOCK_FAILED' | 'ERR_KEYSTORE_IO' | 'ERR_KEYSTORE_ROLLBACK';
 
 /**
  * A keystore could not be read, unlocked or written. A keystore never returns a partly

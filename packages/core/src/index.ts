@@ -58,13 +58,15 @@ export { checkReplay } from './replay/replay-guard.js';
 export type { CheckReplayOptions, ReplayCheck } from './replay/replay-guard.js';
 export { ReplayError, TrustError, KeyStoreError } from './errors.js';
 export type { ReplayErrorCode, TrustErrorCode, KeyStoreErrorCode } from './errors.js';
-export { Keyset, RANDOM_NONCE_USE_LIMIT, DEFAULT_RANDOM_NONCE_USE_LIMIT } from './keys/keyset.js';
+export { Keyset, RANDOM_NONCE_USE_LIMIT, DEFAULT_RANDOM_NONCE_USE_LIMIT, keysetDocumentRevision } from './keys/keyset.js';
 export type {
   KeysetPurpose, KeyState, RotationPolicy, KeysetKeyInfo, GenerateKeysetOptions, KeysetEncryptionKey,
-  KeysetFromDocumentOptions, KeysetRecipientKey,
+  KeysetFromDocumentOptions, KeysetRecipientKey, KeysetToDocumentOptions,
 } from './keys/keyset.js';
 export { MemoryKeyStore, checkKeysetName } from './keys/key-store.js';
 export type { KeyStore } from './keys/key-store.js';
+export { MemoryStateStore } from './keys/state-store.js';
+export type { StateStore } from './keys/state-store.js';
 export { StoredKeyset, DEFAULT_USE_RESERVATION } from './keys/stored-keyset.js';
 export type { StoredKeysetOptions } from './keys/stored-keyset.js';
 export { rewrap, rewrapInParts } from './envelope/rewrap.js';

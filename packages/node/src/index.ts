@@ -8,6 +8,7 @@ export { FileKeyStore, DEFAULT_KEYSTORE_SCRYPT, MAX_KEYSTORE_BYTES, MAX_KEYSTORE
 export type {
   ScryptParameters, FileKeyStoreUnlockOptions, FileKeyStoreCreateOptions, FileKeyStoreOpenOptions, ChangePassphraseOptions,
 } from './keystore/file-keystore.js';
+export { FileStateStore, MAX_STATE_FILE_BYTES } from './keystore/file-state-store.js';
 export { RedisReplayStore } from './replay/redis-replay-store.js';
 export type { RedisCommandClient, RedisReplayStoreOptions } from './replay/redis-replay-store.js';
 export { JsonLinesDecisionLog } from './decision-log/json-lines-decision-log.js';

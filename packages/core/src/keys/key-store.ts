@@ -4,18 +4,27 @@
  */
 import type { CryptoBackend, MaybePromise } from '../backend/crypto-backend.js';
 import { ArgumentError } from '../errors.js';
-import { Keyset } from './keyset.js';
+import { Keyset, keysetDocumentRevision } from './keyset.js';
 
 /**
  * Named keysets, persisted. Implementations must make {@link KeyStore.save} atomic: a reader
  * (or the next process after a crash) sees either the previous keyset or the new one, never a
  * mix, and `save` resolves only once the new one is durable.
+ *
+ * Rollback (SPEC.md §9, keyset revisions): every saved document carries a revision
+ * ({@link Keyset.revision}). A store keeps, per name, the highest revision it has saved or
+ * loaded (also after `delete`), writes each save above it (`toDocument({ revisionAbove })`)
+ * and refuses to load a lower one (`fromDocument({ minRevision })`) with `KeyStoreError`
+ * `ERR_KEYSTORE_ROLLBACK`, so an older copy of a keyset (from before a revocation) cannot
+ * come back. How far that mark reaches is the store's to document: across restarts it needs
+ * state kept apart from the keysets (a `StateStore`).
  */
 export interface KeyStore {
   /**
    * The keyset stored under `name`, or undefined.
    *
-   * @throws KeyStoreError `ERR_KEYSTORE_CORRUPT`, `ERR_KEYSTORE_UNLOCK_FAILED` or `ERR_KEYSTORE_IO`
+   * @throws KeyStoreError `ERR_KEYSTORE_CORRUPT`, `ERR_KEYSTORE_UNLOCK_FAILED`, `ERR_KEYSTORE_IO`
+   *   or `ERR_KEYSTORE_ROLLBACK`
    */
   load(name: string): MaybePromise<Keyset | undefined>;
   /** Stores `keyset` under `name`, replacing what was there, atomically and durably. */
@@ -66,6 +75,8 @@ export function checkKeysetName(name: unknown): string {
 export class MemoryKeyStore implements KeyStore {
   readonly #backend: CryptoBackend;
   readonly #documents = new Map<string, Uint8Array>();
+  /** The highest revision saved under each name, kept after delete. */
+  readonly #revisions = new Map<string, number>();
 
   /** @param backend - the backend loaded keysets import their keys into */
   constructor(backend: CryptoBackend) {
@@ -88,7 +99,8 @@ export class MemoryKeyStore implements KeyStore {
   }
 
   /**
-   * Stores a snapshot of `keyset` under `name`.
+   * Stores a snapshot of `keyset` under `name`, at a revision above every one saved under
+   * that name before (deleted ones included).
    *
    * @param name - the keyset name
    * @param keyset - the keyset
@@ -100,7 +112,8 @@ export class MemoryKeyStore implements KeyStore {
    */
   async save(name: string, keyset: Keyset): Promise<void> {
     checkKeysetName(name);
-    const document = await keyset.toDocument();
+    const document = await keyset.toDocument({ revisionAbove: this.#revisions.get(name) ?? 0 });
+    this.#revisions.set(name, Math.max(this.#revisions.get(name) ?? 0, keysetDocumentRevision(document)));
     this.#documents.get(name)?.fill(0);
     this.#documents.set(name, document);
   }

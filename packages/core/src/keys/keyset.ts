@@ -20,7 +20,7 @@ import { decryptEncrypt0, encryptEncrypt0 } from '../cose/encrypt0.js';
 import type { KeyAgreementRecipient, KeyWrapRecipient, RecipientKey, RecipientLookup } from '../cose/encrypt.js';
 import { HeaderLabel } from '../cose/headers.js';
 import type { KeyLookup } from '../cose/key-lookup.js';
-import { ArgumentError, KeyError, WardError } from '../errors.js';
+import { ArgumentError, KeyError, KeyStoreError, WardError } from '../errors.js';
 import type { CoseKey, CoseKeyOpValue } from './cose-key.js';
 import { CoseKeyOp, coseKeyFromHandle, coseKeyThumbprint, decodeCoseKeyValue, encodeCoseKeyValue, importCoseKey } from './cose-key.js';
 import { toHex } from '../bytes.js';
@@ -145,6 +145,25 @@ export interface KeysetFromDocumentOptions {
   readonly kek?: AeadKey;
   /** The clock, seconds since the epoch. Default: the system clock. */
   readonly now?: () => number;
+  /**
+   * The lowest revision to accept (see {@link Keyset.revision}): a document whose revision is
+   * below it is refused with `KeyStoreError` `ERR_KEYSTORE_ROLLBACK`. Pass the highest
+   * revision you have saved or loaded under this name, so an older copy of the document (from
+   * before a revocation, say) cannot come back. Default 0 (any).
+   */
+  readonly minRevision?: number;
+}
+
+/** Options of {@link Keyset.toDocument}. */
+export interface KeysetToDocumentOptions {
+  /** The key-encryption key to encrypt under. Default: plaintext. */
+  readonly kek?: KeysetEncryptionKey;
+  /**
+   * The document's revision will be above this one (and above every revision this keyset
+   * wrote or was loaded from). A store passes the highest revision it holds under the name,
+   * so a keyset saved over another one still moves the name forward. Default 0.
+   */
+  readonly revisionAbove?: number;
 }
 
 /** What a reader or sealer hands to `open()` / `seal()` for a keyset's keys. */
@@ -180,7 +199,7 @@ const KEYSET_CONTENT_TYPE = 'application/ward-keyset+cbor';
 const KEYSET_AAD = new TextEncoder().encode('Ward keyset v1');
 
 /** Document map labels. */
-const D = { version: 1, purpose: 2, primary: 3, policy: 4, keys: 5, entries: 6 } as const;
+const D = { version: 1, purpose: 2, primary: 3, policy: 4, keys: 5, entries: 6, revision: 7 } as const;
 const P = { maxAgeSeconds: 1, maxUses: 2 } as const;
 const E = {
   kid: 1, algorithm: 2, size: 3, state: 4, createdAt: 5, activatedAt: 6, retiredAt: 7, revokedAt: 8, reason: 9,
@@ -281,6 +300,8 @@ export class Keyset {
   /** By hex kid, in creation order. */
   readonly #entries = new Map<string, Entry>();
   #primary: string | undefined;
+  /** The revision of the last document written or read (0 for a keyset never serialised). */
+  #revision = 0;
 
   private constructor(backend: CryptoBackend, purpose: KeysetPurpose, policy: RotationPolicy, now: () => number) {
     this.#backend = backend;
@@ -325,6 +346,16 @@ export class Keyset {
   /** The rotation policy. */
   get policy(): RotationPolicy {
     return this.#policy;
+  }
+
+  /**
+   * The revision of the document this keyset was last written to or read from: 0 for a fresh
+   * keyset, and strictly increasing with every {@link Keyset.toDocument}. The revision is
+   * inside the document (under a KEK, inside what the AEAD authenticates), so it cannot be
+   * edited; readers refuse to go back with {@link KeysetFromDocumentOptions.minRevision}.
+   */
+  get revision(): number {
+    return this.#revision;
   }
 
   /** The primary key's id, or undefined when there is no primary (after revoking or destroying it). */
@@ -651,32 +682,44 @@ export class Keyset {
    * as tombstones in the metadata. With `kek`, the map is sealed in a COSE_Encrypt0 (fresh
    * random 96-bit nonce from the backend; external AAD "Ward keyset v1").
    *
+   * Every document gets a new {@link Keyset.revision}, above every earlier one of this keyset
+   * and above `revisionAbove`, so a reader can tell a newer save from an older copy.
+   *
    * The plaintext form holds private keys: store it only inside an encrypted keystore.
    *
-   * @param options - `kek` to encrypt under
+   * @param options - `kek` to encrypt under; `revisionAbove`, the revision to exceed
    * @returns the document bytes
    * @throws {@link KeyError} `ERR_KEY_NOT_EXTRACTABLE` when a key may not leave its backend
+   * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for a `revisionAbove` that is not a
+   *   non-negative safe integer
    * @example
    * ```ts
    * const document = await keyset.toDocument({ kek: { key: kek, kid: kekId } });
    * const again = await Keyset.fromDocument(document, { backend, kek });
    * ```
    */
-  async toDocument(options?: { readonly kek?: KeysetEncryptionKey }): Promise<Uint8Array> {
+  async toDocument(options?: KeysetToDocumentOptions): Promise<Uint8Array> {
+    const above = options?.revisionAbove ?? 0;
+    if (!Number.isSafeInteger(above) || above < 0 || above >= Number.MAX_SAFE_INTEGER) {
+      throw new ArgumentError('revisionAbove must be a non-negative safe integer');
+    }
     /* A key destroyed while the snapshot was being exported: take a new snapshot, which then
      * holds its tombstone. */
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#document(options?.kek);
+        return await this.#document(options?.kek, above);
       } catch (error) {
         if (attempt >= 3 || !(WardError.isInstance(error) && error.code === 'ERR_KEY_DESTROYED')) throw error;
       }
     }
   }
 
-  async #document(kek: KeysetEncryptionKey | undefined): Promise<Uint8Array> {
+  async #document(kek: KeysetEncryptionKey | undefined, above: number): Promise<Uint8Array> {
     /* A synchronous snapshot first: a rotate() or destroy() that runs while keys are being
-     * exported must not produce a document mixing two states of the keyset. */
+     * exported must not produce a document mixing two states of the keyset. The revision is
+     * taken in the same step, so two documents never share one. */
+    this.#revision = Math.max(this.#revision, above) + 1;
+    const revision = this.#revision;
     const snapshot = [...this.#entries.values()].map((entry) => ({
       info: entry.info, key: entry.key, keyOps: entry.keyOps, reservedThrough: entry.reservedThrough,
     }));
@@ -709,7 +752,7 @@ export class Keyset {
     const document = encodeCbor(new Map<CborValue, CborValue>([
       [D.version, DOCUMENT_VERSION], [D.purpose, this.#purpose],
       [D.primary, primaryKid],
-      [D.policy, policy], [D.keys, keys], [D.entries, entries],
+      [D.policy, policy], [D.keys, keys], [D.entries, entries], [D.revision, revision],
     ]));
     if (kek === undefined) return document;
     try {
@@ -745,6 +788,8 @@ export class Keyset {
     if (typeof options !== 'object' || options === null || options.backend === undefined) throw new ArgumentError('options need backend');
     if (!(document instanceof Uint8Array)) throw new ArgumentError('document must be a Uint8Array');
     const { backend, kek } = options;
+    const minRevision = options.minRevision ?? 0;
+    if (!Number.isSafeInteger(minRevision) || minRevision < 0) throw new ArgumentError('minRevision must be a non-negative safe integer');
     /* Tag 16 = COSE_Encrypt0 (0xd0); a plaintext document is a map. Refuse the mismatch both ways:
      * a swapped-in plaintext keyset must not load where an encrypted one is expected. */
     const encrypted = document[0] === 0xd0;
@@ -759,14 +804,21 @@ export class Keyset {
       }
       plaintext = opened.plaintext;
     }
+    let keyset: Keyset;
     try {
-      return await Keyset.#decode(plaintext, backend, options.now ?? systemNow);
+      keyset = await Keyset.#decode(plaintext, backend, options.now ?? systemNow);
     } catch (error) {
       if (WardError.isInstance(error) && error.code === 'ERR_KEYSET_INVALID') throw error;
       throw invalid('malformed keyset document', error);
     } finally {
       if (plaintext !== document) plaintext.fill(0);
     }
+    /* Rollback: an older copy of the document (from before a revocation or a destruction) must
+     * not bring back what a newer save took away. The revision was authenticated with the rest. */
+    if (keyset.#revision < minRevision) {
+      throw new KeyStoreError('ERR_KEYSTORE_ROLLBACK', `keyset document revision ${keyset.#revision} is below ${minRevision}, the newest seen`);
+    }
+    return keyset;
   }
 
   static async #decode(bytes: Uint8Array, backend: CryptoBackend, now: () => number): Promise<Keyset> {
@@ -784,6 +836,7 @@ export class Keyset {
       ...(policyValue.has(P.maxUses) ? { maxUses: policyValue.get(P.maxUses) as number } : {}),
     }, purpose as KeysetPurpose);
     const keyset = new Keyset(backend, purpose as KeysetPurpose, policy, now);
+    keyset.#revision = revisionOf(value);
 
     const keys = value.get(D.keys);
     const entries = value.get(D.entries);
@@ -924,6 +977,43 @@ export class Keyset {
     if (entry.keyOps !== undefined && !entry.keyOps.includes(op)) throw new KeyError('ERR_KEY_USAGE', `key_ops of ${toHex(kid)} do not allow operation ${op}`);
     return entry;
   }
+}
+
+/** A document's revision: a non-negative safe integer; absent (documents written before revisions existed) reads as 0. */
+function revisionOf(document: Map<CborValue, CborValue>): number {
+  if (!document.has(D.revision)) return 0;
+  const revision = document.get(D.revision);
+  if (typeof revision !== 'number' || !Number.isSafeInteger(revision) || revision < 0) throw invalid('revision must be a non-negative integer');
+  return revision;
+}
+
+/**
+ * The revision of a plaintext keyset document ({@link Keyset.revision}), read without
+ * importing its keys: for a store that keeps its documents decrypted in memory and needs
+ * their revisions (a file keystore catching up its high-water marks). A document written
+ * before revisions existed reads as 0.
+ *
+ * @param document - a plaintext keyset document
+ * @returns its revision
+ * @throws {@link KeyError} `ERR_KEYSET_INVALID` for bytes that are not a plaintext keyset
+ *   document of a known version, or a malformed revision
+ * @example
+ * ```ts
+ * import { keysetDocumentRevision } from '@ward/core';
+ *
+ * keysetDocumentRevision(await keyset.toDocument()); // keyset.revision
+ * ```
+ */
+export function keysetDocumentRevision(document: Uint8Array): number {
+  if (!(document instanceof Uint8Array)) throw new ArgumentError('document must be a Uint8Array');
+  let value: CborValue;
+  try {
+    value = decodeCbor(document, { maxBytes: MAX_DOCUMENT_BYTES, maxArrayEntries: MAX_KEYS, maxItems: MAX_KEYS * 64, rejectIntegralFloats: true });
+  } catch (error) {
+    throw invalid('malformed keyset document', error);
+  }
+  if (!(value instanceof Map) || value.get(D.version) !== DOCUMENT_VERSION) throw invalid('not a plaintext keyset document');
+  return revisionOf(value);
 }
 
 function optionalTime(map: Map<CborValue, CborValue>, label: number): number | undefined {

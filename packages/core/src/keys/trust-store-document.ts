@@ -16,7 +16,7 @@ import type { HeaderMap } from '../cose/headers.js';
 import { signSign1 } from '../cose/sign1.js';
 import type { VerifiedSign1 } from '../cose/sign1.js';
 import { ClaimKey } from '../envelope/profile.js';
-import { ArgumentError, TrustError } from '../errors.js';
+import { ArgumentError, KeyStoreError, TrustError } from '../errors.js';
 import type { CoseKey } from './cose-key.js';
 import { coseKeyThumbprint, createCoseKey, decodeCoseKey, encodeCoseKey } from './cose-key.js';
 import type { TrustedKey, TrustStore } from './trust-store.js';
@@ -472,4 +472,90 @@ export async function signTrustStoreDocument(
     throw new ArgumentError(`the document is ${document.length} bytes, above maxDocumentBytes (${limits.maxDocumentBytes})`);
   }
   return document;
+}
+
+/*
+ * The trust store's persisted rollback state (SPEC.md §9, trust-store state): what a restarted
+ * TrustStore must not forget. Deterministic CBOR:
+ *
+ *   TrustState = {
+ *     1 => 1,                                  ; version
+ *     ? 2 => uint,                             ; serial high-water mark (< 2^64): the newest document accepted
+ *     ? 3 => bstr .size 32,                    ; SHA-256 of that document (present with 2)
+ *     4 => [* [bstr, uint, ? tstr]],           ; sticky revocations: kid, revokedAt, reason; sorted by kid
+ *   }
+ */
+const StateKey = { version: 1, serial: 2, digest: 3, revocations: 4 } as const;
+const TRUST_STATE_VERSION = 1;
+/** Most revocations a state record holds: the decoder refuses more before allocating them. */
+export const MAX_TRUST_STATE_REVOCATIONS = 1_000_000;
+const MAX_STATE_KID_BYTES = 1024;
+
+/** A trust store's rollback state, decoded. */
+export interface TrustState {
+  /** The serial and SHA-256 digest of the newest document accepted, if any. */
+  readonly document: { readonly serial: bigint; readonly digest: Uint8Array } | undefined;
+  /** Every revocation ever seen, by kid. */
+  readonly revocations: readonly { readonly kid: Uint8Array; readonly at: number; readonly reason: string | undefined }[];
+}
+
+const stateCorrupt = (message: string, cause?: unknown): KeyStoreError =>
+  new KeyStoreError('ERR_KEYSTORE_CORRUPT', `trust-store state ${message}`, cause === undefined ? undefined : { cause });
+
+/** Encodes {@link TrustState}; revocations sorted by kid so equal states are equal bytes. */
+export function encodeTrustState(state: TrustState): Uint8Array {
+  const revocations = [...state.revocations]
+    .sort((a, b) => compareBytes(a.kid, b.kid))
+    .map((r): CborValue => (r.reason === undefined ? [r.kid, r.at] : [r.kid, r.at, r.reason]));
+  const map = new Map<CborValue, CborValue>([[StateKey.version, TRUST_STATE_VERSION]]);
+  if (state.document !== undefined) {
+    const { serial } = state.document;
+    map.set(StateKey.serial, serial <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(serial) : serial);
+    map.set(StateKey.digest, state.document.digest);
+  }
+  map.set(StateKey.revocations, revocations);
+  return encodeCbor(map);
+}
+
+/**
+ * Decodes a {@link TrustState} strictly: a record that does not decode exactly is
+ * `ERR_KEYSTORE_CORRUPT`, never an empty state (which would reopen every rollback).
+ */
+export function decodeTrustState(bytes: Uint8Array): TrustState {
+  let value: CborValue;
+  try {
+    value = decodeCbor(bytes, {
+      requireDeterministic: true, rejectIntegralFloats: true, maxDepth: 3, maxMapEntries: 4,
+      maxArrayEntries: MAX_TRUST_STATE_REVOCATIONS, maxItems: MAX_TRUST_STATE_REVOCATIONS * 4 + 8, maxStringBytes: MAX_STATE_KID_BYTES,
+    });
+  } catch (error) {
+    throw stateCorrupt('is malformed', error);
+  }
+  if (!(value instanceof Map) || value.get(StateKey.version) !== TRUST_STATE_VERSION) throw stateCorrupt('is not a version 1 record');
+  for (const label of value.keys()) {
+    if (label !== StateKey.version && label !== StateKey.serial && label !== StateKey.digest && label !== StateKey.revocations) {
+      throw stateCorrupt('holds an unknown field');
+    }
+  }
+  let document: TrustState['document'];
+  const serial = value.get(StateKey.serial);
+  const digest = value.get(StateKey.digest);
+  if (serial !== undefined || digest !== undefined) {
+    if (!((typeof serial === 'number' && Number.isSafeInteger(serial) && serial >= 0) || (typeof serial === 'bigint' && serial >= 0n && serial < TWO_64))) {
+      throw stateCorrupt('serial must be an unsigned integer below 2^64');
+    }
+    if (!(digest instanceof Uint8Array) || digest.length !== 32) throw stateCorrupt('digest must be 32 bytes');
+    document = { serial: BigInt(serial), digest };
+  }
+  const list = value.get(StateKey.revocations);
+  if (!Array.isArray(list)) throw stateCorrupt('revocations must be an array');
+  const revocations = list.map((item) => {
+    if (!Array.isArray(item) || item.length < 2 || item.length > 3) throw stateCorrupt('a revocation is [kid, at, reason?]');
+    const [kid, at, reason] = item;
+    if (!(kid instanceof Uint8Array) || kid.length === 0) throw stateCorrupt('a revoked kid must be a non-empty byte string');
+    if (!isTime(at)) throw stateCorrupt('a revocation time must be an unsigned integer');
+    if (item.length === 3 && !isShortText(reason)) throw stateCorrupt('a revocation reason must be a text of 1 to 256 characters');
+    return { kid, at, reason: item.length === 3 ? (reason as string) : undefined };
+  });
+  return { document, revocations };
 }

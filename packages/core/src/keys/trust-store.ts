@@ -18,10 +18,13 @@ import { ArgumentError, KeyError, TrustError, WardError } from '../errors.js';
 import type { CoseKey } from './cose-key.js';
 import { CoseKeyOp, coseKeyFromHandle, coseKeyThumbprint, createCoseKey, importCoseKey } from './cose-key.js';
 import {
-  checkDocumentHeaders, decodeTrustStorePayload, isShortText, isTime, resolveTrustDocumentLimits, roleProblem,
+  checkDocumentHeaders, decodeTrustState, decodeTrustStorePayload, encodeTrustState, isShortText, isTime, resolveTrustDocumentLimits,
+  roleProblem,
 } from './trust-store-document.js';
 import type { DocumentEntry, TrustDocumentLimits, TrustRole } from './trust-store-document.js';
-import { sameBytes, toHex } from '../bytes.js';
+import { checkStateStore } from './state-store.js';
+import type { StateStore } from './state-store.js';
+import { fromHex, sameBytes, toHex } from '../bytes.js';
 
 /** A key to trust, as given to {@link TrustStore.add}. */
 export interface TrustedKeyInput {
@@ -132,8 +135,25 @@ export interface TrustDocumentOptions {
   readonly limits?: Partial<TrustDocumentLimits> | undefined;
 }
 
-/** Options of {@link TrustStore.load}: the new store's options plus the document's anchors and limits. */
-export interface TrustStoreLoadOptions extends TrustStoreOptions, TrustDocumentOptions {}
+/** Options of {@link TrustStore.restore}: the store's options plus where its rollback state lives. */
+export interface TrustStoreRestoreOptions extends TrustStoreOptions {
+  /**
+   * Where the store keeps its rollback state: the serial and digest of the newest document it
+   * accepted, and every revocation it has seen (`MemoryStateStore`, `FileStateStore` from
+   * `@ward/node`, or your own {@link StateStore}). A store restored from the same state after
+   * a restart refuses older documents and keeps revocations sticky (SPEC.md §9).
+   */
+  readonly state: StateStore;
+}
+
+/**
+ * Options of {@link TrustStore.load}: the new store's options plus the document's anchors and
+ * limits, and optionally the rollback state to restore first (as {@link TrustStore.restore}).
+ */
+export interface TrustStoreLoadOptions extends TrustStoreOptions, TrustDocumentOptions {
+  /** The rollback state: see {@link TrustStoreRestoreOptions.state}. */
+  readonly state?: StateStore;
+}
 
 /** Options of {@link TrustStore.revoke}. */
 export interface TrustRevokeOptions {
@@ -299,8 +319,15 @@ export class TrustStore {
   #entries = new Map<string, TrustedKey>();
   /** Every revocation ever seen, by kid (hex): what makes revocation sticky across updates. */
   readonly #revocations = new Map<string, Revocation>();
+  /** Serial and digest of the newest document accepted (restored from the state, or loaded here). */
   #serial: bigint | undefined;
   #documentDigest: Uint8Array | undefined;
+  /** Whether #entries are those of #documentDigest's document (false after a restore, until it is loaded again). */
+  #applied = false;
+  /** Where the rollback state outlives this object, if anywhere. */
+  #state: StateStore | undefined;
+  /** Serialises state saves with the swaps they guard. */
+  #persisting: Promise<unknown> = Promise.resolve();
 
   /**
    * @param options - backend, clock, clock skew, revocation mode
@@ -316,15 +343,103 @@ export class TrustStore {
       throw new ArgumentError('clockSkewSeconds must be a non-negative number');
     }
     if (typeof acceptSignedBeforeRevocation !== 'boolean') throw new ArgumentError('acceptSignedBeforeRevocation must be a boolean');
+    /* A state given here could not be read (the constructor is synchronous): ignoring it would
+     * silently drop the rollback protection the caller asked for. */
+    if ((options as { state?: unknown }).state !== undefined) throw new ArgumentError('a TrustStore with a state is made by TrustStore.restore()');
     this.#backend = options.backend;
     this.#now = now ?? ((): number => Math.floor(Date.now() / 1000));
     this.#clockSkew = clockSkewSeconds;
     this.#acceptSignedBeforeRevocation = acceptSignedBeforeRevocation;
   }
 
-  /** The serial of the loaded trust-store document; `undefined` until one is loaded. */
+  /**
+   * The serial of the newest trust-store document accepted (by this object, or by the one
+   * whose state it was restored from); `undefined` until one is.
+   */
   get serial(): bigint | undefined {
     return this.#serial;
+  }
+
+  /**
+   * Makes a store that continues where an earlier one with the same `state` left off: it
+   * refuses documents older than the newest that one accepted (`ERR_TRUST_DOCUMENT_ROLLBACK`),
+   * accepts that same document again (to fill its entries after a restart), and keeps every
+   * revocation that one saw, whatever later documents say. Its entries start empty: load the
+   * current document with {@link TrustStore.update}. From then on, every accepted document
+   * saves the state before it takes effect, and {@link TrustStore.saveState} saves
+   * revocations made by hand.
+   *
+   * @param options - the store's options and its `state`
+   * @returns the restored store
+   * @throws KeyStoreError `ERR_KEYSTORE_CORRUPT` for a state record that does not decode
+   *   (never read as an empty state), or whatever the state's `load` throws
+   * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for bad options
+   * @example
+   * ```ts
+   * import { TrustStore } from '@ward/core';
+   * import { FileStateStore } from '@ward/node';
+   *
+   * const trust = await TrustStore.restore({ backend, state: new FileStateStore('/var/lib/ward/trust.state') });
+   * await trust.update(await fetchTrustDocument(), { anchors }); // an older document than last time is refused
+   * ```
+   */
+  static async restore(options: TrustStoreRestoreOptions): Promise<TrustStore> {
+    if (typeof options !== 'object' || options === null) throw new ArgumentError('restore() needs options with a backend and a state');
+    const { state, ...storeOptions } = options;
+    const store = new TrustStore(storeOptions);
+    checkStateStore(state, 'options.state');
+    const bytes = await settle(state.load());
+    if (bytes !== undefined) {
+      const restored = decodeTrustState(bytes);
+      if (restored.document !== undefined) {
+        store.#serial = restored.document.serial;
+        store.#documentDigest = restored.document.digest.slice();
+      }
+      for (const { kid, at, reason } of restored.revocations) {
+        const id = toHex(kid);
+        store.#revocations.set(id, earlier(store.#revocations.get(id), { at, reason }));
+      }
+    }
+    store.#state = state;
+    return store;
+  }
+
+  /**
+   * Saves the rollback state now: needed after {@link TrustStore.revoke} on a restored store,
+   * for the revocation to outlive a restart before the next document is accepted (which saves
+   * it too). A no-op without a state.
+   *
+   * @throws whatever the state's `save` throws (`KeyStoreError` `ERR_KEYSTORE_IO`)
+   * @example
+   * ```ts
+   * trust.revoke(stolenKid, { reason: 'device stolen' });
+   * await trust.saveState();
+   * ```
+   */
+  async saveState(): Promise<void> {
+    await this.#persist(() => this.#stateBytes(this.#revocations, this.#serial, this.#documentDigest));
+  }
+
+  #stateBytes(revocations: ReadonlyMap<string, Revocation>, serial: bigint | undefined, digest: Uint8Array | undefined): Uint8Array {
+    return encodeTrustState({
+      document: serial === undefined || digest === undefined ? undefined : { serial, digest },
+      revocations: [...revocations].map(([id, r]) => ({ kid: fromHex(id), at: r.at, reason: r.reason })),
+    });
+  }
+
+  /** Runs `bytes` → state save, one at a time, then `after` in the same turn. */
+  async #persist(bytes: () => Uint8Array, after?: () => void): Promise<void> {
+    const state = this.#state;
+    if (state === undefined) {
+      after?.();
+      return;
+    }
+    const run = this.#persisting.then(async () => {
+      await settle(state.save(bytes()));
+      after?.();
+    });
+    this.#persisting = run.catch(() => undefined);
+    await run;
   }
 
   #clock(): number {
@@ -594,8 +709,8 @@ export class TrustStore {
    * ```
    */
   static async load(document: Uint8Array, options: TrustStoreLoadOptions): Promise<TrustStore> {
-    const { anchors, limits, ...storeOptions } = options ?? ({} as TrustStoreLoadOptions);
-    const store = new TrustStore(storeOptions);
+    const { anchors, limits, state, ...storeOptions } = options ?? ({} as TrustStoreLoadOptions);
+    const store = state === undefined ? new TrustStore(storeOptions) : await TrustStore.restore({ ...storeOptions, state });
     await store.update(document, { anchors, limits });
     return store;
   }
@@ -640,7 +755,7 @@ export class TrustStore {
       throw new TrustError('ERR_TRUST_DOCUMENT_INVALID', `trust-store document of ${document.length} bytes exceeds maxDocumentBytes (${limits.maxDocumentBytes})`);
     }
     const digest = await settle(this.#backend.sha256(document));
-    if (this.#documentDigest !== undefined && sameBytes(digest, this.#documentDigest)) return;
+    if (this.#applied && this.#documentDigest !== undefined && sameBytes(digest, this.#documentDigest)) return;
 
     let serial: bigint;
     let decoded: readonly DocumentEntry[];
@@ -661,8 +776,9 @@ export class TrustStore {
     } catch (error) {
       throw documentInvalid(error);
     }
-    /* Rollback: stops an attacker from replaying an older document that still trusts a since-revoked key. */
-    this.#checkSerial(serial);
+    /* Rollback: stops an attacker from replaying an older document that still trusts a since-revoked key
+     * (after a restart too: a restored store starts from the saved serial). */
+    this.#checkSerial(serial, digest);
 
     const built = new Map<string, TrustedKey>();
     try {
@@ -684,21 +800,42 @@ export class TrustStore {
       throw documentInvalid(error);
     }
 
-    /* From here on nothing awaits or throws, so the swap is atomic. The serial is checked again: another update may have landed. */
-    this.#checkSerial(serial);
-    for (const [id, entry] of built) {
-      const revocation = revocationOf(entry);
-      if (revocation !== undefined) this.#revocations.set(id, earlier(this.#revocations.get(id), revocation));
-    }
-    const next = new Map<string, TrustedKey>();
-    for (const [id, entry] of built) next.set(id, this.#withRemembered(id, entry));
-    this.#entries = next;
-    this.#serial = serial;
-    this.#documentDigest = digest;
+    /* With a state, the new high-water mark and revocations are saved before the document takes
+     * effect: a restart can then never see an older serial than one this store acted on. The
+     * swap runs in the same turn as the last check, so it is atomic; the serial is checked again
+     * because another update may have landed meanwhile. */
+    const revocations = (): Map<string, Revocation> => {
+      const merged = new Map(this.#revocations);
+      for (const [id, entry] of built) {
+        const revocation = revocationOf(entry);
+        if (revocation !== undefined) merged.set(id, earlier(merged.get(id), revocation));
+      }
+      return merged;
+    };
+    await this.#persist(() => {
+      this.#checkSerial(serial, digest);
+      return this.#stateBytes(revocations(), serial, digest);
+    }, () => {
+      this.#checkSerial(serial, digest);
+      const merged = revocations();
+      for (const [id, revocation] of merged) this.#revocations.set(id, revocation);
+      const next = new Map<string, TrustedKey>();
+      for (const [id, entry] of built) next.set(id, this.#withRemembered(id, entry));
+      this.#entries = next;
+      this.#serial = serial;
+      this.#documentDigest = digest;
+      this.#applied = true;
+    });
   }
 
-  #checkSerial(serial: bigint): void {
-    if (this.#serial !== undefined && serial <= this.#serial) {
+  /**
+   * A serial below the newest accepted is a rollback; so is the same serial on a different
+   * document (equivocation). The same document again passes: only a restored store, whose
+   * entries are still empty, gets this far with it.
+   */
+  #checkSerial(serial: bigint, digest: Uint8Array): void {
+    if (this.#serial === undefined) return;
+    if (serial < this.#serial || (serial === this.#serial && !sameBytes(digest, this.#documentDigest!))) {
       throw new TrustError('ERR_TRUST_DOCUMENT_ROLLBACK', serial === this.#serial
         ? `a different trust-store document with serial ${serial} is already loaded`
         : `trust-store document serial ${serial} is below the loaded serial ${this.#serial}`);

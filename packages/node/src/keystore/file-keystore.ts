@@ -21,9 +21,9 @@ import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
   ArgumentError, CborTag, CoseTag, HeaderLabel, KeyStoreError, Keyset, WardError, checkKeysetName, decodeCbor,
-  decodeProtectedHeader, decryptEncrypt0, encryptEncrypt0, isPromise,
+  decodeProtectedHeader, decryptEncrypt0, encodeCbor, encryptEncrypt0, isPromise, keysetDocumentRevision,
 } from '@ward/core';
-import type { AeadKey, CborValue, CryptoBackend, HeaderMap, KeyStore, MaybePromise } from '@ward/core';
+import type { AeadKey, CborValue, CryptoBackend, HeaderMap, KeyStore, MaybePromise, StateStore } from '@ward/core';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic-file.js';
 
 /** scrypt cost parameters (RFC 7914 §2). */
@@ -57,6 +57,15 @@ export interface FileKeyStoreUnlockOptions {
    * N = 2^10. For tests only: such a file can be brute-forced cheaply. Default false.
    */
   readonly insecureTestParameters?: boolean;
+  /**
+   * Where the store keeps, per keyset name, the highest revision it has saved or loaded
+   * (`FileStateStore` from this package, or your own {@link StateStore}), so a keystore file
+   * restored from an older copy cannot bring back a keyset from before a revocation after a
+   * restart: loading such a keyset is refused with `ERR_KEYSTORE_ROLLBACK`. Keep it apart from
+   * the keystore file (see SPEC.md §9, keyset revisions). Without it, the marks live only as
+   * long as this instance.
+   */
+  readonly state?: StateStore;
 }
 
 /** Options of {@link FileKeyStore.create}. */
@@ -122,6 +131,59 @@ interface KdfParameters {
   readonly salt: Uint8Array;
 }
 
+/** The revision state record: { 1: 1 (version), 2: { keyset name → highest revision } }. */
+const STATE_VERSION = 1;
+const MAX_STATE_NAMES = 65_536;
+
+function encodeRevisions(revisions: ReadonlyMap<string, number>): Uint8Array {
+  return encodeCbor(new Map<CborValue, CborValue>([[1, STATE_VERSION], [2, new Map<CborValue, CborValue>(revisions)]]));
+}
+
+/** Strict: a damaged record is ERR_KEYSTORE_CORRUPT, never an empty one (that would forget every mark). */
+function decodeRevisions(bytes: Uint8Array | undefined): Map<string, number> {
+  const revisions = new Map<string, number>();
+  if (bytes === undefined) return revisions;
+  let value: CborValue;
+  try {
+    value = decodeCbor(bytes, { maxDepth: 2, maxMapEntries: MAX_STATE_NAMES, maxItems: 2 * MAX_STATE_NAMES + 8, requireDeterministic: true, rejectIntegralFloats: true });
+  } catch (error) {
+    throw corrupt('the keystore revision state is malformed', error);
+  }
+  if (!(value instanceof Map) || value.size !== 2 || value.get(1) !== STATE_VERSION || !(value.get(2) instanceof Map)) {
+    throw corrupt('the keystore revision state is not a version 1 record');
+  }
+  for (const [name, revision] of value.get(2) as Map<CborValue, CborValue>) {
+    if (typeof name !== 'string' || typeof revision !== 'number' || !Number.isSafeInteger(revision) || revision < 0) {
+      throw corrupt('a keystore revision state entry is not name → revision');
+    }
+    try {
+      checkKeysetName(name);
+    } catch (error) {
+      throw corrupt('a keystore revision state entry has an invalid name', error);
+    }
+    revisions.set(name, revision);
+  }
+  return revisions;
+}
+
+/** The revision state merged with the revisions the file holds: the file may be ahead after a crash between its write and the state's. */
+function caughtUp(revisions: Map<string, number>, documents: ReadonlyMap<string, Uint8Array>): boolean {
+  let raised = false;
+  for (const [name, document] of documents) {
+    let revision: number;
+    try {
+      revision = keysetDocumentRevision(document);
+    } catch {
+      continue; /* load(name) reports it as ERR_KEYSTORE_CORRUPT */
+    }
+    if (revision > (revisions.get(name) ?? 0)) {
+      revisions.set(name, revision);
+      raised = true;
+    }
+  }
+  return raised;
+}
+
 function corrupt(message: string, cause?: unknown): KeyStoreError {
   return new KeyStoreError('ERR_KEYSTORE_CORRUPT', message, cause === undefined ? undefined : { cause });
 }
@@ -176,6 +238,13 @@ function passphraseBytes(passphrase: unknown): Uint8Array {
   }
   if (bytes.length === 0) throw new ArgumentError('passphrase must not be empty');
   return bytes;
+}
+
+function checkState(state: unknown): StateStore {
+  if (typeof state !== 'object' || state === null || typeof (state as StateStore).load !== 'function' || typeof (state as StateStore).save !== 'function') {
+    throw new ArgumentError('options.state must be a StateStore (load, save)');
+  }
+  return state as StateStore;
 }
 
 function checkBackend(backend: unknown): CryptoBackend {
@@ -378,6 +447,13 @@ async function readKeystoreFile(path: string, allowInsecurePermissions: boolean)
  * the same file is **not supported**: each rewrites the whole file from its own memory, so the
  * last writer wins and the other's changes are lost.
  *
+ * **Rollback.** Every stored keyset carries a revision ({@link Keyset.revision}); the store
+ * writes each save above the highest revision it has seen under the name and refuses to load
+ * a lower one (`ERR_KEYSTORE_ROLLBACK`). With a `state` ({@link FileKeyStoreUnlockOptions.state})
+ * those marks outlive the process, so an older copy of the file put back (a backup restored,
+ * a copy from another host) cannot bring a revoked or destroyed key back after a restart.
+ * Whoever can roll back the state together with the file is not stopped (SPEC.md §9).
+ *
  * **Destroyed keys.** Saving a keyset after {@link Keyset.destroy} drops the key from the
  * file, but old copies of the file (backups, or blocks the file system or SSD has not reused
  * yet) still hold it, decryptable with the passphrase they were written under. Data under a
@@ -406,16 +482,25 @@ export class FileKeyStore implements KeyStore {
   #kek: AeadKey | undefined;
   /** Committed state: exactly what the file on disk holds. */
   #documents: Map<string, Uint8Array>;
+  /** Per name, the highest revision saved or loaded (kept after delete): loads below it are rollbacks. */
+  #revisions: Map<string, number>;
+  /** Where #revisions outlives this instance, if anywhere. */
+  readonly #state: StateStore | undefined;
   /** Serialises every operation, so read-modify-write cycles never interleave. */
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  private constructor(path: string, backend: CryptoBackend, kdf: KdfParameters, kek: AeadKey, documents: Map<string, Uint8Array>) {
+  private constructor(
+    path: string, backend: CryptoBackend, kdf: KdfParameters, kek: AeadKey, documents: Map<string, Uint8Array>,
+    rollback: { readonly revisions: Map<string, number>; readonly state: StateStore | undefined },
+  ) {
     this.#path = path;
     this.#backend = backend;
     this.#kdf = kdf;
     this.#kek = kek;
     this.#documents = documents;
+    this.#revisions = rollback.revisions;
+    this.#state = rollback.state;
   }
 
   /**
@@ -439,6 +524,9 @@ export class FileKeyStore implements KeyStore {
     if (typeof options !== 'object' || options === null) throw new ArgumentError('options are required');
     const backend = checkBackend(options.backend);
     const { logN, r, p } = checkKdfOption(options.kdf, options.insecureTestParameters === true);
+    const state = options.state === undefined ? undefined : checkState(options.state);
+    /* Marks of an earlier store under the same state carry over: a new file cannot reset them. */
+    const revisions = decodeRevisions(state === undefined ? undefined : await settle(state.load()));
     const password = passphraseBytes(options.passphrase);
     let directory: string;
     try {
@@ -458,7 +546,7 @@ export class FileKeyStore implements KeyStore {
     }
     const kdf: KdfParameters = { logN, r, p, salt: salt.slice() };
     const kek = await deriveKek(backend, password, kdf);
-    const store = new FileKeyStore(target, backend, kdf, kek, new Map());
+    const store = new FileKeyStore(target, backend, kdf, kek, new Map(), { revisions, state });
     try {
       await store.#write(new Map(), { noClobber: true });
     } catch (error) {
@@ -478,6 +566,7 @@ export class FileKeyStore implements KeyStore {
    * @returns the unlocked store
    * @throws KeyStoreError `ERR_KEYSTORE_UNLOCK_FAILED` for a wrong passphrase or a
    *   ciphertext that fails authentication (deliberately not told apart);
+   *   `ERR_KEYSTORE_CORRUPT` or `ERR_KEYSTORE_IO` from a damaged or unreadable `state`;
    *   `ERR_KEYSTORE_CORRUPT` for a file that is not a well-formed Ward keystore, is truncated
    *   or too large, or whose KDF parameters are out of bounds (refused before deriving);
    *   `ERR_KEYSTORE_IO` when the file cannot be read, is not a regular file, or group or others
@@ -497,6 +586,9 @@ export class FileKeyStore implements KeyStore {
     if (typeof path !== 'string' || path.length === 0) throw new ArgumentError('path must be a non-empty string');
     if (typeof options !== 'object' || options === null) throw new ArgumentError('options are required');
     const backend = checkBackend(options.backend);
+    const state = options.state === undefined ? undefined : checkState(options.state);
+    /* Read before anything is derived: a damaged state is refused, never taken as "no marks". */
+    const revisions = decodeRevisions(state === undefined ? undefined : await settle(state.load()));
     const password = passphraseBytes(options.passphrase);
     let target: string;
     let file: Uint8Array;
@@ -528,7 +620,9 @@ export class FileKeyStore implements KeyStore {
       }
       plaintext = opened.plaintext;
       const documents = decodePayload(plaintext);
-      const store = new FileKeyStore(target, backend, kdf, kek, documents);
+      /* A crash between the file's write and the state's leaves the file ahead: move the marks up to it. */
+      if (caughtUp(revisions, documents) && state !== undefined) await settle(state.save(encodeRevisions(revisions)));
+      const store = new FileKeyStore(target, backend, kdf, kek, documents, { revisions, state });
       /* Unlocking proved we own the file; a temp file now can only be a leftover of a crashed save. */
       await removeStaleTempFiles(target);
       return store;
@@ -556,7 +650,9 @@ export class FileKeyStore implements KeyStore {
    *
    * @param name - the keyset name
    * @returns the keyset, or undefined
-   * @throws KeyStoreError `ERR_KEYSTORE_CORRUPT` when the stored document does not decode
+   * @throws KeyStoreError `ERR_KEYSTORE_CORRUPT` when the stored document does not decode;
+   *   `ERR_KEYSTORE_ROLLBACK` when its revision is below the highest this store (or its
+   *   `state`) has saved or loaded under `name`: the file was replaced by an older copy
    * @throws ArgumentError `ERR_INVALID_ARGUMENT` for a bad name or a closed store
    * @example
    * ```ts
@@ -568,7 +664,8 @@ export class FileKeyStore implements KeyStore {
     const document = await this.#enqueue(async () => this.#documents.get(name)?.slice());
     if (document === undefined) return undefined;
     try {
-      return await Keyset.fromDocument(document, { backend: this.#backend });
+      /* Rollback (SPEC.md §9): a keyset older than one this store (or its state) saw is refused. */
+      return await Keyset.fromDocument(document, { backend: this.#backend, minRevision: this.#revisions.get(name) ?? 0 });
     } catch (error) {
       if (WardError.isInstance(error) && error.code === 'ERR_KEYSET_INVALID') throw corrupt(`stored keyset ${name} is malformed`, error);
       throw error;
@@ -583,13 +680,15 @@ export class FileKeyStore implements KeyStore {
    * resolves: {@link Keyset.toDocument} reads the live keyset across several awaits, so a change
    * meanwhile can tear the snapshot. The snapshot is therefore decoded once before it is
    * written, and one that would not load is refused, never stored. Saves on one store are
-   * applied in call order. On failure the file and the store are unchanged (or, if only the
+   * applied in call order, and each snapshot is taken in its turn, with a revision above every
+   * one saved under `name` before. On failure the file and the store are unchanged (or, if only the
    * final directory fsync failed, the file may already hold the new content): do not seal with
    * a key whose save did not resolve.
    *
    * @param name - the keyset name
    * @param keyset - the keyset
-   * @throws KeyStoreError `ERR_KEYSTORE_IO` when the file cannot be written
+   * @throws KeyStoreError `ERR_KEYSTORE_IO` when the file (or, after the file was written, the
+   *   `state`) cannot be written
    * @throws KeyError `ERR_KEY_NOT_EXTRACTABLE` when a key of the keyset cannot be exported;
    *   `ERR_KEYSET_INVALID` when the snapshot would not load again (the keyset changed while it
    *   was being serialised, e.g. a save not awaited after `rotate()`): nothing is written
@@ -606,14 +705,17 @@ export class FileKeyStore implements KeyStore {
     if (typeof keyset !== 'object' || keyset === null || typeof (keyset as { toDocument?: unknown }).toDocument !== 'function') {
       throw new ArgumentError('keyset must be a Keyset');
     }
-    this.#checkOpen();
-    const document = await keyset.toDocument();
-    try {
-      /* Never replace a stored keyset with one that would not load: a snapshot taken while the keyset
-       * was changing (toDocument interleaved with a rotate) can be inconsistent, and once written it
-       * would make every key of the keyset unreadable. */
-      await Keyset.fromDocument(document, { backend: this.#backend });
-      await this.#enqueue(async () => {
+    await this.#enqueue(async () => {
+      /* Serialised with the other saves: the snapshot's revision is above the newest saved under
+       * the name, so the file never goes back to an older revision (SPEC.md §9), and saves under
+       * one name still apply in call order. */
+      const document = await keyset.toDocument({ revisionAbove: this.#revisions.get(name) ?? 0 });
+      try {
+        /* Never replace a stored keyset with one that would not load: a snapshot taken while the keyset
+         * was changing (toDocument interleaved with a rotate) can be inconsistent, and once written it
+         * would make every key of the keyset unreadable. */
+        await Keyset.fromDocument(document, { backend: this.#backend });
+        const revision = keysetDocumentRevision(document);
         const next = new Map(this.#documents);
         next.set(name, document);
         if (next.size > MAX_KEYSTORE_KEYSETS) throw new ArgumentError(`a keystore holds at most ${MAX_KEYSTORE_KEYSETS} keysets`);
@@ -621,11 +723,15 @@ export class FileKeyStore implements KeyStore {
         const previous = this.#documents.get(name);
         this.#documents = next;
         previous?.fill(0);
-      });
-    } catch (error) {
-      if (this.#documents.get(name) !== document) document.fill(0);
-      throw error;
-    }
+        this.#revisions.set(name, revision);
+        /* After the file: a crash in between leaves the state behind the file, which open() catches up;
+         * the reverse order could leave a mark above every copy of the keyset, which no open could load. */
+        if (this.#state !== undefined) await settle(this.#state.save(encodeRevisions(this.#revisions)));
+      } catch (error) {
+        if (this.#documents.get(name) !== document) document.fill(0);
+        throw error;
+      }
+    });
   }
 
   /**
