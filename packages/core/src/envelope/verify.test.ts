@@ -265,15 +265,19 @@ describe('the envelope profile', () => {
     }), 'encrypt');
   });
 
-  test('the content type must name the inner message: Encrypt0 declared, COSE_Encrypt inside', async () => {
+  test('the content type must name the inner message: Encrypt0 declared, COSE_Encrypt inside is refused by verify() and open() alike', async () => {
     const envelope = await crafted({
       header: (h) => { h.set(HeaderLabel.contentType, ContentFormat.encrypt0); h.delete(WardHeaderLabel.keyCommitment); },
       content: (c) => { c.attached = c.ciphertext; c.sign1Unprotected.delete(WardHeaderLabel.detachedCiphertext); },
     });
-    expect((await verify(envelope, { backend, trust: producerTrust })).encryption).toBe('encrypt0');
-    const error = await caught(open(envelope, { backend, trust: producerTrust, key: sharedKey }));
-    expect(EnvelopeError.isInstance(error)).toBe(true);
-    expect((error as EnvelopeError).cause).toMatchObject({ code: 'ERR_COSE_WRONG_TAG' });
+    for (const run of [
+      () => verify(envelope, { backend, trust: producerTrust }),
+      () => open(envelope, { backend, trust: producerTrust, key: sharedKey }),
+    ]) {
+      const error = await caught(run());
+      expect(EnvelopeError.isInstance(error)).toBe(true);
+      expect((error as EnvelopeError).cause).toMatchObject({ code: 'ERR_COSE_WRONG_TAG' });
+    }
   });
 
   test('a signer kid only in the unprotected bucket is refused', async () => {
