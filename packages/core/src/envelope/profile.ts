@@ -157,14 +157,7 @@ export interface Provenance {
  * seal() refuses to write beyond them (`ERR_INVALID_ARGUMENT`); every reader (verify(), open(),
  * rewrap()) refuses to read beyond them (`ERR_ENVELOPE_INVALID`), because an envelope comes from
  * whoever holds a trusted key, not from Ward's encoder; and the policy input accepts exactly
- * what they allow, so every fact set verify() returns is a valid policy input.
- *
- * @example
- * ```ts
- * import { PROFILE_LIMITS } from '@ward/core';
- *
- * PROFILE_LIMITS.text; // 256
- * ```
+ * what they allow, so every fact set verify() returns is a valid policy input. Internal to core.
  */
 export const PROFILE_LIMITS = {
   /** Characters (UTF-16 code units) of a claim text, an attribute text or an attribute name; at least 1. */
