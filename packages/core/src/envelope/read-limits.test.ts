@@ -335,3 +335,21 @@ describe('one rule set: seal(), verify() and the policy input', () => {
     }), { numRuns: 40 });
   });
 });
+
+describe('writers refuse what readers refuse', () => {
+  const sealWith = (claims: Partial<ProvenanceInput & { id: Uint8Array; issuedAt: number }>, attributes: Partial<AccessAttributes> = {}) => seal(PAYLOAD, {
+    backend, signer: { key: producerKey, kid: PRODUCER_KID }, key: { key: sharedKey, kid: te.encode('shared') },
+    claims: { issuer: 'parking-sensor-3', subject: 'parking/lot-b', sequence: 1, ...claims }, attributes: { classification: 'internal', ...attributes },
+  });
+
+  test.each<[string, () => Promise<unknown>]>([
+    ['an empty cti', () => sealWith({ id: new Uint8Array(0) })],
+    ['a cti of 65 bytes', () => sealWith({ id: new Uint8Array(65) })],
+    ['an iat that is a bigint', () => sealWith({ issuedAt: 2n ** 60n as unknown as number })],
+    ['a retention that is a bigint', () => sealWith({}, { retention: 2n ** 60n as unknown as number })],
+    ['a free-form text list of 33 entries', () => sealWith({}, { extra: { cameras: texts(33) } })],
+    ['a re-wrap authority issuer of 257 characters', async () => rewrap(await forgeSealed(), { ...rewrapOptions(), authority: { ...AUTHORITY, issuer: text(257) } })],
+  ])('seal() and rewrap() refuse to write %s (ERR_INVALID_ARGUMENT)', async (_, write) => {
+    expect(await caught(write())).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+  });
+});
