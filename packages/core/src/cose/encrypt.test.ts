@@ -295,6 +295,19 @@ for (const { name, create } of BACKENDS) {
       };
       const content = (fields: CborValue[]): { p: Uint8Array; u: Map<CborValue, CborValue> } => ({ p: fields[0] as Uint8Array, u: new Map(fields[1] as Map<CborValue, CborValue>) });
 
+      /* RFC 9052 §5.1, SPEC.md §2: the decoder refuses the message, whichever recipient the reader holds. */
+      it('ERR_COSE_MALFORMED: a direct key agreement recipient beside others, before or after the reader\'s own, and for either reader', async () => {
+        const { k, x, kwMessage, directMessage } = await setup;
+        const direct = (coseFields(directMessage).fields[3] as CborValue[])[0]!;
+        for (const recipients of [(r: CborValue[]) => [...r, direct], (r: CborValue[]) => [direct, ...r]]) {
+          const mixed = rewrite(kwMessage, (f) => [f[0]!, f[1]!, f[2]!, recipients(f[3] as CborValue[])]);
+          await expectWardError(() => decryptEncrypt(mixed, { backend, recipient: { kek: k } }), 'ERR_COSE_MALFORMED');
+          await expectWardError(() => decryptEncrypt(mixed, { backend, recipient: { privateKey: x.sk } }), 'ERR_COSE_MALFORMED');
+        }
+        /* Alone, the same direct recipient opens. */
+        expect((await decryptEncrypt(directMessage, { backend, recipient: { privateKey: x.sk } })).plaintext).toEqual(PLAINTEXT);
+      });
+
       it('ERR_COSE_WRONG_TAG: tag 16 or 97; untagged by default', async () => {
         const { k, kwMessage } = await setup;
         const { fields } = coseFields(kwMessage);

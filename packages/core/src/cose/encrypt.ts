@@ -24,7 +24,7 @@ import { HeaderLabel, checkHeaders, encodeProtectedHeader } from './headers.js';
 import type { HeaderMap } from './headers.js';
 import { kidOf } from './key-lookup.js';
 import { CoseTag, bytesField, decodeHeaderPair, decodeLayer } from './message.js';
-import type { CoseDecodeOptions } from './message.js';
+import type { CoseDecodeOptions, DecodedHeaders, DecodedLayer } from './message.js';
 import { sameBytes } from '../bytes.js';
 
 const EMPTY = new Uint8Array(0);
@@ -303,19 +303,64 @@ export async function encryptContentLayer(plaintext: Uint8Array, options: Encryp
   }
 }
 
+/** One COSE_recipient, decoded and its header rules checked before any key is looked at. */
+interface DecodedRecipient extends DecodedHeaders {
+  readonly alg: number;
+  readonly ciphertext: Uint8Array;
+}
+
+function decodeRecipient(recipient: CborValue, options: CoseDecodeOptions): DecodedRecipient {
+  if (!Array.isArray(recipient) || recipient.length !== 3) throw new CoseError('ERR_COSE_MALFORMED', 'COSE_recipient must be an array of 3');
+  const headers = decodeHeaderPair(recipient, options);
+  const alg = checkHeaders(headers.protectedHeader, headers.unprotectedHeader, { understood: RECIPIENT_UNDERSTOOD, alg: 'either' });
+  return { ...headers, alg, ciphertext: bytesField(recipient[2], 'recipient ciphertext') };
+}
+
+/** Options of {@link decodeEncryptStructure}. */
+export interface EncryptStructureOptions extends CoseDecodeOptions {
+  /** Most recipients accepted (default {@link DEFAULT_MAX_RECIPIENTS}). */
+  readonly maxRecipients?: number;
+}
+
+/** A COSE_Encrypt whose structure was checked without any key. Internal to core. */
+export interface EncryptStructure extends DecodedLayer {
+  /** Its recipients, each decoded and its header rules checked. */
+  readonly recipients: readonly DecodedRecipient[];
+}
+
+/**
+ * Decodes a COSE_Encrypt and checks its structure without any key (RFC 9052 §5.1): the tag and
+ * shape, the content layer's header rules, a ciphertext that is a byte string or `nil`, one to
+ * `maxRecipients` recipients, each `[protected, unprotected, ciphertext]` with its own header
+ * rules, and a direct key agreement recipient only as the single one. Every reader of a
+ * COSE_Encrypt starts here; verify() runs it on a sealed envelope's inner message. Internal to core.
+ */
+export function decodeEncryptStructure(message: Uint8Array, options: EncryptStructureOptions = {}): EncryptStructure {
+  const layer = decodeLayer(message, CoseTag.Encrypt, 4, { understood: CONTENT_UNDERSTOOD, alg: 'protected' }, options);
+  const [, , ciphertext, recipients] = layer.fields;
+  if (ciphertext !== null && !(ciphertext instanceof Uint8Array)) throw new CoseError('ERR_COSE_MALFORMED', 'ciphertext must be a byte string or nil');
+  const maxRecipients = options.maxRecipients ?? DEFAULT_MAX_RECIPIENTS;
+  if (!Array.isArray(recipients) || recipients.length === 0) throw new CoseError('ERR_COSE_MALFORMED', 'recipients must be a non-empty array');
+  if (recipients.length > maxRecipients) throw new CoseError('ERR_COSE_MALFORMED', `more than ${maxRecipients} recipients`);
+  const decoded = recipients.map((recipient) => decodeRecipient(recipient, options));
+  /* RFC 9052 §5.1, SPEC.md §2: a direct key agreement recipient derives the CEK itself, so it
+   * must be the only recipient; beside others it would mean a second CEK, and readers of one
+   * message could be shown different plaintexts. */
+  if (decoded.length > 1 && decoded.some((r) => r.alg === CoseAlgorithm.ECDH_ES_HKDF_256)) {
+    throw new CoseError('ERR_COSE_MALFORMED', 'a direct key agreement (ECDH-ES+HKDF-256) recipient must be the only recipient');
+  }
+  return { ...layer, recipients: decoded };
+}
+
 /** Recovers the CEK from one recipient structure, or says why the structure is not for `key`. */
 async function recoverContentKey(
   backend: CryptoBackend,
-  recipient: CborValue,
+  recipient: DecodedRecipient,
   source: RecipientSource,
   contentAlg: number,
   cekLength: number,
-  options: CoseDecodeOptions,
 ): Promise<{ cek: Uint8Array; alg: number } | { skipped: string }> {
-  if (!Array.isArray(recipient) || recipient.length !== 3) throw new CoseError('ERR_COSE_MALFORMED', 'COSE_recipient must be an array of 3');
-  const { protectedBytes, protectedHeader, unprotectedHeader } = decodeHeaderPair(recipient, options);
-  const alg = checkHeaders(protectedHeader, unprotectedHeader, { understood: RECIPIENT_UNDERSTOOD, alg: 'either' });
-  const ciphertext = bytesField(recipient[2], 'recipient ciphertext');
+  const { protectedBytes, protectedHeader, unprotectedHeader, alg, ciphertext } = recipient;
   const kid = kidOf(protectedHeader, unprotectedHeader);
   let key: RecipientKey;
   if (typeof source === 'function') {
@@ -396,14 +441,8 @@ function contentCiphertext(embedded: CborValue | undefined, detached: Uint8Array
  */
 export async function recoverEncryptContentKey(message: Uint8Array, options: DecryptEncryptOptions): Promise<RecoveredEncrypt> {
   assertBytes(message, 'message');
-  const { fields, protectedBytes, protectedHeader, unprotectedHeader, alg } = decodeLayer(
-    message, CoseTag.Encrypt, 4, { understood: CONTENT_UNDERSTOOD, alg: 'protected' }, options,
-  );
+  const { fields, protectedBytes, protectedHeader, unprotectedHeader, alg, recipients } = decodeEncryptStructure(message, options);
   const ciphertext = contentCiphertext(fields[2], options.detachedCiphertext);
-  const recipients = fields[3];
-  const maxRecipients = options.maxRecipients ?? DEFAULT_MAX_RECIPIENTS;
-  if (!Array.isArray(recipients) || recipients.length === 0) throw new CoseError('ERR_COSE_MALFORMED', 'recipients must be a non-empty array');
-  if (recipients.length > maxRecipients) throw new CoseError('ERR_COSE_MALFORMED', `more than ${maxRecipients} recipients`);
   const content = CONTENT_ALGORITHMS.get(alg);
   if (content === undefined) throw new UnsupportedAlgorithmError(`COSE content algorithm ${alg} is not supported`);
   const iv = ivOf(protectedHeader, unprotectedHeader);
@@ -414,7 +453,7 @@ export async function recoverEncryptContentKey(message: Uint8Array, options: Dec
   for (const recipient of recipients) {
     let recovered: { cek: Uint8Array; alg: number } | { skipped: string };
     try {
-      recovered = await recoverContentKey(options.backend, recipient, options.recipient, alg, content.keyLength, options);
+      recovered = await recoverContentKey(options.backend, recipient, options.recipient, alg, content.keyLength);
     } catch (error) {
       /* A recipient meant for someone else fails to unwrap: try the next one. */
       if (WardError.isInstance(error) && (error.code === 'ERR_DECRYPTION_FAILED' || error.code === 'ERR_KEY_AGREEMENT_FAILED')) {

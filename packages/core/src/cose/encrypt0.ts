@@ -14,7 +14,7 @@ import type { HeaderMap } from './headers.js';
 import { kidOf, resolveKey } from './key-lookup.js';
 import type { KeySource } from './key-lookup.js';
 import { CoseTag, bytesField, decodeLayer } from './message.js';
-import type { CoseDecodeOptions } from './message.js';
+import type { CoseDecodeOptions, DecodedLayer } from './message.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -90,6 +90,16 @@ export async function encryptEncrypt0(plaintext: Uint8Array, options: EncryptEnc
 }
 
 /**
+ * Decodes a COSE_Encrypt0 and checks its structure without any key (RFC 9052 §5.2): the tag
+ * and shape, the header rules, and a byte-string ciphertext. Internal to core: every reader
+ * starts here, and verify() runs it on a sealed envelope's inner message.
+ */
+export function decodeEncrypt0Structure(message: Uint8Array, options?: CoseDecodeOptions): DecodedLayer & { readonly ciphertext: Uint8Array } {
+  const layer = decodeLayer(message, CoseTag.Encrypt0, 3, { understood: CONTENT_UNDERSTOOD, alg: 'protected' }, options);
+  return { ...layer, ciphertext: bytesField(layer.fields[2], 'ciphertext') };
+}
+
+/**
  * Decrypts a COSE_Encrypt0. The plaintext is returned only after every structural check and
  * the AEAD tag passed; otherwise an error is thrown and nothing is released.
  *
@@ -108,10 +118,7 @@ export async function encryptEncrypt0(plaintext: Uint8Array, options: EncryptEnc
  */
 export async function decryptEncrypt0(message: Uint8Array, options: DecryptEncrypt0Options): Promise<DecryptedEncrypt0> {
   assertBytes(message, 'message');
-  const { fields, protectedBytes, protectedHeader, unprotectedHeader, alg } = decodeLayer(
-    message, CoseTag.Encrypt0, 3, { understood: CONTENT_UNDERSTOOD, alg: 'protected' }, options,
-  );
-  const ciphertext = bytesField(fields[2], 'ciphertext');
+  const { protectedBytes, protectedHeader, unprotectedHeader, alg, ciphertext } = decodeEncrypt0Structure(message, options);
   if (!CONTENT_ALGORITHMS.has(alg)) throw new UnsupportedAlgorithmError(`COSE content algorithm ${alg} is not supported`);
   const iv = ivOf(protectedHeader, unprotectedHeader);
   const kid = kidOf(protectedHeader, unprotectedHeader);

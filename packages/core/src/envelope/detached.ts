@@ -12,9 +12,9 @@ import type { CryptoBackend } from '../backend/crypto-backend.js';
 import { settle } from '../backend/crypto-backend.js';
 import { encodeCbor, encodeHead } from '../cbor/index.js';
 import type { CborValue } from '../cbor/index.js';
-import { asUnprotectedHeader } from '../cose/headers.js';
+import { decodeEncryptStructure } from '../cose/encrypt.js';
+import { decodeEncrypt0Structure } from '../cose/encrypt0.js';
 import type { HeaderMap } from '../cose/headers.js';
-import { CoseTag, decodeCoseArray } from '../cose/message.js';
 import type { CoseDecodeOptions } from '../cose/message.js';
 import { concatBytes, sameBytes } from '../bytes.js';
 import { CoseError } from '../errors.js';
@@ -44,9 +44,12 @@ export interface DetachedContent {
 }
 
 /**
- * The profile's rules for what sits outside the signed bytes: a COSE_Encrypt0 envelope's Sign1
- * has an empty unprotected bucket; a COSE_Encrypt envelope's holds exactly the detached
- * ciphertext, and its COSE_Encrypt has a `nil` ciphertext and a SHA-256 digest.
+ * The profile's rules for the signed inner message and for what sits outside the signed bytes
+ * (SPEC.md §5): the inner message is structurally what the content type says, checked without
+ * any key within the caller's decoding limits (a tagged COSE_Encrypt0 for 16; a tagged
+ * COSE_Encrypt with a `nil` ciphertext and one or more recipients for 96); a COSE_Encrypt0
+ * envelope's Sign1 has an empty unprotected bucket; a COSE_Encrypt envelope's holds exactly the
+ * detached ciphertext, and its COSE_Encrypt carries a SHA-256 digest of it.
  */
 export function detachedContentOf(
   unprotectedHeader: HeaderMap,
@@ -54,17 +57,23 @@ export function detachedContentOf(
   inner: Uint8Array,
   options: CoseDecodeOptions,
 ): DetachedContent | undefined {
+  /* Nothing decoded here outlives the check but the digest, so byte strings stay views: a large
+   * attached ciphertext is not copied to be looked at. */
+  const structural: CoseDecodeOptions = { ...options, byteStringViews: true };
   if (encryption === 'encrypt0') {
     if (unprotectedHeader.size !== 0) refuse('with one shared key has an unprotected header');
+    /* A signature over anything but a COSE_Encrypt0 (junk, a COSE_Mac0, a nesting bomb) is no envelope of type 16. */
+    decodeEncrypt0Structure(inner, structural);
     return undefined;
   }
   const ciphertext = unprotectedHeader.get(WardHeaderLabel.detachedCiphertext);
   if (unprotectedHeader.size !== 1 || !(ciphertext instanceof Uint8Array)) {
     refuse('unprotected header must hold exactly the detached ciphertext');
   }
-  const fields = decodeCoseArray(inner, CoseTag.Encrypt, 4, options);
+  /* Type 96 is a COSE_Encrypt with one or more well-formed recipients (a direct one only alone). */
+  const { fields, unprotectedHeader: contentHeader } = decodeEncryptStructure(inner, structural);
   if (fields[2] !== null) refuse('COSE_Encrypt must have a detached (nil) ciphertext');
-  const digest = asUnprotectedHeader(fields[1] ?? null).get(WardHeaderLabel.ciphertextDigest);
+  const digest = contentHeader.get(WardHeaderLabel.ciphertextDigest);
   if (!Array.isArray(digest) || digest.length !== 2 || digest[0] !== COSE_SHA_256) refuse('ciphertext digest must be [-16, SHA-256]');
   const value = digest[1];
   if (!(value instanceof Uint8Array) || value.length !== SHA_256_LENGTH) refuse('ciphertext digest must be 32 bytes');

@@ -152,16 +152,67 @@ export interface Provenance {
   readonly id: Uint8Array;
 }
 
-const MAX_TEXT = 256;
-const MAX_PURPOSES = 32;
-const MAX_EXTRA = 32;
+/**
+ * The limits SPEC.md §5 and §7 state for claims and attributes: one table for both sides.
+ * seal() refuses to write beyond them (`ERR_INVALID_ARGUMENT`); every reader (verify(), open(),
+ * rewrap()) refuses to read beyond them (`ERR_ENVELOPE_INVALID`), because an envelope comes from
+ * whoever holds a trusted key, not from Ward's encoder; and the policy input accepts exactly
+ * what they allow, so every fact set verify() returns is a valid policy input. Internal to core.
+ */
+export const PROFILE_LIMITS = {
+  /** Characters (UTF-16 code units) of a claim text, an attribute text or an attribute name; at least 1. */
+  text: 256,
+  /** Purposes in the purpose attribute. */
+  purposes: 32,
+  /** Free-form (text-keyed) attributes. */
+  extra: 32,
+  /** Texts in one free-form text-array attribute. */
+  textList: 32,
+  /** Bytes of the unique id (`cti`); at least 1. */
+  id: 64,
+} as const;
 
 /* A lone UTF-16 surrogate has no UTF-8 encoding (RFC 8949 §3.1: text strings are UTF-8). */
 const LONE_SURROGATE = /\p{Cs}/u;
 
+/**
+ * Whether `value` is well-formed text of 1 to `max` characters: the one text rule of Ward's
+ * profile (claims, attributes, attribute names) and of the policy input. A lone surrogate has no
+ * UTF-8 encoding, so a writer cannot emit it and two different strings would reach the policy
+ * as one. Internal to core.
+ */
+export function isWellFormedText(value: unknown, max: number = PROFILE_LIMITS.text): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= max && !LONE_SURROGATE.test(value);
+}
+
+/** Whether `value` is an array of at most `max` profile texts. Internal to core. */
+export function isTextList(value: unknown, max: number): value is readonly string[] {
+  return Array.isArray(value) && value.length <= max && value.every((v) => isWellFormedText(v));
+}
+
+/*
+ * Numbers that survive the wire unchanged: safe integers (CBOR integers) and finite fractional
+ * values (CBOR floats). An integral float (2^53, -0) would be refused by every COSE reader,
+ * which rejects integral floats (SPEC.md §1), and an integer beyond ±(2^53−1) is no JavaScript
+ * number, so neither is written or read.
+ */
+function isWireNumber(value: unknown): value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || Object.is(value, -0)) return false;
+  return Number.isSafeInteger(value) || !Number.isInteger(value);
+}
+
+/**
+ * Whether `value` is a free-form attribute value within the profile's limits (SPEC.md §5): a
+ * text, a boolean, a safe integer or fractional number, or a list of at most
+ * {@link PROFILE_LIMITS}`.textList` texts. Internal to core.
+ */
+export function isAttributeValue(value: unknown): value is AttributeValue {
+  return typeof value === 'boolean' || isWireNumber(value) || isWellFormedText(value) || isTextList(value, PROFILE_LIMITS.textList);
+}
+
 function text(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT || LONE_SURROGATE.test(value)) {
-    throw new ArgumentError(`${name} must be a non-empty, well-formed string of at most ${MAX_TEXT} characters`);
+  if (!isWellFormedText(value)) {
+    throw new ArgumentError(`${name} must be a non-empty, well-formed string of at most ${PROFILE_LIMITS.text} characters`);
   }
   return value;
 }
@@ -173,25 +224,22 @@ function uint(value: unknown, name: string): number | bigint {
   return value as number | bigint;
 }
 
+/* Seconds (issuedAt, retention) are JavaScript numbers on read, so they are safe integers on write. */
+function seconds(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new ArgumentError(`${name} must be a non-negative safe integer`);
+  return value;
+}
+
 /** Encodes provenance as the CWT claims map (RFC 8392 §3 keys, Ward's sequence claim). */
 export function encodeClaims(claims: ProvenanceInput, issuedAt: number, id: Uint8Array): Map<CborValue, CborValue> {
+  if (!(id instanceof Uint8Array) || id.length === 0 || id.length > PROFILE_LIMITS.id) throw new ArgumentError(`id must be 1 to ${PROFILE_LIMITS.id} bytes`);
   return new Map<CborValue, CborValue>([
     [ClaimKey.issuer, text(claims.issuer, 'issuer')],
     [ClaimKey.subject, text(claims.subject, 'subject')],
-    [ClaimKey.issuedAt, uint(issuedAt, 'issuedAt')],
+    [ClaimKey.issuedAt, seconds(issuedAt, 'issuedAt')],
     [ClaimKey.id, id],
     [ClaimKey.sequence, uint(claims.sequence, 'sequence')],
   ]);
-}
-
-/*
- * Numbers that survive the wire unchanged: safe integers (CBOR integers) and finite fractional
- * values (CBOR floats). An integral float (2^53, -0) would be refused by every COSE reader,
- * which rejects integral floats (SPEC.md §1), so seal() refuses it up front.
- */
-function isWireNumber(value: unknown): value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || Object.is(value, -0)) return false;
-  return Number.isSafeInteger(value) || !Number.isInteger(value);
 }
 
 /** Encodes access attributes as Ward's attribute map. */
@@ -199,21 +247,21 @@ export function encodeAttributes(attributes: AccessAttributes): Map<CborValue, C
   const map = new Map<CborValue, CborValue>([[AttributeKey.classification, text(attributes.classification, 'classification')]]);
   if (attributes.zone !== undefined) map.set(AttributeKey.zone, text(attributes.zone, 'zone'));
   if (attributes.purpose !== undefined) {
-    if (!Array.isArray(attributes.purpose) || attributes.purpose.length > MAX_PURPOSES) {
-      throw new ArgumentError(`purpose must be an array of at most ${MAX_PURPOSES} strings`);
+    if (!isTextList(attributes.purpose, PROFILE_LIMITS.purposes)) {
+      throw new ArgumentError(`purpose must be an array of at most ${PROFILE_LIMITS.purposes} non-empty, well-formed strings of at most ${PROFILE_LIMITS.text} characters`);
     }
-    map.set(AttributeKey.purpose, attributes.purpose.map((p) => text(p, 'purpose')));
+    map.set(AttributeKey.purpose, [...attributes.purpose]);
   }
   if (attributes.owner !== undefined) map.set(AttributeKey.owner, text(attributes.owner, 'owner'));
-  if (attributes.retention !== undefined) map.set(AttributeKey.retention, uint(attributes.retention, 'retention'));
+  if (attributes.retention !== undefined) map.set(AttributeKey.retention, seconds(attributes.retention, 'retention'));
   const extra = Object.entries(attributes.extra ?? {});
-  if (extra.length > MAX_EXTRA) throw new ArgumentError(`at most ${MAX_EXTRA} extra attributes`);
+  if (extra.length > PROFILE_LIMITS.extra) throw new ArgumentError(`at most ${PROFILE_LIMITS.extra} extra attributes`);
   for (const [name, value] of extra) {
     text(name, 'attribute name');
-    if (Array.isArray(value)) map.set(name, value.map((v) => text(v, name)));
-    else if (typeof value === 'string') map.set(name, text(value, name));
-    else if (typeof value === 'boolean' || isWireNumber(value)) map.set(name, value);
-    else throw new ArgumentError(`attribute ${name} must be a string, boolean, string array, safe integer or fractional number`);
+    if (!isAttributeValue(value)) {
+      throw new ArgumentError(`attribute ${name} must be a string, boolean, array of at most ${PROFILE_LIMITS.textList} strings, safe integer or fractional number (strings of 1 to ${PROFILE_LIMITS.text} characters)`);
+    }
+    map.set(name, Array.isArray(value) ? [...value] : (value as string | number | boolean));
   }
   return map;
 }
@@ -222,8 +270,13 @@ function malformed(what: string): never {
   throw new CoseError('ERR_COSE_INVALID_HEADER', `sealed envelope ${what}`);
 }
 
-function textField(value: CborValue | undefined, what: string): string {
-  if (typeof value !== 'string') malformed(`${what} must be text`);
+/*
+ * Reading applies the same rules as writing (SPEC.md §5, §7): an envelope comes from whoever
+ * holds a trusted key, not from seal(), and the facts it yields go to the policy as they are.
+ */
+/** Text of 1 to {@link PROFILE_LIMITS}`.text` characters, or a refusal. Internal to core (the re-wrap issuer too). */
+export function textField(value: CborValue | undefined, what: string): string {
+  if (!isWellFormedText(value)) malformed(`${what} must be text of 1 to ${PROFILE_LIMITS.text} characters`);
   return value;
 }
 
@@ -234,14 +287,25 @@ function uintField(value: CborValue | undefined, what: string): number | bigint 
   return value;
 }
 
+/** A unique id (cti): 1 to {@link PROFILE_LIMITS}`.id` bytes. Internal to core (re-wrap ids too). */
+export function idField(value: CborValue | undefined, what: string): Uint8Array {
+  if (!(value instanceof Uint8Array) || value.length === 0 || value.length > PROFILE_LIMITS.id) malformed(`${what} (cti) must be 1..${PROFILE_LIMITS.id} bytes`);
+  return value;
+}
+
+/** Seconds since the epoch or a duration: a safe non-negative integer. Internal to core (re-wrap times too). */
+export function secondsField(value: CborValue | undefined, what: string): number {
+  const seconds = uintField(value, what);
+  if (typeof seconds !== 'number') malformed(`${what} is out of range`);
+  return seconds;
+}
+
 /** Reads and checks the provenance claims of a verified protected header. */
 export function decodeClaims(header: HeaderMap): Provenance {
   const claims = header.get(HeaderLabel.cwtClaims);
   if (!(claims instanceof Map)) malformed('has no CWT claims');
-  const id = claims.get(ClaimKey.id);
-  if (!(id instanceof Uint8Array) || id.length === 0 || id.length > 64) malformed('id (cti) must be 1..64 bytes');
-  const issuedAt = uintField(claims.get(ClaimKey.issuedAt), 'issuedAt');
-  if (typeof issuedAt !== 'number') malformed('issuedAt is out of range');
+  const id = idField(claims.get(ClaimKey.id), 'id');
+  const issuedAt = secondsField(claims.get(ClaimKey.issuedAt), 'issuedAt');
   return {
     issuer: textField(claims.get(ClaimKey.issuer), 'issuer'),
     subject: textField(claims.get(ClaimKey.subject), 'subject'),
@@ -263,21 +327,18 @@ export function decodeAttributes(header: HeaderMap): AccessAttributes {
       case AttributeKey.classification: classification = textField(value, 'classification'); break;
       case AttributeKey.zone: result.zone = textField(value, 'zone'); break;
       case AttributeKey.purpose:
-        if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) malformed('purpose must be a text array');
-        result.purpose = value as string[];
+        if (!isTextList(value, PROFILE_LIMITS.purposes)) malformed(`purpose must be an array of at most ${PROFILE_LIMITS.purposes} texts`);
+        result.purpose = value;
         break;
       case AttributeKey.owner: result.owner = textField(value, 'owner'); break;
-      case AttributeKey.retention: {
-        const retention = uintField(value, 'retention');
-        if (typeof retention !== 'number') malformed('retention is out of range');
-        result.retention = retention;
-        break;
-      }
+      case AttributeKey.retention: result.retention = secondsField(value, 'retention'); break;
       default:
         if (typeof key !== 'string') malformed('has an unknown attribute key');
-        if (Array.isArray(value) && value.every((v) => typeof v === 'string')) extra.push([key, value as string[]]);
-        else if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) extra.push([key, value]);
-        else malformed(`attribute ${key} has an unsupported value`);
+        if (!isWellFormedText(key)) malformed(`attribute names must be text of 1 to ${PROFILE_LIMITS.text} characters`);
+        if (!isAttributeValue(value)) malformed(`attribute ${key} has an unsupported value`);
+        /* SPEC.md §5: at most 32 free-form attributes; checked before the 33rd is kept. */
+        if (extra.length === PROFILE_LIMITS.extra) malformed(`has more than ${PROFILE_LIMITS.extra} free-form attributes`);
+        extra.push([key, value]);
     }
   }
   if (classification === undefined) malformed('has no classification');

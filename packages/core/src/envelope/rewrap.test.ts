@@ -8,10 +8,13 @@ import { describe, expect, test } from 'vitest';
 import { errorChain, spying } from '../../test-kit/spying.js';
 import { createNobleBackend } from '../backend/noble-backend.js';
 import type { VerifyingKey } from '../backend/crypto-backend.js';
-import { CborTag, decodeCbor } from '../cbor/index.js';
+import { CborTag, decodeCbor, encodeCbor } from '../cbor/index.js';
 import type { CborValue } from '../cbor/index.js';
+import { CoseAlgorithm } from '../cose/algorithms.js';
+import { buildRecipient } from '../cose/encrypt.js';
 import { decodeProtectedHeader, encodeProtectedHeader } from '../cose/headers.js';
 import type { HeaderMap } from '../cose/headers.js';
+import { CoseTag } from '../cose/message.js';
 import { signEncodedSign1, verifySign1 } from '../cose/sign1.js';
 import { ArgumentError, EnvelopeError, ReplayError, WardError } from '../errors.js';
 import { Keyset } from '../keys/keyset.js';
@@ -173,6 +176,28 @@ describe('rewrap', () => {
     await expect(rewrap(envelope, options({ recipients: [] }))).rejects.toThrow(ArgumentError);
     const outsider = await Keyset.generate(backend, { purpose: 'recipient' });
     await expect(rewrap(envelope, options({ recipient: outsider.recipientKey(), recipients: [await analysts.recipient()] }))).rejects.toThrow(EnvelopeError);
+  });
+});
+
+describe('a direct key agreement recipient only as the single recipient, on read too (SPEC.md §2)', () => {
+  test('rewrap() and open() refuse a producer-signed envelope that has a direct recipient beside the authority\'s, and release nothing', async () => {
+    const { archive, envelope, options } = await setup();
+    /* The trusted producer adds a direct (ECDH-ES+HKDF-256) recipient and signs again: the AAD binding still holds. */
+    const [protectedBytes, outside, inner] = (decodeCbor(envelope) as CborTag).value as CborValue[];
+    const fields = (decodeCbor(inner as Uint8Array) as CborTag).value as CborValue[];
+    const stranger = backend.publicKey(backend.generateKey('X25519'));
+    const { structure } = await buildRecipient(backend, { publicKey: stranger, mode: 'direct' }, undefined, CoseAlgorithm.A256GCM, 32);
+    const mixedInner = encodeCbor(new CborTag(CoseTag.Encrypt, [fields[0]!, fields[1]!, fields[2]!, [...(fields[3] as CborValue[]), structure]]));
+    const mixed = await signEncodedSign1(mixedInner, protectedBytes as Uint8Array, outside as HeaderMap, { backend, key: producerKey });
+    const recipients = [await archive.recipient()];
+    for (const run of [
+      () => rewrap(mixed, options({ recipients })),
+      () => open(mixed, { backend, trust, recipient: archive.recipientKey() }),
+    ]) {
+      const error = await run().then(() => expect.unreachable('expected a refusal'), (e: unknown) => e);
+      expect(EnvelopeError.isInstance(error)).toBe(true);
+      expect(codes(error)).toEqual(['ERR_ENVELOPE_INVALID', 'ERR_COSE_MALFORMED']);
+    }
   });
 });
 

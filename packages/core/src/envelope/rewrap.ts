@@ -18,7 +18,7 @@ import { ArgumentError, CoseError } from '../errors.js';
 import { commitToContentKey, commitmentsEqual } from './commitment.js';
 import { concatBytes } from '../bytes.js';
 import { sealedParts } from './detached.js';
-import { ClaimKey, ContentFormat, RewrapRecordKey, WardHeaderLabel } from './profile.js';
+import { ClaimKey, ContentFormat, PROFILE_LIMITS, RewrapRecordKey, WardHeaderLabel, isWellFormedText } from './profile.js';
 import { checkVerifyOptions, refuseOnFailure, verifySealed } from './verify.js';
 import type { EnvelopeFacts, VerifyOptions } from './verify.js';
 
@@ -116,8 +116,9 @@ export async function rewrap(envelope: Uint8Array, options: RewrapOptions): Prom
 export async function rewrapInParts(envelope: Uint8Array, options: RewrapOptions): Promise<readonly Uint8Array[]> {
   checkVerifyOptions(envelope, options);
   const { backend, authority, recipients } = options;
-  if (typeof authority !== 'object' || authority === null || typeof authority.issuer !== 'string' || authority.issuer.length === 0) {
-    throw new ArgumentError('options.authority needs key, kid and a non-empty issuer');
+  /* The issuer obeys the profile's text rule (SPEC.md §5): verifiers refuse any other. */
+  if (typeof authority !== 'object' || authority === null || !isWellFormedText(authority.issuer)) {
+    throw new ArgumentError(`options.authority needs key, kid and an issuer of 1 to ${PROFILE_LIMITS.text} characters`);
   }
   assertBytes(authority.kid, 'authority.kid');
   if (!Array.isArray(recipients) || recipients.length === 0) throw new ArgumentError('options.recipients must be a non-empty array');

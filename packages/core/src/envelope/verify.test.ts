@@ -11,7 +11,7 @@ import type { SigningKey, VerifyingKey } from '../backend/crypto-backend.js';
 import { CborTag, decodeCbor, encodeCbor } from '../cbor/index.js';
 import type { CborValue } from '../cbor/index.js';
 import { CoseAlgorithm } from '../cose/algorithms.js';
-import { encryptContentLayer } from '../cose/encrypt.js';
+import { buildRecipient, encryptContentLayer } from '../cose/encrypt.js';
 import { encryptEncrypt0 } from '../cose/encrypt0.js';
 import { HeaderLabel, decodeProtectedHeader, encodeProtectedHeader } from '../cose/headers.js';
 import type { HeaderMap } from '../cose/headers.js';
@@ -151,6 +151,10 @@ interface Craft {
   readonly unprotectedKid?: boolean;
   /** Edits what sits outside the signed header: the Sign1 unprotected bucket and, for COSE_Encrypt, its content layer. */
   readonly content?: (content: CraftedContent) => void;
+  /** Edits the COSE_Encrypt's recipients array (what takes its place is signed as is). */
+  readonly recipients?: (recipients: CborValue[]) => CborValue;
+  /** Replaces the signed inner message (the Sign1 payload) wholesale. */
+  readonly signedInner?: (inner: Uint8Array) => Uint8Array;
 }
 
 /** The parts of a sealed envelope around its ciphertext, as seal() lays them out, for editing. */
@@ -209,9 +213,11 @@ async function crafted(craft: Craft): Promise<Uint8Array> {
     };
     unprotectedHeader.set(WardHeaderLabel.detachedCiphertext, layer.ciphertext);
     craft.content?.(content);
-    inner = encodeCbor(new CborTag(CoseTag.Encrypt, [layer.protectedBytes, content.encryptUnprotected, content.attached, layer.recipients]));
+    const recipients = craft.recipients === undefined ? layer.recipients : craft.recipients(layer.recipients);
+    inner = encodeCbor(new CborTag(CoseTag.Encrypt, [layer.protectedBytes, content.encryptUnprotected, content.attached, recipients]));
   }
   if (form === 'encrypt0') craft.content?.({ sign1Unprotected: unprotectedHeader, encryptUnprotected: new Map(), attached: null, ciphertext: new Uint8Array(0) });
+  if (craft.signedInner !== undefined) inner = craft.signedInner(inner);
   return signEncodedSign1(inner, protectedBytes, unprotectedHeader, { backend, key: producerKey });
 }
 
@@ -265,15 +271,19 @@ describe('the envelope profile', () => {
     }), 'encrypt');
   });
 
-  test('the content type must name the inner message: Encrypt0 declared, COSE_Encrypt inside', async () => {
+  test('the content type must name the inner message: Encrypt0 declared, COSE_Encrypt inside is refused by verify() and open() alike', async () => {
     const envelope = await crafted({
       header: (h) => { h.set(HeaderLabel.contentType, ContentFormat.encrypt0); h.delete(WardHeaderLabel.keyCommitment); },
       content: (c) => { c.attached = c.ciphertext; c.sign1Unprotected.delete(WardHeaderLabel.detachedCiphertext); },
     });
-    expect((await verify(envelope, { backend, trust: producerTrust })).encryption).toBe('encrypt0');
-    const error = await caught(open(envelope, { backend, trust: producerTrust, key: sharedKey }));
-    expect(EnvelopeError.isInstance(error)).toBe(true);
-    expect((error as EnvelopeError).cause).toMatchObject({ code: 'ERR_COSE_WRONG_TAG' });
+    for (const run of [
+      () => verify(envelope, { backend, trust: producerTrust }),
+      () => open(envelope, { backend, trust: producerTrust, key: sharedKey }),
+    ]) {
+      const error = await caught(run());
+      expect(EnvelopeError.isInstance(error)).toBe(true);
+      expect((error as EnvelopeError).cause).toMatchObject({ code: 'ERR_COSE_WRONG_TAG' });
+    }
   });
 
   test('a signer kid only in the unprotected bucket is refused', async () => {
@@ -368,5 +378,88 @@ describe('the envelope profile', () => {
     const error = await caught(verify(tampered, { backend, trust: producerTrust }));
     expect(EnvelopeError.isInstance(error)).toBe(true);
     expect(errorChain(error).slice(1).every((e) => WardError.isInstance(e))).toBe(true);
+  });
+});
+
+/* ------------------------------------------------------------------------------------------ */
+/* The signed inner message is what the content type says (SPEC.md §5), checked without keys */
+/* ------------------------------------------------------------------------------------------ */
+
+/** verify() (no key) and open() refuse with the given cause code; verify() touches no key. */
+async function expectInnerRefusal(envelope: Uint8Array, form: 'encrypt0' | 'encrypt', code: string): Promise<void> {
+  const reader = form === 'encrypt0' ? { key: sharedKey } : { recipient: { kek } };
+  const spy = spying(backend);
+  for (const run of [
+    () => verify(envelope, { backend: spy.backend, trust: producerTrust }),
+    () => open(envelope, { backend, trust: producerTrust, ...reader }),
+  ]) {
+    const error = await caught(run());
+    expect(EnvelopeError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'ERR_ENVELOPE_INVALID' });
+    expect(WardError.isInstance((error as EnvelopeError).cause)).toBe(true);
+    expect((error as EnvelopeError).cause).toMatchObject({ code });
+  }
+  expect(spy.calls.filter((c) => KEY_USE.includes(c))).toEqual([]);
+}
+
+/** A COSE message with `tag` and `fields`, encoded. */
+const tagged = (tag: number, fields: CborValue[]): Uint8Array => encodeCbor(new CborTag(tag, fields));
+/** The fields of the inner message seal() built. */
+const fieldsOf = (inner: Uint8Array): CborValue[] => (decodeCbor(inner) as CborTag).value as CborValue[];
+/** Arrays nested `depth` deep around 0: a nesting bomb. */
+const nestingBomb = (depth: number): Uint8Array => Uint8Array.from([...new Uint8Array(depth).fill(0x81), 0x00]);
+
+describe('verify() checks the shape of the inner message it signs off, without keys', () => {
+  test.each<[string, (inner: Uint8Array) => Uint8Array, string]>([
+    ['bytes that are not CBOR', () => Uint8Array.of(0xff, 0xfe, 0xfd), 'ERR_CBOR_MALFORMED'],
+    ['a nesting bomb', () => nestingBomb(100_000), 'ERR_CBOR_LIMIT'],
+    ['a COSE_Mac0', () => tagged(CoseTag.Mac0, [new Uint8Array(0), new Map(), PAYLOAD, new Uint8Array(32)]), 'ERR_COSE_WRONG_TAG'],
+    ['a COSE_Encrypt', (inner) => tagged(CoseTag.Encrypt, [...fieldsOf(inner), []]), 'ERR_COSE_WRONG_TAG'],
+    ['an untagged COSE_Encrypt0', (inner) => encodeCbor(fieldsOf(inner)), 'ERR_COSE_WRONG_TAG'],
+    ['a COSE_Encrypt0 of 4 fields', (inner) => tagged(CoseTag.Encrypt0, [...fieldsOf(inner), null]), 'ERR_COSE_MALFORMED'],
+    ['a COSE_Encrypt0 whose ciphertext is text', (inner) => tagged(CoseTag.Encrypt0, [...fieldsOf(inner).slice(0, 2), 'ciphertext']), 'ERR_COSE_MALFORMED'],
+    ['a COSE_Encrypt0 whose protected bucket is not a map', (inner) => tagged(CoseTag.Encrypt0, [encodeCbor([1, 3]), ...fieldsOf(inner).slice(1)]), 'ERR_COSE_INVALID_HEADER'],
+  ])('content type 16: a signed inner message that is %s is refused', async (_, replace, code) => {
+    await expectInnerRefusal(await crafted({ inner: 'encrypt0', signedInner: replace }), 'encrypt0', code);
+  });
+
+  test.each<[string, Craft, string]>([
+    ['an empty recipients array', { recipients: () => [] }, 'ERR_COSE_MALFORMED'],
+    ['a map in place of the recipients', { recipients: (r) => new Map([[0, r[0]!]]) }, 'ERR_COSE_MALFORMED'],
+    ['65 recipients', { recipients: (r) => Array.from({ length: 65 }, () => r[0]!) }, 'ERR_COSE_MALFORMED'],
+    ['a recipient that is not an array of 3', { recipients: (r) => [...r, [new Uint8Array(0), new Map()]] }, 'ERR_COSE_MALFORMED'],
+    ['a recipient whose wrapped key is text', { recipients: (r) => [...r, [new Uint8Array(0), new Map([[1, -5]]), 'key']] }, 'ERR_COSE_MALFORMED'],
+    ['a recipient whose protected bucket is not a byte string', { recipients: (r) => [...r, [new Map(), new Map([[1, -5]]), new Uint8Array(40)]] }, 'ERR_COSE_MALFORMED'],
+    ['bytes that are not CBOR', { signedInner: () => Uint8Array.of(0xff) }, 'ERR_CBOR_MALFORMED'],
+    ['a nesting bomb', { signedInner: () => nestingBomb(100_000) }, 'ERR_CBOR_LIMIT'],
+    ['a COSE_Encrypt0', { signedInner: (inner) => tagged(CoseTag.Encrypt0, fieldsOf(inner).slice(0, 3)) }, 'ERR_COSE_WRONG_TAG'],
+  ])('content type 96: a signed COSE_Encrypt with %s is refused', async (_, craft, code) => {
+    await expectInnerRefusal(await crafted(craft), 'encrypt', code);
+  });
+
+  test('the inner shape is checked within the caller\'s decoding limits', async () => {
+    /* An unauthenticated parameter nested 8 deep in the inner message: within the default depth, beyond maxDepth 8. */
+    let nested: CborValue = 0;
+    for (let i = 0; i < 8; i++) nested = [nested];
+    const envelope = await crafted({
+      inner: 'encrypt0',
+      signedInner: (inner) => {
+        const [p, u, c] = fieldsOf(inner);
+        return tagged(CoseTag.Encrypt0, [p!, new Map([...(u as HeaderMap), ['note', nested]]), c!]);
+      },
+    });
+    expect((await open(envelope, { backend, trust: producerTrust, key: sharedKey })).plaintext).toEqual(PAYLOAD);
+    const error = await caught(verify(envelope, { backend, trust: producerTrust, maxDepth: 8 }));
+    expect(EnvelopeError.isInstance(error)).toBe(true);
+    expect((error as EnvelopeError).cause).toMatchObject({ code: 'ERR_CBOR_LIMIT' });
+  });
+});
+
+describe('a direct key agreement recipient only as the single recipient, on read too (SPEC.md §2, RFC 9052 §5.1)', () => {
+  test.each(['after', 'before'] as const)('a signed COSE_Encrypt with a direct (ECDH-ES+HKDF-256) recipient %s the reader\'s is refused by verify() and open()', async (where) => {
+    const x25519 = backend.publicKey(backend.generateKey('X25519'));
+    const { structure } = await buildRecipient(backend, { publicKey: x25519, mode: 'direct' }, undefined, CoseAlgorithm.A256GCM, 32);
+    const envelope = await crafted({ recipients: (r) => (where === 'after' ? [...r, structure] : [structure, ...r]) });
+    await expectInnerRefusal(envelope, 'encrypt', 'ERR_COSE_MALFORMED');
   });
 });

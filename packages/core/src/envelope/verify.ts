@@ -18,7 +18,9 @@ import type { CheckReplayOptions, ReplayCheck } from '../replay/replay-guard.js'
 import { KEY_COMMITMENT_LENGTH } from './commitment.js';
 import { checkCiphertextDigest, detachedContentOf } from './detached.js';
 import type { DetachedContent } from './detached.js';
-import { ClaimKey, ContentFormat, RewrapRecordKey, WardHeaderLabel, decodeAttributes, decodeClaims } from './profile.js';
+import {
+  ClaimKey, ContentFormat, RewrapRecordKey, WardHeaderLabel, decodeAttributes, decodeClaims, idField, secondsField, textField,
+} from './profile.js';
 import type { AccessAttributes, Provenance } from './profile.js';
 
 /** Options of {@link verify}. */
@@ -231,13 +233,13 @@ async function verifyRewrapped(verified: VerifiedSign1, options: VerifyOptions):
 function decodeAuthorityClaims(header: HeaderMap): { issuer: string; rewrappedAt: number; id: Uint8Array } {
   const claims = header.get(HeaderLabel.cwtClaims);
   if (!(claims instanceof Map)) profileError('re-wrap has no CWT claims');
-  const issuer = claims.get(ClaimKey.issuer);
-  const rewrappedAt = claims.get(ClaimKey.issuedAt);
-  const id = claims.get(ClaimKey.id);
-  if (typeof issuer !== 'string' || issuer.length === 0) profileError('re-wrap issuer must be text');
-  if (typeof rewrappedAt !== 'number' || !Number.isSafeInteger(rewrappedAt) || rewrappedAt < 0) profileError('re-wrap time must be an integer');
-  if (!(id instanceof Uint8Array) || id.length === 0 || id.length > 64) profileError('re-wrap id must be 1..64 bytes');
-  return { issuer, rewrappedAt, id };
+  /* The authority's claims obey the profile's limits (SPEC.md §5, §7) like the producer's: the
+   * issuer reaches the policy input. */
+  return {
+    issuer: textField(claims.get(ClaimKey.issuer), 're-wrap issuer'),
+    rewrappedAt: secondsField(claims.get(ClaimKey.issuedAt), 're-wrap time'),
+    id: idField(claims.get(ClaimKey.id), 're-wrap id'),
+  };
 }
 
 /** Checks and records freshness when the caller asked for it; replays throw ReplayError. */

@@ -3,6 +3,7 @@
  * string that is both the decision cache's key and the bytes the policy evaluates, so an input
  * is serialised once per decision.
  */
+import { PROFILE_LIMITS, isAttributeValue, isWellFormedText } from '../envelope/profile.js';
 import type { AttributeValue } from '../envelope/profile.js';
 import type { EnvelopeFacts } from '../envelope/verify.js';
 import { ArgumentError } from '../errors.js';
@@ -10,8 +11,15 @@ import type { PolicyAction, PolicyEnvironment, PolicyInput, PolicyResource, Poli
 import { toHex } from '../bytes.js';
 
 const ACTIONS: ReadonlySet<string> = new Set(['open', 'verify', 'rewrap']);
+/* The caller's own fields (subject, environment) have looser limits than envelope facts. */
 const MAX_TEXT = 1024;
 const MAX_LIST = 64;
+/* The standard attributes beside at most PROFILE_LIMITS.extra free-form ones. */
+const STANDARD_ATTRIBUTES = ['classification', 'zone', 'purpose', 'owner', 'retention'] as const;
+const MAX_ATTRIBUTES = PROFILE_LIMITS.extra + STANDARD_ATTRIBUTES.length;
+/* A CBOR uint (< 2^64) in decimal: at most 20 digits. */
+const DECIMAL_UINT = /^(?:0|[1-9][0-9]{0,19})$/;
+const HEX = /^(?:[0-9a-f]{2})*$/;
 
 /**
  * The `resource` of a policy input: the verified facts of an envelope, JSON-friendly (ids in
@@ -33,7 +41,7 @@ export function policyResourceOf(facts: EnvelopeFacts): PolicyResource {
   /* Free-form attributes sit beside the standard ones; a free-form name that equals a standard
    * one never overrides it (the standard attribute is what the producer's profile defines). */
   const merged: Record<string, AttributeValue> = { ...attributes.extra };
-  for (const key of ['classification', 'zone', 'purpose', 'owner', 'retention'] as const) {
+  for (const key of STANDARD_ATTRIBUTES) {
     const value = attributes[key];
     if (value !== undefined) merged[key] = value;
     else delete merged[key];
@@ -53,8 +61,24 @@ export function policyResourceOf(facts: EnvelopeFacts): PolicyResource {
   };
 }
 
+/* The caller's texts: empty, or well-formed by the profile's one text rule (no lone surrogate). */
 function text(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value.length > MAX_TEXT) throw new ArgumentError(`${name} must be a string of at most ${MAX_TEXT} characters`);
+  if (value !== '' && !isWellFormedText(value, MAX_TEXT)) throw new ArgumentError(`${name} must be a well-formed string of at most ${MAX_TEXT} characters`);
+  return value;
+}
+
+/*
+ * Envelope facts obey the envelope profile's rules (SPEC.md §5, §7), exactly the ones verify()
+ * enforces on read: every fact set verify() returns is a valid resource, and a resource the
+ * profile could not carry is a caller mistake.
+ */
+function fact(value: unknown, name: string): string {
+  if (!isWellFormedText(value)) throw new ArgumentError(`${name} must be a well-formed string of 1 to ${PROFILE_LIMITS.text} characters`);
+  return value;
+}
+
+function hex(value: unknown, name: string, maxBytes: number): string {
+  if (typeof value !== 'string' || !HEX.test(value) || value.length > 2 * maxBytes) throw new ArgumentError(`${name} must be lowercase hex of at most ${maxBytes} bytes`);
   return value;
 }
 
@@ -99,27 +123,35 @@ function normalResource(resource: PolicyResource): PolicyResource {
   if (typeof resource !== 'object' || resource === null || typeof resource.attributes !== 'object' || resource.attributes === null) {
     throw new ArgumentError('resource must be an object with attributes');
   }
-  const attributes: Record<string, string | number | boolean | readonly string[]> = {};
-  for (const key of Object.keys(resource.attributes).sort()) {
-    const value = resource.attributes[key];
-    if (Array.isArray(value)) attributes[key] = texts(value, `resource.attributes.${key}`);
-    else if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) attributes[key] = value;
-    else throw new ArgumentError(`resource.attributes.${key} must be a string, finite number, boolean or array of strings`);
+  const attributes: Record<string, AttributeValue> = {};
+  const names = Object.keys(resource.attributes).sort();
+  if (names.length > MAX_ATTRIBUTES) throw new ArgumentError(`resource.attributes must hold at most ${MAX_ATTRIBUTES} attributes`);
+  for (const key of names) {
+    const value: unknown = resource.attributes[key];
+    if (!isWellFormedText(key)) throw new ArgumentError(`resource.attributes names must be well-formed strings of 1 to ${PROFILE_LIMITS.text} characters`);
+    if (!isAttributeValue(value)) {
+      throw new ArgumentError(`resource.attributes.${key} must be a string, safe integer or fractional number, boolean or array of at most ${PROFILE_LIMITS.textList} strings`);
+    }
+    attributes[key] = value;
   }
   const { signer, rewrap } = resource;
   if (typeof signer !== 'object' || signer === null || !Number.isSafeInteger(signer.alg)) throw new ArgumentError('resource.signer must be { kid, alg }');
   if (resource.encryption !== 'encrypt0' && resource.encryption !== 'encrypt') throw new ArgumentError("resource.encryption must be 'encrypt0' or 'encrypt'");
+  if (typeof resource.sequence !== 'string' || !DECIMAL_UINT.test(resource.sequence)) throw new ArgumentError('resource.sequence must be a decimal integer below 2^64');
+  const id = hex(resource.id, 'resource.id', PROFILE_LIMITS.id);
+  if (id.length === 0) throw new ArgumentError('resource.id must not be empty');
   return {
-    issuer: text(resource.issuer, 'resource.issuer'),
-    stream: text(resource.stream, 'resource.stream'),
+    issuer: fact(resource.issuer, 'resource.issuer'),
+    stream: fact(resource.stream, 'resource.stream'),
     issuedAt: seconds(resource.issuedAt, 'resource.issuedAt'),
-    sequence: text(resource.sequence, 'resource.sequence'),
-    id: text(resource.id, 'resource.id'),
+    sequence: resource.sequence,
+    id,
     attributes,
-    signer: { kid: text(signer.kid, 'resource.signer.kid'), alg: signer.alg },
+    /* The kid is bounded by the header limits the envelope was decoded under, not by the profile. */
+    signer: { kid: hex(signer.kid, 'resource.signer.kid', Number.MAX_SAFE_INTEGER), alg: signer.alg },
     encryption: resource.encryption,
     ...(rewrap === undefined ? {} : {
-      rewrap: { issuer: text(rewrap.issuer, 'resource.rewrap.issuer'), rewrappedAt: seconds(rewrap.rewrappedAt, 'resource.rewrap.rewrappedAt') },
+      rewrap: { issuer: fact(rewrap.issuer, 'resource.rewrap.issuer'), rewrappedAt: seconds(rewrap.rewrappedAt, 'resource.rewrap.rewrappedAt') },
     }),
   };
 }
