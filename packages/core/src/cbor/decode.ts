@@ -18,6 +18,7 @@ import type { DecodeErrorCode } from '../errors.js';
 import { CborSimple, CborTag, type CborValue } from './data-model.js';
 import { encodeValue, isPreferredBignum } from './encode.js';
 import { CANONICAL_NAN_HALF, decodeHalf, exactHalfBits } from './float.js';
+import { canonicalKey, identityOf } from './key-equality.js';
 import { compareBytes } from './key-order.js';
 import { resolveDecodeLimits, type CborDecodeLimits } from './limits.js';
 import { decodeUtf8 } from './text.js';
@@ -81,6 +82,8 @@ class Frame {
   previousKeyEnd = -1;
   /** Map: deterministic encodings of the keys that are objects, for duplicate detection. */
   objectKeys: Set<string> | undefined;
+  /** Map: representatives of the keys stored in `map` as another type (key-equality.ts). */
+  numericKeys: Set<CborValue> | undefined;
 
   constructor(major: number, readonly start: number, remaining: number, readonly tag: number | bigint) {
     if (major === 4) this.array = [];
@@ -421,17 +424,28 @@ class Reader {
       frame.previousKeyStart = frame.keyStart;
       frame.previousKeyEnd = keyEnd;
     }
-    // RFC 8949 §5.6, §5.3.1: keys are compared by value in Ward's data model, as the JS Map
-    // holding them does (SameValueZero): 1 written as 01, 18 01 or f9 3c 00 is one key, and
-    // so are 0 and -0.0. Keys that are objects are compared by their deterministic encoding.
+    // RFC 8949 §5.6, §5.6.1, §5.3.1: keys are compared by value (key-equality.ts), so a key
+    // cannot be smuggled past a reader as a second spelling of one it already holds: 1 written
+    // as 01, 18 01 or f9 3c 00 is one key; so are 0 and -0.0, and 2^53 as an integer (a
+    // bigint), a float (a number) or a tag 2 bignum. Keys that are objects are compared by
+    // the deterministic encoding of their representative.
+    let canonical: CborValue;
+    try {
+      canonical = canonicalKey(key);
+    } catch (error) {
+      throw new DecodeError('ERR_CBOR_LIMIT', `map key nested too deep to compare at offset ${frame.keyStart}`, { cause: error });
+    }
     let duplicate: boolean;
-    if (typeof key === 'object' && key !== null) {
-      const identity = this.keyIdentity(key, frame.keyStart);
+    if (typeof canonical === 'object' && canonical !== null) {
+      const identity = this.keyIdentity(canonical, frame.keyStart);
       frame.objectKeys ??= new Set();
       duplicate = frame.objectKeys.has(identity);
       frame.objectKeys.add(identity);
     } else {
-      duplicate = map.has(key);
+      // `map` holds the keys as read; a key whose representative is of another type (the float
+      // 2^53 is the bigint 2^53n, a bignum is its integer) is also remembered by representative
+      duplicate = map.has(canonical) || frame.numericKeys?.has(canonical) === true;
+      if (typeof canonical !== typeof key || typeof key === 'object') (frame.numericKeys ??= new Set()).add(canonical);
     }
     if (duplicate) this.fail('ERR_CBOR_DUPLICATE_KEY', 'duplicate map key', frame.keyStart);
   }
@@ -441,12 +455,10 @@ class Reader {
     try {
       bytes = encodeValue(key, false);
     } catch (error) {
-      // A decoded value is always encodable, unless it nests deeper than MAX_ENCODE_DEPTH
+      // A key's representative is always encodable, unless it nests deeper than MAX_ENCODE_DEPTH
       throw new DecodeError('ERR_CBOR_LIMIT', `map key nested too deep to compare at offset ${offset}`, { cause: error });
     }
-    let identity = '';
-    for (let i = 0; i < bytes.length; i += 4096) identity += String.fromCharCode(...bytes.subarray(i, i + 4096));
-    return identity;
+    return identityOf(bytes);
   }
 }
 
@@ -457,7 +469,8 @@ class Reader {
  * information (28–30), misused indefinite lengths and break codes, two-byte simple values
  * below 32, invalid UTF-8, duplicate map keys and trailing bytes are all rejected. Map keys
  * are compared by value in the data model, so `a2 01 00 18 01 00` (key 1 written twice,
- * differently) is a duplicate, and so are the keys 1 and 1.0. Every limit of
+ * differently) is a duplicate, and so are the keys 1 and 1.0, 0 and −0.0, and the integer,
+ * float and tag 2 bignum forms of 2^53: numerically equal keys are one key. Every limit of
  * {@link CborDecodeLimits} is checked before anything is allocated for the item that would
  * exceed it. The walk is iterative (no recursion, whatever the nesting) and its work is
  * bounded by the limits.

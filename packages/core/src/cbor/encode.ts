@@ -27,6 +27,7 @@ import { Encoder, Tag } from 'cbor-x';
 import { DecodeError } from '../errors.js';
 import { CborSimple, CborTag, type CborValue } from './data-model.js';
 import { encodeFloat } from './float.js';
+import { canonicalKey, identityOf, mayHaveOtherEncoding } from './key-equality.js';
 import { compareBytes } from './key-order.js';
 import { isWellFormedText } from './text.js';
 
@@ -254,10 +255,35 @@ function sortEntries(entries: Entry[]): void {
   }
 }
 
+/**
+ * RFC 8949 §5.6.1 as the decoder applies it (key-equality.ts): keys with different encodings
+ * can still be one key by value (2^53 and 2n ** 53n, [0] and [-0]). The encoder refuses such a
+ * map, so that everything it writes decodes.
+ */
+function checkKeysByValue(map: ReadonlyMap<unknown, unknown>, depth: number): void {
+  const primitives = new Set<unknown>();
+  const objects = new Set<string>();
+  for (const k of map.keys()) {
+    const canonical = canonicalKey(k as CborValue, depth);
+    let duplicate: boolean;
+    if (typeof canonical === 'object' && canonical !== null) {
+      const identity = identityOf(emit(prepare(canonical, depth, false)));
+      duplicate = objects.has(identity);
+      objects.add(identity);
+    } else {
+      duplicate = primitives.has(canonical);
+      primitives.add(canonical);
+    }
+    if (duplicate) throw new DecodeError('ERR_CBOR_DUPLICATE_KEY', 'cannot encode a map with two keys of equal value (RFC 8949 §5.6.1)');
+  }
+}
+
 function prepareMap(map: ReadonlyMap<unknown, unknown>, depth: number, strictBignums: boolean): unknown {
   const entries: Entry[] = [];
   let raw = false;
+  let byValue = false;
   for (const [k, v] of map) {
+    if (!byValue && mayHaveOtherEncoding(k)) byValue = true;
     const key = prepare(k, depth, strictBignums);
     const value = prepare(v, depth, strictBignums);
     if (key instanceof Raw || value instanceof Raw) raw = true;
@@ -268,6 +294,8 @@ function prepareMap(map: ReadonlyMap<unknown, unknown>, depth: number, strictBig
     entries.push({ key, value, integer, encoded });
   }
   sortEntries(entries);
+  // not when comparing keys (strictBignums off): the decoder checked them, and re-checking each level would be exponential
+  if (byValue && strictBignums) checkKeysByValue(map, depth);
   if (raw) {
     const children: unknown[] = [];
     for (const entry of entries) children.push(entry.key, entry.value);
@@ -323,8 +351,9 @@ function emit(prepared: unknown): Uint8Array {
 
 /**
  * The deterministic encoding of `value`; with `strictBignums`, tags 2 and 3 around a byte
- * string must hold a bignum in preferred serialization. The decoder calls this without
- * `strictBignums` to compare map keys by value.
+ * string must hold a bignum in preferred serialization and map keys must differ by value
+ * (key-equality.ts). The decoder calls this without `strictBignums` to compare map keys by
+ * value, on keys it has already checked.
  *
  * @throws {@link DecodeError} as {@link encodeCbor} does
  */
@@ -359,7 +388,8 @@ export function encodeValue(value: unknown, strictBignums: boolean): Uint8Array 
  *   integer outside [−2^64, 2^64 − 1], a string with a lone surrogate, or a tag 2/3 bignum
  *   that is not in preferred serialization (RFC 8949 §3.4.3)
  * @throws {@link DecodeError} `ERR_CBOR_DUPLICATE_KEY` when two keys of one `Map` have the
- *   same encoding (e.g. `1` and `1n`, or two equal `Uint8Array`s)
+ *   same encoding (e.g. `1` and `1n`, or two equal `Uint8Array`s) or the same value
+ *   (`2 ** 53` and `2n ** 53n`: RFC 8949 §5.6.1, as {@link decodeCbor} compares them)
  * @throws {@link DecodeError} `ERR_CBOR_LIMIT` when arrays, maps and tags nest deeper than
  *   1024 (which includes every cyclic value), or the encoding outgrows cbor-x's buffer
  *   (4 GiB on Node)

@@ -6,7 +6,7 @@ import type { CryptoBackend, SigningKey, VerifyingKey } from '../backend/crypto-
 import { isPromise } from '../backend/crypto-backend.js';
 import { assertBytes } from '../backend/validate.js';
 import { CoseError, KeyError, UnsupportedAlgorithmError, VerificationError } from '../errors.js';
-import { CoseAlgorithm, SIGNATURE_ALGORITHMS } from './algorithms.js';
+import { SIGNATURE_ALGORITHMS, sameSignatureAlgorithm, signatureAlgorithmFor } from './algorithms.js';
 import { HeaderLabel, checkHeaders, encodeProtectedHeader, producerProtectedHeader } from './headers.js';
 import type { HeaderMap } from './headers.js';
 import { kidOf, resolveKey } from './key-lookup.js';
@@ -26,6 +26,13 @@ export interface SignSign1Options {
   readonly backend: CryptoBackend;
   /** The signing key; its algorithm fixes `alg` (Ed25519 → EdDSA, ECDSA-P256 → ES256). */
   readonly key: SigningKey;
+  /**
+   * Which identifier `alg` is written as: `'polymorphic'` (EdDSA -8, ES256 -7; the default,
+   * understood by every COSE library) or `'fully-specified'` (Ed25519 -19, ESP256 -9; RFC
+   * 9864). Verifiers accept both. A `protectedHeader` that already names either identifier
+   * of the key's algorithm keeps it.
+   */
+  readonly algIdentifier?: 'polymorphic' | 'fully-specified';
   /** Key id placed in the protected bucket, so it is signed. */
   readonly kid?: Uint8Array;
   /** Further protected parameters. `alg` and `kid` are set from `key` and `kid`. */
@@ -73,9 +80,12 @@ export interface VerifiedSign1 {
   readonly signature: Uint8Array;
 }
 
-/** The COSE signature algorithm for a backend signing algorithm. */
-export function signatureAlgorithmOf(key: SigningKey | VerifyingKey): number {
-  return key.algorithm === 'Ed25519' ? CoseAlgorithm.EdDSA : CoseAlgorithm.ES256;
+/**
+ * The COSE signature algorithm Ward writes for `key`: polymorphic (EdDSA, ES256) by default,
+ * fully-specified (Ed25519, ESP256; RFC 9864) on request.
+ */
+export function signatureAlgorithmOf(key: SigningKey | VerifyingKey, identifier?: 'polymorphic' | 'fully-specified'): number {
+  return signatureAlgorithmFor(key.algorithm, identifier);
 }
 
 /** Sig_structure for COSE_Sign1 (RFC 9052 §4.4). */
@@ -87,10 +97,12 @@ function toBeSigned(protectedBytes: Uint8Array, externalAad: Uint8Array, payload
  * Signs `payload` as a tagged COSE_Sign1.
  *
  * @param payload - the bytes to sign
- * @param options - key, backend, headers, external AAD, detached mode
+ * @param options - key, backend, headers, external AAD, detached mode, `algIdentifier`
  * @returns the encoded COSE_Sign1 (CBOR tag 18)
  * @throws {@link CoseError} `ERR_COSE_ALGORITHM_MISMATCH` when `protectedHeader` names an
- *   `alg` other than the key's, `ERR_COSE_INVALID_HEADER` for a bad header
+ *   `alg` other than the key's (in the form `algIdentifier` asks for), `ERR_COSE_INVALID_HEADER`
+ *   for a bad header
+ * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for an unknown `algIdentifier`
  * @throws {@link KeyError} when `key` is not a signing key of `backend`
  * @example
  * ```ts
@@ -105,7 +117,11 @@ function toBeSigned(protectedBytes: Uint8Array, externalAad: Uint8Array, payload
 export async function signSign1(payload: Uint8Array, options: SignSign1Options): Promise<Uint8Array> {
   assertBytes(payload, 'payload');
   const { key } = options;
-  const alg = signatureAlgorithmOf(key);
+  const declared = options.protectedHeader?.get(HeaderLabel.alg);
+  /* A declared alg is kept only if it names the key's own algorithm (RFC 9864 §2: either identifier); anything else is a mismatch below. */
+  const alg = options.algIdentifier === undefined && typeof declared === 'number' && sameSignatureAlgorithm(declared, signatureAlgorithmOf(key))
+    ? declared
+    : signatureAlgorithmOf(key, options.algIdentifier);
   const protectedHeader = producerProtectedHeader(options.protectedHeader, alg, options.kid);
   const unprotectedHeader: HeaderMap = new Map(options.unprotectedHeader);
   checkHeaders(protectedHeader, unprotectedHeader, { understood: SIGN1_UNDERSTOOD, alg: 'protected' });
@@ -202,7 +218,9 @@ export async function verifySign1(message: Uint8Array, options: VerifySign1Optio
   const kid = kidOf(protectedHeader, unprotectedHeader);
   const key = await resolveKey(options.key, { alg, kid, protectedHeader, unprotectedHeader });
   if (key === undefined) throw new KeyError('ERR_KEY_USAGE', 'no verifying key for this signer');
-  /* RFC 9052 §8: the algorithm comes from the key, never from the message alone. */
+  /* RFC 9052 §8: the algorithm comes from the key, never from the message alone. Each key
+   * algorithm has two identifiers (RFC 9864 §2: -8/-19 for Ed25519, -7/-9 for P-256), both
+   * mapped to it in SIGNATURE_ALGORITHMS; an identifier of the other algorithm never matches. */
   if (key.algorithm !== expected || key.kind !== 'public') {
     throw new CoseError('ERR_COSE_ALGORITHM_MISMATCH', `message alg ${alg} does not match the ${key.algorithm} key`);
   }

@@ -33,6 +33,12 @@ export interface EnvelopeSigner {
   readonly key: SigningKey;
   /** The key id verifiers look the public key up by (a COSE_Key thumbprint, RFC 9679). */
   readonly kid: Uint8Array;
+  /**
+   * How the envelope's `alg` names the signature algorithm: `'polymorphic'` (EdDSA -8, ES256
+   * -7), the default because go-cose 1.3 and pycose 1.1 know only these, or `'fully-specified'`
+   * (Ed25519 -19, ESP256 -9; RFC 9864). Ward's readers accept both (SPEC.md §2).
+   */
+  readonly algIdentifier?: 'polymorphic' | 'fully-specified';
 }
 
 /** A shared content key for the single-key (COSE_Encrypt0) form. */
@@ -88,8 +94,8 @@ async function randomId(backend: CryptoBackend): Promise<Uint8Array> {
  * @param payload - the data, e.g. a CBOR or JSON reading
  * @param options - backend, signer, readers (`recipients` or shared `key`), claims, attributes
  * @returns the encoded envelope (a tagged COSE_Sign1)
- * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for bad claims or attributes, or not
- *   exactly one of `recipients` / `key`
+ * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for bad claims or attributes, an
+ *   unknown `signer.algIdentifier`, or not exactly one of `recipients` / `key`
  * @throws {@link UnsupportedAlgorithmError} `ERR_UNSUPPORTED_ALGORITHM` for an unknown content algorithm
  * @throws {@link KeyError} for a key of the wrong kind or backend
  * @example
@@ -109,6 +115,7 @@ export async function seal(payload: Uint8Array, options: SealOptions): Promise<U
   assertBytes(payload, 'payload');
   const { backend, signer } = options;
   assertBytes(signer.kid, 'signer.kid');
+  signatureAlgorithmOf(signer.key, signer.algIdentifier); // an unknown algIdentifier fails before any work
   if ((options.recipients === undefined) === (options.key === undefined)) {
     throw new ArgumentError('seal needs exactly one of recipients and key');
   }
@@ -161,7 +168,7 @@ export async function seal(payload: Uint8Array, options: SealOptions): Promise<U
  * binds these bytes before the signature over them exists.
  */
 function finalProtected(protectedHeader: HeaderMap, signer: EnvelopeSigner): Uint8Array {
-  protectedHeader.set(HeaderLabel.alg, signatureAlgorithmOf(signer.key));
+  protectedHeader.set(HeaderLabel.alg, signatureAlgorithmOf(signer.key, signer.algIdentifier));
   protectedHeader.set(HeaderLabel.kid, signer.kid);
   return encodeProtectedHeader(protectedHeader);
 }

@@ -11,7 +11,7 @@ import type { CborValue, DecodeCborOptions } from '../cbor/index.js';
 import { decodeCbor, encodeCbor } from '../cbor/index.js';
 import type { CryptoBackend, KeyAlgorithm, KeyHandle } from '../backend/crypto-backend.js';
 import { settle } from '../backend/crypto-backend.js';
-import { CoseAlgorithm, CONTENT_ALGORITHMS, KEY_WRAP_ALGORITHMS } from '../cose/algorithms.js';
+import { CoseAlgorithm, CONTENT_ALGORITHMS, KEY_WRAP_ALGORITHMS, SIGNATURE_ALGORITHMS } from '../cose/algorithms.js';
 import { CoseKeyLabel as L } from '../cose/cose-key.js';
 import { ArgumentError, CoseError, KeyError, UnsupportedAlgorithmError } from '../errors.js';
 import { sameBytes, toHex } from '../bytes.js';
@@ -461,8 +461,10 @@ function checkAlgFits(alg: number, algorithm: KeyAlgorithm, size: number): void 
   if (!KNOWN_ALGS.has(alg) || alg === CoseAlgorithm.Direct) throw new UnsupportedAlgorithmError(`COSE alg ${alg} is not one Ward imports keys for`);
   let fits: boolean;
   switch (algorithm) {
-    case 'Ed25519': fits = alg === CoseAlgorithm.EdDSA; break;
-    case 'ECDSA-P256': fits = alg === CoseAlgorithm.ES256; break;
+    // RFC 9864 §2: the polymorphic and the fully-specified identifier (EdDSA -8 / Ed25519 -19,
+    // ES256 -7 / ESP256 -9) both fit; the other algorithm's never does
+    case 'Ed25519':
+    case 'ECDSA-P256': fits = SIGNATURE_ALGORITHMS.get(alg) === algorithm; break;
     case 'X25519':
     case 'ECDH-P256': fits = ECDH_ALGS.has(alg); break;
     case 'AES-GCM':
@@ -550,7 +552,7 @@ function backendAlgorithmOf(key: CoseKey, as: KeyAlgorithm | undefined): KeyAlgo
     fromAlg = candidates[0];
   } else if (key.kty === L.ktyEC2) {
     candidates = ['ECDSA-P256', 'ECDH-P256'];
-    if (key.alg === CoseAlgorithm.ES256) fromAlg = 'ECDSA-P256';
+    if (key.alg !== undefined && SIGNATURE_ALGORITHMS.get(key.alg) === 'ECDSA-P256') fromAlg = 'ECDSA-P256'; // ES256 or ESP256
     else if (key.alg !== undefined && ECDH_ALGS.has(key.alg)) fromAlg = 'ECDH-P256';
   } else {
     candidates = ['AES-GCM', 'ChaCha20-Poly1305', 'AES-KW', 'HMAC-SHA256'];
@@ -575,7 +577,7 @@ function backendAlgorithmOf(key: CoseKey, as: KeyAlgorithm | undefined): KeyAlgo
 
 /**
  * Imports a COSE_Key into `backend` as a handle for exactly one backend algorithm: OKP/6 →
- * `Ed25519`, OKP/4 → `X25519`, EC2/1 → `ECDSA-P256` (alg -7) or `ECDH-P256` (ECDH-ES algs),
+ * `Ed25519`, OKP/4 → `X25519`, EC2/1 → `ECDSA-P256` (alg -7 or -9) or `ECDH-P256` (ECDH-ES algs),
  * Symmetric → `AES-GCM` (A128/192/256GCM), `ChaCha20-Poly1305` (24), `AES-KW` (A128/192/256KW)
  * or `HMAC-SHA256` (5). The `alg`, when present, must fit the key (its size too); without one,
  * an EC2 or Symmetric key needs {@link ImportCoseKeyOptions.as}. A key with `d` is imported as

@@ -10,7 +10,7 @@ import { decodeCbor, encodeCbor } from '../cbor/index.js';
 import type { CborValue, DecodeCborOptions } from '../cbor/index.js';
 import type { CryptoBackend, SigningKey } from '../backend/crypto-backend.js';
 import { assertBytes } from '../backend/validate.js';
-import { CoseAlgorithm } from '../cose/algorithms.js';
+import { CoseAlgorithm, sameSignatureAlgorithm } from '../cose/algorithms.js';
 import { HeaderLabel } from '../cose/headers.js';
 import type { HeaderMap } from '../cose/headers.js';
 import { signSign1 } from '../cose/sign1.js';
@@ -227,8 +227,8 @@ function decodeEntryKey(value: CborValue | undefined, index: number): CoseKey {
   for (const label of value.keys()) {
     if (!KEY_LABELS.has(label)) throw invalid(`entry ${index}: key may carry only kty, alg, crv, x and y`);
   }
-  const signing = (key.kty === 1 && key.crv === 6 && key.alg === CoseAlgorithm.EdDSA)
-    || (key.kty === 2 && key.crv === 1 && key.alg === CoseAlgorithm.ES256);
+  const signing = (key.kty === 1 && key.crv === 6 && key.alg !== undefined && sameSignatureAlgorithm(key.alg, CoseAlgorithm.EdDSA))
+    || (key.kty === 2 && key.crv === 1 && key.alg !== undefined && sameSignatureAlgorithm(key.alg, CoseAlgorithm.ES256));
   if (!signing) throw invalid(`entry ${index}: key must be Ed25519 with alg EdDSA or P-256 with alg ES256`);
   return key;
 }

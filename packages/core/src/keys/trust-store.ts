@@ -9,7 +9,7 @@
  */
 import type { CryptoBackend, KeyHandle, VerifyingKey } from '../backend/crypto-backend.js';
 import { settle } from '../backend/crypto-backend.js';
-import { CoseAlgorithm } from '../cose/algorithms.js';
+import { CoseAlgorithm, sameSignatureAlgorithm } from '../cose/algorithms.js';
 import { HeaderLabel } from '../cose/headers.js';
 import type { KeyLookup } from '../cose/key-lookup.js';
 import { verifySign1 } from '../cose/sign1.js';
@@ -245,7 +245,7 @@ async function publicSignatureKey(
     if (checked.kty === 4) throw usage('a Symmetric COSE_Key cannot be a trusted signer');
     if (checked.kty === 1 && checked.crv !== 6) throw usage('an X25519 key cannot sign: a trusted signer is Ed25519 or P-256');
     const expected = checked.kty === 1 ? CoseAlgorithm.EdDSA : CoseAlgorithm.ES256;
-    if (checked.alg !== undefined && checked.alg !== expected) throw usage(`COSE_Key alg ${checked.alg} is not the signature algorithm of this key`);
+    if (checked.alg !== undefined && !sameSignatureAlgorithm(checked.alg, expected)) throw usage(`COSE_Key alg ${checked.alg} is not the signature algorithm of this key`);
     if (checked.keyOps !== undefined && !checked.keyOps.includes(CoseKeyOp.verify)) throw usage('COSE_Key key_ops does not allow verify');
     handle = await importCoseKey(backend, checked, { as: checked.kty === 1 ? 'Ed25519' : 'ECDSA-P256' });
   } else {
@@ -610,7 +610,7 @@ export class TrustStore {
     /* Unknown signer: stops a key nobody vouched for (a self-made key, a key of another deployment). */
     if (entry === undefined) throw new TrustError('ERR_TRUST_UNKNOWN_SIGNER', `no trusted key has kid ${kidText(id)}`);
     /* Algorithm confusion: stops a message from choosing how a trusted key is used (RFC 9052 §8). */
-    if (alg !== entry.alg) {
+    if (!sameSignatureAlgorithm(alg, entry.alg)) { // RFC 9864 §2: EdDSA -8 is Ed25519 -19, ES256 -7 is ESP256 -9
       throw new TrustError('ERR_TRUST_UNKNOWN_SIGNER', `kid ${kidText(id)} is trusted for alg ${entry.alg}, not ${alg}`);
     }
     /* Role confusion: stops a producer's key from signing trust-store documents, policy bundles or re-wraps. */
