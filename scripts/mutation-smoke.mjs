@@ -96,7 +96,7 @@ function runTests(tests) {
     cwd: root,
     encoding: 'utf8',
     timeout: RUN_TIMEOUT_MS,
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
     maxBuffer: 64 * 1024 * 1024,
   });
   const output = `${result.stdout}${result.stderr}`;

@@ -8,7 +8,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { runX25519LowOrderSuite } from '../../test-kit/x25519-low-order.js';
-import { checkSharedSecret, isAllZero } from '../backend-kit.js';
+import { checkSharedSecret } from '../backend-kit.js';
 import { KeyAgreementError } from '../errors.js';
 import { createNobleBackend } from './noble-backend.js';
 
