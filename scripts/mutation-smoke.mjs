@@ -14,15 +14,19 @@
  *
  * For each mutant the script checks that `find` occurs exactly once in `file` (a stale mutant
  * is an error, never a silent skip), writes the mutated file, runs only the mutant's test files
- * with vitest, and restores the file. A mutant is killed when the run fails; it survives when
- * every test still passes. Before any mutant, the union of all listed test files runs once
- * unmutated and must pass, so a kill always means the mutation broke a test.
+ * with vitest, and restores the file. A mutant is killed when at least one test fails; it
+ * survives when every test still passes. A run that fails without any failing test (a test
+ * file that does not load, a listed file that does not exist, a mutant that breaks the
+ * syntax) proves nothing about the check and is reported as an error, never as a kill.
+ * Before any mutant, the union of all listed test files runs once unmutated and must pass,
+ * so a kill always means the mutation broke a test.
  *
  * Usage: node scripts/mutation-smoke.mjs [--list] [--only <id substring>]
  * Exit code 0 only when every mutant was killed. Prints `mutants: N killed, 0 survived`.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -78,17 +82,37 @@ function occurrences(haystack, needle) {
   return count;
 }
 
+const reportDir = mkdtempSync(join(tmpdir(), 'ward-mutants-'));
+process.on('exit', () => rmSync(reportDir, { recursive: true, force: true }));
+
+/**
+ * Runs `tests` once. `failed` means at least one test failed; `broken` means the run failed
+ * with no failing test (a file that did not load, no tests found), which kills nothing.
+ */
 function runTests(tests) {
-  const result = spawnSync(process.execPath, [vitest, 'run', '--reporter=dot', '--bail=1', ...tests], {
+  const report = join(reportDir, 'report.json');
+  rmSync(report, { force: true });
+  const result = spawnSync(process.execPath, [vitest, 'run', '--reporter=dot', '--reporter=json', `--outputFile.json=${report}`, '--bail=1', ...tests], {
     cwd: root,
     encoding: 'utf8',
     timeout: RUN_TIMEOUT_MS,
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
     maxBuffer: 64 * 1024 * 1024,
   });
-  if (result.error?.code === 'ETIMEDOUT') return { status: 'timeout', output: `${result.stdout}${result.stderr}` };
+  const output = `${result.stdout}${result.stderr}`;
+  if (result.error?.code === 'ETIMEDOUT') return { status: 'timeout', output };
   if (result.error) throw result.error;
-  return { status: result.status === 0 ? 'passed' : 'failed', output: `${result.stdout}${result.stderr}` };
+  let failedTests = 0;
+  let loadFailures = 0;
+  if (existsSync(report)) {
+    const summary = JSON.parse(readFileSync(report, 'utf8'));
+    failedTests = summary.numFailedTests ?? 0;
+    /* A file that failed without any failed assertion did not load (or had no tests). */
+    loadFailures = (summary.testResults ?? []).filter((file) => file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed')).length;
+  }
+  if (result.status === 0 && failedTests === 0 && loadFailures === 0) return { status: 'passed', output };
+  if (failedTests > 0) return { status: 'failed', output };
+  return { status: 'broken', output };
 }
 
 /* A file being mutated is restored on any exit, including Ctrl-C. */
@@ -124,6 +148,9 @@ function main() {
     const count = occurrences(readFileSync(join(root, m.file), 'utf8'), m.find);
     if (count !== 1) stale.push(`${m.id}: "${m.find}" occurs ${count} times in ${m.file}`);
   }
+  for (const test of new Set(mutants.flatMap((m) => m.tests))) {
+    if (!existsSync(join(root, test))) stale.push(`test file ${test} does not exist`);
+  }
   if (stale.length > 0) {
     console.error(`stale mutants (fix scripts/mutants/):\n  ${stale.join('\n  ')}`);
     process.exit(1);
@@ -157,6 +184,9 @@ function main() {
     if (outcome.status === 'failed') {
       killed++;
       console.log(`killed    ${m.id} (${seconds} s)`);
+    } else if (outcome.status === 'broken') {
+      errors.push(m);
+      console.log(`BROKEN    ${m.id}: its run failed without a failing test (a file did not load?):\n${outcome.output.slice(-4000)}`);
     } else if (outcome.status === 'timeout') {
       errors.push(m);
       console.log(`timeout   ${m.id}: its tests did not finish in ${RUN_TIMEOUT_MS / 60_000} min`);
@@ -165,7 +195,7 @@ function main() {
       console.log(`SURVIVED  ${m.id}: ${m.check} (${m.file}; tests ${m.tests.join(', ')})`);
     }
   }
-  console.log(`\nmutants: ${killed} killed, ${survivors.length} survived${errors.length > 0 ? `, ${errors.length} timed out` : ''}`);
+  console.log(`\nmutants: ${killed} killed, ${survivors.length} survived${errors.length > 0 ? `, ${errors.length} broken or timed out` : ''}`);
   if (survivors.length > 0 || errors.length > 0) process.exit(1);
 }
 

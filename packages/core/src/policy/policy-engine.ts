@@ -295,12 +295,15 @@ export class PolicyEngine {
     const order = compareRevisions(revision, current.revision);
     if (order < 0) throw new PolicyError('ERR_POLICY_BUNDLE_ROLLBACK', `revision ${revision} is older than the active ${current.revision}`);
     const next = await PolicyEngine.#instantiate(source, this.#entrypointName, this.#backend);
-    if (order === 0 && !sameBytes(next.digest, current.digest)) {
-      throw new PolicyError('ERR_POLICY_BUNDLE_ROLLBACK', `revision ${revision} is active with different contents`);
+    /* Compare again, with the policy active now: another activation may have completed while this one was loading. */
+    const latest = this.#active;
+    const orderNow = compareRevisions(revision, latest.revision);
+    if (orderNow < 0) {
+      throw new PolicyError('ERR_POLICY_BUNDLE_ROLLBACK', `revision ${revision} is older than the active ${latest.revision}`);
     }
-    /* Compare again: another activation may have completed while this one was loading. */
-    if (compareRevisions(revision, this.#active.revision) < 0) {
-      throw new PolicyError('ERR_POLICY_BUNDLE_ROLLBACK', `revision ${revision} is older than the active ${this.#active.revision}`);
+    /* One revision, other contents (a swapped bundle, or two policies that raced): the active one stays, no silent swap. */
+    if (orderNow === 0 && !sameBytes(next.digest, latest.digest)) {
+      throw new PolicyError('ERR_POLICY_BUNDLE_ROLLBACK', `revision ${revision} is active with different contents`);
     }
     this.#active = next;
     this.#invalidate();
