@@ -13,6 +13,8 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'examples/**/*.test.ts'],
+    // fails the run if a test leaves new files in the source tree
+    globalSetup: ['./scripts/source-tree-guard.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     reporters: ['verbose'],

@@ -9,14 +9,16 @@ import { machineInfo, writeReport } from './lib/report.js';
 import { isSelected, loadSettings } from './lib/settings.js';
 import { startWatchdog } from './lib/watchdog.js';
 import type { BenchCase, Suite, SuiteResult, SuiteSetup } from './lib/types.js';
+import { cbor } from './suites/cbor.js';
 import { envelope } from './suites/envelope.js';
 import { keys, rewrapSuite } from './suites/keys.js';
+import { keystore } from './suites/keystore.js';
 import { policy } from './suites/policy.js';
 import { primitives } from './suites/primitives.js';
 import { replay } from './suites/replay.js';
 
 /** Every suite, in the order they run and print. */
-const SUITES: readonly Suite[] = [primitives, envelope, keys, rewrapSuite, policy, replay];
+const SUITES: readonly Suite[] = [primitives, cbor, envelope, keys, rewrapSuite, keystore, policy, replay];
 
 /** A suite's setup result as cases plus optional notes and tables. */
 function asSetup(prepared: readonly BenchCase[] | SuiteSetup): SuiteSetup {

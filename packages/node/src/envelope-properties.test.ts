@@ -8,7 +8,8 @@
  * - wrong or missing keys are refused;
  * - robustness: arbitrary bytes, mutated envelopes, and hostile inner messages signed by a
  *   trusted (but malicious) producer make open()/verify() throw only EnvelopeError whose
- *   cause is a WardError (no TypeError/RangeError leaking through), and never take long.
+ *   cause is a WardError (no TypeError/RangeError leaking through). (That hostile input fails
+ *   fast is tested without a clock where the bounds live: the CBOR limits and the gzip reader.)
  */
 import * as fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -168,16 +169,6 @@ async function refused(run: () => Promise<unknown>): Promise<EnvelopeError> {
   return error;
 }
 
-/** Runs `run` (passing its result or error through) and checks that it did not take long. */
-async function quickly<T>(run: () => Promise<T>): Promise<T> {
-  const started = performance.now();
-  try {
-    return await run();
-  } finally {
-    expect(performance.now() - started).toBeLessThan(1_000);
-  }
-}
-
 /** Deterministic-enough normal form of attributes for comparison (absent extra when empty). */
 function expectedAttributes(a: AccessAttributes): AccessAttributes {
   const { extra, ...rest } = a;
@@ -262,7 +253,7 @@ describe('envelope properties (node backend)', () => {
     ), { numRuns: 150, ...RUN });
   });
 
-  test('arbitrary bytes: open() and verify() throw only EnvelopeError, quickly', async () => {
+  test('arbitrary bytes: open() and verify() throw only EnvelopeError', async () => {
     const { trust } = PRODUCERS.Ed25519;
     const keys = reader('X25519', 0).key;
     await fc.assert(fc.asyncProperty(
@@ -272,13 +263,13 @@ describe('envelope properties (node backend)', () => {
         fc.array(cborValue, { minLength: 4, maxLength: 4 }).map((fields) => encodeCbor(new CborTag(18, fields))),
       ),
       async (bytes) => {
-        await refused(() => quickly(() => verify(bytes, { backend, trust })));
-        await refused(() => quickly(() => open(bytes, { backend, trust, recipient: keys })));
+        await refused(() => verify(bytes, { backend, trust }));
+        await refused(() => open(bytes, { backend, trust, recipient: keys }));
       },
     ), { numRuns: 500, ...RUN });
   });
 
-  test('mutated envelopes (truncated, extended, bytes changed, spliced): open() and verify() throw only EnvelopeError, quickly', async () => {
+  test('mutated envelopes (truncated, extended, bytes changed, spliced): open() and verify() throw only EnvelopeError', async () => {
     const mutation = fc.oneof(
       fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
       fc.record({ kind: fc.constant('extend' as const), tail: fc.uint8Array({ minLength: 1, maxLength: 64 }) }),
@@ -305,8 +296,8 @@ describe('envelope properties (node backend)', () => {
         }
         fc.pre(!mutated.every((b, i) => b === e[i]) || mutated.length !== e.length);
         const { trust } = sealed.producer;
-        await refused(() => quickly(() => verify(mutated, { backend, trust })));
-        await refused(() => quickly(() => open(mutated, { backend, trust, ...sealed.readers[0]! })));
+        await refused(() => verify(mutated, { backend, trust }));
+        await refused(() => open(mutated, { backend, trust, ...sealed.readers[0]! }));
       },
     ), { numRuns: 400, ...RUN });
   });
@@ -363,7 +354,7 @@ describe('envelope properties (node backend)', () => {
         for (const keys of sealed.readers) {
           let opened: Uint8Array | undefined;
           try {
-            opened = (await quickly(() => open(envelope, { backend, trust: p.trust, ...keys }))).plaintext;
+            opened = (await open(envelope, { backend, trust: p.trust, ...keys })).plaintext;
           } catch {
             const error = await refused(() => open(envelope, { backend, trust: p.trust, ...keys }));
             reasons.add((error.cause as WardError).code);

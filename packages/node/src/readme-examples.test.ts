@@ -1,15 +1,19 @@
 /*
  * The README's code examples are run as written, so the front page cannot drift from the API.
  * Each ```ts block under the named sections is copied to a temporary module and imported.
+ * The modules live in a directory under the OS temp dir, never in the source tree; a
+ * `node_modules` link in it to the repository's lets their `@ward/*` imports resolve.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test, vi } from 'vitest';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
-const scratch = mkdtempSync(join(root, 'packages/node/src/.readme-'));
+const scratch = mkdtempSync(join(tmpdir(), 'ward-readme-'));
+symlinkSync(join(root, 'node_modules'), join(scratch, 'node_modules'), 'junction');
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function example(section: string): string {

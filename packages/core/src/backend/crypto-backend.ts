@@ -398,9 +398,13 @@ export function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
 }
 
 /**
- * Awaits a {@link MaybePromise} only when it is a promise, so synchronous backends pay no
- * microtask. Internal to core.
+ * A {@link MaybePromise} as a promise, for `await settle(backend.method(...))`: costs exactly
+ * what awaiting the value itself costs (one microtask for a synchronous backend's plain value;
+ * a native promise is returned as it is, so an asynchronous backend pays no extra one). It does
+ * not make a synchronous backend free: a hot path that must pay no microtask tests
+ * {@link isPromise} and skips the `await`. Never throws; a value whose `then` throws becomes a
+ * rejection. Internal to core.
  */
-export async function settle<T>(value: MaybePromise<T>): Promise<T> {
-  return isPromise(value) ? await value : value;
+export function settle<T>(value: MaybePromise<T>): Promise<T> {
+  return Promise.resolve(value);
 }

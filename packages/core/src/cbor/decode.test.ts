@@ -1,4 +1,3 @@
-import { Decoder } from 'cbor-x';
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, DecodeError, WardError } from '../errors.js';
 import type { DecodeErrorCode } from '../errors.js';
@@ -240,36 +239,7 @@ describe('decodeCbor: requireDeterministic (RFC 8949 §4.2.1)', () => {
   });
 });
 
-describe('decoding speed', () => {
-  function timeNs(run: () => unknown, iterations: number): number {
-    for (let i = 0; i < Math.max(1, iterations / 10); i++) run();
-    const start = performance.now();
-    for (let i = 0; i < iterations; i++) run();
-    return ((performance.now() - start) * 1e6) / iterations;
-  }
-
-  it('decodes a ~300-byte COSE_Sign1 in microseconds and a 1 MiB byte string at memory speed', () => {
-    const sign1 = encodeCbor(new CborTag(18, [
-      encodeCbor(new Map([[1, -7]])),
-      new Map<CborValue, CborValue>([[4, new Uint8Array(16).fill(1)], ['reason', 'test']]),
-      new Uint8Array(200).fill(2),
-      new Uint8Array(64).fill(3),
-    ]));
-    const mebibyte = encodeCbor(new Uint8Array(1 << 20).fill(4));
-    // the second pass a validate-then-cbor-x design would add (cbor-x alone, returning views)
-    const cborX = new Decoder({ mapsAsObjects: false, useRecords: false });
-    const results = {
-      [`COSE_Sign1 (${sign1.length} bytes)`]: timeNs(() => decodeCbor(sign1), 50_000),
-      [`COSE_Sign1 (${sign1.length} bytes), requireDeterministic`]: timeNs(() => decodeCbor(sign1, { requireDeterministic: true }), 50_000),
-      [`COSE_Sign1 (${sign1.length} bytes), cbor-x alone`]: timeNs(() => cborX.decode(sign1), 50_000),
-      '1 MiB byte string': timeNs(() => decodeCbor(mebibyte), 200),
-      '1 MiB byte string, cbor-x alone (a view, no copy)': timeNs(() => cborX.decode(mebibyte), 200),
-    };
-    for (const [name, ns] of Object.entries(results)) console.log(`decode ${name}: ${(ns / 1000).toFixed(2)} µs`);
-    expect(results[`COSE_Sign1 (${sign1.length} bytes)`]).toBeLessThan(50_000); // loose ceilings: pathologies, not machine speed
-    expect(results['1 MiB byte string']).toBeLessThan(50_000_000);
-  });
-
+describe('hostile inputs', () => {
   it('never throws anything but WardError on a sample of hostile inputs', () => {
     for (const text of ['5b8000000000000000', '9bffffffffffffffff', 'bb7fffffffffffffff', 'dbffffffffffffffffdbffffffffffffffff00']) {
       try {

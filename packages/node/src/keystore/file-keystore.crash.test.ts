@@ -19,6 +19,18 @@
  * this proves the sequence of steps never exposes a torn or half-renamed keystore to the next
  * process; it cannot prove the fsyncs reach the platters (that needs a power cut).
  *
+ * The kills must land in writes for the test to mean anything, so it asserts a share:
+ * at least MIN_MID_WRITE_SHARE of the trials leave a keystore temp file behind (the kill came
+ * between creating it and the rename). Observed on a 2-core machine: 37% idle, 38% and 26% with
+ * a load average of ~14. 15% leaves margin for a slower or busier machine and still fails a run
+ * whose kills miss the writes (about 0%).
+ *
+ * Each trial's kill delay comes from a seeded generator (trial index and seed alone decide it,
+ * whatever order the concurrent trials run in). The seed is WARD_CRASH_SEED, or a random one;
+ * it is printed first, so a failing run can be repeated with the same delays
+ * (`WARD_CRASH_SEED=<seed> npx vitest run packages/node/src/keystore/file-keystore.crash.test.ts`).
+ * Where a delay lands in the child's work still varies with the machine's speed.
+ *
  * WARD_CRASH_TRIALS sets the number of trials (default 300). The child is bundled once with
  * esbuild and run with plain node (tsx would add ~300 ms per start); without esbuild it runs
  * under tsx.
@@ -35,6 +47,13 @@ import { FileKeyStore, createNodeBackend } from '@ward/node';
 import { isTempFileOf } from './atomic-file.js';
 
 const TRIALS = Number(process.env.WARD_CRASH_TRIALS ?? 300);
+/** The seed of the kill delays: WARD_CRASH_SEED to repeat a run, else random (and printed). */
+const SEED = process.env.WARD_CRASH_SEED === undefined ? Math.floor(Math.random() * 2 ** 32) : Number(process.env.WARD_CRASH_SEED);
+/** The least share of trials whose kill must land mid-write (a temp file left behind); see the header. */
+const MIN_MID_WRITE_SHARE = 0.15;
+/** Kill delays after the child reports ready, in ms. */
+const MIN_DELAY_MS = 5;
+const MAX_DELAY_MS = 150;
 const CONCURRENCY = 2;
 /** Uses each save of the child's StoredKeyset reserves: small, so reservation saves are frequent and kills land in them. */
 const RESERVE_USES = 3;
@@ -49,12 +68,26 @@ const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const childSource = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
 
+/**
+ * The kill delay of trial `index` under `seed`, in [MIN_DELAY_MS, MAX_DELAY_MS): a splitmix32
+ * hash of both, so it depends on nothing else (not on the order concurrent trials start in).
+ */
+function killDelay(seed: number, index: number): number {
+  let x = (seed ^ Math.imul(index + 1, 0x9e3779b9)) >>> 0;
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0;
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) >>> 0;
+  x = (x ^ (x >>> 16)) >>> 0;
+  return MIN_DELAY_MS + (x / 2 ** 32) * (MAX_DELAY_MS - MIN_DELAY_MS);
+}
+
 let root: string;
 let template: string;
 let childCommand: string[];
 let trust: VerifyingKey;
 
 beforeAll(async () => {
+  if (!Number.isInteger(SEED) || SEED < 0 || SEED >= 2 ** 32) throw new Error(`WARD_CRASH_SEED must be an integer in [0, 2^32), got ${String(process.env.WARD_CRASH_SEED)}`);
+  console.log(`crash test: seed ${SEED} (repeat with WARD_CRASH_SEED=${SEED})`);
   root = await fs.mkdtemp(join(tmpdir(), 'ward-crash-'));
   try {
     const esbuild = await import('esbuild');
@@ -122,7 +155,7 @@ interface TrialResult {
   readonly usesLogged: number;
 }
 
-async function runChild(dir: string): Promise<void> {
+async function runChild(dir: string, delayMs: number): Promise<void> {
   const child = spawn(process.execPath, [...childCommand, dir, PASSPHRASE, String(RESERVE_USES), String(SEALS_PER_ROTATION)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
@@ -140,7 +173,7 @@ async function runChild(dir: string): Promise<void> {
     void exited.then(() => resolve(false));
   });
   if (!(await ready)) throw new Error(`the child exited before it was ready: ${stderr}`);
-  await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 145));
+  await new Promise((resolve) => setTimeout(resolve, delayMs));
   child.kill('SIGKILL');
   const { signal } = await exited;
   if (signal !== 'SIGKILL') throw new Error(`the child ended by itself, not by the kill: ${stderr}`);
@@ -152,7 +185,7 @@ async function trial(index: number): Promise<TrialResult> {
   const path = join(dir, 'keystore');
   await fs.copyFile(template, path);
   await fs.chmod(path, 0o600);
-  await runChild(dir);
+  await runChild(dir, killDelay(SEED, index));
 
   // a temp file left behind means the kill landed between creating it and the rename
   const killedMidWrite = (await fs.readdir(dir)).some((name) => isTempFileOf(path, name));
@@ -223,7 +256,7 @@ async function trial(index: number): Promise<TrialResult> {
   };
 }
 
-test(`the keystore survives SIGKILL at random moments (${TRIALS} trials)`, async () => {
+test(`the keystore survives SIGKILL at seeded random moments (${TRIALS} trials, at least ${MIN_MID_WRITE_SHARE * 100}% of kills mid-write)`, async () => {
   const started = performance.now();
   const results: TrialResult[] = [];
   let next = 0;
@@ -237,7 +270,8 @@ test(`the keystore survives SIGKILL at random moments (${TRIALS} trials)`, async
   const rotations = results.reduce((sum, r) => sum + r.rotations, 0);
   const sum = (f: (r: TrialResult) => number): number => results.reduce((total, r) => total + f(r), 0);
   const underCounted = results.flatMap((r) => r.underCounted);
-  const line = `crash test: ${results.length} trials, ${count((r) => r.killedMidWrite)} kills mid-write, ${corrupt.length} corrupt keystores, ${envelopes} envelopes reopened`
+  const midWrite = count((r) => r.killedMidWrite);
+  const line = `crash test (seed ${SEED}): ${results.length} trials, ${midWrite} kills mid-write (${((100 * midWrite) / results.length).toFixed(0)}%), ${corrupt.length} corrupt keystores, ${envelopes} envelopes reopened`
     + `, ${sum((r) => r.useCountsChecked) - underCounted.length} key use counts never below the envelopes sealed`;
   const detail = `  (${rotations} rotations survived, ${count((r) => r.keystoreAheadOfLog)} kills between a durable rotation and the first record under its key, `
     + `${sum((r) => r.usesStored)} uses stored for ${sum((r) => r.usesLogged)} envelopes logged, `
@@ -247,4 +281,6 @@ test(`the keystore survives SIGKILL at random moments (${TRIALS} trials)`, async
   expect(corrupt.map((r) => r.corrupt)).toEqual([]);
   expect(underCounted, 'a reloaded keyset counted fewer uses than envelopes were sealed').toEqual([]);
   expect(results).toHaveLength(TRIALS);
+  /* A run whose kills all missed the writes would pass everything above without testing them. */
+  expect(midWrite, `kills mid-write, of ${TRIALS} trials (seed ${SEED})`).toBeGreaterThanOrEqual(Math.ceil(MIN_MID_WRITE_SHARE * TRIALS));
 }, 1_800_000);
