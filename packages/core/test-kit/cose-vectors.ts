@@ -314,8 +314,8 @@ export function noRecipientReasons(outcome: Outcome<unknown>): string[] {
     throw new Error(`expected DecryptionError ERR_DECRYPTION_FAILED (no recipient), got ${describeOutcome(outcome)}`);
   }
   const { cause } = outcome.error;
-  if (!KeyError.isInstance(cause) || cause.code !== 'ERR_KEY_USAGE') {
-    throw new Error(`expected a KeyError ERR_KEY_USAGE cause (no recipient), got ${describeOutcome(outcome)}`);
+  if (!KeyError.isInstance(cause) || cause.code !== 'ERR_KEY_NOT_FOUND') {
+    throw new Error(`expected a KeyError ERR_KEY_NOT_FOUND cause (no recipient), got ${describeOutcome(outcome)}`);
   }
   const match = NO_RECIPIENT.exec(cause.message);
   if (match === null) throw new Error(`unexpected no-recipient cause message: ${cause.message}`);
