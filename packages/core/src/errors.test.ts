@@ -349,7 +349,7 @@ async function loadDuplicateRoot(): Promise<RootModule> {
 function ancestors(classes: Map<string, ErrorClassLike>, name: string): Set<string> {
   const chain = new Set<string>();
   for (let c: unknown = classes.get(name); typeof c === 'function'; c = Object.getPrototypeOf(c)) {
-    for (const [n, k] of classes) if (k === c) chain.add(n);
+    for (const [n, k] of classes) if ((k as unknown) === c) chain.add(n);
   }
   return chain;
 }
