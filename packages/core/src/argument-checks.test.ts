@@ -88,6 +88,13 @@ describe('every public function checks its options: ArgumentError naming what is
     await expectArgumentError(() => call(value), names);
   });
 
+  test('new MemoryReplayStore() takes no options or an object; null or another type is an ArgumentError', async () => {
+    expect(new ward.MemoryReplayStore()).toBeInstanceOf(ward.MemoryReplayStore);
+    for (const value of [null, 'maxStreams', 42]) {
+      await expectArgumentError(() => new ward.MemoryReplayStore(value as never), /new MemoryReplayStore\(\) needs an options object/);
+    }
+  });
+
   const backendMissing: readonly Row[] = [
     ['seal()', () => fn(ward.seal)(PAYLOAD, { ...SEAL_BASE, backend: undefined, key: { key: aeadKey, kid: KID } }), /seal\(\) options\.backend must be a CryptoBackend/],
     ['verify()', () => fn(ward.verify)(envelope, { trust: verifyingKey }), /verify\(\) options\.backend must be a CryptoBackend/],
