@@ -157,6 +157,16 @@ describe('every public function checks its options: ArgumentError naming what is
   });
 });
 
+describe('keys: methods check their arguments', () => {
+  test('Keyset.get() without a kid is an ArgumentError naming kid', async () => {
+    await expectArgumentError(() => fn(readers.get.bind(readers))(undefined), /kid must be a Uint8Array/);
+  });
+
+  test('StoredKeyset.create() without a keyset is an ArgumentError naming keyset', async () => {
+    await expectArgumentError(() => fn(ward.StoredKeyset.create)(new ward.MemoryKeyStore(), 'readers', undefined), /StoredKeyset\.create\(\) keyset must be a Keyset/);
+  });
+});
+
 describe('common mistakes get an error naming the fix', () => {
   test('a TrustStore passed as verify() trust: "pass trustStore.keySource()"', async () => {
     await expectArgumentError(() => fn(ward.verify)(envelope, { backend, trust: trustStore }), /verify\(\) options\.trust is a TrustStore: pass trustStore\.keySource\(\)/);

@@ -21,7 +21,7 @@ import type { KeyAgreementRecipient, KeyWrapRecipient, RecipientKey, RecipientLo
 import { HeaderLabel } from '../cose/headers.js';
 import type { KeyLookup } from '../cose/key-lookup.js';
 import { ArgumentError, KeyError, WardError } from '../errors.js';
-import { checkBackendOption, checkBackendOptions } from '../backend/validate.js';
+import { assertBytes, checkBackendOption, checkBackendOptions } from '../backend/validate.js';
 import type { CoseKey, CoseKeyOpValue } from './cose-key.js';
 import { CoseKeyOp, coseKeyFromHandle, coseKeyThumbprint, decodeCoseKeyValue, encodeCoseKeyValue, importCoseKey } from './cose-key.js';
 import { toHex } from '../bytes.js';
@@ -358,6 +358,7 @@ export class Keyset {
    * ```
    */
   get(kid: Uint8Array): KeysetKeyInfo | undefined {
+    assertBytes(kid, 'kid');
     return this.#entries.get(toHex(kid))?.info;
   }
 
