@@ -163,7 +163,7 @@ describe('keys: methods check their arguments', () => {
   });
 
   test('StoredKeyset.create() without a keyset is an ArgumentError naming keyset', async () => {
-    await expectArgumentError(() => fn(ward.StoredKeyset.create)(new ward.MemoryKeyStore(), 'readers', undefined), /StoredKeyset\.create\(\) keyset must be a Keyset/);
+    await expectArgumentError(() => fn(ward.StoredKeyset.create)(new ward.MemoryKeyStore(backend), 'readers', undefined), /StoredKeyset\.create\(\) keyset must be a Keyset/);
   });
 });
 
@@ -238,6 +238,19 @@ describe('common mistakes get an error naming the fix', () => {
     /* …and the fix works. */
     const opened = await ward.open(sealedForReaders, { backend, trust: trustStore.keySource(), recipient: readers.recipientKey() });
     expect(opened.plaintext).toEqual(PAYLOAD);
+  });
+
+  test('a shared keyset where a key source is expected: "pass keyset.openingKey()"', async () => {
+    const shared = await ward.Keyset.generate(backend, { purpose: 'shared' });
+    const sealedShared = await ward.seal(PAYLOAD, { ...SEAL_BASE, key: shared.sharedKey() });
+    await expectArgumentError(
+      () => fn(ward.open)(sealedShared, { backend, trust: trustStore.keySource(), key: shared }),
+      /open\(\) options\.key is a Keyset: pass keyset\.openingKey\(\)/,
+    );
+    const shared0 = await ward.encryptEncrypt0(PAYLOAD, { backend, ...shared.sharedKey() });
+    await expectArgumentError(() => fn(ward.decryptEncrypt0)(shared0, { backend, key: shared }), /decryptEncrypt0\(\) options\.key is a Keyset: pass keyset\.openingKey\(\)/);
+    /* …and the fix works. */
+    expect((await ward.open(sealedShared, { backend, trust: trustStore.keySource(), key: shared.openingKey() })).plaintext).toEqual(PAYLOAD);
   });
 
   test('a keyset where recipients are expected: "pass await keyset.recipient()"', async () => {

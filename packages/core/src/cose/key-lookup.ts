@@ -43,6 +43,9 @@ export function checkKeySource(source: unknown, name: string): void {
   if (typeof (source as { keySource?: unknown } | null)?.keySource === 'function') {
     throw new ArgumentError(`${name} is a TrustStore: pass trustStore.keySource() (keySource('rewrap') for re-wrap authorities)`);
   }
+  if (typeof (source as { openingKey?: unknown } | undefined)?.openingKey === 'function') {
+    throw new ArgumentError(`${name} is a Keyset: pass keyset.openingKey() (a shared keyset's keys by kid), or one key handle`);
+  }
   throw new ArgumentError(`${name} ${problem === 'is missing' ? 'is missing: pass a key handle or a function from the layer\'s kid to one' : problem}`);
 }
 
