@@ -1,8 +1,9 @@
 import * as fc from 'fast-check';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, expectTypeOf, test, vi } from 'vitest';
 import * as errors from './errors.js';
-import { ArgumentError, BackendError, DecodeError, DecryptionError, KeyError, PolicyError, WardError } from './errors.js';
-import type { WardErrorCode } from './errors.js';
+import { ArgumentError, BackendError, DecodeError, DecryptionError, EnvelopeError, KeyError, PolicyError, WardError } from './errors.js';
+import type { AnyWardError, WardErrorCode } from './errors.js';
+import * as ward from './index.js';
 
 const BRAND = Symbol.for('@ward/core/WardError');
 
@@ -290,5 +291,171 @@ describe('isInstance', () => {
     expect(KeyError.isInstance(error)).toBe(true);
     expect(DecryptionError.isInstance(error)).toBe(false);
     expect(ArgumentError.isInstance(error)).toBe(false);
+  });
+});
+
+/* ------------------------------------------------------------------------------------------ */
+/* Every exported error class, from the package root (issue 10 item 7a)                        */
+/* ------------------------------------------------------------------------------------------ */
+
+type RootModule = typeof import('./index.js');
+type ErrorClassLike = { readonly family: string; isInstance(value: unknown): boolean; readonly prototype: unknown };
+
+/** The WardError classes a copy of the package root exports, by export name. */
+function exportedErrorClasses(root: Record<string, unknown>): Map<string, ErrorClassLike> {
+  const found = new Map<string, ErrorClassLike>();
+  const base = root['WardError'] as abstract new (...args: never[]) => unknown;
+  for (const [name, value] of Object.entries(root)) {
+    if (typeof value === 'function' && (value === base || value.prototype instanceof base)) found.set(name, value as unknown as ErrorClassLike);
+  }
+  return found;
+}
+
+/*
+ * One instance of every exported error class, built from a given copy of the root. A class
+ * added to the root without a sample here fails 'every exported error class has a sample'.
+ */
+function rootSamples(root: RootModule): Record<string, Error> {
+  const denied = { allow: false, reasons: ['purpose-not-permitted'], obligations: [] };
+  return {
+    WardError: new root.WardError('ERR_BACKEND_FAILURE', 'base'),
+    ArgumentError: new root.ArgumentError('m'),
+    UnsupportedAlgorithmError: new root.UnsupportedAlgorithmError('m'),
+    KeyError: new root.KeyError('ERR_KEY_NOT_FOUND', 'm'),
+    KeyAgreementError: new root.KeyAgreementError('m'),
+    DecryptionError: new root.DecryptionError(),
+    DecodeError: new root.DecodeError('ERR_CBOR_MALFORMED', 'm'),
+    CoseError: new root.CoseError('ERR_COSE_MALFORMED', 'm'),
+    VerificationError: new root.VerificationError('ERR_MAC_INVALID', 'm'),
+    EnvelopeError: new root.EnvelopeError(),
+    BackendError: new root.BackendError('ERR_BACKEND_FAILURE', 'm'),
+    ReplayError: new root.ReplayError('ERR_REPLAY_TOO_OLD', 'm'),
+    TrustError: new root.TrustError('ERR_TRUST_ROLE', 'm'),
+    KeyStoreError: new root.KeyStoreError('ERR_KEYSTORE_IO', 'm'),
+    DecisionLogError: new root.DecisionLogError('ERR_DECISION_LOG_UNAVAILABLE', 'm'),
+    PolicyError: new root.PolicyError('ERR_POLICY_EVALUATION', 'm'),
+    PolicyDeniedError: new root.PolicyDeniedError(denied),
+  };
+}
+
+/** A second, complete copy of the package root (every module re-evaluated), as a duplicate install loads. */
+async function loadDuplicateRoot(): Promise<RootModule> {
+  vi.resetModules();
+  const specifier = './index.js';
+  return (await import(/* @vite-ignore */ specifier)) as RootModule;
+}
+
+/** The classes of the chain from `name` up to WardError, by export name. */
+function ancestors(classes: Map<string, ErrorClassLike>, name: string): Set<string> {
+  const chain = new Set<string>();
+  for (let c: unknown = classes.get(name); typeof c === 'function'; c = Object.getPrototypeOf(c)) {
+    for (const [n, k] of classes) if ((k as unknown) === c) chain.add(n);
+  }
+  return chain;
+}
+
+describe('every exported error class has its own brand', () => {
+  const classes = exportedErrorClasses(ward as unknown as Record<string, unknown>);
+
+  test('every exported error class has a sample', () => {
+    expect([...classes.keys()].sort()).toEqual(Object.keys(rootSamples(ward)).sort());
+  });
+
+  test('every exported error class declares its own family, named after it and distinct', () => {
+    const families = new Set<string>();
+    for (const [name, cls] of classes) {
+      /* Without an own `family`, isInstance answers for the parent's family (the PolicyDeniedError bug). */
+      expect(Object.prototype.hasOwnProperty.call(cls, 'family'), name).toBe(true);
+      expect(cls.family).toBe(name);
+      families.add(cls.family);
+    }
+    expect(families.size).toBe(classes.size);
+  });
+
+  test('isInstance is true exactly for the class and its ancestors, in this copy and across a duplicate install', async () => {
+    const duplicate = await loadDuplicateRoot();
+    /* Precondition of the test: a real second copy, where instanceof fails. */
+    expect(duplicate.WardError).not.toBe(ward.WardError);
+    expect(duplicate.PolicyDeniedError).not.toBe(ward.PolicyDeniedError);
+    const duplicateClasses = exportedErrorClasses(duplicate as unknown as Record<string, unknown>);
+    const local = rootSamples(ward);
+    const foreign = rootSamples(duplicate);
+    expect(foreign['PolicyDeniedError']).not.toBeInstanceOf(ward.PolicyError);
+    for (const [name] of classes) {
+      const expected = ancestors(classes, name);
+      for (const [other, cls] of classes) {
+        expect(cls.isInstance(local[name]), `${other}.isInstance(local ${name})`).toBe(expected.has(other));
+        expect(cls.isInstance(foreign[name]), `${other}.isInstance(foreign ${name})`).toBe(expected.has(other));
+        expect(duplicateClasses.get(other)!.isInstance(local[name]), `duplicate ${other}.isInstance(local ${name})`).toBe(expected.has(other));
+      }
+    }
+  });
+
+  test('PolicyDeniedError.isInstance is false for a PolicyError that is not a deny, so reasons are never read off one', async () => {
+    const duplicate = await loadDuplicateRoot();
+    for (const root of [ward, duplicate]) {
+      const evaluation = new root.PolicyError('ERR_POLICY_EVALUATION', 'the policy failed to evaluate');
+      expect(ward.PolicyDeniedError.isInstance(evaluation)).toBe(false);
+      expect(ward.PolicyError.isInstance(evaluation)).toBe(true);
+      const denied = new root.PolicyDeniedError({ allow: false, reasons: ['zone-mismatch'], obligations: [] });
+      expect(ward.PolicyDeniedError.isInstance(denied)).toBe(true);
+      expect(ward.PolicyError.isInstance(denied)).toBe(true);
+      if (ward.PolicyDeniedError.isInstance(denied)) expect(denied.reasons).toEqual(['zone-mismatch']);
+      expect(denied.name).toBe('PolicyDeniedError');
+      expect(denied.code).toBe('ERR_POLICY_DENIED');
+    }
+  });
+
+  test('AnyWardError: WardError.isInstance narrows to the union, and a switch on code narrows to the class', () => {
+    const caught: unknown = new KeyError('ERR_KEY_NOT_FOUND', 'no key');
+    if (!WardError.isInstance(caught)) throw new Error('expected a WardError');
+    expectTypeOf(caught).toEqualTypeOf<AnyWardError>();
+    switch (caught.code) {
+      case 'ERR_KEY_NOT_FOUND':
+        expectTypeOf(caught).toEqualTypeOf<KeyError>();
+        break;
+      case 'ERR_ENVELOPE_INVALID':
+        expectTypeOf(caught).toEqualTypeOf<EnvelopeError>();
+        break;
+      case 'ERR_INVALID_ARGUMENT':
+        expectTypeOf(caught).toEqualTypeOf<ArgumentError>();
+        break;
+      default:
+        break;
+    }
+    expect(caught.code).toBe('ERR_KEY_NOT_FOUND');
+    /* A subclass' isInstance still narrows to that subclass. */
+    const other: unknown = new KeyError('ERR_KEY_INVALID', 'm');
+    if (KeyError.isInstance(other)) expectTypeOf(other).toEqualTypeOf<KeyError>();
+  });
+
+  test('every code belongs to exactly one class of the union', () => {
+    /* A code thrown with two classes could not narrow: each sample's code maps back to one family. */
+    const owners = new Map<WardErrorCode, string>();
+    const byClass: Record<string, readonly WardErrorCode[]> = {
+      ArgumentError: ['ERR_INVALID_ARGUMENT'], UnsupportedAlgorithmError: ['ERR_UNSUPPORTED_ALGORITHM'],
+      KeyAgreementError: ['ERR_KEY_AGREEMENT_FAILED'], DecryptionError: ['ERR_DECRYPTION_FAILED'], EnvelopeError: ['ERR_ENVELOPE_INVALID'],
+      KeyError: ['ERR_KEY_INVALID', 'ERR_KEY_USAGE', 'ERR_KEY_FOREIGN', 'ERR_KEY_NOT_EXTRACTABLE', 'ERR_KEY_NOT_FOUND', 'ERR_KEY_REVOKED',
+        'ERR_KEY_DESTROYED', 'ERR_KEY_LIMIT_REACHED', 'ERR_KEYSET_INVALID'],
+      DecodeError: ['ERR_CBOR_MALFORMED', 'ERR_CBOR_LIMIT', 'ERR_CBOR_DUPLICATE_KEY', 'ERR_CBOR_UNSUPPORTED'],
+      CoseError: ['ERR_COSE_MALFORMED', 'ERR_COSE_WRONG_TAG', 'ERR_COSE_INVALID_HEADER', 'ERR_COSE_UNKNOWN_CRITICAL', 'ERR_COSE_UNPROTECTED_ALG',
+        'ERR_COSE_ALGORITHM_MISMATCH'],
+      VerificationError: ['ERR_SIGNATURE_INVALID', 'ERR_MAC_INVALID'],
+      BackendError: ['ERR_BACKEND_VERSION', 'ERR_BACKEND_FAILURE'],
+      ReplayError: ['ERR_REPLAY_DUPLICATE', 'ERR_REPLAY_TOO_OLD', 'ERR_REPLAY_STORE_UNAVAILABLE'],
+      TrustError: ['ERR_TRUST_UNKNOWN_SIGNER', 'ERR_TRUST_REVOKED', 'ERR_TRUST_NOT_VALID', 'ERR_TRUST_ISSUER_MISMATCH', 'ERR_TRUST_ROLE',
+        'ERR_TRUST_DOCUMENT_INVALID', 'ERR_TRUST_DOCUMENT_ROLLBACK'],
+      KeyStoreError: ['ERR_KEYSTORE_CORRUPT', 'ERR_KEYSTORE_UNLOCK_FAILED', 'ERR_KEYSTORE_IO'],
+      DecisionLogError: ['ERR_DECISION_LOG_INVALID', 'ERR_DECISION_LOG_UNAVAILABLE'],
+      PolicyError: ['ERR_POLICY_BUNDLE_INVALID', 'ERR_POLICY_BUNDLE_SIGNATURE', 'ERR_POLICY_BUNDLE_ROLLBACK', 'ERR_POLICY_DENIED',
+        'ERR_POLICY_EVALUATION', 'ERR_POLICY_OBLIGATION'],
+    };
+    for (const [cls, codes] of Object.entries(byClass)) {
+      for (const code of codes) {
+        expect(owners.get(code), code).toBeUndefined();
+        owners.set(code, cls);
+      }
+    }
+    expect([...owners.keys()].sort()).toEqual([...ALL_CODES].sort());
   });
 });

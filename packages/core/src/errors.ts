@@ -126,11 +126,22 @@ export interface WardErrorOptions {
 /*
  * A brand that survives duplicate installs: two copies of @ward/core have two WardError
  * classes, so `instanceof` fails across them, but Symbol.for() is one registry per realm.
- * The brand holds the family names of the error's class chain.
+ * The brand holds the family names of the error's class chain. Every class that adds fields
+ * (PolicyDeniedError's `reasons`) must declare its own `family`, or `isInstance` would answer
+ * for its parent's family and promise fields an error of the parent does not have;
+ * errors.test.ts checks that every exported class has its own.
  */
 const BRAND: unique symbol = Symbol.for('@ward/core/WardError') as never;
 
 type ErrorClass = { readonly family: string } & (abstract new (...args: never[]) => WardError);
+
+/*
+ * What `C.isInstance` narrows to: `WardError.isInstance` to the code-discriminated union of
+ * every concrete error (so a `switch (error.code)` narrows), a subclass to its instances.
+ */
+type WardInstance<C extends ErrorClass> = C extends typeof WardError
+  ? (typeof WardError extends C ? AnyWardError : InstanceType<C>)
+  : InstanceType<C>;
 
 /**
  * Base class of every error Ward throws.
@@ -185,7 +196,7 @@ export class WardError extends Error {
    * if (KeyError.isInstance(error)) console.warn(error.code); // e.g. ERR_KEY_USAGE
    * ```
    */
-  static isInstance<C extends ErrorClass>(this: C, value: unknown): value is InstanceType<C> {
+  static isInstance<C extends ErrorClass>(this: C, value: unknown): value is WardInstance<C> {
     if (typeof value !== 'object' || value === null) return false;
     const families = (value as { [BRAND]?: unknown })[BRAND];
     return Array.isArray(families) && families.includes(this.family);
@@ -202,6 +213,7 @@ export class WardError extends Error {
  */
 export class ArgumentError extends WardError {
   static override readonly family: string = 'ArgumentError';
+  declare readonly code: 'ERR_INVALID_ARGUMENT';
   /** @param message - what was wrong; @param options - optional cause */
   constructor(message: string, options?: WardErrorOptions) {
     super('ERR_INVALID_ARGUMENT', message, options);
@@ -219,6 +231,7 @@ export class ArgumentError extends WardError {
  */
 export class UnsupportedAlgorithmError extends WardError {
   static override readonly family: string = 'UnsupportedAlgorithmError';
+  declare readonly code: 'ERR_UNSUPPORTED_ALGORITHM';
   /** @param message - which algorithm; @param options - optional cause */
   constructor(message: string, options?: WardErrorOptions) {
     super('ERR_UNSUPPORTED_ALGORITHM', message, options);
@@ -268,6 +281,7 @@ export class KeyError extends WardError {
  */
 export class KeyAgreementError extends WardError {
   static override readonly family: string = 'KeyAgreementError';
+  declare readonly code: 'ERR_KEY_AGREEMENT_FAILED';
   /** @param message - text; @param options - optional cause */
   constructor(message: string, options?: WardErrorOptions) {
     super('ERR_KEY_AGREEMENT_FAILED', message, options);
@@ -286,6 +300,7 @@ export class KeyAgreementError extends WardError {
  */
 export class DecryptionError extends WardError {
   static override readonly family: string = 'DecryptionError';
+  declare readonly code: 'ERR_DECRYPTION_FAILED';
   /** @param options - optional cause (kept local; never sent to a peer) */
   constructor(options?: WardErrorOptions) {
     super('ERR_DECRYPTION_FAILED', 'decryption failed', options);
@@ -376,6 +391,7 @@ export class VerificationError extends WardError {
  */
 export class EnvelopeError extends WardError {
   static override readonly family: string = 'EnvelopeError';
+  declare readonly code: 'ERR_ENVELOPE_INVALID';
   /** @param options - the underlying failure, kept in `cause` */
   constructor(options?: WardErrorOptions) {
     super('ERR_ENVELOPE_INVALID', 'envelope refused', options);
@@ -523,3 +539,45 @@ export class PolicyError extends WardError {
     super(code, message, options);
   }
 }
+
+/**
+ * Every concrete error Ward throws, as one union discriminated by `code`: after
+ * `WardError.isInstance(error)`, a `switch (error.code)` narrows to the class that carries
+ * that code (`ERR_KEY_NOT_FOUND` → {@link KeyError}, `ERR_ENVELOPE_INVALID` →
+ * {@link EnvelopeError}…). `PolicyDeniedError` (with the policy's `reasons`) is a
+ * {@link PolicyError} with code `ERR_POLICY_DENIED`; tell it apart with
+ * `PolicyDeniedError.isInstance(error)`.
+ *
+ * @example
+ * ```ts
+ * import { WardError } from '@ward/core';
+ *
+ * try {
+ *   await open(envelope, options);
+ * } catch (error) {
+ *   if (!WardError.isInstance(error)) throw error;
+ *   switch (error.code) {
+ *     case 'ERR_ENVELOPE_INVALID': return reject(400, error.cause); // EnvelopeError
+ *     case 'ERR_POLICY_DENIED': return reject(403);                  // PolicyError
+ *     case 'ERR_REPLAY_DUPLICATE': return ignore();                  // ReplayError
+ *     default: throw error;
+ *   }
+ * }
+ * ```
+ */
+export type AnyWardError =
+  | ArgumentError
+  | UnsupportedAlgorithmError
+  | KeyError
+  | KeyAgreementError
+  | DecryptionError
+  | DecodeError
+  | CoseError
+  | VerificationError
+  | EnvelopeError
+  | BackendError
+  | ReplayError
+  | TrustError
+  | KeyStoreError
+  | DecisionLogError
+  | PolicyError;

@@ -2,7 +2,7 @@ export {
   WardError, ArgumentError, UnsupportedAlgorithmError, KeyError, KeyAgreementError, DecryptionError, DecodeError,
   CoseError, VerificationError, EnvelopeError, BackendError,
 } from './errors.js';
-export type { WardErrorCode, WardErrorOptions, KeyErrorCode, DecodeErrorCode, CoseErrorCode,
+export type { AnyWardError, WardErrorCode, WardErrorOptions, KeyErrorCode, DecodeErrorCode, CoseErrorCode,
   VerificationErrorCode, BackendErrorCode } from './errors.js';
 export { CRYPTO_BACKEND_VERSION, isPromise } from './backend/crypto-backend.js';
 export type {

@@ -304,7 +304,7 @@ const NO_RECIPIENT = /^no recipient structure yielded a content key \((.*)\)$/;
 
 /**
  * Asserts that an outcome is decryptEncrypt's "no recipient for this key": a DecryptionError
- * `ERR_DECRYPTION_FAILED` whose `cause` is a KeyError `ERR_KEY_USAGE` with the message
+ * `ERR_DECRYPTION_FAILED` whose `cause` is a KeyError `ERR_KEY_NOT_FOUND` with the message
  * "no recipient structure yielded a content key (<reasons>)". Returns the reasons, one per
  * recipient structure in message order ("another kid", "another curve", "unsupported alg -6",
  * "alg -3 for a 16-byte KEK", "unwrap failed", ...), for the caller to compare exactly.
@@ -314,8 +314,8 @@ export function noRecipientReasons(outcome: Outcome<unknown>): string[] {
     throw new Error(`expected DecryptionError ERR_DECRYPTION_FAILED (no recipient), got ${describeOutcome(outcome)}`);
   }
   const { cause } = outcome.error;
-  if (!KeyError.isInstance(cause) || cause.code !== 'ERR_KEY_USAGE') {
-    throw new Error(`expected a KeyError ERR_KEY_USAGE cause (no recipient), got ${describeOutcome(outcome)}`);
+  if (!KeyError.isInstance(cause) || cause.code !== 'ERR_KEY_NOT_FOUND') {
+    throw new Error(`expected a KeyError ERR_KEY_NOT_FOUND cause (no recipient), got ${describeOutcome(outcome)}`);
   }
   const match = NO_RECIPIENT.exec(cause.message);
   if (match === null) throw new Error(`unexpected no-recipient cause message: ${cause.message}`);

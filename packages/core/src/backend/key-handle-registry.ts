@@ -1,5 +1,6 @@
 import { ArgumentError, KeyError } from '../errors.js';
 import type { KeyAlgorithm, KeyHandle, KeyKind } from './crypto-backend.js';
+import { notAKeyHandle } from './validate.js';
 
 /*
  * Handles share one prototype whose toString()/toJSON() print metadata only. The material is
@@ -83,7 +84,8 @@ export class KeyHandleRegistry<M> {
    * @param algorithms - the algorithms the operation accepts
    * @param kind - the kind the operation needs
    * @returns the backend's material
-   * @throws `ArgumentError` `ERR_INVALID_ARGUMENT` when `handle` is not a key handle
+   * @throws `ArgumentError` `ERR_INVALID_ARGUMENT` when `handle` is not a key handle (raw
+   *   bytes, a COSE_Key, a keyset…), naming the call that makes one
    * @throws `KeyError` `ERR_KEY_FOREIGN` for another backend's handle, `ERR_KEY_USAGE`
    *   for the wrong algorithm or kind
    * @example
@@ -92,10 +94,12 @@ export class KeyHandleRegistry<M> {
    * ```
    */
   material(handle: unknown, algorithms: readonly KeyAlgorithm[], kind: KeyKind): M {
-    if (typeof handle !== 'object' || handle === null) throw new ArgumentError('expected a key handle');
+    if (typeof handle !== 'object' || handle === null) throw new ArgumentError(`the key ${notAKeyHandle(handle)!}`);
     const material = this.#material.get(handle);
     if (material === undefined) {
       if (this.#destroyed.has(handle)) throw new KeyError('ERR_KEY_DESTROYED', `this ${(handle as KeyHandle).algorithm} key was destroyed`);
+      const problem = notAKeyHandle(handle);
+      if (problem !== undefined) throw new ArgumentError(`the key ${problem}`);
       throw new KeyError('ERR_KEY_FOREIGN', `key handle does not belong to the ${this.#backend} backend`);
     }
     const { algorithm, kind: actualKind } = handle as KeyHandle;

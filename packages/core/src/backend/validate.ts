@@ -4,7 +4,7 @@
  */
 import { ArgumentError, BackendError, KeyAgreementError, KeyError, UnsupportedAlgorithmError } from '../errors.js';
 import { CRYPTO_BACKEND_VERSION } from './crypto-backend.js';
-import type { CryptoBackend, HkdfInput, KeyAgreementAlgorithm, KeyAlgorithm, KeyKind } from './crypto-backend.js';
+import type { CryptoBackend, HkdfInput, KeyAgreementAlgorithm, KeyAlgorithm, KeyHandle, KeyKind } from './crypto-backend.js';
 
 /** AEAD nonce length: 96 bits for both AES-GCM and ChaCha20-Poly1305 (RFC 9053 §4.1, §4.3). */
 export const AEAD_NONCE_LENGTH = 12;
@@ -242,4 +242,126 @@ export function assertCryptoBackend(backend: unknown): asserts backend is Crypto
   if (version !== CRYPTO_BACKEND_VERSION) {
     throw new BackendError('ERR_BACKEND_VERSION', `CryptoBackend version ${String(version)} is not supported (need ${CRYPTO_BACKEND_VERSION})`);
   }
+}
+
+/*
+ * Argument checks of the public functions (issue 10 item 7c/7d): one home for "options
+ * missing", "backend missing" and "this is not a key handle", so every function names the
+ * missing or wrong option the same way and a common mistake gets a message naming its fix.
+ */
+
+/**
+ * Throws an `ArgumentError` naming `fn` unless `options` is an object.
+ *
+ * @param options - the caller's options argument (untrusted)
+ * @param fn - the public function's name, e.g. `'seal'`
+ * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for `undefined`, `null` or a non-object
+ * @example
+ * ```ts
+ * checkOptionsObject(options, 'seal'); // "seal() needs an options object"
+ * ```
+ */
+export function checkOptionsObject(options: unknown, fn: string): asserts options is object {
+  if (typeof options !== 'object' || options === null) {
+    throw new ArgumentError(`${fn}() needs an options object, got ${describeValue(options)}`);
+  }
+}
+
+/**
+ * The first check of every public operation: `options` is an object and `options.backend` a
+ * `CryptoBackend` of this core's version, each failure naming `fn` and what is wrong.
+ *
+ * @param options - the caller's options argument (untrusted)
+ * @param fn - the public function's name, e.g. `'seal'`
+ * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT`; {@link BackendError} `ERR_BACKEND_VERSION`
+ * @example
+ * ```ts
+ * checkBackendOptions(options, 'signSign1'); // "signSign1() options.backend must be a CryptoBackend…"
+ * ```
+ */
+export function checkBackendOptions(options: unknown, fn: string): asserts options is { readonly backend: CryptoBackend } {
+  checkOptionsObject(options, fn);
+  checkBackendOption((options as { backend?: unknown }).backend, `${fn}() options.backend`);
+}
+
+/**
+ * Throws unless `backend` is a `CryptoBackend` of this core's version: an `ArgumentError`
+ * naming the option when it is missing or not an object, a `BackendError` for another version.
+ *
+ * @param backend - the caller's `options.backend` (untrusted)
+ * @param name - how to name it, e.g. `'seal() options.backend'`
+ * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` when missing; {@link BackendError} `ERR_BACKEND_VERSION`
+ * @example
+ * ```ts
+ * checkBackendOption(options.backend, 'seal() options.backend');
+ * ```
+ */
+export function checkBackendOption(backend: unknown, name: string): asserts backend is CryptoBackend {
+  if (typeof backend !== 'object' || backend === null) {
+    throw new ArgumentError(`${name} must be a CryptoBackend (e.g. createNobleBackend()), got ${describeValue(backend)}`);
+  }
+  assertCryptoBackend(backend);
+}
+
+/**
+ * Why `value` is not a key handle, naming the call that makes one from what was passed; or
+ * `undefined` when it has a handle's shape (`algorithm` and `kind` strings). Says nothing about
+ * the bytes of a value passed by mistake, only what it is.
+ *
+ * @param value - what a caller passed where a key handle is expected (untrusted)
+ * @returns the problem and its fix, or `undefined`
+ * @example
+ * ```ts
+ * notAKeyHandle(coseKey); // "is a COSE_Key, not a key handle: import it with importCoseKey(backend, coseKey)"
+ * ```
+ */
+export function notAKeyHandle(value: unknown): string | undefined {
+  if (value === undefined || value === null) return 'is missing';
+  if (value instanceof Uint8Array) {
+    return 'is raw key bytes, not a key handle: import them with backend.importKey(algorithm, kind, bytes) (or importCoseKey for a COSE_Key)';
+  }
+  if (typeof value !== 'object') return `must be a key handle, got ${describeValue(value)}`;
+  const o = value as Record<string, unknown>;
+  if ('kty' in o) return 'is a COSE_Key, not a key handle: import it with importCoseKey(backend, coseKey)';
+  if (o instanceof Map && o.has(1)) return 'is a COSE_Key map, not a key handle: decode it with decodeCoseKey and import it with importCoseKey(backend, coseKey)';
+  if (typeof o['keySource'] === 'function') return 'is a TrustStore, not a key handle: pass trustStore.keySource() where a key source is accepted';
+  if (typeof o['recipientKey'] === 'function' || typeof o['signer'] === 'function') {
+    return 'is a Keyset, not a key handle: pass one of its keys (keyset.signer().key, keyset.sharedKey().key, keyset.recipientKey())';
+  }
+  if (typeof o['algorithm'] !== 'string' || typeof o['kind'] !== 'string') {
+    return 'is not a key handle: make one with backend.generateKey(), backend.importKey() or importCoseKey()';
+  }
+  return undefined;
+}
+
+/**
+ * Throws an `ArgumentError` naming `name` and the fix unless `value` has a key handle's shape.
+ * Whether the handle belongs to the backend, and fits the operation, is the backend's check.
+ *
+ * @param value - what the caller passed (untrusted)
+ * @param name - how to name it, e.g. `'seal() options.signer.key'`
+ * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT`
+ * @example
+ * ```ts
+ * checkKeyHandleOption(options.key, 'signSign1() options.key');
+ * ```
+ */
+export function checkKeyHandleOption(value: unknown, name: string): asserts value is KeyHandle {
+  const problem = notAKeyHandle(value);
+  if (problem !== undefined) throw new ArgumentError(`${name} ${problem}`);
+}
+
+/**
+ * A short description of a value's type for an error message; never its content.
+ *
+ * @example
+ * ```ts
+ * describeValue(null); // 'null'
+ * ```
+ */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Uint8Array) return `a ${value.length}-byte Uint8Array`;
+  return typeof value === 'object' ? 'an object' : typeof value;
 }

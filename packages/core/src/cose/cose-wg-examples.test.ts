@@ -14,7 +14,7 @@
  *   no Ward decoder; for those the Sign1/Mac0 decoders must refuse the tag. A COSE_Encrypt
  *   whose only recipient is not for the reader (a recipient algorithm Ward does not implement,
  *   another curve) is skipped, not an error by itself: the message is then rejected with
- *   ERR_DECRYPTION_FAILED, and the cause (KeyError ERR_KEY_USAGE) must give exactly the
+ *   ERR_DECRYPTION_FAILED, and the cause (KeyError ERR_KEY_NOT_FOUND) must give exactly the
  *   expected skip reason, e.g. "unsupported alg -6" with the alg read from the wire.
  *
  * Counts are in the describe names, and each folder logs a summary line after its tests.
@@ -216,7 +216,7 @@ function classify(folder: string, file: string, example: Example): Case {
       run = (backend) => verify(backend, () => { throw new Error('key resolver must not be called for an unsupported alg'); });
     } else if (key.crv === 'Ed448') {
       /* EdDSA is Ward's, Ed448 is not: no Ward backend can hold the key, so a key store finds none. */
-      expectation = { kind: 'not-applicable', reason: 'Ed448', codes: ['ERR_KEY_USAGE'] };
+      expectation = { kind: 'not-applicable', reason: 'Ed448', codes: ['ERR_KEY_NOT_FOUND'] };
       run = (backend) => verify(backend, () => undefined);
     } else if (alg.where === 'unprotected') {
       expectation = { kind: 'not-applicable', reason: 'alg in the unprotected bucket (Ward requires it protected)', codes: ['ERR_COSE_UNPROTECTED_ALG'] };

@@ -629,7 +629,7 @@ for (const { name, create } of BACKENDS) {
         expect(log.unwraps).toEqual([32]); /* the ECDH-derived KEK's unwrap only */
       });
 
-      it('a reader with no matching recipient (wrong KEK, wrong X25519 key, wrong curve) gets ERR_DECRYPTION_FAILED caused by ERR_KEY_USAGE, listing why each recipient was skipped', async () => {
+      it('a reader with no matching recipient (wrong KEK, wrong X25519 key, wrong curve) gets ERR_DECRYPTION_FAILED caused by ERR_KEY_NOT_FOUND, listing why each recipient was skipped', async () => {
         const k = await kek(backend);
         const x = await agreementPair(backend, 'X25519');
         const message = await encryptEncrypt(PLAINTEXT, { backend, recipients: [{ kek: k }, { publicKey: x.pk }] });
@@ -647,7 +647,7 @@ for (const { name, create } of BACKENDS) {
             expect(outcome.code).toBe('ERR_DECRYPTION_FAILED');
             expect(outcome.error.message).toBe('decryption failed');
             expect(KeyError.isInstance(outcome.error.cause)).toBe(true);
-            expect((outcome.error.cause as KeyError).code).toBe('ERR_KEY_USAGE');
+            expect((outcome.error.cause as KeyError).code).toBe('ERR_KEY_NOT_FOUND');
             expect((outcome.error.cause as KeyError).message).toBe(`no recipient structure yielded a content key (${reasons.join('; ')})`);
           }
           expect(noRecipientReasons(outcome)).toEqual(reasons);

@@ -15,14 +15,14 @@ import type {
   AeadKey, AgreementPrivateKey, AgreementPublicKey, CryptoBackend, KeyAgreementAlgorithm, MaybePromise, WrappingKey,
 } from '../backend/crypto-backend.js';
 import { settle } from '../backend/crypto-backend.js';
-import { assertBytes } from '../backend/validate.js';
+import { assertBytes, checkBackendOptions } from '../backend/validate.js';
 import { ArgumentError, CoseError, DecryptionError, KeyError, UnsupportedAlgorithmError, WardError } from '../errors.js';
 import { CONTENT_ALGORITHMS, CoseAlgorithm, ECDH_KEY_WRAP_ALGORITHMS, KEY_WRAP_ALGORITHMS } from './algorithms.js';
 import { CONTENT_UNDERSTOOD, checkContentKey, encStructure, freshIv, ivOf } from './content.js';
 import { agreementAlgorithmOfCose, agreementPublicKeyFromCose, agreementPublicKeyToCose } from './cose-key.js';
 import { HeaderLabel, checkHeaders, encodeProtectedHeader } from './headers.js';
 import type { HeaderMap } from './headers.js';
-import { kidOf } from './key-lookup.js';
+import { checkRecipientSource, checkRecipientSpecs, kidOf } from './key-lookup.js';
 import { CoseTag, bytesField, decodeHeaderPair, decodeLayer } from './message.js';
 import type { CoseDecodeOptions, DecodedHeaders, DecodedLayer } from './message.js';
 import { sameBytes } from '../bytes.js';
@@ -234,8 +234,9 @@ export async function buildRecipient(
  * @param plaintext - the bytes to encrypt
  * @param options - backend, recipients, content algorithm, headers, external AAD
  * @returns the encoded COSE_Encrypt (CBOR tag 96)
- * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for no recipients or a `direct`
- *   recipient among others
+ * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for missing options or backend, no
+ *   recipients, a recipient that is not `{ publicKey }` / `{ kek }` (a keyset itself, a private
+ *   key as `publicKey`), or a `direct` recipient among others
  * @throws {@link UnsupportedAlgorithmError} `ERR_UNSUPPORTED_ALGORITHM` for an unknown content algorithm
  * @throws {@link KeyError} for a recipient key of the wrong kind or backend
  * @example
@@ -247,6 +248,8 @@ export async function buildRecipient(
  * ```
  */
 export async function encryptEncrypt(plaintext: Uint8Array, options: EncryptEncryptOptions): Promise<Uint8Array> {
+  checkBackendOptions(options, 'encryptEncrypt');
+  checkRecipientSpecs(options.recipients, 'encryptEncrypt() options.recipients');
   const layer = await encryptContentLayer(plaintext, options);
   return encodeFrame(
     [layer.protectedBytes, EncodedCbor.of(layer.unprotectedHeader), layer.ciphertext, EncodedCbor.of(layer.recipients)],
@@ -482,7 +485,7 @@ export async function recoverEncryptContentKey(message: Uint8Array, options: Dec
     return { cek, contentAlg: alg, recipientAlg: recovered.alg, protectedBytes, protectedHeader, unprotectedHeader, ciphertext, iv };
   }
   const reasons = skipped.join('; ');
-  throw new DecryptionError({ cause: refusal ?? new KeyError('ERR_KEY_USAGE', `no recipient structure yielded a content key (${reasons})`) });
+  throw new DecryptionError({ cause: refusal ?? new KeyError('ERR_KEY_NOT_FOUND', `no recipient structure yielded a content key (${reasons})`) });
 }
 
 /**
@@ -497,8 +500,12 @@ export async function recoverEncryptContentKey(message: Uint8Array, options: Dec
  * @throws {@link CoseError} for a wrong tag, shape or header, too many recipients, or a
  *   detached ciphertext missing (or one supplied for an attached message) (`ERR_COSE_MALFORMED`)
  * @throws {@link UnsupportedAlgorithmError} `ERR_UNSUPPORTED_ALGORITHM` for an unsupported algorithm
- * @throws {@link DecryptionError} `ERR_DECRYPTION_FAILED` when no recipient yields a CEK or
- *   the content does not authenticate
+ * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for missing options or backend, or a
+ *   `recipient` that is not a reader's key: a keyset itself (pass `keyset.recipientKey()`), a
+ *   bare key handle, or a public key as `privateKey`
+ * @throws {@link DecryptionError} `ERR_DECRYPTION_FAILED` when no recipient yields a CEK (its
+ *   `cause` is a `KeyError` `ERR_KEY_NOT_FOUND`, or the resolver's refusal) or the content does
+ *   not authenticate
  * @example
  * ```ts
  * const { plaintext } = await decryptEncrypt(message, {
@@ -508,6 +515,8 @@ export async function recoverEncryptContentKey(message: Uint8Array, options: Dec
  * ```
  */
 export async function decryptEncrypt(message: Uint8Array, options: DecryptEncryptOptions): Promise<DecryptedEncrypt> {
+  checkBackendOptions(options, 'decryptEncrypt');
+  checkRecipientSource(options.recipient, 'decryptEncrypt() options.recipient');
   const recovered = await recoverEncryptContentKey(message, options);
   const { cek, contentAlg: alg, protectedBytes, protectedHeader, unprotectedHeader, ciphertext, iv } = recovered;
   try {

@@ -246,7 +246,7 @@ for (const { name, create } of BACKENDS) {
         await expectWardError(() => decryptEncrypt0(a128Message, { backend, key: chacha }), 'ERR_COSE_ALGORITHM_MISMATCH');
       });
 
-      it('key resolver: receives alg and kid; undefined → ERR_KEY_USAGE; async works', async () => {
+      it('key resolver: receives alg and kid; undefined → ERR_KEY_NOT_FOUND; async works', async () => {
         const k = await key;
         const message = await encryptEncrypt0(PLAINTEXT, { backend, key: k, kid: KID });
         const seen: KeyLookup[] = [];
@@ -254,8 +254,8 @@ for (const { name, create } of BACKENDS) {
         expect(d.plaintext).toEqual(PLAINTEXT);
         expect(seen.map((s) => [s.alg, toHex(s.kid!)])).toEqual([[3, toHex(KID)]]);
         expect((await decryptEncrypt0(message, { backend, key: async () => k })).plaintext).toEqual(PLAINTEXT);
-        await expectWardError(() => decryptEncrypt0(message, { backend, key: () => undefined }), 'ERR_KEY_USAGE');
-        await expectWardError(() => decryptEncrypt0(message, { backend, key: async () => undefined }), 'ERR_KEY_USAGE');
+        await expectWardError(() => decryptEncrypt0(message, { backend, key: () => undefined }), 'ERR_KEY_NOT_FOUND');
+        await expectWardError(() => decryptEncrypt0(message, { backend, key: async () => undefined }), 'ERR_KEY_NOT_FOUND');
       });
     });
   });

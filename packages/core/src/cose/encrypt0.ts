@@ -5,13 +5,13 @@
 import { EncodedCbor, encodeFrame } from '../cbor/index.js';
 import type { AeadKey, CryptoBackend } from '../backend/crypto-backend.js';
 import { isPromise } from '../backend/crypto-backend.js';
-import { assertBytes } from '../backend/validate.js';
+import { assertBytes, checkBackendOptions, checkKeyHandleOption } from '../backend/validate.js';
 import { KeyError, UnsupportedAlgorithmError } from '../errors.js';
 import { CONTENT_ALGORITHMS } from './algorithms.js';
 import { CONTENT_UNDERSTOOD, checkContentKey, contentAlgorithmOf, encStructure, freshIv, ivOf } from './content.js';
 import { HeaderLabel, checkHeaders, encodeProtectedHeader, producerProtectedHeader } from './headers.js';
 import type { HeaderMap } from './headers.js';
-import { kidOf, resolveKey } from './key-lookup.js';
+import { checkKeySource, kidOf, resolveKey } from './key-lookup.js';
 import type { KeySource } from './key-lookup.js';
 import { CoseTag, bytesField, decodeLayer } from './message.js';
 import type { CoseDecodeOptions, DecodedLayer } from './message.js';
@@ -65,6 +65,7 @@ export interface DecryptedEncrypt0 {
  * @param options - key, backend, headers, external AAD
  * @returns the encoded COSE_Encrypt0 (CBOR tag 16)
  * @throws {@link CoseError} `ERR_COSE_ALGORITHM_MISMATCH` when a header names another `alg`
+ * @throws `ArgumentError` `ERR_INVALID_ARGUMENT` when options, `backend` or `key` is missing or not a key handle
  * @throws {@link KeyError} when `key` is not an AEAD key of `backend`
  * @example
  * ```ts
@@ -75,6 +76,8 @@ export interface DecryptedEncrypt0 {
  */
 export async function encryptEncrypt0(plaintext: Uint8Array, options: EncryptEncrypt0Options): Promise<Uint8Array> {
   assertBytes(plaintext, 'plaintext');
+  checkBackendOptions(options, 'encryptEncrypt0');
+  checkKeyHandleOption(options.key, 'encryptEncrypt0() options.key');
   const { backend, key } = options;
   const alg = contentAlgorithmOf(key);
   const protectedHeader = producerProtectedHeader(options.protectedHeader, alg, options.kid);
@@ -109,7 +112,8 @@ export function decodeEncrypt0Structure(message: Uint8Array, options?: CoseDecod
  * @throws {@link DecodeError} for malformed CBOR or exceeded limits
  * @throws {@link CoseError} for a wrong tag, shape, header, or a key that does not match `alg`
  * @throws {@link UnsupportedAlgorithmError} `ERR_UNSUPPORTED_ALGORITHM` for an unsupported `alg` or a Partial IV
- * @throws {@link KeyError} `ERR_KEY_USAGE` when no key is found
+ * @throws `ArgumentError` `ERR_INVALID_ARGUMENT` when options, `backend` or `key` is missing or not a key
+ * @throws {@link KeyError} `ERR_KEY_NOT_FOUND` when no key is found
  * @throws {@link DecryptionError} `ERR_DECRYPTION_FAILED` when authentication fails
  * @example
  * ```ts
@@ -118,12 +122,14 @@ export function decodeEncrypt0Structure(message: Uint8Array, options?: CoseDecod
  */
 export async function decryptEncrypt0(message: Uint8Array, options: DecryptEncrypt0Options): Promise<DecryptedEncrypt0> {
   assertBytes(message, 'message');
+  checkBackendOptions(options, 'decryptEncrypt0');
+  checkKeySource(options.key, 'decryptEncrypt0() options.key');
   const { protectedBytes, protectedHeader, unprotectedHeader, alg, ciphertext } = decodeEncrypt0Structure(message, options);
   if (!CONTENT_ALGORITHMS.has(alg)) throw new UnsupportedAlgorithmError(`COSE content algorithm ${alg} is not supported`);
   const iv = ivOf(protectedHeader, unprotectedHeader);
   const kid = kidOf(protectedHeader, unprotectedHeader);
   const key = await resolveKey(options.key, { alg, kid, protectedHeader, unprotectedHeader });
-  if (key === undefined) throw new KeyError('ERR_KEY_USAGE', 'no content key for this message');
+  if (key === undefined) throw new KeyError('ERR_KEY_NOT_FOUND', 'no content key for this message');
   checkContentKey(alg, key);
   const aad = encStructure('Encrypt0', protectedBytes, options.externalAad ?? EMPTY);
   const opened = options.backend.aeadDecrypt(key, { nonce: iv, ciphertext, aad });

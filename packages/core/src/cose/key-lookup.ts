@@ -1,5 +1,7 @@
 import type { MaybePromise } from '../backend/crypto-backend.js';
 import { isPromise } from '../backend/crypto-backend.js';
+import { describeValue, notAKeyHandle } from '../backend/validate.js';
+import { ArgumentError } from '../errors.js';
 import type { HeaderMap } from './headers.js';
 import { HeaderLabel } from './headers.js';
 
@@ -20,6 +22,111 @@ export interface KeyLookup {
  * trust store). Returning `undefined` means "no key for this layer".
  */
 export type KeySource<K> = K | ((lookup: KeyLookup) => MaybePromise<K | undefined>);
+
+/**
+ * Throws an `ArgumentError` naming `name` and the fix unless `source` is a function or has a
+ * key handle's shape: a `TrustStore` passed itself (not its `keySource()`), a keyset, a
+ * COSE_Key or raw bytes are caller mistakes, not keys that fail to verify.
+ *
+ * @param source - the caller's key source (untrusted)
+ * @param name - how to name it, e.g. `'verify() options.trust'`
+ * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT`
+ * @example
+ * ```ts
+ * checkKeySource(options.trust, 'verify() options.trust'); // a TrustStore: "pass trustStore.keySource()"
+ * ```
+ */
+export function checkKeySource(source: unknown, name: string): void {
+  if (typeof source === 'function') return;
+  const problem = notAKeyHandle(source);
+  if (problem === undefined) return;
+  if (typeof (source as { keySource?: unknown } | null)?.keySource === 'function') {
+    throw new ArgumentError(`${name} is a TrustStore: pass trustStore.keySource() (keySource('rewrap') for re-wrap authorities)`);
+  }
+  if (typeof (source as { openingKey?: unknown } | undefined)?.openingKey === 'function') {
+    throw new ArgumentError(`${name} is a Keyset: pass keyset.openingKey() (a shared keyset's keys by kid), or one key handle`);
+  }
+  throw new ArgumentError(`${name} ${problem === 'is missing' ? 'is missing: pass a key handle or a function from the layer\'s kid to one' : problem}`);
+}
+
+/**
+ * Throws an `ArgumentError` naming `name` and the fix unless `source` is a reader's key
+ * (`{ privateKey }` with a private key handle, or `{ kek }`) or a resolver function. Catches a
+ * keyset passed itself (not its `recipientKey()`), a bare key handle, and a public key given
+ * as the reader's private key.
+ *
+ * @param source - the caller's `recipient` option (untrusted)
+ * @param name - how to name it, e.g. `'open() options.recipient'`
+ * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT`
+ * @example
+ * ```ts
+ * checkRecipientSource(options.recipient, 'decryptEncrypt() options.recipient');
+ * ```
+ */
+export function checkRecipientSource(source: unknown, name: string): void {
+  if (typeof source === 'function') return;
+  if (typeof source !== 'object' || source === null) {
+    throw new ArgumentError(`${name} is missing: pass the reader's key ({ privateKey, kid } or { kek, kid }) or keyset.recipientKey()`);
+  }
+  const o = source as Record<string, unknown>;
+  if (typeof o['recipientKey'] === 'function') throw new ArgumentError(`${name} is a Keyset: pass keyset.recipientKey()`);
+  if (typeof (o['keyset'] as { recipientKey?: unknown } | undefined)?.recipientKey === 'function') {
+    throw new ArgumentError(`${name} is a StoredKeyset: pass storedKeyset.keyset.recipientKey()`);
+  }
+  if ('privateKey' in o) {
+    checkRecipientPart(o['privateKey'], `${name}.privateKey`);
+    if ((o['privateKey'] as { kind: string }).kind !== 'private') {
+      throw new ArgumentError(`${name}.privateKey is a ${(o['privateKey'] as { kind: string }).kind} key: a reader needs its private key (the public key is what the sender seals to)`);
+    }
+  } else if ('kek' in o) {
+    checkRecipientPart(o['kek'], `${name}.kek`);
+  } else if (notAKeyHandle(source) === undefined) {
+    throw new ArgumentError(`${name} is a bare key handle: pass { privateKey: key, kid } (or { kek: key, kid } for AES-KW)`);
+  } else {
+    throw new ArgumentError(`${name} needs privateKey or kek: pass { privateKey, kid }, { kek, kid } or keyset.recipientKey()`);
+  }
+  if (o['kid'] !== undefined && !(o['kid'] instanceof Uint8Array)) throw new ArgumentError(`${name}.kid must be a Uint8Array`);
+}
+
+/**
+ * Throws an `ArgumentError` naming `name` and the fix unless `recipients` is a non-empty array
+ * of `{ publicKey }` / `{ kek }` recipients: catches a keyset (pass `await keyset.recipient()`),
+ * a bare key handle, and a private key given as a recipient's public key.
+ *
+ * @param recipients - the caller's `recipients` option (untrusted)
+ * @param name - how to name it, e.g. `'seal() options.recipients'`
+ * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT`
+ * @example
+ * ```ts
+ * checkRecipientSpecs(options.recipients, 'encryptEncrypt() options.recipients');
+ * ```
+ */
+export function checkRecipientSpecs(recipients: unknown, name: string): void {
+  if (!Array.isArray(recipients)) {
+    const fix = typeof (recipients as { recipient?: unknown } | null)?.recipient === 'function' ? ': pass [await keyset.recipient()]' : '';
+    throw new ArgumentError(`${name} must be an array of recipients, got ${describeValue(recipients)}${fix}`);
+  }
+  if (recipients.length === 0) throw new ArgumentError(`${name} must name at least one recipient`);
+  recipients.forEach((spec: unknown, i) => {
+    const at = `${name}[${i}]`;
+    if (typeof (spec as { recipient?: unknown } | null)?.recipient === 'function') throw new ArgumentError(`${at} is a Keyset: pass await keyset.recipient()`);
+    if (typeof spec !== 'object' || spec === null || !('publicKey' in spec || 'kek' in spec)) {
+      throw new ArgumentError(`${at} needs publicKey or kek: pass { publicKey, kid }, { kek, kid } or await keyset.recipient()`);
+    }
+    const o = spec as Record<string, unknown>;
+    const part = 'publicKey' in o ? 'publicKey' : 'kek';
+    checkRecipientPart(o[part], `${at}.${part}`);
+    if (part === 'publicKey' && (o[part] as { kind: string }).kind === 'private') {
+      throw new ArgumentError(`${at}.publicKey is a private key: pass backend.publicKey(key) (a sender never needs a reader's private key)`);
+    }
+    if (o['kid'] !== undefined && !(o['kid'] instanceof Uint8Array)) throw new ArgumentError(`${at}.kid must be a Uint8Array`);
+  });
+}
+
+function checkRecipientPart(value: unknown, name: string): void {
+  const problem = notAKeyHandle(value);
+  if (problem !== undefined) throw new ArgumentError(`${name} ${problem}`);
+}
 
 /** Resolves a {@link KeySource} for one layer. */
 export async function resolveKey<K extends object>(source: KeySource<K>, lookup: KeyLookup): Promise<K | undefined> {

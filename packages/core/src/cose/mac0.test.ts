@@ -180,7 +180,7 @@ for (const { name, create } of BACKENDS) {
         await expectWardError(() => verifyMac0(message, { backend, key: aes as unknown as MacKey }), 'ERR_COSE_ALGORITHM_MISMATCH');
       });
 
-      it('key resolver: receives alg 5 and the kid; undefined → ERR_KEY_USAGE; async works', async () => {
+      it('key resolver: receives alg 5 and the kid; undefined → ERR_KEY_NOT_FOUND; async works', async () => {
         const k = await key;
         const message = await macMac0(PAYLOAD, { backend, key: k, kid: KID });
         const seen: KeyLookup[] = [];
@@ -188,7 +188,7 @@ for (const { name, create } of BACKENDS) {
         expect(v.kid).toEqual(KID);
         expect(seen.map((s) => s.alg)).toEqual([5]);
         expect((await verifyMac0(message, { backend, key: async () => k })).payload).toEqual(PAYLOAD);
-        await expectWardError(() => verifyMac0(message, { backend, key: () => undefined }), 'ERR_KEY_USAGE');
+        await expectWardError(() => verifyMac0(message, { backend, key: () => undefined }), 'ERR_KEY_NOT_FOUND');
       });
     });
   });

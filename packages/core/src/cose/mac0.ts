@@ -5,12 +5,12 @@
 import { EncodedCbor, encodeFrame } from '../cbor/index.js';
 import type { CryptoBackend, MacKey } from '../backend/crypto-backend.js';
 import { isPromise } from '../backend/crypto-backend.js';
-import { assertBytes } from '../backend/validate.js';
+import { assertBytes, checkBackendOptions, checkKeyHandleOption } from '../backend/validate.js';
 import { CoseError, KeyError, UnsupportedAlgorithmError, VerificationError } from '../errors.js';
 import { CoseAlgorithm } from './algorithms.js';
 import { HeaderLabel, checkHeaders, encodeProtectedHeader, producerProtectedHeader } from './headers.js';
 import type { HeaderMap } from './headers.js';
-import { kidOf, resolveKey } from './key-lookup.js';
+import { checkKeySource, kidOf, resolveKey } from './key-lookup.js';
 import type { KeySource } from './key-lookup.js';
 import { CoseTag, bytesField, decodeLayer } from './message.js';
 import type { CoseDecodeOptions } from './message.js';
@@ -67,6 +67,7 @@ function toBeMaced(protectedBytes: Uint8Array, externalAad: Uint8Array, payload:
  * @param options - key, backend, headers, external AAD
  * @returns the encoded COSE_Mac0 (CBOR tag 17)
  * @throws {@link CoseError} `ERR_COSE_ALGORITHM_MISMATCH` when the header names another `alg`
+ * @throws `ArgumentError` `ERR_INVALID_ARGUMENT` when options, `backend` or `key` is missing or not a key handle
  * @throws {@link KeyError} when `key` is not an HMAC key of `backend`
  * @example
  * ```ts
@@ -76,6 +77,8 @@ function toBeMaced(protectedBytes: Uint8Array, externalAad: Uint8Array, payload:
  */
 export async function macMac0(payload: Uint8Array, options: MacMac0Options): Promise<Uint8Array> {
   assertBytes(payload, 'payload');
+  checkBackendOptions(options, 'macMac0');
+  checkKeyHandleOption(options.key, 'macMac0() options.key');
   const protectedHeader = producerProtectedHeader(options.protectedHeader, CoseAlgorithm.HMAC_256_256, options.kid);
   const unprotectedHeader: HeaderMap = new Map(options.unprotectedHeader);
   checkHeaders(protectedHeader, unprotectedHeader, { understood: MAC0_UNDERSTOOD, alg: 'protected' });
@@ -95,7 +98,8 @@ export async function macMac0(payload: Uint8Array, options: MacMac0Options): Pro
  * @throws {@link DecodeError} for malformed CBOR or exceeded limits
  * @throws {@link CoseError} for a wrong tag, shape or header
  * @throws {@link UnsupportedAlgorithmError} `ERR_UNSUPPORTED_ALGORITHM` for an `alg` other than HMAC 256/256
- * @throws {@link KeyError} `ERR_KEY_USAGE` when no key is found
+ * @throws `ArgumentError` `ERR_INVALID_ARGUMENT` when options, `backend` or `key` is missing or not a key
+ * @throws {@link KeyError} `ERR_KEY_NOT_FOUND` when no key is found
  * @throws {@link VerificationError} `ERR_MAC_INVALID` when the tag does not verify
  * @example
  * ```ts
@@ -104,6 +108,8 @@ export async function macMac0(payload: Uint8Array, options: MacMac0Options): Pro
  */
 export async function verifyMac0(message: Uint8Array, options: VerifyMac0Options): Promise<VerifiedMac0> {
   assertBytes(message, 'message');
+  checkBackendOptions(options, 'verifyMac0');
+  checkKeySource(options.key, 'verifyMac0() options.key');
   const { fields, protectedBytes, protectedHeader, unprotectedHeader, alg } = decodeLayer(
     message, CoseTag.Mac0, 4, { understood: MAC0_UNDERSTOOD, alg: 'protected' }, options,
   );
@@ -112,7 +118,7 @@ export async function verifyMac0(message: Uint8Array, options: VerifyMac0Options
   if (alg !== CoseAlgorithm.HMAC_256_256) throw new UnsupportedAlgorithmError(`COSE MAC algorithm ${alg} is not supported`);
   const kid = kidOf(protectedHeader, unprotectedHeader);
   const key = await resolveKey(options.key, { alg, kid, protectedHeader, unprotectedHeader });
-  if (key === undefined) throw new KeyError('ERR_KEY_USAGE', 'no MAC key for this message');
+  if (key === undefined) throw new KeyError('ERR_KEY_NOT_FOUND', 'no MAC key for this message');
   if (key.algorithm !== 'HMAC-SHA256') throw new CoseError('ERR_COSE_ALGORITHM_MISMATCH', `HMAC 256/256 needs an HMAC-SHA256 key, not ${key.algorithm}`);
   const checked = options.backend.hmacSha256Verify(key, toBeMaced(protectedBytes, options.externalAad ?? EMPTY, payload), tag);
   if (!(isPromise(checked) ? await checked : checked)) throw new VerificationError('ERR_MAC_INVALID', 'MAC does not verify');

@@ -407,11 +407,11 @@ for (const { name, create } of BACKENDS) {
         expect((await verifySign1(message, { backend, key: async () => pk })).payload).toEqual(PAYLOAD);
       });
 
-      it('ERR_KEY_USAGE: the resolver returns undefined (sync or async)', async () => {
+      it('ERR_KEY_NOT_FOUND: the resolver returns undefined (sync or async)', async () => {
         const { sk } = await keyPair(backend, 'Ed25519');
         const message = await signSign1(PAYLOAD, { backend, key: sk, kid: KID });
-        await expectWardError(() => verifySign1(message, { backend, key: () => undefined }), 'ERR_KEY_USAGE');
-        await expectWardError(() => verifySign1(message, { backend, key: async () => undefined }), 'ERR_KEY_USAGE');
+        await expectWardError(() => verifySign1(message, { backend, key: () => undefined }), 'ERR_KEY_NOT_FOUND');
+        await expectWardError(() => verifySign1(message, { backend, key: async () => undefined }), 'ERR_KEY_NOT_FOUND');
       });
 
       it('an error thrown by the resolver propagates unchanged', async () => {

@@ -4,12 +4,12 @@
 import { EncodedCbor, encodeFrame } from '../cbor/index.js';
 import type { CryptoBackend, SigningKey, VerifyingKey } from '../backend/crypto-backend.js';
 import { isPromise } from '../backend/crypto-backend.js';
-import { assertBytes } from '../backend/validate.js';
+import { assertBytes, checkBackendOptions, checkKeyHandleOption } from '../backend/validate.js';
 import { CoseError, KeyError, UnsupportedAlgorithmError, VerificationError } from '../errors.js';
 import { SIGNATURE_ALGORITHMS, sameSignatureAlgorithm, signatureAlgorithmFor } from './algorithms.js';
 import { HeaderLabel, checkHeaders, encodeProtectedHeader, producerProtectedHeader } from './headers.js';
 import type { HeaderMap } from './headers.js';
-import { kidOf, resolveKey } from './key-lookup.js';
+import { checkKeySource, kidOf, resolveKey } from './key-lookup.js';
 import type { KeySource } from './key-lookup.js';
 import { CoseTag, bytesField, decodeLayer } from './message.js';
 import type { CoseDecodeOptions } from './message.js';
@@ -102,7 +102,8 @@ function toBeSigned(protectedBytes: Uint8Array, externalAad: Uint8Array, payload
  * @throws {@link CoseError} `ERR_COSE_ALGORITHM_MISMATCH` when `protectedHeader` names an
  *   `alg` other than the key's (in the form `algIdentifier` asks for), `ERR_COSE_INVALID_HEADER`
  *   for a bad header
- * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for an unknown `algIdentifier`
+ * @throws `ArgumentError` `ERR_INVALID_ARGUMENT` for an unknown `algIdentifier`, when options,
+ *   `backend` or `key` is missing, or `key` is not a key handle (a COSE_Key or raw bytes: import them first)
  * @throws {@link KeyError} when `key` is not a signing key of `backend`
  * @example
  * ```ts
@@ -116,6 +117,8 @@ function toBeSigned(protectedBytes: Uint8Array, externalAad: Uint8Array, payload
  */
 export async function signSign1(payload: Uint8Array, options: SignSign1Options): Promise<Uint8Array> {
   assertBytes(payload, 'payload');
+  checkBackendOptions(options, 'signSign1');
+  checkKeyHandleOption(options.key, 'signSign1() options.key');
   const { key } = options;
   const declared = options.protectedHeader?.get(HeaderLabel.alg);
   /* A declared alg is kept only if it names the key's own algorithm (RFC 9864 §2: either identifier); anything else is a mismatch below. */
@@ -184,7 +187,9 @@ export async function signSign1Structure(
  *   `ERR_COSE_INVALID_HEADER`, `ERR_COSE_UNKNOWN_CRITICAL`, `ERR_COSE_UNPROTECTED_ALG`,
  *   `ERR_COSE_ALGORITHM_MISMATCH`
  * @throws {@link UnsupportedAlgorithmError} `ERR_UNSUPPORTED_ALGORITHM` for an `alg` Ward does not verify
- * @throws {@link KeyError} `ERR_KEY_USAGE` when no key is found for the message
+ * @throws `ArgumentError` `ERR_INVALID_ARGUMENT` when options, `backend` or `key` is missing or
+ *   not a key (a `TrustStore` itself rather than its `keySource()`, a COSE_Key, raw bytes)
+ * @throws {@link KeyError} `ERR_KEY_NOT_FOUND` when no key is found for the message
  * @throws {@link VerificationError} `ERR_SIGNATURE_INVALID` when the signature does not verify
  * @example
  * ```ts
@@ -197,6 +202,8 @@ export async function signSign1Structure(
  */
 export async function verifySign1(message: Uint8Array, options: VerifySign1Options): Promise<VerifiedSign1> {
   assertBytes(message, 'message');
+  checkBackendOptions(options, 'verifySign1');
+  checkKeySource(options.key, 'verifySign1() options.key');
   const understood = options.understood === undefined ? SIGN1_UNDERSTOOD : new Set([...SIGN1_UNDERSTOOD, ...options.understood]);
   const { fields, protectedBytes, protectedHeader, unprotectedHeader, alg } = decodeLayer(
     message, CoseTag.Sign1, 4, { understood, alg: 'protected' }, options,
@@ -217,7 +224,7 @@ export async function verifySign1(message: Uint8Array, options: VerifySign1Optio
   if (expected === undefined) throw new UnsupportedAlgorithmError(`COSE signature algorithm ${alg} is not supported`);
   const kid = kidOf(protectedHeader, unprotectedHeader);
   const key = await resolveKey(options.key, { alg, kid, protectedHeader, unprotectedHeader });
-  if (key === undefined) throw new KeyError('ERR_KEY_USAGE', 'no verifying key for this signer');
+  if (key === undefined) throw new KeyError('ERR_KEY_NOT_FOUND', 'no verifying key for this signer');
   /* RFC 9052 §8: the algorithm comes from the key, never from the message alone. Each key
    * algorithm has two identifiers (RFC 9864 §2: -8/-19 for Ed25519, -7/-9 for P-256), both
    * mapped to it in SIGNATURE_ALGORITHMS; an identifier of the other algorithm never matches. */

@@ -4,7 +4,7 @@
  */
 import type { MaybePromise, SigningKey } from '../backend/crypto-backend.js';
 import { isPromise, settle } from '../backend/crypto-backend.js';
-import { assertBytes } from '../backend/validate.js';
+import { assertBytes, checkKeyHandleOption } from '../backend/validate.js';
 import { EncodedCbor, encodeFrame } from '../cbor/index.js';
 import type { CborValue } from '../cbor/index.js';
 import { CONTENT_ALGORITHMS } from '../cose/algorithms.js';
@@ -13,6 +13,7 @@ import type { RecipientSource, RecipientSpec } from '../cose/encrypt.js';
 import { HeaderLabel, encodeProtectedHeader } from '../cose/headers.js';
 import type { HeaderMap } from '../cose/headers.js';
 import { CoseTag } from '../cose/message.js';
+import { checkRecipientSource, checkRecipientSpecs } from '../cose/key-lookup.js';
 import { signSign1Structure, signatureAlgorithmOf } from '../cose/sign1.js';
 import { ArgumentError, CoseError } from '../errors.js';
 import { commitToContentKey, commitmentsEqual } from './commitment.js';
@@ -114,14 +115,16 @@ export async function rewrap(envelope: Uint8Array, options: RewrapOptions): Prom
  * ```
  */
 export async function rewrapInParts(envelope: Uint8Array, options: RewrapOptions): Promise<readonly Uint8Array[]> {
-  checkVerifyOptions(envelope, options);
+  checkVerifyOptions(envelope, options, 'rewrap');
   const { backend, authority, recipients } = options;
+  if (options.recipient === undefined) checkRecipientSource(undefined, 'rewrap() options.recipient');
   /* The issuer obeys the profile's text rule (SPEC.md §5): verifiers refuse any other. */
   if (typeof authority !== 'object' || authority === null || !isWellFormedText(authority.issuer)) {
-    throw new ArgumentError(`options.authority needs key, kid and an issuer of 1 to ${PROFILE_LIMITS.text} characters`);
+    throw new ArgumentError(`rewrap() options.authority needs key, kid and an issuer of 1 to ${PROFILE_LIMITS.text} characters`);
   }
-  assertBytes(authority.kid, 'authority.kid');
-  if (!Array.isArray(recipients) || recipients.length === 0) throw new ArgumentError('options.recipients must be a non-empty array');
+  checkKeyHandleOption(authority.key, 'rewrap() options.authority.key');
+  assertBytes(authority.kid, 'rewrap() options.authority.kid');
+  checkRecipientSpecs(recipients, 'rewrap() options.recipients');
   /* RFC 9052 §5.1: a direct recipient derives the CEK; an existing CEK cannot be carried by one. */
   if (recipients.some((r) => 'publicKey' in r && r.mode === 'direct')) throw new ArgumentError('a direct recipient cannot carry an existing content key');
   const rewrappedAt = options.rewrappedAt ?? Math.floor(Date.now() / 1000);

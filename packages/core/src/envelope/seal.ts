@@ -8,10 +8,11 @@
 import { EncodedCbor, encodeFrame } from '../cbor/index.js';
 import type { AeadKey, CryptoBackend, SigningKey } from '../backend/crypto-backend.js';
 import { isPromise } from '../backend/crypto-backend.js';
-import { assertBytes } from '../backend/validate.js';
+import { assertBytes, checkBackendOptions, checkKeyHandleOption, describeValue, notAKeyHandle } from '../backend/validate.js';
 import { ArgumentError, UnsupportedAlgorithmError } from '../errors.js';
 import { CONTENT_ALGORITHMS, CoseAlgorithm } from '../cose/algorithms.js';
 import { encryptContentLayer } from '../cose/encrypt.js';
+import { checkRecipientSpecs } from '../cose/key-lookup.js';
 import type { RecipientSpec } from '../cose/encrypt.js';
 import { encryptEncrypt0 } from '../cose/encrypt0.js';
 import { HeaderLabel, encodeProtectedHeader } from '../cose/headers.js';
@@ -94,8 +95,10 @@ async function randomId(backend: CryptoBackend): Promise<Uint8Array> {
  * @param payload - the data, e.g. a CBOR or JSON reading
  * @param options - backend, signer, readers (`recipients` or shared `key`), claims, attributes
  * @returns the encoded envelope (a tagged COSE_Sign1)
- * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for bad claims or attributes, an
- *   unknown `signer.algIdentifier`, or not exactly one of `recipients` / `key`
+ * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for missing options, a missing or wrong
+ *   `backend`, `signer`, `claims`, `attributes`, `key` or `recipients` (the message names which,
+ *   and the fix for a keyset, COSE_Key or raw bytes passed as a key), bad claims or attributes,
+ *   an unknown `signer.algIdentifier`, or not exactly one of `recipients` / `key`
  * @throws {@link UnsupportedAlgorithmError} `ERR_UNSUPPORTED_ALGORITHM` for an unknown content algorithm
  * @throws {@link KeyError} for a key of the wrong kind or backend
  * @example
@@ -113,8 +116,8 @@ async function randomId(backend: CryptoBackend): Promise<Uint8Array> {
  */
 export async function seal(payload: Uint8Array, options: SealOptions): Promise<Uint8Array> {
   assertBytes(payload, 'payload');
+  checkSealOptions(options);
   const { backend, signer } = options;
-  assertBytes(signer.kid, 'signer.kid');
   signatureAlgorithmOf(signer.key, signer.algIdentifier); // an unknown algIdentifier fails before any work
   if ((options.recipients === undefined) === (options.key === undefined)) {
     throw new ArgumentError('seal needs exactly one of recipients and key');
@@ -130,7 +133,6 @@ export async function seal(payload: Uint8Array, options: SealOptions): Promise<U
 
   if (options.key !== undefined) {
     const { key, kid } = options.key;
-    assertBytes(kid, 'key.kid');
     protectedHeader.set(HeaderLabel.contentType, ContentFormat.encrypt0);
     const sign1Protected = finalProtected(protectedHeader, signer);
     const inner = await encryptEncrypt0(payload, { backend, key, kid, externalAad: sealExternalAad(sign1Protected) });
@@ -161,6 +163,28 @@ export async function seal(payload: Uint8Array, options: SealOptions): Promise<U
   );
   const signature = await signSign1Structure(inner, sign1Protected!, { backend, key: signer.key });
   return concatBytes(sealedParts(sign1Protected!, layer.ciphertext, inner, signature));
+}
+
+/** Names the missing or wrong option of seal(), and the fix for the common mistakes. */
+function checkSealOptions(options: SealOptions): void {
+  checkBackendOptions(options, 'seal');
+  const { signer, claims, attributes, key, recipients } = options;
+  if (typeof signer !== 'object' || signer === null) {
+    throw new ArgumentError(`seal() options.signer must be { key, kid } (e.g. keyset.signer()), got ${describeValue(signer)}`);
+  }
+  checkKeyHandleOption(signer.key, 'seal() options.signer.key');
+  assertBytes(signer.kid, 'seal() options.signer.kid');
+  if (typeof claims !== 'object' || claims === null) throw new ArgumentError(`seal() options.claims must be { issuer, subject, sequence }, got ${describeValue(claims)}`);
+  if (typeof attributes !== 'object' || attributes === null) throw new ArgumentError(`seal() options.attributes must be { classification, … }, got ${describeValue(attributes)}`);
+  if (key !== undefined) {
+    if (typeof key !== 'object' || key === null || !('key' in key)) {
+      const fix = notAKeyHandle(key) !== undefined ? '' : ': wrap the handle as { key, kid } (keyset.sharedKey() gives both)';
+      throw new ArgumentError(`seal() options.key must be { key, kid }${fix}`);
+    }
+    checkKeyHandleOption(key.key, 'seal() options.key.key');
+    assertBytes(key.kid, 'seal() options.key.kid');
+  }
+  if (recipients !== undefined) checkRecipientSpecs(recipients, 'seal() options.recipients');
 }
 
 /*

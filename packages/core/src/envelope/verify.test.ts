@@ -98,7 +98,7 @@ describe('verify() and open() refuse unknown and wrong signers with EnvelopeErro
   const es256 = backend.generateKey('ECDSA-P256');
 
   test.each([
-    ['an unknown signer (the resolver returns undefined)', (): VerifyingKey | undefined => undefined, KeyError, 'ERR_KEY_USAGE'],
+    ['an unknown signer (the resolver returns undefined)', (): VerifyingKey | undefined => undefined, KeyError, 'ERR_KEY_NOT_FOUND'],
     ['another producer\'s key', (): VerifyingKey | undefined => backend.publicKey(other), VerificationError, 'ERR_SIGNATURE_INVALID'],
     ['a key of another algorithm', (): VerifyingKey | undefined => backend.publicKey(es256), CoseError, 'ERR_COSE_ALGORITHM_MISMATCH'],
   ] as const)('%s', async (_, resolve, family, code) => {

@@ -3,12 +3,12 @@
  * signature and the envelope profile, and returns the signed facts. Needs no decryption key.
  */
 import type { CryptoBackend, VerifyingKey } from '../backend/crypto-backend.js';
-import { assertBytes } from '../backend/validate.js';
-import { ArgumentError, CoseError, EnvelopeError, TrustError } from '../errors.js';
+import { assertBytes, checkBackendOptions } from '../backend/validate.js';
+import { CoseError, EnvelopeError, TrustError } from '../errors.js';
 import { SIGNATURE_ALGORITHMS } from '../cose/algorithms.js';
 import { HeaderLabel, decodeProtectedHeader } from '../cose/headers.js';
 import type { HeaderMap } from '../cose/headers.js';
-import { resolveKey } from '../cose/key-lookup.js';
+import { checkKeySource, checkRecipientSource, resolveKey } from '../cose/key-lookup.js';
 import type { KeySource } from '../cose/key-lookup.js';
 import type { CoseDecodeOptions } from '../cose/message.js';
 import { verifySign1 } from '../cose/sign1.js';
@@ -116,11 +116,22 @@ export async function refuseOnFailure<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Caller misuse is reported as such, before anything about the envelope is looked at. */
-export function checkVerifyOptions(envelope: unknown, options: VerifyOptions): void {
-  if (typeof options !== 'object' || options === null || options.backend === undefined || options.trust === undefined) {
-    throw new ArgumentError('options need backend and trust');
-  }
+/**
+ * Caller misuse is reported as such, naming the option and the fix, before anything about the
+ * envelope is looked at (an `ArgumentError`, never an `EnvelopeError`: a TrustStore passed as
+ * `trust` is not an envelope that fails to verify). Shared by verify(), open() and rewrap(),
+ * so it also checks their `recipient` and `key` when given; `fn` names the caller.
+ */
+export function checkVerifyOptions(
+  envelope: unknown,
+  options: VerifyOptions & { readonly recipient?: unknown; readonly key?: unknown },
+  fn = 'open',
+): void {
+  checkBackendOptions(options, fn);
+  checkKeySource(options.trust, `${fn}() options.trust`);
+  if (options.rewrapAuthorities !== undefined) checkKeySource(options.rewrapAuthorities, `${fn}() options.rewrapAuthorities`);
+  if (options.recipient !== undefined) checkRecipientSource(options.recipient, `${fn}() options.recipient`);
+  if (options.key !== undefined) checkKeySource(options.key, `${fn}() options.key`);
   assertBytes(envelope, 'envelope');
 }
 
@@ -258,7 +269,8 @@ export async function withFreshness(facts: EnvelopeFacts, options: VerifyOptions
  * @returns the verified facts
  * @throws {@link EnvelopeError} `ERR_ENVELOPE_INVALID` for any failure (malformed, unknown
  *   signer, bad signature, profile violation); the precise reason is in `cause`
- * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` when `options` lack `backend` or `trust`
+ * @throws `ArgumentError` `ERR_INVALID_ARGUMENT` when `options`, `backend` or `trust` is
+ *   missing or wrong (a `TrustStore` itself: pass `trustStore.keySource()`), named in the message
  * @throws {@link ReplayError} `ERR_REPLAY_DUPLICATE`, `ERR_REPLAY_TOO_OLD` or
  *   `ERR_REPLAY_STORE_UNAVAILABLE` when `options.replay` is set and the envelope is a replay,
  *   too old, or the store cannot answer (fail closed)
@@ -271,7 +283,7 @@ export async function withFreshness(facts: EnvelopeFacts, options: VerifyOptions
  * ```
  */
 export async function verify(envelope: Uint8Array, options: VerifyOptions): Promise<EnvelopeFacts> {
-  checkVerifyOptions(envelope, options);
+  checkVerifyOptions(envelope, options, 'verify');
   const facts = await refuseOnFailure(async () => (await verifySealed(envelope, options)).facts);
   /* Only verified envelopes reach the replay window, so forgeries cannot move it. */
   return withFreshness(facts, options);

@@ -14,6 +14,7 @@ import { settle } from '../backend/crypto-backend.js';
 import { CoseAlgorithm, CONTENT_ALGORITHMS, KEY_WRAP_ALGORITHMS, SIGNATURE_ALGORITHMS } from '../cose/algorithms.js';
 import { CoseKeyLabel as L } from '../cose/cose-key.js';
 import { ArgumentError, CoseError, KeyError, UnsupportedAlgorithmError } from '../errors.js';
+import { checkBackendOption, checkKeyHandleOption, notAKeyHandle } from '../backend/validate.js';
 import { sameBytes, toHex } from '../bytes.js';
 
 /** COSE key types Ward handles (IANA "COSE Key Types"): OKP 1, EC2 2, Symmetric 4. */
@@ -433,6 +434,7 @@ function thumbprintInput(key: CoseKey): Uint8Array {
  * ```
  */
 export async function coseKeyThumbprint(key: CoseKey, backend: CryptoBackend): Promise<Uint8Array> {
+  checkBackendOption(backend, 'coseKeyThumbprint() backend');
   return settle(backend.sha256(thumbprintInput(key)));
 }
 
@@ -514,6 +516,8 @@ export async function coseKeyFromHandle(
   handle: KeyHandle,
   options?: CoseKeyFromHandleOptions,
 ): Promise<CoseKey> {
+  checkBackendOption(backend, 'coseKeyFromHandle() backend');
+  checkKeyHandleOption(handle, 'coseKeyFromHandle() handle');
   if (handle.kind !== 'public' && !handle.extractable) {
     throw new KeyError('ERR_KEY_NOT_EXTRACTABLE', `this ${handle.algorithm} ${handle.kind} key is not extractable; it has no COSE_Key`);
   }
@@ -599,6 +603,9 @@ function backendAlgorithmOf(key: CoseKey, as: KeyAlgorithm | undefined): KeyAlgo
  * ```
  */
 export async function importCoseKey(backend: CryptoBackend, key: CoseKey, options?: ImportCoseKeyOptions): Promise<KeyHandle> {
+  checkBackendOption(backend, 'importCoseKey() backend');
+  if (key instanceof Uint8Array) throw new ArgumentError('importCoseKey() key is encoded bytes: decode it with decodeCoseKey(bytes) first');
+  if (notAKeyHandle(key) === undefined) throw new ArgumentError('importCoseKey() key is already a key handle: use it as it is');
   checkCoseKey(key);
   const algorithm = backendAlgorithmOf(key, options?.as);
   const keyOptions = { extractable: options?.extractable ?? false };

@@ -21,6 +21,7 @@ import type { KeyAgreementRecipient, KeyWrapRecipient, RecipientKey, RecipientLo
 import { HeaderLabel } from '../cose/headers.js';
 import type { KeyLookup } from '../cose/key-lookup.js';
 import { ArgumentError, KeyError, KeyStoreError, WardError } from '../errors.js';
+import { assertBytes, checkBackendOption, checkBackendOptions } from '../backend/validate.js';
 import type { CoseKey, CoseKeyOpValue } from './cose-key.js';
 import { CoseKeyOp, coseKeyFromHandle, coseKeyThumbprint, decodeCoseKeyValue, encodeCoseKeyValue, importCoseKey } from './cose-key.js';
 import { toHex } from '../bytes.js';
@@ -328,6 +329,7 @@ export class Keyset {
    * ```
    */
   static async generate(backend: CryptoBackend, options: GenerateKeysetOptions): Promise<Keyset> {
+    checkBackendOption(backend, 'Keyset.generate() backend');
     if (typeof options !== 'object' || options === null || !PURPOSES.has(options.purpose)) {
       throw new ArgumentError("options.purpose must be 'sign', 'recipient', 'shared' or 'wrap'");
     }
@@ -387,6 +389,7 @@ export class Keyset {
    * ```
    */
   get(kid: Uint8Array): KeysetKeyInfo | undefined {
+    assertBytes(kid, 'kid');
     return this.#entries.get(toHex(kid))?.info;
   }
 
@@ -785,7 +788,7 @@ export class Keyset {
    * ```
    */
   static async fromDocument(document: Uint8Array, options: KeysetFromDocumentOptions): Promise<Keyset> {
-    if (typeof options !== 'object' || options === null || options.backend === undefined) throw new ArgumentError('options need backend');
+    checkBackendOptions(options, 'Keyset.fromDocument');
     if (!(document instanceof Uint8Array)) throw new ArgumentError('document must be a Uint8Array');
     const { backend, kek } = options;
     const minRevision = options.minRevision ?? 0;

@@ -112,6 +112,7 @@ export class StoredKeyset {
    */
   static async create(store: KeyStore, name: string, keyset: Keyset, options?: StoredKeysetOptions): Promise<StoredKeyset> {
     const reserve = checkOptions(store, name, options);
+    if (typeof (keyset as { keys?: unknown } | null)?.keys !== 'function') throw new ArgumentError('StoredKeyset.create() keyset must be a Keyset (Keyset.generate() makes one)');
     const stored = new StoredKeyset(store, name, keyset, reserve, { primaryKid: undefined, usesThrough: 0 });
     await stored.save();
     return stored;

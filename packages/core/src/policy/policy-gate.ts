@@ -51,6 +51,9 @@ export interface PolicyGateOptions {
  * ```
  */
 export class PolicyDeniedError extends PolicyError {
+  /* Its own brand family: PolicyDeniedError.isInstance() is false for other PolicyErrors, which have no reasons. */
+  static override readonly family: string = 'PolicyDeniedError';
+  declare readonly code: 'ERR_POLICY_DENIED';
   /** The policy's reasons. */
   readonly reasons: readonly string[];
   /** The whole decision. */

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { checkOptionsObject } from '../backend/validate.js';
 import { ArgumentError } from '../errors.js';
 import type { ReplayEntry, ReplayStore, ReplayVerdict, ReplayWindowOptions } from './replay-store.js';
 import { toHex } from '../bytes.js';
@@ -94,6 +95,7 @@ export class MemoryReplayStore implements ReplayStore {
    * @throws ArgumentError `ERR_INVALID_ARGUMENT` when a bound is not a positive integer or `now` is not a function
    */
   constructor(options: MemoryReplayStoreOptions = {}) {
+    checkOptionsObject(options, 'new MemoryReplayStore');
     this.#maxStreams = positiveInteger(options.maxStreams, 10_000, 'maxStreams');
     this.#maxIds = positiveInteger(options.maxIdsPerStream, 4096, 'maxIdsPerStream');
     const now = options.now ?? (() => Date.now() / 1000);

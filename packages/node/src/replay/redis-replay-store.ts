@@ -405,6 +405,7 @@ export class RedisReplayStore implements ReplayStore {
     if (typeof client !== 'object' || client === null || typeof client.sendCommand !== 'function') {
       throw new ArgumentError('client must have a sendCommand(args) method');
     }
+    if (typeof options !== 'object' || options === null) throw new ArgumentError('new RedisReplayStore() options must be an object');
     const prefix = options.keyPrefix ?? DEFAULT_PREFIX;
     if (typeof prefix !== 'string' || prefix.length > 256 || /[{}]/.test(prefix) || LONE_SURROGATE.test(prefix)) {
       throw new ArgumentError('keyPrefix must be a well-formed string of at most 256 characters without { or }');
