@@ -74,7 +74,7 @@ export type { RewrapOptions, RewrapAuthority } from './envelope/rewrap.js';
 export { TrustStore } from './keys/trust-store.js';
 export type {
   TrustedKeyInput, TrustedKey, TrustStoreOptions, TrustResolveRequest, TrustResolution, TrustDocumentOptions,
-  TrustStoreLoadOptions, TrustRevokeOptions,
+  TrustStoreLoadOptions, TrustStoreRestoreOptions, TrustRevokeOptions,
 } from './keys/trust-store.js';
 export {
   TRUST_ROLES, TRUST_STORE_CONTENT_TYPE, TRUST_STORE_DOCUMENT_VERSION, DEFAULT_TRUST_DOCUMENT_LIMITS, signTrustStoreDocument,

@@ -523,7 +523,7 @@ describe('files and modes', () => {
     const reopened = await FileKeyStore.open(path, OPEN);
     expect(await reopened.names()).toEqual(['zone']);
     expect(await tempFiles(dir, path)).toEqual([]);
-    expect((await fs.readdir(dir)).sort()).toEqual(['.keys.ward.tmp-notours', 'keys.ward']);
+    expect((await fs.readdir(dir)).sort()).toEqual(['.keys.ward.tmp-notours', 'keys.ward', 'keys.ward.revisions']);
   });
 });
 

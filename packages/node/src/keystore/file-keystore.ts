@@ -25,6 +25,7 @@ import {
 } from '@ward/core';
 import type { AeadKey, CborValue, CryptoBackend, HeaderMap, KeyStore, MaybePromise, StateStore } from '@ward/core';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic-file.js';
+import { FileStateStore } from './file-state-store.js';
 
 /** scrypt cost parameters (RFC 7914 §2). */
 export interface ScryptParameters {
@@ -58,12 +59,20 @@ export interface FileKeyStoreUnlockOptions {
    */
   readonly insecureTestParameters?: boolean;
   /**
-   * Where the store keeps, per keyset name, the highest revision it has saved or loaded
-   * (`FileStateStore` from this package, or your own {@link StateStore}), so a keystore file
-   * restored from an older copy cannot bring back a keyset from before a revocation after a
-   * restart: loading such a keyset is refused with `ERR_KEYSTORE_ROLLBACK`. Keep it apart from
-   * the keystore file (see SPEC.md §9, keyset revisions). Without it, the marks live only as
-   * long as this instance.
+   * Where the store keeps, per keyset name, the highest revision it has saved or loaded, so a
+   * keystore file restored from an older copy cannot bring back a keyset from before a
+   * revocation after a restart: loading such a keyset is refused with `ERR_KEYSTORE_ROLLBACK`.
+   *
+   * Default: a {@link FileStateStore} beside the keystore file, at `<keystore path>.revisions`
+   * (symlinks resolved; mode 0600, written with the same atomic, durable writer). That stops
+   * one old keystore file put back over the newer one, but not whoever rolls back or deletes
+   * the whole directory: deleting the `.revisions` file alone is a first start again (the marks
+   * come from whatever file is there), so it reopens the rollback window. Pass a state kept
+   * where replacing it is harder than replacing the keystore (a `FileStateStore` on another
+   * volume, a database with its own history, a TPM NV counter behind your own
+   * {@link StateStore}) to close that too. On read-only media with no writable place for the
+   * marks, `new MemoryStateStore()` keeps them for this process only: a deliberate weakening.
+   * See SPEC.md §9, keyset revisions.
    */
   readonly state?: StateStore;
 }
@@ -238,6 +247,20 @@ function passphraseBytes(passphrase: unknown): Uint8Array {
   }
   if (bytes.length === 0) throw new ArgumentError('passphrase must not be empty');
   return bytes;
+}
+
+/** The default revision state's file: `<keystore file>.revisions`, beside it. */
+const REVISION_STATE_SUFFIX = '.revisions';
+
+/**
+ * The store that keeps the revision marks: the caller's, or by default a FileStateStore beside
+ * the keystore file (its path in `defaultPath`, so open() can clean up after it and name it).
+ */
+function revisionState(state: StateStore | undefined, target: string): { readonly store: StateStore; readonly defaultPath?: string } {
+  if (state !== undefined) return { store: checkState(state) };
+  /* On by default (SPEC.md §9): marks that die with the process let an older copy of the file put back load after a restart. */
+  const defaultPath = `${target}${REVISION_STATE_SUFFIX}`;
+  return { store: new FileStateStore(defaultPath), defaultPath };
 }
 
 function checkState(state: unknown): StateStore {
@@ -449,10 +472,12 @@ async function readKeystoreFile(path: string, allowInsecurePermissions: boolean)
  *
  * **Rollback.** Every stored keyset carries a revision ({@link Keyset.revision}); the store
  * writes each save above the highest revision it has seen under the name and refuses to load
- * a lower one (`ERR_KEYSTORE_ROLLBACK`). With a `state` ({@link FileKeyStoreUnlockOptions.state})
- * those marks outlive the process, so an older copy of the file put back (a backup restored,
- * a copy from another host) cannot bring a revoked or destroyed key back after a restart.
- * Whoever can roll back the state together with the file is not stopped (SPEC.md §9).
+ * a lower one (`ERR_KEYSTORE_ROLLBACK`). The marks outlive the process: by default in
+ * `<keystore path>.revisions` beside the file, or in the `state` you pass
+ * ({@link FileKeyStoreUnlockOptions.state}), so an older copy of the file put back (a backup
+ * restored, a copy from another host) cannot bring a revoked or destroyed key back after a
+ * restart. Whoever can roll back or delete the state together with the file (the whole
+ * directory, by default) is not stopped: keep the state elsewhere for that (SPEC.md §9).
  *
  * **Destroyed keys.** Saving a keyset after {@link Keyset.destroy} drops the key from the
  * file, but old copies of the file (backups, or blocks the file system or SSD has not reused
@@ -464,15 +489,21 @@ async function readKeystoreFile(path: string, allowInsecurePermissions: boolean)
  * @example
  * ```ts
  * import { Keyset } from '@ward/core';
- * import { FileKeyStore, createNodeBackend } from '@ward/node';
+ * import { FileKeyStore, FileStateStore, createNodeBackend } from '@ward/node';
  *
  * const backend = createNodeBackend();
  * const store = await FileKeyStore.create('/var/lib/ward/keys.ward', { passphrase, backend });
  * await store.save('zone-a', await Keyset.generate(backend, { purpose: 'shared' }));
  *
- * // later, in another process
+ * // later, in another process; the revision marks are in /var/lib/ward/keys.ward.revisions,
+ * // so an older copy of keys.ward put back fails to load with ERR_KEYSTORE_ROLLBACK
  * const again = await FileKeyStore.open('/var/lib/ward/keys.ward', { passphrase, backend });
  * const zoneA = await again.load('zone-a');
+ *
+ * // marks on another volume, so rolling back /var/lib/ward as a whole is caught too
+ * const guarded = await FileKeyStore.open('/var/lib/ward/keys.ward', {
+ *   passphrase, backend, state: new FileStateStore('/srv/ward-state/keys.revisions'),
+ * });
  * ```
  */
 export class FileKeyStore implements KeyStore {
@@ -484,15 +515,15 @@ export class FileKeyStore implements KeyStore {
   #documents: Map<string, Uint8Array>;
   /** Per name, the highest revision saved or loaded (kept after delete): loads below it are rollbacks. */
   #revisions: Map<string, number>;
-  /** Where #revisions outlives this instance, if anywhere. */
-  readonly #state: StateStore | undefined;
+  /** Where #revisions outlives this instance. */
+  readonly #state: StateStore;
   /** Serialises every operation, so read-modify-write cycles never interleave. */
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
   private constructor(
     path: string, backend: CryptoBackend, kdf: KdfParameters, kek: AeadKey, documents: Map<string, Uint8Array>,
-    rollback: { readonly revisions: Map<string, number>; readonly state: StateStore | undefined },
+    rollback: { readonly revisions: Map<string, number>; readonly state: StateStore },
   ) {
     this.#path = path;
     this.#backend = backend;
@@ -513,10 +544,13 @@ export class FileKeyStore implements KeyStore {
    * @returns the unlocked store
    * @throws ArgumentError `ERR_INVALID_ARGUMENT` for an empty passphrase or scrypt
    *   parameters outside the bounds (below the floor without `insecureTestParameters`)
-   * @throws KeyStoreError `ERR_KEYSTORE_IO` when the file exists or cannot be written
+   * @throws KeyStoreError `ERR_KEYSTORE_IO` when the file exists or cannot be written;
+   *   `ERR_KEYSTORE_CORRUPT` or `ERR_KEYSTORE_IO` from a damaged or unreadable revision state
+   *   (`options.state`, or by default `<path>.revisions`, whose marks a new file keeps)
    * @example
    * ```ts
    * const store = await FileKeyStore.create('/var/lib/ward/keys.ward', { passphrase, backend: createNodeBackend() });
+   * // revision marks in /var/lib/ward/keys.ward.revisions
    * ```
    */
   static async create(path: string, options: FileKeyStoreCreateOptions): Promise<FileKeyStore> {
@@ -524,19 +558,19 @@ export class FileKeyStore implements KeyStore {
     if (typeof options !== 'object' || options === null) throw new ArgumentError('options are required');
     const backend = checkBackend(options.backend);
     const { logN, r, p } = checkKdfOption(options.kdf, options.insecureTestParameters === true);
-    const state = options.state === undefined ? undefined : checkState(options.state);
-    /* Marks of an earlier store under the same state carry over: a new file cannot reset them. */
-    const revisions = decodeRevisions(state === undefined ? undefined : await settle(state.load()));
-    const password = passphraseBytes(options.passphrase);
+    if (options.state !== undefined) checkState(options.state);
     let directory: string;
     try {
       /* Resolve the directory once, so later saves land next to the file even if a symlinked path changes. */
       directory = await fsp.realpath(dirname(resolve(path)));
     } catch (error) {
-      password.fill(0);
       throw io(`the directory of ${path} does not exist`, error);
     }
     const target = join(directory, basename(path));
+    const { store: state } = revisionState(options.state, target);
+    /* Marks of an earlier store under the same state (by default an earlier file at this path) carry over: a new file cannot reset them. */
+    const revisions = decodeRevisions(await settle(state.load()));
+    const password = passphraseBytes(options.passphrase);
     let salt: Uint8Array;
     try {
       salt = await settle(backend.randomBytes(SALT_BYTES));
@@ -566,7 +600,9 @@ export class FileKeyStore implements KeyStore {
    * @returns the unlocked store
    * @throws KeyStoreError `ERR_KEYSTORE_UNLOCK_FAILED` for a wrong passphrase or a
    *   ciphertext that fails authentication (deliberately not told apart);
-   *   `ERR_KEYSTORE_CORRUPT` or `ERR_KEYSTORE_IO` from a damaged or unreadable `state`;
+   *   `ERR_KEYSTORE_CORRUPT` or `ERR_KEYSTORE_IO` from a damaged or unreadable revision state
+   *   (`options.state`, or by default `<path>.revisions`); `ERR_KEYSTORE_IO` when the marks
+   *   must be written (a first start, or after a crash) and the state cannot be (read-only media);
    *   `ERR_KEYSTORE_CORRUPT` for a file that is not a well-formed Ward keystore, is truncated
    *   or too large, or whose KDF parameters are out of bounds (refused before deriving);
    *   `ERR_KEYSTORE_IO` when the file cannot be read, is not a regular file, or group or others
@@ -586,19 +622,21 @@ export class FileKeyStore implements KeyStore {
     if (typeof path !== 'string' || path.length === 0) throw new ArgumentError('path must be a non-empty string');
     if (typeof options !== 'object' || options === null) throw new ArgumentError('options are required');
     const backend = checkBackend(options.backend);
-    const state = options.state === undefined ? undefined : checkState(options.state);
-    /* Read before anything is derived: a damaged state is refused, never taken as "no marks". */
-    const revisions = decodeRevisions(state === undefined ? undefined : await settle(state.load()));
-    const password = passphraseBytes(options.passphrase);
+    if (options.state !== undefined) checkState(options.state);
     let target: string;
+    try {
+      target = await fsp.realpath(resolve(path));
+    } catch (error) {
+      throw io(`could not open keystore ${path}`, error);
+    }
+    const { store: state, defaultPath: defaultStatePath } = revisionState(options.state, target);
+    /* Read before anything is derived: a damaged state is refused, never taken as "no marks". A missing
+     * one is a first start: the marks come from the file below (SPEC.md §9, what local state does not stop). */
+    const revisions = decodeRevisions(await settle(state.load()));
+    const password = passphraseBytes(options.passphrase);
     let file: Uint8Array;
     let kdf: KdfParameters;
     try {
-      try {
-        target = await fsp.realpath(resolve(path));
-      } catch (error) {
-        throw io(`could not open keystore ${path}`, error);
-      }
       file = await readKeystoreFile(target, options.allowInsecurePermissions === true);
       kdf = readKdfHeader(file, options.insecureTestParameters === true);
     } catch (error) {
@@ -620,11 +658,20 @@ export class FileKeyStore implements KeyStore {
       }
       plaintext = opened.plaintext;
       const documents = decodePayload(plaintext);
-      /* A crash between the file's write and the state's leaves the file ahead: move the marks up to it. */
-      if (caughtUp(revisions, documents) && state !== undefined) await settle(state.save(encodeRevisions(revisions)));
+      /* A crash between the file's write and the state's leaves the file ahead (and a first start has no
+       * marks at all): move the marks up to it. */
+      if (caughtUp(revisions, documents)) {
+        try {
+          await settle(state.save(encodeRevisions(revisions)));
+        } catch (error) {
+          if (defaultStatePath === undefined) throw error;
+          throw io(`could not write the keystore revision state ${defaultStatePath}: on read-only media pass options.state, a StateStore on a writable volume (or new MemoryStateStore() to keep the marks for this process only)`, error);
+        }
+      }
       const store = new FileKeyStore(target, backend, kdf, kek, documents, { revisions, state });
-      /* Unlocking proved we own the file; a temp file now can only be a leftover of a crashed save. */
+      /* Unlocking proved we own the file; a temp file now can only be a leftover of a crashed save (of the file or of its default state). */
       await removeStaleTempFiles(target);
+      if (defaultStatePath !== undefined) await removeStaleTempFiles(defaultStatePath);
       return store;
     } catch (error) {
       if (backend.destroyKey !== undefined) await settle(backend.destroyKey(kek));
@@ -726,7 +773,7 @@ export class FileKeyStore implements KeyStore {
         this.#revisions.set(name, revision);
         /* After the file: a crash in between leaves the state behind the file, which open() catches up;
          * the reverse order could leave a mark above every copy of the keyset, which no open could load. */
-        if (this.#state !== undefined) await settle(this.#state.save(encodeRevisions(this.#revisions)));
+        await settle(this.#state.save(encodeRevisions(this.#revisions)));
       } catch (error) {
         if (this.#documents.get(name) !== document) document.fill(0);
         throw error;

@@ -53,7 +53,7 @@ export class FileStateStore implements StateStore {
 
   /**
    * @param path - the state file; its directory must exist
-   * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for an empty path
+   * @throws ArgumentError `ERR_INVALID_ARGUMENT` for an empty path
    */
   constructor(path: string) {
     if (typeof path !== 'string' || path.length === 0) throw new ArgumentError('path must be a non-empty string');
@@ -121,7 +121,7 @@ export class FileStateStore implements StateStore {
    *
    * @param state - the record (at most 16 MiB)
    * @throws KeyStoreError `ERR_KEYSTORE_IO` when the file cannot be written
-   * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for a record that is not a
+   * @throws ArgumentError `ERR_INVALID_ARGUMENT` for a record that is not a
    *   non-empty Uint8Array or is too large
    * @example
    * ```ts

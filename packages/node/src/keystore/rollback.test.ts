@@ -1,6 +1,7 @@
 /*
- * Rollback across restarts on disk (SPEC.md §9): a FileKeyStore with a state refuses a keyset
- * from an older copy of its file; FileStateStore is crash-safe and turns a torn or damaged
+ * Rollback across restarts on disk (SPEC.md §9): a FileKeyStore refuses a keyset from an older
+ * copy of its file, by default through `<path>.revisions` beside it, or through the state it
+ * is given; FileStateStore is crash-safe and turns a torn or damaged
  * file into ERR_KEYSTORE_CORRUPT, never into "no state"; a TrustStore restored from a
  * FileStateStore refuses older documents and keeps revocations sticky.
  */
@@ -8,7 +9,7 @@ import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Keyset, KeyStoreError, TrustStore, WardError, coseKeyFromHandle, coseKeyThumbprint, signTrustStoreDocument } from '@ward/core';
+import { Keyset, KeyStoreError, MemoryStateStore, TrustStore, WardError, coseKeyFromHandle, coseKeyThumbprint, signTrustStoreDocument } from '@ward/core';
 import type { StateStore } from '@ward/core';
 import { FileKeyStore, FileStateStore, createNodeBackend } from '@ward/node';
 import type { FileKeyStoreCreateOptions } from '@ward/node';
@@ -63,8 +64,8 @@ describe('FileKeyStore with a state: keyset rollback after a restart', () => {
     const error = await reopened.load('readers').catch((e: unknown) => e);
     expect(KeyStoreError.isInstance(error)).toBe(true);
     expect((error as KeyStoreError).code).toBe('ERR_KEYSTORE_ROLLBACK');
-    // without the state the old file still loads, the revoked key back as decrypt-only: what the state stops
-    const unguarded = await FileKeyStore.open(path, OPEN);
+    // with marks kept in memory only (a fresh process) the old file still loads, the revoked key back as decrypt-only: what the state stops
+    const unguarded = await FileKeyStore.open(path, { ...OPEN, state: new MemoryStateStore() });
     expect((await unguarded.load('readers'))!.get(leaked)?.state).toBe('decrypt-only');
   });
 
@@ -117,6 +118,109 @@ describe('FileKeyStore with a state: keyset rollback after a restart', () => {
     const bytes = await fs.readFile(statePath);
     await fs.writeFile(statePath, bytes.subarray(0, bytes.length - 3));
     expect(await codeOf(FileKeyStore.open(path, { ...OPEN, state: new FileStateStore(statePath) }))).toBe('ERR_KEYSTORE_CORRUPT');
+  });
+});
+
+describe('FileKeyStore default state: <path>.revisions beside the file', () => {
+  /** v1 of 'readers' (a leaked key still decrypt-only), then v2 with it revoked; the store is closed. */
+  async function revokedAfterCopy(path: string, options?: Partial<FileKeyStoreCreateOptions>): Promise<{ v1: Buffer; leaked: Uint8Array }> {
+    const store = await FileKeyStore.create(path, { ...FAST, ...options });
+    const readers = await Keyset.generate(backend, { purpose: 'recipient' });
+    const leaked = readers.primaryKid!;
+    await readers.rotate();
+    await store.save('readers', readers);
+    const v1 = await fs.readFile(path);
+    readers.revoke(leaked, { reason: 'laptop stolen' });
+    await store.save('readers', readers);
+    await store.close();
+    return { v1, leaked };
+  }
+
+  test('keystore rollback refused by default after a restart: an older keystore file copied back over the newer one, no state option', async () => {
+    const dir = await freshDir();
+    const path = join(dir, 'keys.ward');
+    const { v1 } = await revokedAfterCopy(path);
+    await fs.writeFile(path, v1); // a backup restore, or an attacker, puts v1 back
+    const reopened = await FileKeyStore.open(path, OPEN); // a new process: no state option
+    expect(await codeOf(reopened.load('readers'))).toBe('ERR_KEYSTORE_ROLLBACK');
+  });
+
+  test('the default state file sits beside the keystore as <name>.revisions, mode 0600', async () => {
+    const dir = await freshDir();
+    const path = join(dir, 'keys.ward');
+    await revokedAfterCopy(path);
+    expect((await fs.readdir(dir)).sort()).toEqual(['keys.ward', 'keys.ward.revisions']);
+    if (process.platform !== 'win32') expect((await fs.stat(join(dir, 'keys.ward.revisions'))).mode & 0o777).toBe(0o600);
+    // the same record a FileStateStore at that path reads
+    expect(await new FileStateStore(join(dir, 'keys.ward.revisions')).load()).toBeInstanceOf(Uint8Array);
+  });
+
+  test('create() on a path whose default state has marks keeps them: a new keystore file cannot reset them', async () => {
+    const dir = await freshDir();
+    const path = join(dir, 'keys.ward');
+    const { v1 } = await revokedAfterCopy(path);
+    await fs.rm(path);
+    const recreated = await FileKeyStore.create(path, FAST);
+    await recreated.close();
+    await fs.writeFile(path, v1);
+    const reopened = await FileKeyStore.open(path, OPEN);
+    expect(await codeOf(reopened.load('readers'))).toBe('ERR_KEYSTORE_ROLLBACK');
+  });
+
+  test('a legacy keystore without a state file: the first open takes the marks from the file and writes them', async () => {
+    const dir = await freshDir();
+    const path = join(dir, 'keys.ward');
+    const { v1 } = await revokedAfterCopy(path, { state: new MemoryStateStore() }); // written with no state file
+    expect(await fs.readdir(dir)).toEqual(['keys.ward']);
+    const first = await FileKeyStore.open(path, OPEN);
+    expect((await first.load('readers'))!.revision).toBe(2);
+    await first.close();
+    expect((await fs.readdir(dir)).sort()).toEqual(['keys.ward', 'keys.ward.revisions']);
+    await fs.writeFile(path, v1);
+    expect(await codeOf((await FileKeyStore.open(path, OPEN)).load('readers'))).toBe('ERR_KEYSTORE_ROLLBACK');
+  });
+
+  test('deleting the default state file alone is a first start (the documented limit); a state kept elsewhere is not affected', async () => {
+    const dir = await freshDir();
+    const path = join(dir, 'keys.ward');
+    const { v1, leaked } = await revokedAfterCopy(path);
+    await fs.writeFile(path, v1);
+    await fs.rm(join(dir, 'keys.ward.revisions'));
+    expect((await (await FileKeyStore.open(path, OPEN)).load('readers'))!.get(leaked)?.state).toBe('decrypt-only');
+
+    const elsewhere = join(await freshDir(), 'keys.revisions'); // another volume, in production
+    const guardedPath = join(dir, 'guarded.ward');
+    const guarded = await revokedAfterCopy(guardedPath, { state: new FileStateStore(elsewhere) });
+    expect(await fs.readdir(dir)).not.toContain('guarded.ward.revisions');
+    await fs.writeFile(guardedPath, guarded.v1);
+    const reopened = await FileKeyStore.open(guardedPath, { ...OPEN, state: new FileStateStore(elsewhere) });
+    expect(await codeOf(reopened.load('readers'))).toBe('ERR_KEYSTORE_ROLLBACK');
+  });
+
+  test('a damaged default state file refuses open (ERR_KEYSTORE_CORRUPT); open removes temp files a crashed state save left', async () => {
+    const dir = await freshDir();
+    const path = join(dir, 'keys.ward');
+    await revokedAfterCopy(path);
+    const leftover = join(dir, '.keys.ward.revisions.tmp-0123456789abcdef');
+    await fs.writeFile(leftover, new Uint8Array(3), { mode: 0o600 });
+    await (await FileKeyStore.open(path, OPEN)).close();
+    expect((await fs.readdir(dir)).sort()).toEqual(['keys.ward', 'keys.ward.revisions']);
+    const statePath = join(dir, 'keys.ward.revisions');
+    const bytes = await fs.readFile(statePath);
+    await fs.writeFile(statePath, bytes.subarray(0, bytes.length - 1));
+    expect(await codeOf(FileKeyStore.open(path, OPEN))).toBe('ERR_KEYSTORE_CORRUPT');
+  });
+
+  test('through a symlink the default state sits beside the target, so every link shares its marks', async () => {
+    if (process.platform === 'win32') return;
+    const dir = await freshDir();
+    const real = join(dir, 'real.ward');
+    const { v1 } = await revokedAfterCopy(real);
+    const link = join(await freshDir(), 'link.ward');
+    await fs.symlink(real, link);
+    await fs.writeFile(real, v1);
+    expect(await codeOf((await FileKeyStore.open(link, OPEN)).load('readers'))).toBe('ERR_KEYSTORE_ROLLBACK');
+    expect((await fs.readdir(dir)).sort()).toEqual(['real.ward', 'real.ward.revisions']);
   });
 });
 
