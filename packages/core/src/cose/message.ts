@@ -42,7 +42,11 @@ export interface CoseDecodeOptions extends DecodeCborOptions {
   readonly maxHeaderBytes?: number;
 }
 
-/** Default ceiling on one protected header bucket: 16 KiB (a sealed header at every limit of SPEC.md §7 fits). */
+/**
+ * Default ceiling on one protected header bucket: 16 KiB. A sealed header whose texts and
+ * counts are each within SPEC.md §5 can still exceed it (32 purposes and 32 attributes of 256
+ * characters each), so `seal()` refuses to write a header above it (its `maxHeaderBytes`).
+ */
 export const DEFAULT_MAX_HEADER_BYTES = 16384;
 
 /** The common first two fields of a decoded message: both header buckets. */

@@ -17,7 +17,7 @@ import type { RecipientSpec } from '../cose/encrypt.js';
 import { encryptEncrypt0 } from '../cose/encrypt0.js';
 import { HeaderLabel, encodeProtectedHeader } from '../cose/headers.js';
 import type { HeaderMap } from '../cose/headers.js';
-import { CoseTag } from '../cose/message.js';
+import { CoseTag, DEFAULT_MAX_HEADER_BYTES } from '../cose/message.js';
 import { signEncodedSign1, signSign1Structure, signatureAlgorithmOf } from '../cose/sign1.js';
 import { commitToContentKey } from './commitment.js';
 import { concatBytes } from '../bytes.js';
@@ -69,6 +69,12 @@ export interface SealOptions {
    * `CoseAlgorithm.ChaCha20Poly1305`. With `key`, the key fixes it.
    */
   readonly contentAlgorithm?: number;
+  /**
+   * The largest signed header seal() writes, in bytes; default {@link DEFAULT_MAX_HEADER_BYTES},
+   * the ceiling every reader applies by default (`maxHeaderBytes` of `verify()` and `open()`).
+   * Raise it only together with your readers' limit.
+   */
+  readonly maxHeaderBytes?: number;
 }
 
 /**
@@ -118,6 +124,8 @@ export async function seal(payload: Uint8Array, options: SealOptions): Promise<U
   assertBytes(payload, 'payload');
   checkSealOptions(options);
   const { backend, signer } = options;
+  const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+  if (!Number.isSafeInteger(maxHeaderBytes) || maxHeaderBytes <= 0) throw new ArgumentError(`seal() options.maxHeaderBytes must be a positive integer, got ${describeValue(options.maxHeaderBytes)}`);
   signatureAlgorithmOf(signer.key, signer.algIdentifier); // an unknown algIdentifier fails before any work
   if ((options.recipients === undefined) === (options.key === undefined)) {
     throw new ArgumentError('seal needs exactly one of recipients and key');
@@ -134,7 +142,7 @@ export async function seal(payload: Uint8Array, options: SealOptions): Promise<U
   if (options.key !== undefined) {
     const { key, kid } = options.key;
     protectedHeader.set(HeaderLabel.contentType, ContentFormat.encrypt0);
-    const sign1Protected = finalProtected(protectedHeader, signer);
+    const sign1Protected = finalProtected(protectedHeader, signer, maxHeaderBytes);
     const inner = await encryptEncrypt0(payload, { backend, key, kid, externalAad: sealExternalAad(sign1Protected) });
     return signEncodedSign1(inner, sign1Protected, new Map(), { backend, key: signer.key });
   }
@@ -150,7 +158,7 @@ export async function seal(payload: Uint8Array, options: SealOptions): Promise<U
     /* The CEK exists now (random, or derived for a direct recipient): commit to it, sign over the commitment. */
     externalAad: async (contentKey) => {
       protectedHeader.set(WardHeaderLabel.keyCommitment, await commitToContentKey(backend, contentKey));
-      sign1Protected = finalProtected(protectedHeader, signer);
+      sign1Protected = finalProtected(protectedHeader, signer, maxHeaderBytes);
       return sealExternalAad(sign1Protected);
     },
   });
@@ -191,8 +199,14 @@ function checkSealOptions(options: SealOptions): void {
  * The complete Sign1 protected bucket (alg and kid added), encoded once: the inner encryption
  * binds these bytes before the signature over them exists.
  */
-function finalProtected(protectedHeader: HeaderMap, signer: EnvelopeSigner): Uint8Array {
+function finalProtected(protectedHeader: HeaderMap, signer: EnvelopeSigner, maxHeaderBytes: number): Uint8Array {
   protectedHeader.set(HeaderLabel.alg, signatureAlgorithmOf(signer.key, signer.algIdentifier));
   protectedHeader.set(HeaderLabel.kid, signer.kid);
-  return encodeProtectedHeader(protectedHeader);
+  const bytes = encodeProtectedHeader(protectedHeader);
+  /* What the reader enforces, the writer enforces (SPEC.md §7): every text and count can be
+   * within its own limit while the header as a whole is beyond what readers decode. */
+  if (bytes.length > maxHeaderBytes) {
+    throw new ArgumentError(`the signed header is ${bytes.length} bytes, over maxHeaderBytes (${maxHeaderBytes}) that readers decode by default: use fewer or shorter attributes`);
+  }
+  return bytes;
 }

@@ -21,9 +21,9 @@ import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
   ArgumentError, CborTag, CoseTag, HeaderLabel, KeyStoreError, Keyset, WardError, checkKeysetName, decodeCbor,
-  decodeProtectedHeader, decryptEncrypt0, encodeCbor, encryptEncrypt0, isPromise, keysetDocumentRevision,
+  decodeProtectedHeader, decryptEncrypt0, encodeCbor, encryptEncrypt0, keysetDocumentRevision,
 } from '@ward/core';
-import type { AeadKey, CborValue, CryptoBackend, HeaderMap, KeyStore, MaybePromise, StateStore } from '@ward/core';
+import type { AeadKey, CborValue, CryptoBackend, HeaderMap, KeyStore, StateStore } from '@ward/core';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic-file.js';
 import { FileStateStore } from './file-state-store.js';
 
@@ -201,10 +201,6 @@ function io(message: string, cause?: unknown): KeyStoreError {
   return new KeyStoreError('ERR_KEYSTORE_IO', message, cause === undefined ? undefined : { cause });
 }
 
-async function settle<T>(value: MaybePromise<T>): Promise<T> {
-  return isPromise(value) ? await value : value;
-}
-
 /**
  * Why `params` are refused, or undefined when they are acceptable. Shared by the caller's
  * options (ArgumentError) and a file's header (ERR_KEYSTORE_CORRUPT).
@@ -288,7 +284,7 @@ async function deriveKek(backend: CryptoBackend, passphrase: Uint8Array, kdf: Kd
   try {
     /* OpenSSL needs 128·r·(N + 2 + p) bytes; maxmem is sized to exactly these (already bounded) parameters. */
     raw = await deriveRaw(passphrase, kdf.salt, { N, r: kdf.r, p: kdf.p, maxmem: 128 * kdf.r * (N + 2 + kdf.p) + 65536 });
-    return await settle(backend.importKey('AES-GCM', 'secret', new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength), { extractable: false }));
+    return await backend.importKey('AES-GCM', 'secret', new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength), { extractable: false });
   } catch (error) {
     if (WardError.isInstance(error)) throw error;
     throw new KeyStoreError('ERR_KEYSTORE_IO', 'scrypt key derivation failed', { cause: error });
@@ -569,11 +565,11 @@ export class FileKeyStore implements KeyStore {
     const target = join(directory, basename(path));
     const { store: state } = revisionState(options.state, target);
     /* Marks of an earlier store under the same state (by default an earlier file at this path) carry over: a new file cannot reset them. */
-    const revisions = decodeRevisions(await settle(state.load()));
+    const revisions = decodeRevisions(await state.load());
     const password = passphraseBytes(options.passphrase);
     let salt: Uint8Array;
     try {
-      salt = await settle(backend.randomBytes(SALT_BYTES));
+      salt = await backend.randomBytes(SALT_BYTES);
     } catch (error) {
       password.fill(0);
       throw error;
@@ -632,7 +628,7 @@ export class FileKeyStore implements KeyStore {
     const { store: state, defaultPath: defaultStatePath } = revisionState(options.state, target);
     /* Read before anything is derived: a damaged state is refused, never taken as "no marks". A missing
      * one is a first start: the marks come from the file below (SPEC.md §9, what local state does not stop). */
-    const revisions = decodeRevisions(await settle(state.load()));
+    const revisions = decodeRevisions(await state.load());
     const password = passphraseBytes(options.passphrase);
     let file: Uint8Array;
     let kdf: KdfParameters;
@@ -662,7 +658,7 @@ export class FileKeyStore implements KeyStore {
        * marks at all): move the marks up to it. */
       if (caughtUp(revisions, documents)) {
         try {
-          await settle(state.save(encodeRevisions(revisions)));
+          await state.save(encodeRevisions(revisions));
         } catch (error) {
           if (defaultStatePath === undefined) throw error;
           throw io(`could not write the keystore revision state ${defaultStatePath}: on read-only media pass options.state, a StateStore on a writable volume (or new MemoryStateStore() to keep the marks for this process only)`, error);
@@ -674,7 +670,7 @@ export class FileKeyStore implements KeyStore {
       if (defaultStatePath !== undefined) await removeStaleTempFiles(defaultStatePath);
       return store;
     } catch (error) {
-      if (backend.destroyKey !== undefined) await settle(backend.destroyKey(kek));
+      if (backend.destroyKey !== undefined) await backend.destroyKey(kek);
       throw error;
     } finally {
       plaintext?.fill(0);
@@ -773,7 +769,7 @@ export class FileKeyStore implements KeyStore {
         this.#revisions.set(name, revision);
         /* After the file: a crash in between leaves the state behind the file, which open() catches up;
          * the reverse order could leave a mark above every copy of the keyset, which no open could load. */
-        await settle(this.#state.save(encodeRevisions(this.#revisions)));
+        await this.#state.save(encodeRevisions(this.#revisions));
       } catch (error) {
         if (this.#documents.get(name) !== document) document.fill(0);
         throw error;
@@ -841,7 +837,7 @@ export class FileKeyStore implements KeyStore {
     const current = this.kdf;
     const { logN, r, p } = checkKdfOption(options?.kdf ?? current, options?.insecureTestParameters === true);
     const password = passphraseBytes(passphrase);
-    const salt = await settle(this.#backend.randomBytes(SALT_BYTES));
+    const salt = await this.#backend.randomBytes(SALT_BYTES);
     const kdf: KdfParameters = { logN, r, p, salt: salt.slice() };
     const kek = await deriveKek(this.#backend, password, kdf);
     let adopted = false;
@@ -852,11 +848,11 @@ export class FileKeyStore implements KeyStore {
         this.#kdf = kdf;
         this.#kek = kek;
         adopted = true;
-        if (previous !== undefined && this.#backend.destroyKey !== undefined) await settle(this.#backend.destroyKey(previous));
+        if (previous !== undefined && this.#backend.destroyKey !== undefined) await this.#backend.destroyKey(previous);
       });
     } finally {
       /* A KEK that never protected the file (write failed, or the store was closed meanwhile) is erased at once. */
-      if (!adopted && this.#backend.destroyKey !== undefined) await settle(this.#backend.destroyKey(kek));
+      if (!adopted && this.#backend.destroyKey !== undefined) await this.#backend.destroyKey(kek);
     }
   }
 
@@ -893,7 +889,7 @@ export class FileKeyStore implements KeyStore {
   async #discardKek(): Promise<void> {
     const kek = this.#kek;
     this.#kek = undefined;
-    if (kek !== undefined && this.#backend.destroyKey !== undefined) await settle(this.#backend.destroyKey(kek));
+    if (kek !== undefined && this.#backend.destroyKey !== undefined) await this.#backend.destroyKey(kek);
   }
 
   #write(documents: ReadonlyMap<string, Uint8Array>, options?: { readonly noClobber?: boolean }): Promise<void> {
