@@ -95,6 +95,13 @@ describe('every public function checks its options: ArgumentError naming what is
     }
   });
 
+  test('new MemoryDecisionLog() takes no options or an object; null or another type is an ArgumentError', async () => {
+    expect(new ward.MemoryDecisionLog()).toBeInstanceOf(ward.MemoryDecisionLog);
+    for (const value of [null, 'capacity', 42]) {
+      await expectArgumentError(() => new ward.MemoryDecisionLog(value as never), /new MemoryDecisionLog\(\) needs an options object/);
+    }
+  });
+
   const backendMissing: readonly Row[] = [
     ['seal()', () => fn(ward.seal)(PAYLOAD, { ...SEAL_BASE, backend: undefined, key: { key: aeadKey, kid: KID } }), /seal\(\) options\.backend must be a CryptoBackend/],
     ['verify()', () => fn(ward.verify)(envelope, { trust: verifyingKey }), /verify\(\) options\.backend must be a CryptoBackend/],

@@ -10,7 +10,7 @@
  */
 import type { CryptoBackend, MaybePromise, SigningKey, VerifyingKey } from '../backend/crypto-backend.js';
 import { settle } from '../backend/crypto-backend.js';
-import { assertBytes } from '../backend/validate.js';
+import { assertBytes, checkOptionsObject } from '../backend/validate.js';
 import { decodeCbor, encodeCbor } from '../cbor/index.js';
 import type { CborValue, DecodeCborOptions } from '../cbor/index.js';
 import { HeaderLabel } from '../cose/headers.js';
@@ -682,6 +682,7 @@ export class MemoryDecisionLog implements DecisionLogSink {
    * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for a capacity that is not a positive safe integer
    */
   constructor(options: MemoryDecisionLogOptions = {}) {
+    checkOptionsObject(options, 'new MemoryDecisionLog');
     const capacity = options.capacity ?? 10_000;
     if (!Number.isSafeInteger(capacity) || capacity <= 0) throw new ArgumentError('capacity must be a positive integer');
     this.#capacity = capacity;
