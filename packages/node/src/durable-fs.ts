@@ -38,3 +38,18 @@ export async function syncDirectory(
     await handle.close();
   }
 }
+
+/**
+ * Reads the start of `handle` into `bytes`, which the caller allocated after checking the file's
+ * size (limits before allocation), and returns how many bytes it read: fewer than
+ * `bytes.length` when the file shrank in the meantime, which callers treat as truncation.
+ */
+export async function readInto(handle: FileHandle, bytes: Uint8Array): Promise<number> {
+  let offset = 0;
+  while (offset < bytes.length) {
+    const { bytesRead } = await handle.read(bytes, offset, bytes.length - offset, offset);
+    if (bytesRead === 0) break;
+    offset += bytesRead;
+  }
+  return offset;
+}

@@ -6,10 +6,9 @@
 import { execFileSync } from 'node:child_process';
 import { scrypt } from 'node:crypto';
 import * as fs from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { beforeAll, describe, expect, test, vi } from 'vitest';
 import {
   ArgumentError, CborTag, CoseTag, EnvelopeError, HeaderLabel, KeyStoreError, Keyset, WardError, decodeCbor, decodeProtectedHeader,
   encodeCbor, encryptEncrypt0, open, seal,
@@ -19,6 +18,7 @@ import { FileKeyStore, createNodeBackend } from '@ward/node';
 import type { FileKeyStoreCreateOptions, FileKeyStoreOpenOptions } from '@ward/node';
 import { isTempFileOf, writeFileAtomic } from './atomic-file.js';
 import type { AtomicFileSystem } from './atomic-file.js';
+import { useTempDirs } from '../../test-kit/temp-dirs.js';
 
 /* scrypt, the keystore's key derivation, counted: "refused before deriving" is a call count, not a clock. */
 vi.mock('node:crypto', async (importOriginal) => {
@@ -36,19 +36,7 @@ const PAYLOAD = te.encode('{"occupancy":17,"room":"B-204"}');
 const CLAIMS = { issuer: 'door-controller-4', subject: 'access/b-204', sequence: 1 };
 const ATTRIBUTES = { classification: 'personal', zone: 'campus-b' };
 
-let root: string;
-let counter = 0;
-beforeAll(async () => {
-  root = await fs.mkdtemp(join(tmpdir(), 'ward-keystore-'));
-});
-afterAll(async () => {
-  await fs.rm(root, { recursive: true, force: true });
-});
-async function freshDir(): Promise<string> {
-  const dir = join(root, `t${counter++}`);
-  await fs.mkdir(dir);
-  return dir;
-}
+const freshDir = useTempDirs('ward-keystore-');
 
 function codeOf(error: unknown): string | undefined {
   return WardError.isInstance(error) ? error.code : undefined;

@@ -25,6 +25,7 @@ import {
 } from '@ward/core';
 import type { AeadKey, CborValue, CryptoBackend, HeaderMap, KeyStore, StateStore } from '@ward/core';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic-file.js';
+import { readInto } from '../durable-fs.js';
 import { FileStateStore } from './file-state-store.js';
 
 /** scrypt cost parameters (RFC 7914 §2). */
@@ -426,11 +427,7 @@ async function readKeystoreFile(path: string, allowInsecurePermissions: boolean)
     const bytes = new Uint8Array(stat.size);
     let offset = 0;
     try {
-      while (offset < bytes.length) {
-        const { bytesRead } = await handle.read(bytes, offset, bytes.length - offset, offset);
-        if (bytesRead === 0) break;
-        offset += bytesRead;
-      }
+      offset = await readInto(handle, bytes);
     } catch (error) {
       throw io(`could not read keystore ${path}`, error);
     }

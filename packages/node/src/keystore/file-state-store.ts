@@ -15,7 +15,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { ArgumentError, KeyStoreError } from '@ward/core';
 import type { StateStore } from '@ward/core';
 import { writeFileAtomic } from './atomic-file.js';
-import { errorCode } from '../durable-fs.js';
+import { errorCode, readInto } from '../durable-fs.js';
 
 /** Largest state file: checked with fstat before a byte is read. */
 export const MAX_STATE_FILE_BYTES = 16 * 1024 * 1024;
@@ -94,11 +94,7 @@ export class FileStateStore implements StateStore {
       const bytes = new Uint8Array(stat.size);
       let offset = 0;
       try {
-        while (offset < bytes.length) {
-          const { bytesRead } = await handle.read(bytes, offset, bytes.length - offset, offset);
-          if (bytesRead === 0) break;
-          offset += bytesRead;
-        }
+        offset = await readInto(handle, bytes);
       } catch (error) {
         throw new KeyStoreError('ERR_KEYSTORE_IO', `could not read state file ${this.#path}`, { cause: error });
       }

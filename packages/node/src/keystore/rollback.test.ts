@@ -6,13 +6,13 @@
  * FileStateStore refuses older documents and keeps revocations sticky.
  */
 import * as fs from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { Keyset, KeyStoreError, MemoryStateStore, TrustStore, WardError, coseKeyFromHandle, coseKeyThumbprint, signTrustStoreDocument } from '@ward/core';
 import type { StateStore } from '@ward/core';
 import { FileKeyStore, FileStateStore, createNodeBackend } from '@ward/node';
 import type { FileKeyStoreCreateOptions } from '@ward/node';
+import { useTempDirs } from '../../test-kit/temp-dirs.js';
 
 const backend = createNodeBackend();
 const PASSPHRASE = 'correct horse battery staple';
@@ -20,19 +20,7 @@ const FAST = { passphrase: PASSPHRASE, backend, kdf: { N: 2 ** 14, r: 8, p: 1 },
 const OPEN = { passphrase: PASSPHRASE, backend, insecureTestParameters: true } as const;
 const NOW = 1_767_225_600;
 
-let root: string;
-let counter = 0;
-beforeAll(async () => {
-  root = await fs.mkdtemp(join(tmpdir(), 'ward-rollback-'));
-});
-afterAll(async () => {
-  await fs.rm(root, { recursive: true, force: true });
-});
-async function freshDir(): Promise<string> {
-  const dir = join(root, `t${counter++}`);
-  await fs.mkdir(dir);
-  return dir;
-}
+const freshDir = useTempDirs('ward-rollback-');
 
 async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
   try {
