@@ -156,6 +156,7 @@ function main() {
     process.exit(1);
   }
 
+  const runStarted = Date.now();
   const allTests = [...new Set(mutants.flatMap((m) => m.tests))].sort();
   console.log(`baseline: ${allTests.length} test files, unmutated`);
   const baseline = runTests(allTests);
@@ -195,7 +196,7 @@ function main() {
       console.log(`SURVIVED  ${m.id}: ${m.check} (${m.file}; tests ${m.tests.join(', ')})`);
     }
   }
-  console.log(`\nmutants: ${killed} killed, ${survivors.length} survived${errors.length > 0 ? `, ${errors.length} broken or timed out` : ''}`);
+  console.log(`\nmutants: ${killed} killed, ${survivors.length} survived${errors.length > 0 ? `, ${errors.length} broken or timed out` : ''} (${Math.round((Date.now() - runStarted) / 1000)} s)`);
   if (survivors.length > 0 || errors.length > 0) process.exit(1);
 }
 
