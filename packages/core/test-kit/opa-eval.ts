@@ -24,8 +24,8 @@ export function jsonWithBigInts(value: unknown): string {
  * Runs `opa eval` (builtin errors non-strict, as OPA's default) on `query` with `input` and
  * returns the first expression's value, or undefined when the query is undefined.
  */
-export function opaEval(query: string, input: unknown): unknown {
-  const out = execFileSync(opaBinary(), ['eval', '--stdin-input', '--format', 'json', query], {
+export function opaEval(query: string, input: unknown, extra: readonly string[] = []): unknown {
+  const out = execFileSync(opaBinary(), ['eval', '--stdin-input', '--format', 'json', ...extra, query], {
     input: jsonWithBigInts(input), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
   });
   const parsed = JSON.parse(out) as { result?: { expressions: { value: unknown }[] }[] };

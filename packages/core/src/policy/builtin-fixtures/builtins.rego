@@ -13,7 +13,7 @@ decision := {"allow": true, "reasons": reasons, "obligations": []} if {
 		time.weekday(now),
 		concat(":", [format_int(clock[0], 10), format_int(clock[1], 10), format_int(clock[2], 10)]),
 		concat("-", [format_int(day[0], 10), format_int(day[1], 10), format_int(day[2], 10)]),
-		format_int(time.add_date(time.now_ns(), 0, 1, 0), 10),
-		format_int(time.parse_rfc3339_ns("2026-03-29T01:30:00+01:00"), 10),
+		json.marshal(time.add_date(time.now_ns(), 0, 1, 0)),
+		json.marshal(time.parse_rfc3339_ns("2026-03-29T01:30:00+01:00")),
 	]
 }
