@@ -306,7 +306,7 @@ export class PolicyEngine {
     const clock: { time: number | undefined } = { time: undefined };
     let policy: LoadedWasm;
     try {
-      policy = loadPolicySync(source.wasm, {}, createPolicyBuiltins(() => clock.time)) as unknown as LoadedWasm;
+      policy = loadPolicySync(source.wasm, undefined, createPolicyBuiltins(() => clock.time)) as unknown as LoadedWasm;
       policy.setData(source.data ?? {});
     } catch (error) {
       /* opa-wasm throws strings and WebAssembly errors: wrap them, never let them escape raw. */
