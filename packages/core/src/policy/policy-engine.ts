@@ -17,6 +17,7 @@ import { assertBytes } from '../backend/validate.js';
 import { ArgumentError, PolicyError } from '../errors.js';
 import type { Obligation, PolicyDecision, PolicyInput } from './decision.js';
 import { canonicalPolicyInput, matchesCanonicalInput, policyCacheBucket } from './policy-input.js';
+import { createPolicyBuiltins, missingBuiltins } from './builtins.js';
 import { sameBytes } from '../bytes.js';
 
 /** The entrypoint Ward's policies export (`policies/ward/authz`). */
@@ -32,13 +33,19 @@ export interface PolicySource {
   readonly revision?: string;
   /** The bundle's digest, recorded in decision logs; default SHA-256 of `wasm`. */
   readonly digest?: Uint8Array;
+  /** The bundle's manifest (a bundle from `readPolicyBundle` has one): its `wasm` entries name the entrypoints the module serves. */
+  readonly manifest?: { readonly wasm?: readonly { readonly entrypoint: string }[] };
 }
 
 /** Options of {@link PolicyEngine.load}. */
 export interface PolicyEngineOptions {
   /** The backend that hashes digests. */
   readonly backend: CryptoBackend;
-  /** The decision entrypoint; default {@link DEFAULT_POLICY_ENTRYPOINT}. */
+  /**
+   * The decision entrypoint. Default: the one entrypoint the source's manifest names (with
+   * several, {@link DEFAULT_POLICY_ENTRYPOINT} if it is one of them), else
+   * {@link DEFAULT_POLICY_ENTRYPOINT}. With a manifest, it must be one the manifest names.
+   */
   readonly entrypoint?: string;
   /** Cache buckets at most (LRU; a bucket holds up to 4 inputs sharing action, subject id, envelope id and time); default 10,000; 0 turns the cache off. */
   readonly cacheSize?: number;
@@ -64,6 +71,7 @@ interface LoadedWasm {
   setData(data: unknown): void;
   readonly entrypoints: Readonly<Record<string, number>>;
   readonly mem: { readonly buffer: ArrayBuffer };
+  readonly wasmInstance: { readonly exports: Record<string, unknown> };
 }
 
 const MAX_REASONS = 64;
@@ -168,9 +176,60 @@ export function compareRevisions(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/*
+ * Which entrypoint decides: the caller's, else the manifest's. A bundle's manifest says which
+ * entrypoints its module serves (OPA's `wasm: [{ entrypoint, module }]`); a caller's choice
+ * outside that list is a mismatch, not a silent fallback.
+ */
+function chooseEntrypoint(source: PolicySource, configured: string | undefined): string {
+  const named = source?.manifest?.wasm?.map((entry) => entry.entrypoint);
+  if (named === undefined || named.length === 0) return configured ?? DEFAULT_POLICY_ENTRYPOINT;
+  if (configured !== undefined) {
+    if (!named.includes(configured)) {
+      throw new PolicyError('ERR_POLICY_BUNDLE_INVALID', `the bundle's manifest names the entrypoints ${named.join(', ')}, not ${configured}`);
+    }
+    return configured;
+  }
+  if (named.length === 1) return named[0]!;
+  if (named.includes(DEFAULT_POLICY_ENTRYPOINT)) return DEFAULT_POLICY_ENTRYPOINT;
+  throw new PolicyError('ERR_POLICY_BUNDLE_INVALID', `the bundle's manifest names several entrypoints (${named.join(', ')}): choose one with options.entrypoint`);
+}
+
+/* Reads a NUL-terminated string the instance wrote, never past the end of its memory. */
+function readCString(memory: ArrayBuffer, address: unknown): string | undefined {
+  if (typeof address !== 'number' || !Number.isInteger(address) || address < 0 || address >= memory.byteLength) return undefined;
+  const bytes = new Uint8Array(memory);
+  const end = bytes.indexOf(0, address);
+  return end < 0 ? undefined : new TextDecoder().decode(bytes.subarray(address, end));
+}
+
+/*
+ * Every host builtin the module calls out for must be implemented (by opa-wasm or by Ward):
+ * otherwise the policy loads and then every decision that reaches the call fails (before this
+ * check, `time.weekday` did exactly that). The module lists them in its `builtins()` export.
+ */
+function checkBuiltins(policy: LoadedWasm): void {
+  const { exports } = policy.wasmInstance;
+  let names: string[] | undefined;
+  try {
+    const list = readCString(policy.mem.buffer, (exports.opa_json_dump as (a: number) => number)((exports.builtins as () => number)()));
+    const parsed: unknown = list === undefined ? undefined : JSON.parse(list);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) names = Object.keys(parsed);
+  } catch {
+    names = undefined;
+  }
+  if (names === undefined) throw new PolicyError('ERR_POLICY_BUNDLE_INVALID', 'the policy wasm does not list the builtins it needs (no OPA builtins() export)');
+  const missing = missingBuiltins(names);
+  if (missing.length > 0) {
+    throw new PolicyError('ERR_POLICY_BUNDLE_INVALID', `the policy needs builtins that neither opa-wasm nor Ward implements: ${missing.join(', ')}`);
+  }
+}
+
 interface Active {
   readonly policy: LoadedWasm;
   readonly entrypoint: number;
+  /** The current evaluation's environment.time, read by the instance's time.now_ns. */
+  readonly clock: { time: number | undefined };
   readonly revision: string;
   readonly digest: Uint8Array;
   readonly digestHex: string;
@@ -194,7 +253,7 @@ interface Active {
  */
 export class PolicyEngine {
   readonly #backend: CryptoBackend;
-  readonly #entrypointName: string;
+  readonly #entrypointName: string | undefined;
   readonly #cacheSize: number;
   readonly #cache = new Map<string, { readonly decision: PolicyDecision; readonly input: PolicyInput }[]>();
   #active: Active;
@@ -202,7 +261,7 @@ export class PolicyEngine {
   #evaluations = 0;
   #hits = 0;
 
-  private constructor(backend: CryptoBackend, entrypoint: string, cacheSize: number, active: Active) {
+  private constructor(backend: CryptoBackend, entrypoint: string | undefined, cacheSize: number, active: Active) {
     this.#backend = backend;
     this.#entrypointName = entrypoint;
     this.#cacheSize = cacheSize;
@@ -215,7 +274,10 @@ export class PolicyEngine {
    * @param source - the wasm, its data, revision and digest
    * @param options - backend, entrypoint, cache size
    * @returns the engine
-   * @throws {@link PolicyError} `ERR_POLICY_EVALUATION` when the wasm does not load or lacks the entrypoint
+   * @throws {@link PolicyError} `ERR_POLICY_EVALUATION` when the wasm does not load or lacks
+   *   `options.entrypoint` (the message lists what it exports); `ERR_POLICY_BUNDLE_INVALID`
+   *   when the wasm needs a builtin neither opa-wasm nor Ward implements (named in the
+   *   message), or the manifest's entrypoints do not fit the wasm or `options.entrypoint`
    * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for bad options
    * @example
    * ```ts
@@ -226,34 +288,41 @@ export class PolicyEngine {
    */
   static async load(source: PolicySource, options: PolicyEngineOptions): Promise<PolicyEngine> {
     if (typeof options !== 'object' || options === null || options.backend === undefined) throw new ArgumentError('options need backend');
-    const entrypoint = options.entrypoint ?? DEFAULT_POLICY_ENTRYPOINT;
+    const entrypoint = options.entrypoint;
+    if (entrypoint !== undefined && (typeof entrypoint !== 'string' || entrypoint === '')) throw new ArgumentError('entrypoint must be a non-empty string');
     const cacheSize = options.cacheSize ?? 10_000;
     if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) throw new ArgumentError('cacheSize must be a non-negative integer');
     const active = await PolicyEngine.#instantiate(source, entrypoint, options.backend);
     return new PolicyEngine(options.backend, entrypoint, cacheSize, active);
   }
 
-  static async #instantiate(source: PolicySource, entrypointName: string, backend: CryptoBackend): Promise<Active> {
+  static async #instantiate(source: PolicySource, configuredEntrypoint: string | undefined, backend: CryptoBackend): Promise<Active> {
     if (typeof source !== 'object' || source === null) throw new ArgumentError('policy source must be an object');
     assertBytes(source.wasm, 'wasm');
     const revision = source.revision ?? '';
     if (typeof revision !== 'string') throw new ArgumentError('revision must be a string');
     const digest = source.digest ?? (await settle(backend.sha256(source.wasm)));
+    const entrypointName = chooseEntrypoint(source, configuredEntrypoint);
+    const clock: { time: number | undefined } = { time: undefined };
     let policy: LoadedWasm;
     try {
-      policy = loadPolicySync(source.wasm) as unknown as LoadedWasm;
+      policy = loadPolicySync(source.wasm, undefined, createPolicyBuiltins(() => clock.time)) as unknown as LoadedWasm;
       policy.setData(source.data ?? {});
     } catch (error) {
       /* opa-wasm throws strings and WebAssembly errors: wrap them, never let them escape raw. */
       throw new PolicyError('ERR_POLICY_EVALUATION', 'the policy wasm could not be loaded', { cause: error });
     }
+    checkBuiltins(policy);
     const entrypoint = policy.entrypoints[entrypointName];
-    if (typeof entrypoint !== 'number') {
-      throw new PolicyError('ERR_POLICY_EVALUATION', `the policy has no entrypoint ${entrypointName}`);
+    if (typeof entrypoint !== 'number' || !Object.hasOwn(policy.entrypoints, entrypointName)) {
+      const exported = Object.keys(policy.entrypoints).sort().join(', ') || '(none)';
+      /* A manifest that names an entrypoint its module does not export is a malformed bundle. */
+      const code = configuredEntrypoint === undefined && source.manifest?.wasm !== undefined ? 'ERR_POLICY_BUNDLE_INVALID' : 'ERR_POLICY_EVALUATION';
+      throw new PolicyError(code, `the policy has no entrypoint ${entrypointName}; it exports: ${exported}`);
     }
     let digestHex = '';
     for (const b of digest) digestHex += b.toString(16).padStart(2, '0');
-    return { policy, entrypoint, revision, digest: digest.slice(), digestHex };
+    return { policy, entrypoint, clock, revision, digest: digest.slice(), digestHex };
   }
 
   /** The active policy's revision. */
@@ -367,6 +436,8 @@ export class PolicyEngine {
     let resultSet: unknown;
     try {
       this.#evaluations++;
+      /* time.now_ns is this input's environment.time, never the host clock: decisions stay deterministic and cacheable. */
+      active.clock.time = canonical.input.environment.time;
       resultSet = active.policy.evaluate(bytes.buffer as ArrayBuffer, active.entrypoint);
     } catch (error) {
       throw new PolicyError('ERR_POLICY_EVALUATION', 'the policy failed to evaluate', { cause: error });
