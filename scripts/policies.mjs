@@ -491,6 +491,7 @@ function wasmMatchesRego(pkg, label, policy, count = VARIED_INPUTS) {
   const rego = evalRego(pkg, inputs, 'varied inputs');
   let allowed = 0;
   const grants = new Map();
+  const denials = new Set();
   inputs.forEach((input, i) => {
     const resultSet = policy.evaluate(input);
     const wasm = resultSet?.[0]?.result;
@@ -500,9 +501,13 @@ function wasmMatchesRego(pkg, label, policy, count = VARIED_INPUTS) {
     if (wasm.allow === true) {
       allowed++;
       for (const reason of wasm.reasons) grants.set(reason, (grants.get(reason) ?? 0) + 1);
+    } else {
+      for (const reason of wasm.reasons) denials.add(reason);
     }
   });
+  const withContext = inputs.filter((input) => isObject(input) && Object.hasOwn(input, 'context')).length;
   say(`${label}: decides like the Rego on ${inputs.length} varied inputs (${allowed} allowed, ${inputs.length - allowed} denied)`);
+  say(`  ${withContext} inputs with a context; ${denials.size} distinct denial reasons`);
   say(`  grants: ${[...grants].sort(([a], [b]) => (a < b ? -1 : 1)).map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none'}`);
 }
 
@@ -531,6 +536,7 @@ async function test(pkg) {
   let covered = 0;
   let total = 0;
   say('\ncoverage of the policy (test files excluded):');
+  const width = Math.max(40, ...Object.keys(report.files).map((file) => file.length));
   for (const [file, entry] of Object.entries(report.files).sort()) {
     if (file.endsWith('_test.rego')) continue;
     const c = entry.covered_lines ?? 0;
@@ -538,10 +544,10 @@ async function test(pkg) {
     covered += c;
     total += c + n;
     const missed = (entry.not_covered ?? []).map((r) => (r.start.row === r.end.row ? `${r.start.row}` : `${r.start.row}-${r.end.row}`));
-    say(`  ${file.padEnd(40)} ${String(c).padStart(4)}/${String(c + n).padEnd(4)} ${(c + n ? (100 * c) / (c + n) : 100).toFixed(1).padStart(5)}%${missed.length ? `  not covered: line ${[...new Set(missed)].join(', ')}` : ''}`);
+    say(`  ${file.padEnd(width)} ${String(c).padStart(4)}/${String(c + n).padEnd(4)} ${(c + n ? (100 * c) / (c + n) : 100).toFixed(1).padStart(5)}%${missed.length ? `  not covered: line ${[...new Set(missed)].join(', ')}` : ''}`);
   }
   const percent = total === 0 ? 0 : (100 * covered) / total;
-  say(`  ${'total'.padEnd(40)} ${String(covered).padStart(4)}/${String(total).padEnd(4)} ${percent.toFixed(1).padStart(5)}%  (with the tests: ${Number(report.coverage).toFixed(1)}%)`);
+  say(`  ${'total'.padEnd(width)} ${String(covered).padStart(4)}/${String(total).padEnd(4)} ${percent.toFixed(1).padStart(5)}%  (with the tests: ${Number(report.coverage).toFixed(1)}%)`);
   if (percent < COVERAGE_MIN) fail(`${pkg.name}: policy coverage ${percent.toFixed(1)}% is below ${COVERAGE_MIN}%: add opa tests for the lines listed above`);
 
   scenariosOnRego(pkg);
