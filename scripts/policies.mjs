@@ -1,21 +1,27 @@
 #!/usr/bin/env node
 /*
- * Ward's policy toolchain (policies/): test, build and check the Rego policy set with the real,
+ * Ward's policy toolchain (policies/): test, build and check Rego policy packages with the real,
  * pinned OPA compiler (scripts/ensure-opa.sh installs it with `go install`).
  *
- *   node scripts/policies.mjs test    fmt --list, check --strict (with the input schema),
+ * A policy package is a directory with a `policy.json` (policies/README.md, "Policy packages"):
+ * its entrypoint, Rego sources, data, input schema, scenarios, revision file, dist directory,
+ * manifest roots and the variations the differential check draws inputs from. Every command
+ * takes package directories (or their policy.json); without any it runs every package:
+ * policies/policy.json (the city policy) and policies/<name>/policy.json.
+ *
+ *   node scripts/policies.mjs test [PKG…]    fmt --list, check --strict (with the input schema),
  *                                     `opa test -v`, coverage (fails under 90% of the policy
  *                                     lines, tests excluded), and the scenarios
- *   node scripts/policies.mjs build   compile to an OPA wasm bundle and write policies/dist/
- *                                     (bundle.tar.gz, policy.wasm, data.json, BUILD.json);
- *                                     bumps policies/REVISION when the sources changed
- *        [--out DIR]                  write there instead (policies/REVISION is left alone)
+ *   node scripts/policies.mjs build [PKG…]   compile to an OPA wasm bundle and write the
+ *                                     package's dist (bundle.tar.gz, policy.wasm, data.json,
+ *                                     BUILD.json); bumps its REVISION when the sources changed
+ *        [--out DIR]                  write there instead (REVISION is left alone; one package)
  *        [--signing-key PEM --signing-key-id ID [--signing-alg ES256] [--claims-file F]]
  *                                     sign the bundle (.signatures.json); needs --out
- *   node scripts/policies.mjs check   rebuild into a temporary directory and fail when
- *                                     policies/dist does not match the sources (CI); run the
+ *   node scripts/policies.mjs check [PKG…]   rebuild into a temporary directory and fail when
+ *                                     the dist does not match the sources (CI); run the
  *                                     committed policy.wasm against opa eval on 2,000 inputs
- *   node scripts/policies.mjs stage DIR   write the directory opa build compiles (to run
+ *   node scripts/policies.mjs stage DIR [PKG]   write the directory opa build compiles (to run
  *                                     opa build by hand, e.g. with a signing key)
  *
  * Builds are reproducible: the same sources and OPA version give byte-identical artefacts
@@ -28,21 +34,15 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const policies = join(root, 'policies');
-const sourceDir = join(policies, 'ward');
-const dataFile = join(policies, 'data.json');
-const schemaFile = join(policies, 'input.schema.json');
-const scenariosFile = join(policies, 'examples', 'scenarios.json');
-const revisionFile = join(policies, 'REVISION');
-const distDir = join(policies, 'dist');
-const ENTRYPOINT = 'ward/authz/decision';
-const ROOTS = ['ward'];
+const CONFIG = 'policy.json';
 const COVERAGE_MIN = 90;
+const VARIED_INPUTS = 2000;
 const ARTEFACTS = ['bundle.tar.gz', 'policy.wasm', 'data.json', 'BUILD.json'];
 
 const rel = (path) => relative(root, path) || '.';
@@ -86,6 +86,134 @@ function opaOrFail(args, what, options = {}) {
   return result.stdout;
 }
 
+// ---- packages ---------------------------------------------------------------------------------
+
+const CONFIG_KEYS = new Set(['name', 'description', 'entrypoint', 'sources', 'data', 'schema', 'scenarios', 'revision', 'dist', 'roots', 'variations']);
+/* A Rego reference segment OPA compiles into a wasm entrypoint without quoting. */
+const SEGMENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isPrefix = (prefix, path) => prefix.length <= path.length && prefix.every((segment, i) => segment === path[i]);
+
+/** The packages under policies/: policies/policy.json (the city policy) and policies/<name>/policy.json. */
+function discoverPackages() {
+  const found = [join(policies, CONFIG)];
+  for (const entry of readdirSync(policies, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (entry.isDirectory() && existsSync(join(policies, entry.name, CONFIG))) found.push(join(policies, entry.name, CONFIG));
+  }
+  return found.filter((path) => existsSync(path)).map(loadPackage);
+}
+
+/**
+ * Reads a package's policy.json (a directory or the file itself). Paths in it are relative to
+ * its directory and must stay inside it; the Rego sources keep their path relative to it in
+ * the bundle. The manifest roots are given or derived (the entrypoint's first segment and
+ * every top-level key of the data), and must cover the entrypoint and every data path.
+ */
+function loadPackage(path) {
+  const configFile = path.endsWith('.json') ? resolve(path) : join(resolve(path), CONFIG);
+  if (!existsSync(configFile)) fail(`${rel(configFile)} not found: a policy package is a directory with a ${CONFIG} (policies/README.md, "Policy packages")`);
+  const where = rel(configFile);
+  let config;
+  try {
+    config = JSON.parse(readFileSync(configFile, 'utf8'));
+  } catch (error) {
+    fail(`${where} is not JSON: ${error.message}`);
+  }
+  if (!isObject(config)) fail(`${where} must hold a JSON object`);
+  for (const key of Object.keys(config)) if (!CONFIG_KEYS.has(key)) fail(`${where}: unknown field "${key}" (known: ${[...CONFIG_KEYS].join(', ')})`);
+  const dir = dirname(configFile);
+  const string = (key, fallback) => {
+    const value = config[key] ?? fallback;
+    if (typeof value !== 'string' || value === '') fail(`${where}: "${key}" must be a non-empty string`);
+    return value;
+  };
+  const inside = (key, fallback) => {
+    const target = resolve(dir, string(key, fallback));
+    const within = relative(dir, target);
+    if (within === '' || within.startsWith('..') || isAbsolute(within)) fail(`${where}: "${key}" must name a path inside ${rel(dir)}`);
+    return target;
+  };
+  const entrypoint = string('entrypoint');
+  const segments = entrypoint.split('/');
+  if (segments.length < 2 || !segments.every((segment) => SEGMENT.test(segment))) {
+    fail(`${where}: entrypoint "${entrypoint}" must be a Rego rule path of plain identifiers, such as ward/authz/decision`);
+  }
+  const pkg = {
+    configFile,
+    dir,
+    name: string('name', basename(dir)),
+    entrypoint,
+    query: `data.${segments.join('.')}`,
+    sourceDir: inside('sources'),
+    dataFile: inside('data', 'data.json'),
+    schemaFile: inside('schema', 'input.schema.json'),
+    scenariosFile: inside('scenarios', 'scenarios.json'),
+    revisionFile: inside('revision', 'REVISION'),
+    distDir: inside('dist', 'dist'),
+    variations: config.variations,
+  };
+  for (const file of ['dataFile', 'schemaFile', 'scenariosFile']) if (!existsSync(pkg[file])) fail(`${where}: ${rel(pkg[file])} does not exist`);
+  if (!existsSync(pkg.sourceDir)) fail(`${where}: the sources ${rel(pkg.sourceDir)} do not exist`);
+  /* OPA loads every JSON and YAML file under a directory it is given as data: none may sit among the sources. */
+  const stray = walk(pkg.sourceDir).filter((file) => /\.(json|ya?ml)$/.test(file));
+  if (stray.length > 0) fail(`${where}: ${stray.map(rel).join(', ')} would be loaded by opa as data; keep only .rego files under ${rel(pkg.sourceDir)}`);
+  for (const file of ['distDir', 'configFile', 'dataFile', 'schemaFile', 'scenariosFile']) {
+    if (isPrefix(pkg.sourceDir.split(sep), pkg[file].split(sep))) fail(`${where}: ${rel(pkg[file])} must not sit under the sources ${rel(pkg.sourceDir)}`);
+  }
+  pkg.roots = manifestRoots(pkg, config.roots, where);
+  checkVariations(pkg.variations, where);
+  return pkg;
+}
+
+/** The given or derived manifest roots, checked to cover the entrypoint and every data path without overlapping. */
+function manifestRoots(pkg, given, where) {
+  let data;
+  try {
+    data = JSON.parse(readFileSync(pkg.dataFile, 'utf8'));
+  } catch (error) {
+    fail(`${rel(pkg.dataFile)} is not JSON: ${error.message}`);
+  }
+  if (!isObject(data)) fail(`${rel(pkg.dataFile)} must hold a JSON object`);
+  const entrypoint = pkg.entrypoint.split('/');
+  const roots = given ?? [...new Set([entrypoint[0], ...Object.keys(data)])].sort();
+  if (!Array.isArray(roots) || roots.length === 0 || !roots.every((r) => typeof r === 'string' && r !== '' && r.split('/').every((s) => s !== ''))) {
+    fail(`${where}: "roots" must be a non-empty list of paths such as "ward" or "door_access/config"`);
+  }
+  const paths = roots.map((r) => r.split('/'));
+  paths.forEach((a, i) => paths.forEach((b, j) => {
+    /* Overlapping roots: OPA refuses them, and Ward's bundle reader too. */
+    if (i !== j && isPrefix(a, b)) fail(`${where}: roots "${roots[i]}" and "${roots[j]}" overlap`);
+  }));
+  const covered = (path) => paths.some((r) => isPrefix(r, path));
+  if (!covered(entrypoint)) fail(`${where}: the manifest roots ${JSON.stringify(roots)} do not cover the entrypoint ${pkg.entrypoint}`);
+  const walkData = (node, path) => {
+    if (path.length > 0 && covered(path)) return;
+    if (!isObject(node) || !paths.some((r) => isPrefix(path, r))) fail(`${where}: the manifest roots ${JSON.stringify(roots)} do not cover data at ${path.join('/') || '(the top)'} in ${rel(pkg.dataFile)}`);
+    for (const key of Object.keys(node)) walkData(node[key], [...path, key]);
+  };
+  walkData(data, []);
+  return roots;
+}
+
+/** The differential check's input variations: { seed, edits: [{ set: path, values } | { delete: [path…] }] }. */
+function checkVariations(variations, where) {
+  const isPath = (p) => Array.isArray(p) && p.length > 0 && p.every((k) => typeof k === 'string');
+  const ok = isObject(variations)
+    && Number.isSafeInteger(variations.seed)
+    && Array.isArray(variations.edits)
+    && variations.edits.length > 0
+    && variations.edits.every((edit) => isObject(edit) && (
+      (Object.keys(edit).sort().join() === 'set,values' && isPath(edit.set) && Array.isArray(edit.values) && edit.values.length > 0)
+      || (Object.keys(edit).join() === 'delete' && Array.isArray(edit.delete) && edit.delete.length > 0 && edit.delete.every(isPath))));
+  if (!ok) fail(`${where}: "variations" must be { "seed": integer, "edits": [{ "set": ["path", …], "values": [...] } | { "delete": [["path", …], …] }, …] }`);
+}
+
+/** The packages a command runs on: the ones named, or every package. */
+function packagesFrom(args) {
+  return args.length === 0 ? discoverPackages() : args.map(loadPackage);
+}
+
 // ---- sources ----------------------------------------------------------------------------------
 
 function walk(dir) {
@@ -95,26 +223,27 @@ function walk(dir) {
   });
 }
 
-/** The policy modules that go into the bundle: every .rego under policies/ward but the tests. */
-function policyModules() {
-  return walk(sourceDir)
+/** The policy modules that go into the bundle: every .rego under the sources but the tests. */
+function policyModules(pkg) {
+  return walk(pkg.sourceDir)
     .filter((path) => path.endsWith('.rego') && !path.endsWith('_test.rego'))
     .sort();
 }
 
 /** SHA-256 over the bundle's sources (paths and bytes) and the compiler version. */
-function sourceDigest(version) {
+function sourceDigest(pkg, version) {
   const hash = createHash('sha256');
   hash.update(`opa ${version}\0`);
-  for (const path of [...policyModules(), dataFile]) {
-    hash.update(`${relative(policies, path).split(sep).join('/')}\0`);
+  for (const path of [...policyModules(pkg), pkg.dataFile]) {
+    hash.update(`${relative(pkg.dir, path).split(sep).join('/')}\0`);
     hash.update(readFileSync(path));
     hash.update('\0');
   }
   return hash.digest('hex');
 }
 
-function readRevision() {
+function readRevision(pkg) {
+  const { revisionFile } = pkg;
   if (!existsSync(revisionFile)) return undefined;
   const text = readFileSync(revisionFile, 'utf8').trim();
   if (!/^[0-9]+$/.test(text)) fail(`${rel(revisionFile)} must hold one all-digit revision, not "${text}"`);
@@ -124,11 +253,12 @@ function readRevision() {
 /**
  * The revision to build. Revisions are all-digit and only ever grow (YYYYMMDDNN), because the
  * SDK refuses to activate a bundle whose revision is lower than the active one, or the same
- * revision with different contents. A build to policies/dist bumps policies/REVISION when the
+ * revision with different contents. A build to the package's dist bumps its REVISION when the
  * sources differ from what dist/ was built from.
  */
-function revisionFor(digest, bump) {
-  const current = readRevision();
+function revisionFor(pkg, digest, bump) {
+  const { revisionFile, distDir } = pkg;
+  const current = readRevision(pkg);
   if (!bump) {
     if (current === undefined) fail(`${rel(revisionFile)} is missing: run \`npm run policies:build\``);
     return current;
@@ -188,7 +318,7 @@ function readTarGz(bytes) {
  * Loads an OPA wasm module with no host builtins (the SDK's loaders provide some; this policy
  * must need none) and evaluates inputs through ABI 1.2's one-shot opa_eval.
  */
-async function loadWasm(wasmBytes, data) {
+async function loadWasm(wasmBytes, data, entrypointName) {
   const memory = new WebAssembly.Memory({ initial: 5 });
   const cString = (addr) => {
     const bytes = new Uint8Array(memory.buffer);
@@ -227,7 +357,7 @@ async function loadWasm(wasmBytes, data) {
   const dataAddr = x.opa_json_parse(...write(JSON.stringify(data)));
   if (dataAddr === 0) fail('the wasm could not parse data.json');
   const heap = x.opa_heap_ptr_get();
-  const entrypoint = entrypoints[ENTRYPOINT];
+  const entrypoint = entrypoints[entrypointName];
 
   function evaluate(input) {
     const bytes = Buffer.from(JSON.stringify(input), 'utf8');
@@ -244,9 +374,9 @@ async function loadWasm(wasmBytes, data) {
 
 // ---- scenarios --------------------------------------------------------------------------------
 
-function scenarios() {
-  const doc = JSON.parse(readFileSync(scenariosFile, 'utf8'));
-  if (!Array.isArray(doc.scenarios) || doc.scenarios.length === 0) fail(`${rel(scenariosFile)} has no scenarios`);
+function scenarios(pkg) {
+  const doc = JSON.parse(readFileSync(pkg.scenariosFile, 'utf8'));
+  if (!Array.isArray(doc.scenarios) || doc.scenarios.length === 0) fail(`${rel(pkg.scenariosFile)} has no scenarios`);
   return doc.scenarios;
 }
 
@@ -259,48 +389,54 @@ function canonical(value) {
   return JSON.stringify(value);
 }
 
-function compareScenarios(label, decisions) {
-  const cases = scenarios();
+function compareScenarios(pkg, label, decisions) {
+  const cases = scenarios(pkg);
   const wrong = [];
   cases.forEach((scenario, i) => {
     const got = canonical(decisions[i]);
     const want = canonical(scenario.decision);
     if (got !== want) wrong.push(`  ${scenario.name}\n    want ${want}\n    got  ${got}`);
   });
-  if (wrong.length > 0) fail(`${label}: ${wrong.length} of ${cases.length} scenarios decide differently from ${rel(scenariosFile)}:\n${wrong.join('\n')}`);
-  say(`${label}: ${cases.length}/${cases.length} scenarios decide as ${rel(scenariosFile)} says`);
+  if (wrong.length > 0) fail(`${label}: ${wrong.length} of ${cases.length} scenarios decide differently from ${rel(pkg.scenariosFile)}:\n${wrong.join('\n')}`);
+  say(`${label}: ${cases.length}/${cases.length} scenarios decide as ${rel(pkg.scenariosFile)} says`);
 }
 
-function scenariosOnRego() {
-  const input = JSON.stringify(scenarios().map((s) => s.input));
+/** `opa eval` of the entrypoint on each input (the Rego, not the wasm). */
+function evalRego(pkg, inputs, what) {
   const out = opaOrFail(
-    ['eval', '--format=json', '--stdin-input', '-d', rel(sourceDir), '-d', rel(dataFile), `[d | some s in input; d := data.ward.authz.decision with input as s]`],
-    'opa eval (scenarios)',
-    { input },
+    ['eval', '--format=json', '--stdin-input', '-d', rel(pkg.sourceDir), '-d', rel(pkg.dataFile), `[d | some s in input; d := ${pkg.query} with input as s]`],
+    `opa eval (${what})`,
+    { input: JSON.stringify(inputs) },
   );
   const value = JSON.parse(out).result?.[0]?.expressions?.[0]?.value;
-  if (!Array.isArray(value)) fail(`opa eval returned no decisions for the scenarios:\n${out}`);
-  compareScenarios('rego (opa eval)', value);
+  if (!Array.isArray(value) || value.length !== inputs.length) fail(`opa eval returned no decisions for the ${what}:\n${out.slice(0, 2000)}`);
+  return value;
 }
 
-async function scenariosOnWasm(label, wasm, data) {
-  const policy = await loadWasm(wasm, data);
-  const decisions = scenarios().map((s) => {
+function scenariosOnRego(pkg) {
+  compareScenarios(pkg, 'rego (opa eval)', evalRego(pkg, scenarios(pkg).map((s) => s.input), 'scenarios'));
+}
+
+async function scenariosOnWasm(pkg, label, wasm, data) {
+  const policy = await loadWasm(wasm, data, pkg.entrypoint);
+  const decisions = scenarios(pkg).map((s) => {
     const resultSet = policy.evaluate(s.input);
     if (!Array.isArray(resultSet) || resultSet.length !== 1) fail(`${label}: ${s.name}: result set ${JSON.stringify(resultSet)}`);
     return resultSet[0].result;
   });
-  compareScenarios(label, decisions);
+  compareScenarios(pkg, label, decisions);
   return policy;
 }
 
 /**
- * Inputs around the scenarios: each a scenario input with a few fields changed to other values
- * the policy distinguishes (roles, classifications, zones, purposes, times, emergencies, the
- * action) or to malformed ones. Deterministic (a fixed-seed PRNG).
+ * Inputs around the scenarios: each a scenario input with one to four of the package's
+ * variations applied (policy.json "variations": a field set to one of the values the policy
+ * distinguishes, malformed ones included, or removed). Deterministic (a fixed-seed PRNG). An
+ * edit below a part an earlier edit removed is skipped, as a JavaScript assignment there would
+ * throw.
  */
-function variedInputs(count) {
-  let seed = 0x5eed1234;
+function variedInputs(pkg, count) {
+  let seed = pkg.variations.seed;
   const random = () => {
     seed = (seed + 0x6d2b79f5) | 0;
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
@@ -308,39 +444,40 @@ function variedInputs(count) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   const pick = (list) => list[Math.floor(random() * list.length)];
-  const base = scenarios().map((s) => s.input).filter((i) => i !== null && typeof i === 'object' && i.resource?.attributes);
-  const now = 1795323102;
-  const day = 86400;
-  const changes = [
-    (i) => (i.action = pick(['open', 'open', 'verify', 'rewrap', 'delete', 7])),
-    (i) => (i.subject.roles = pick([['analyst'], ['operator'], ['auditor'], ['public'], ['emergency-services'], ['maintenance-contractor'], ['analyst', 'operator'], ['mayor'], [], 'analyst', [1]])),
-    (i) => (i.subject.purpose = pick(['planning', 'operations', 'maintenance', 'emergency-response', 'audit', 'key-rotation', 'marketing', 3])),
-    (i) => (i.subject.zones = pick([['market-square'], ['harbour'], ['old-town'], [], 'harbour'])),
-    (i) => (i.subject.id = pick(['user:alice', 'contractor:metromaint:ravi', 'contractor:brightway:ana', 'contractor:nobody', ''])),
-    (i) => (i.subject.organisation = pick(['MetroMaint Services', 'Brightway Lighting', 'Elsewhere Ltd', null])),
-    (i) => (i.resource.attributes.classification = pick(['public', 'internal', 'personal', 'special-category', 'secret', 1])),
-    (i) => (i.resource.attributes.zone = pick(['market-square', 'harbour', 'old-town', 5])),
-    (i) => delete i.resource.attributes.zone,
-    (i) => (i.resource.attributes.purpose = pick([['planning'], ['emergency-response', 'audit'], [], 'planning'])),
-    (i) => delete i.resource.attributes.purpose,
-    (i) => (i.resource.attributes.retention = pick([day, 30 * day, 400 * day, -1, 'long'])),
-    (i) => (i.resource.attributes.owner = pick(['cctv-office', '', 9])),
-    (i) => (i.resource.issuer = pick(['footfall-counter-17', 'aq-monitor-5', 'cctv-12', 'parking-sensor-31', 'lamp-controller-88', 'citizen-reports', 'unknown-device', ''])),
-    (i) => (i.resource.stream = pick(['lighting/faults/lamp-88', 'lighting/energy/lamp-88', 'footfall/market-square'])),
-    (i) => (i.resource.issuedAt = pick([now - 600, now - 31 * day, now - 400 * day, now + 60, now + 3600, -5])),
-    (i) => (i.resource.rewrap = pick([{ issuer: 'city-archive', rewrappedAt: now }, { issuer: 'elsewhere', rewrappedAt: now }, { issuer: 'x' }])),
-    (i) => (i.environment = pick([{ time: now }, { time: 1796166000 }, { time: 1893456000 }, { time: now, emergency: { declared: true } }, { time: now, emergency: { declared: false } }, { time: now, emergency: { declared: 'yes' } }, { time: 'now' }])),
-    (i) => delete i[pick(['action', 'subject', 'resource', 'environment'])],
-  ];
+  const base = scenarios(pkg).map((s) => s.input).filter((i) => i !== null && typeof i === 'object' && i.resource?.attributes);
+  if (base.length === 0) fail(`${rel(pkg.scenariosFile)}: no scenario input has resource.attributes to vary`);
+  class Skip extends Error {}
+  /* The object holding the path's last key; a missing part on the way skips the edit. */
+  const parentOf = (input, path) => {
+    let node = input;
+    for (const key of path.slice(0, -1)) {
+      if (node === null || node === undefined) throw new Skip();
+      node = node[key];
+    }
+    return node;
+  };
+  const apply = (input, edit) => {
+    if (edit.set) {
+      const parent = parentOf(input, edit.set);
+      const value = structuredClone(pick(edit.values));
+      if (parent === null || typeof parent !== 'object') throw new Skip();
+      parent[edit.set.at(-1)] = value;
+    } else {
+      const path = edit.delete.length === 1 ? edit.delete[0] : pick(edit.delete);
+      const parent = parentOf(input, path);
+      if (parent === null || parent === undefined) throw new Skip();
+      if (typeof parent === 'object') delete parent[path.at(-1)];
+    }
+  };
   const inputs = [];
   for (let n = 0; n < count; n++) {
     const input = structuredClone(pick(base));
     const edits = 1 + Math.floor(random() * 4);
     for (let e = 0; e < edits; e++) {
       try {
-        pick(changes)(input);
-      } catch {
-        /* a change to a part an earlier change removed */
+        apply(input, pick(pkg.variations.edits));
+      } catch (error) {
+        if (!(error instanceof Skip)) throw error;
       }
     }
     inputs.push(input);
@@ -349,38 +486,43 @@ function variedInputs(count) {
 }
 
 /** The compiled wasm and the Rego (opa eval) decide the same on many varied inputs. */
-function wasmMatchesRego(label, policy, count = 2000) {
-  const inputs = variedInputs(count);
-  const out = opaOrFail(
-    ['eval', '--format=json', '--stdin-input', '-d', rel(sourceDir), '-d', rel(dataFile), `[d | some s in input; d := data.ward.authz.decision with input as s]`],
-    'opa eval (varied inputs)',
-    { input: JSON.stringify(inputs) },
-  );
-  const rego = JSON.parse(out).result?.[0]?.expressions?.[0]?.value;
-  if (!Array.isArray(rego) || rego.length !== inputs.length) fail(`opa eval returned no decisions for the varied inputs:\n${out.slice(0, 2000)}`);
+function wasmMatchesRego(pkg, label, policy, count = VARIED_INPUTS) {
+  const inputs = variedInputs(pkg, count);
+  const rego = evalRego(pkg, inputs, 'varied inputs');
   let allowed = 0;
+  const grants = new Map();
+  const denials = new Set();
   inputs.forEach((input, i) => {
     const resultSet = policy.evaluate(input);
     const wasm = resultSet?.[0]?.result;
     if (canonical(wasm) !== canonical(rego[i])) {
       fail(`${label}: the wasm and the Rego decide differently on\n  input ${JSON.stringify(input)}\n  wasm  ${canonical(wasm)}\n  rego  ${canonical(rego[i])}`);
     }
-    if (wasm.allow === true) allowed++;
+    if (wasm.allow === true) {
+      allowed++;
+      for (const reason of wasm.reasons) grants.set(reason, (grants.get(reason) ?? 0) + 1);
+    } else {
+      for (const reason of wasm.reasons) denials.add(reason);
+    }
   });
+  const withContext = inputs.filter((input) => isObject(input) && Object.hasOwn(input, 'context')).length;
   say(`${label}: decides like the Rego on ${inputs.length} varied inputs (${allowed} allowed, ${inputs.length - allowed} denied)`);
+  say(`  ${withContext} inputs with a context; ${denials.size} distinct denial reasons`);
+  say(`  grants: ${[...grants].sort(([a], [b]) => (a < b ? -1 : 1)).map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none'}`);
 }
 
 // ---- test -------------------------------------------------------------------------------------
 
-async function test() {
-  say(`opa ${opaVersion()} (${opa()})`);
+async function test(pkg) {
+  const { sourceDir, dataFile, schemaFile } = pkg;
+  say(`\n== ${pkg.name} (${rel(pkg.configFile)}): entrypoint ${pkg.entrypoint}`);
 
   const unformatted = opaOrFail(['fmt', '--list', rel(sourceDir)], 'opa fmt --list').trim();
   if (unformatted !== '') fail(`not formatted with opa fmt:\n${unformatted}\nrun: ${opa()} fmt -w ${rel(sourceDir)}`);
   say('opa fmt: all files formatted');
 
   opaOrFail(['check', '--strict', '--schema', rel(schemaFile), rel(sourceDir), rel(dataFile)], 'opa check --strict');
-  say('opa check --strict (input typed by policies/input.schema.json): ok');
+  say(`opa check --strict (input typed by ${rel(schemaFile)}): ok`);
 
   const verbose = runOpa(['test', '-v', rel(sourceDir), rel(dataFile)]);
   process.stdout.write(verbose.stdout);
@@ -394,6 +536,7 @@ async function test() {
   let covered = 0;
   let total = 0;
   say('\ncoverage of the policy (test files excluded):');
+  const width = Math.max(40, ...Object.keys(report.files).map((file) => file.length));
   for (const [file, entry] of Object.entries(report.files).sort()) {
     if (file.endsWith('_test.rego')) continue;
     const c = entry.covered_lines ?? 0;
@@ -401,30 +544,30 @@ async function test() {
     covered += c;
     total += c + n;
     const missed = (entry.not_covered ?? []).map((r) => (r.start.row === r.end.row ? `${r.start.row}` : `${r.start.row}-${r.end.row}`));
-    say(`  ${file.padEnd(40)} ${String(c).padStart(4)}/${String(c + n).padEnd(4)} ${(c + n ? (100 * c) / (c + n) : 100).toFixed(1).padStart(5)}%${missed.length ? `  not covered: line ${[...new Set(missed)].join(', ')}` : ''}`);
+    say(`  ${file.padEnd(width)} ${String(c).padStart(4)}/${String(c + n).padEnd(4)} ${(c + n ? (100 * c) / (c + n) : 100).toFixed(1).padStart(5)}%${missed.length ? `  not covered: line ${[...new Set(missed)].join(', ')}` : ''}`);
   }
   const percent = total === 0 ? 0 : (100 * covered) / total;
-  say(`  ${'total'.padEnd(40)} ${String(covered).padStart(4)}/${String(total).padEnd(4)} ${percent.toFixed(1).padStart(5)}%  (with the tests: ${Number(report.coverage).toFixed(1)}%)`);
-  if (percent < COVERAGE_MIN) fail(`policy coverage ${percent.toFixed(1)}% is below ${COVERAGE_MIN}%: add opa tests for the lines listed above`);
+  say(`  ${'total'.padEnd(width)} ${String(covered).padStart(4)}/${String(total).padEnd(4)} ${percent.toFixed(1).padStart(5)}%  (with the tests: ${Number(report.coverage).toFixed(1)}%)`);
+  if (percent < COVERAGE_MIN) fail(`${pkg.name}: policy coverage ${percent.toFixed(1)}% is below ${COVERAGE_MIN}%: add opa tests for the lines listed above`);
 
-  scenariosOnRego();
-  say(`\npolicies:test passed: ${counted ? `${counted[1]} tests` : 'all tests'}, policy coverage ${percent.toFixed(1)}% (minimum ${COVERAGE_MIN}%)`);
+  scenariosOnRego(pkg);
+  say(`policies:test passed for ${pkg.name}: ${counted ? `${counted[1]} tests` : 'all tests'}, policy coverage ${percent.toFixed(1)}% (minimum ${COVERAGE_MIN}%)`);
 }
 
 // ---- build ------------------------------------------------------------------------------------
 
-function stage(dir, manifest) {
-  for (const path of policyModules()) {
-    const target = join(dir, relative(policies, path));
+function stage(pkg, dir, manifest) {
+  for (const path of policyModules(pkg)) {
+    const target = join(dir, relative(pkg.dir, path));
     mkdirSync(dirname(target), { recursive: true });
     copyFileSync(path, target);
   }
-  copyFileSync(dataFile, join(dir, 'data.json'));
+  copyFileSync(pkg.dataFile, join(dir, 'data.json'));
   writeFileSync(join(dir, '.manifest'), `${JSON.stringify(manifest)}\n`);
 }
 
-function opaBuildArgs(output, signing) {
-  const args = ['build', '--target', 'wasm', '--entrypoint', ENTRYPOINT, '--bundle', '.', '--output', output];
+function opaBuildArgs(pkg, output, signing) {
+  const args = ['build', '--target', 'wasm', '--entrypoint', pkg.entrypoint, '--bundle', '.', '--output', output];
   if (signing) {
     args.push('--signing-key', signing.key, '--signing-alg', signing.alg, '--verification-key-id', signing.keyId);
     if (signing.claimsFile) args.push('--claims-file', signing.claimsFile);
@@ -437,10 +580,11 @@ function opaBuildArgs(output, signing) {
  * passes: the first learns the wasm ABI version this OPA emits, the second records it in the
  * manifest's metadata, which a signature covers.
  */
-async function build({ out, bump, signing, keepStage }) {
+async function build(pkg, { out, bump, signing, keepStage }) {
+  const { entrypoint } = pkg;
   const version = opaVersion();
-  const digest = sourceDigest(version);
-  const revision = revisionFor(digest, bump);
+  const digest = sourceDigest(pkg, version);
+  const revision = revisionFor(pkg, digest, bump);
   const work = mkdtempSync(join(tmpdir(), 'ward-policies-'));
   try {
     let abi = 'unknown';
@@ -450,21 +594,21 @@ async function build({ out, bump, signing, keepStage }) {
       mkdirSync(staged);
       const manifest = {
         revision,
-        roots: ROOTS,
+        roots: pkg.roots,
         metadata: {
-          ward: { policy: 'city-data-abac', entrypoint: ENTRYPOINT, opa_version: version, wasm_abi_version: abi, source_sha256: digest },
+          ward: { policy: pkg.name, entrypoint, opa_version: version, wasm_abi_version: abi, source_sha256: digest },
         },
       };
-      stage(staged, manifest);
+      stage(pkg, staged, manifest);
       const bundlePath = join(work, `bundle-${pass}.tar.gz`);
-      const args = opaBuildArgs(bundlePath, pass === 2 ? signing : undefined);
+      const args = opaBuildArgs(pkg, bundlePath, pass === 2 ? signing : undefined);
       opaOrFail(args, 'opa build', { cwd: staged });
       const bundle = readFileSync(bundlePath);
       const files = readTarGz(bundle);
       const wasm = files.get('policy.wasm');
       const data = files.get('data.json');
       if (!wasm || !data || !files.get('.manifest')) fail(`the bundle lacks policy.wasm, data.json or .manifest: ${[...files.keys()].join(', ')}`);
-      const policy = await loadWasm(wasm, JSON.parse(data.toString('utf8')));
+      const policy = await loadWasm(wasm, JSON.parse(data.toString('utf8')), entrypoint);
       abi = policy.abi;
       result = { bundle, files, wasm, data, policy, args, staged };
     }
@@ -477,19 +621,19 @@ async function build({ out, bump, signing, keepStage }) {
     if (Object.keys(policy.builtins).length !== 0) {
       fail(`the compiled policy needs host builtins (${Object.keys(policy.builtins).join(', ')}); Ward's loaders provide none: use builtins OPA compiles into wasm`);
     }
-    if (!(ENTRYPOINT in policy.entrypoints)) fail(`the compiled policy has no entrypoint ${ENTRYPOINT}`);
+    if (!(entrypoint in policy.entrypoints)) fail(`the compiled policy has no entrypoint ${entrypoint}`);
     const [major, minor] = policy.abi.split('.').map(Number);
     if (major !== 1 || minor < 2) fail(`wasm ABI ${policy.abi}: the SDK needs ABI 1.2 or later`);
 
     mkdirSync(out, { recursive: true });
     const info = {
-      description: 'How policies/dist was built: `npm run policies:build`; `npm run policies:check` rebuilds and compares.',
+      description: `How ${rel(pkg.distDir)} was built: \`npm run policies:build\`; \`npm run policies:check\` rebuilds and compares.`,
       opa: { version, install: `go install github.com/open-policy-agent/opa@v${version}` },
       command: `opa ${args.map((a) => (a.startsWith('/') ? '<tmp>' : a)).join(' ')}`,
-      entrypoint: ENTRYPOINT,
+      entrypoint,
       wasm: { abiVersion: policy.abi, entrypoints: policy.entrypoints, hostBuiltins: Object.keys(policy.builtins) },
       revision,
-      roots: ROOTS,
+      roots: pkg.roots,
       sourceSha256: digest,
       bundleFiles: [...files.keys()],
       files: {},
@@ -505,7 +649,7 @@ async function build({ out, bump, signing, keepStage }) {
       info.signed = { alg: signing.alg, keyId: signing.keyId };
     }
     writeFileSync(join(out, 'BUILD.json'), `${JSON.stringify(info, null, 2)}\n`);
-    await scenariosOnWasm('wasm (built policy.wasm in Node)', wasm, JSON.parse(data.toString('utf8')));
+    await scenariosOnWasm(pkg, 'wasm (built policy.wasm in Node)', wasm, JSON.parse(data.toString('utf8')));
     return info;
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -514,12 +658,14 @@ async function build({ out, bump, signing, keepStage }) {
 
 // ---- check ------------------------------------------------------------------------------------
 
-async function check() {
+async function check(pkg) {
+  const { distDir } = pkg;
+  say(`\n== ${pkg.name} (${rel(pkg.configFile)}): ${rel(distDir)}`);
   const missing = ARTEFACTS.filter((name) => !existsSync(join(distDir, name)));
-  if (missing.length > 0) fail(`${rel(distDir)} lacks ${missing.join(', ')}: run \`npm run policies:build\` and commit policies/dist`);
+  if (missing.length > 0) fail(`${rel(distDir)} lacks ${missing.join(', ')}: run \`npm run policies:build\` and commit ${rel(distDir)}`);
   const fresh = mkdtempSync(join(tmpdir(), 'ward-policies-check-'));
   try {
-    await build({ out: fresh, bump: false });
+    await build(pkg, { out: fresh, bump: false });
     const diffs = [];
     for (const name of ARTEFACTS) {
       const committed = readFileSync(join(distDir, name));
@@ -542,15 +688,15 @@ async function check() {
       const now = JSON.parse(readFileSync(join(fresh, 'BUILD.json'), 'utf8'));
       if (built.opa?.version !== now.opa.version) lines.push(`  built with OPA ${built.opa?.version}, this is OPA ${now.opa.version}`);
       if (built.sourceSha256 !== now.sourceSha256) lines.push(`  the Rego or data.json changed since ${rel(distDir)} was built`);
-      fail(`${rel(distDir)} does not match the policy sources:\n${lines.join('\n')}\nRun \`npm run policies:build\` and commit policies/dist and policies/REVISION.`);
+      fail(`${rel(distDir)} does not match the policy sources:\n${lines.join('\n')}\nRun \`npm run policies:build\` and commit ${rel(distDir)} and ${rel(pkg.revisionFile)}.`);
     }
     const wasm = readFileSync(join(distDir, 'policy.wasm'));
     const bundled = readTarGz(readFileSync(join(distDir, 'bundle.tar.gz')));
     if (!bundled.get('policy.wasm')?.equals(wasm)) fail(`${rel(distDir)}/policy.wasm is not the one in bundle.tar.gz`);
     const info = JSON.parse(readFileSync(join(distDir, 'BUILD.json'), 'utf8'));
-    const policy = await scenariosOnWasm('wasm (committed policy.wasm in Node)', wasm, JSON.parse(readFileSync(join(distDir, 'data.json'), 'utf8')));
-    wasmMatchesRego('wasm (committed policy.wasm in Node)', policy);
-    say(`policies:check passed: ${rel(distDir)} is what OPA ${info.opa.version} builds from the sources (revision ${info.revision}, wasm ABI ${info.wasm.abiVersion}, policy.wasm ${info.files['policy.wasm'].bytes} B, bundle ${info.files['bundle.tar.gz'].bytes} B)`);
+    const policy = await scenariosOnWasm(pkg, 'wasm (committed policy.wasm in Node)', wasm, JSON.parse(readFileSync(join(distDir, 'data.json'), 'utf8')));
+    wasmMatchesRego(pkg, 'wasm (committed policy.wasm in Node)', policy);
+    say(`policies:check passed for ${pkg.name}: ${rel(distDir)} is what OPA ${info.opa.version} builds from the sources (revision ${info.revision}, wasm ABI ${info.wasm.abiVersion}, policy.wasm ${info.files['policy.wasm'].bytes} B, bundle ${info.files['bundle.tar.gz'].bytes} B)`);
   } finally {
     rmSync(fresh, { recursive: true, force: true });
   }
@@ -558,8 +704,10 @@ async function check() {
 
 // ---- main -------------------------------------------------------------------------------------
 
+/** Splits the arguments into package paths (first) and build options. */
 function parseBuildArgs(argv) {
-  const options = { out: distDir, bump: true, signing: undefined };
+  const packages = [];
+  const options = { out: undefined, bump: true, signing: undefined };
   const signing = { alg: 'ES256' };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -568,52 +716,73 @@ function parseBuildArgs(argv) {
       if (v === undefined) fail(`${flag} needs a value`);
       return v;
     };
-    if (flag === '--out') options.out = resolve(value());
+    if (!flag.startsWith('--')) packages.push(flag);
+    else if (flag === '--out') options.out = resolve(value());
     else if (flag === '--signing-key') signing.key = resolve(value());
     else if (flag === '--signing-key-id') signing.keyId = value();
     else if (flag === '--signing-alg') signing.alg = value();
     else if (flag === '--claims-file') signing.claimsFile = resolve(value());
     else fail(`unknown option ${flag}`);
   }
-  if (options.out !== distDir) options.bump = false;
+  const selected = packagesFrom(packages);
+  if (options.out !== undefined) {
+    if (selected.length !== 1) fail(`--out writes one package; name it (one of: ${selected.map((p) => rel(p.dir)).join(', ')})`);
+    if (options.out !== selected[0].distDir) options.bump = false;
+  }
   if (signing.key !== undefined) {
     if (signing.keyId === undefined) fail('--signing-key needs --signing-key-id (the key id the SDK looks the public key up by)');
-    if (options.out === distDir) fail('signed bundles go elsewhere (--out DIR): policies/dist holds the unsigned, reproducible build');
+    if (options.out === undefined || options.out === selected[0].distDir) fail('signed bundles go elsewhere (--out DIR): the dist directory holds the unsigned, reproducible build');
     options.signing = signing;
   }
-  return options;
+  return { packages: selected, options };
+}
+
+function onlyPackages(argv, command) {
+  const flag = argv.find((a) => a.startsWith('--'));
+  if (flag !== undefined) fail(`${command} takes package directories only, not ${flag}`);
+  return packagesFrom(argv);
 }
 
 async function main() {
   const [command, ...rest] = process.argv.slice(2);
   switch (command) {
-    case 'test':
-      await test();
-      break;
-    case 'build': {
-      const options = parseBuildArgs(rest);
-      const info = await build(options);
-      say(`policies:build wrote ${rel(options.out)}: revision ${info.revision}, OPA ${info.opa.version}, wasm ABI ${info.wasm.abiVersion}, policy.wasm ${info.files['policy.wasm'].bytes} B, bundle ${info.files['bundle.tar.gz'].bytes} B${info.signed ? `, signed ${info.signed.alg} (key id ${info.signed.keyId})` : ''}`);
+    case 'test': {
+      const selected = onlyPackages(rest, 'test');
+      say(`opa ${opaVersion()} (${opa()})`);
+      for (const pkg of selected) await test(pkg);
+      say(`\npolicies:test passed for ${selected.length} package${selected.length === 1 ? '' : 's'}: ${selected.map((p) => p.name).join(', ')}`);
       break;
     }
-    case 'check':
-      await check();
+    case 'build': {
+      const { packages: selected, options } = parseBuildArgs(rest);
+      for (const pkg of selected) {
+        const info = await build(pkg, { ...options, out: options.out ?? pkg.distDir });
+        say(`policies:build wrote ${rel(options.out ?? pkg.distDir)} (${pkg.name}): revision ${info.revision}, OPA ${info.opa.version}, wasm ABI ${info.wasm.abiVersion}, policy.wasm ${info.files['policy.wasm'].bytes} B, bundle ${info.files['bundle.tar.gz'].bytes} B${info.signed ? `, signed ${info.signed.alg} (key id ${info.signed.keyId})` : ''}`);
+      }
       break;
+    }
+    case 'check': {
+      const selected = onlyPackages(rest, 'check');
+      for (const pkg of selected) await check(pkg);
+      say(`\npolicies:check passed for ${selected.length} package${selected.length === 1 ? '' : 's'}: ${selected.map((p) => p.name).join(', ')}`);
+      break;
+    }
     case 'stage': {
       // The exact directory `opa build -b .` compiles (for running opa build by hand, e.g. to sign).
-      if (rest.length !== 1) fail('usage: node scripts/policies.mjs stage DIR');
+      if (rest.length < 1 || rest.length > 2) fail('usage: node scripts/policies.mjs stage DIR [PACKAGE]');
       const target = resolve(rest[0]);
+      const pkg = loadPackage(rest[1] ?? policies);
       const scratch = mkdtempSync(join(tmpdir(), 'ward-policies-stage-'));
       try {
-        await build({ out: scratch, bump: false, keepStage: target });
+        await build(pkg, { out: scratch, bump: false, keepStage: target });
       } finally {
         rmSync(scratch, { recursive: true, force: true });
       }
-      say(`policies: staged the bundle sources in ${rel(target)} (ward/**/*.rego, data.json, .manifest); build them with:\n  cd ${rel(target)} && opa build --target wasm --entrypoint ${ENTRYPOINT} --bundle . --output bundle.tar.gz`);
+      say(`policies: staged the bundle sources of ${pkg.name} in ${rel(target)} (${relative(pkg.dir, pkg.sourceDir)}/**/*.rego, data.json, .manifest); build them with:\n  cd ${rel(target)} && opa build --target wasm --entrypoint ${pkg.entrypoint} --bundle . --output bundle.tar.gz`);
       break;
     }
     default:
-      fail('usage: node scripts/policies.mjs test | build [--out DIR] [--signing-key PEM --signing-key-id ID] | check | stage DIR');
+      fail('usage: node scripts/policies.mjs test [PACKAGE…] | build [PACKAGE…] [--out DIR] [--signing-key PEM --signing-key-id ID] | check [PACKAGE…] | stage DIR [PACKAGE]');
   }
 }
 

@@ -72,6 +72,7 @@ export type { StoredKeysetOptions } from './keys/stored-keyset.js';
 export { rewrap, rewrapInParts } from './envelope/rewrap.js';
 export type { RewrapOptions, RewrapAuthority } from './envelope/rewrap.js';
 export { TrustStore } from './keys/trust-store.js';
+export { importSpkiPublicKey } from './keys/spki.js';
 export type {
   TrustedKeyInput, TrustedKey, TrustStoreOptions, TrustResolveRequest, TrustResolution, TrustDocumentOptions,
   TrustStoreLoadOptions, TrustStoreRestoreOptions, TrustRevokeOptions,

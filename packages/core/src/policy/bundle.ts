@@ -9,9 +9,10 @@
  * manifest and data interpreted (bundle-json.ts) and the wasm picked. Every failure is a
  * PolicyError; nothing of a refused bundle is returned.
  */
-import type { CryptoBackend, SigningKey } from '../backend/crypto-backend.js';
+import type { CryptoBackend, SigningKey, VerifyingKey } from '../backend/crypto-backend.js';
 import { settle } from '../backend/crypto-backend.js';
 import { ArgumentError, PolicyError } from '../errors.js';
+import { importSpkiPublicKey } from '../keys/spki.js';
 import { isShortText, isTime } from '../keys/trust-store-document.js';
 import { compareCodePoints, jsonValue, opaCanonicalBytes, parseJson } from './bundle-json.js';
 import type { JsonNode } from './bundle-json.js';
@@ -184,6 +185,31 @@ function checkVerification(verification: unknown): PolicyBundleVerification {
     throw new ArgumentError("verification form must be 'opa', 'ward' or 'none'");
   }
   return verification as PolicyBundleVerification;
+}
+
+/** Verification with every key a handle: PEM public keys imported (the one place they are read). */
+type ResolvedVerification =
+  | (OpaBundleVerification & { readonly keys: Readonly<Record<string, VerifyingKey>> })
+  | (WardBundleVerification & { readonly trust: Exclude<WardBundleVerification['trust'], string> })
+  | UnsignedBundleVerification;
+
+/**
+ * Imports the PEM public keys of `verification` (SubjectPublicKeyInfo, keys/spki.ts), before
+ * any byte of the bundle is read: a malformed key is the caller's mistake (a KeyError), never
+ * a bundle that fails to verify.
+ */
+async function resolveKeys(verification: PolicyBundleVerification, backend: CryptoBackend): Promise<ResolvedVerification> {
+  if (verification.form === 'opa') {
+    const keys: Record<string, VerifyingKey> = {};
+    for (const [keyId, key] of Object.entries(verification.keys)) {
+      keys[keyId] = typeof key === 'string' ? await importSpkiPublicKey(backend, key) : key;
+    }
+    return { ...verification, keys };
+  }
+  if (verification.form === 'ward' && typeof verification.trust === 'string') {
+    return { ...verification, trust: await importSpkiPublicKey(backend, verification.trust) };
+  }
+  return verification as ResolvedVerification;
 }
 
 function basename(path: string): string {
@@ -463,7 +489,7 @@ async function wardDigests(layout: Layout, backend: CryptoBackend): Promise<Map<
 async function verifySignature(
   layout: Layout,
   json: JsonFiles,
-  verification: PolicyBundleVerification,
+  verification: ResolvedVerification,
   backend: CryptoBackend,
   limits: PolicyBundleLimits,
 ): Promise<{ signature: PolicyBundleSignature; signedRevision?: string }> {
@@ -530,6 +556,8 @@ async function verifySignature(
  *   by an unknown or untrusted key, does not verify, or does not cover exactly the bundle's
  *   files (the precise failure, e.g. a TrustError, in `cause`)
  * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for bad options
+ * @throws {@link KeyError} `ERR_KEY_INVALID` for a PEM key in `verification` that is not one
+ *   `PUBLIC KEY` block holding an Ed25519 or P-256 SubjectPublicKeyInfo
  * @example
  * ```ts
  * import { TrustStore, createNobleBackend, readPolicyBundle } from '@ward/core';
@@ -542,10 +570,11 @@ async function verifySignature(
  * });
  * await engine.activate(bundle);
  *
- * // Built with `opa build --signing-key city.pem --signing-alg ES256`:
+ * // Built with `opa build --signing-key city.pem --signing-alg ES256 --verification-key-id city`:
+ * // the public key as PEM (`openssl ec -in city.pem -pubout`), or a key handle.
  * const opaSigned = await readPolicyBundle(bytes, {
  *   backend,
- *   verification: { form: 'opa', keys: { default: await backend.importKey('ECDSA-P256', 'public', rawPoint) } },
+ *   verification: { form: 'opa', keys: { city: await readFile('city.pub.pem', 'utf8') } },
  * });
  * ```
  */
@@ -553,9 +582,9 @@ export async function readPolicyBundle(bundle: Uint8Array, options: ReadPolicyBu
   if (!(bundle instanceof Uint8Array)) throw new ArgumentError('bundle must be a Uint8Array');
   if (typeof options !== 'object' || options === null) throw new ArgumentError('readPolicyBundle() needs options');
   checkBackend(options.backend);
-  const verification = checkVerification(options.verification);
   const limits = resolveLimits(options.limits);
   const { backend } = options;
+  const verification = await resolveKeys(checkVerification(options.verification), backend);
   try {
     const digest = await sha256(backend, bundle);
     const layout = unpack(bundle, limits);

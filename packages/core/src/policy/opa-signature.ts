@@ -32,8 +32,12 @@ export interface OpaBundleVerification {
    * The trusted keys by key id: the JWS header `kid` (or, when the header has none, the
    * payload's deprecated `keyid` claim) picks one; an unknown key id is refused. An ES256
    * signature needs an `ECDSA-P256` public key, an EdDSA one an `Ed25519` public key.
+   *
+   * A key is a verifying key handle, or the PEM text of its SubjectPublicKeyInfo
+   * (`-----BEGIN PUBLIC KEY-----`, the file `opa build --verification-key` takes), which
+   * `readPolicyBundle` imports with the backend before it reads the bundle.
    */
-  readonly keys: Readonly<Record<string, VerifyingKey>>;
+  readonly keys: Readonly<Record<string, VerifyingKey | string>>;
   /**
    * The scope the signature must carry (its `scope` claim). As in OPA, the claim must equal
    * this exactly: without `scope` here, a signature that names a scope is refused.
@@ -142,7 +146,7 @@ export async function verifyOpaSignature(
   signaturesFile: Uint8Array,
   paths: readonly string[],
   opaHash: (path: string) => Promise<Uint8Array>,
-  verification: OpaBundleVerification,
+  verification: OpaBundleVerification & { readonly keys: Readonly<Record<string, VerifyingKey>> },
   backend: CryptoBackend,
 ): Promise<OpaSignatureFacts> {
   let document: Map<string, JsonNode>;

@@ -40,9 +40,11 @@ export interface WardBundleVerification {
   /**
    * Who may sign policy bundles: typically `trustStore.keySource('policy-bundle')`, which
    * checks the signer's kid, role, issuer (CWT `iss`), validity window and revocation at the
-   * signing time (CWT `iat`). A bare verifying key also works (no issuer or role check then).
+   * signing time (CWT `iat`). A bare verifying key also works (no issuer or role check then),
+   * as does the PEM text of its SubjectPublicKeyInfo (`-----BEGIN PUBLIC KEY-----`), which
+   * `readPolicyBundle` imports with the backend before it reads the bundle.
    */
-  readonly trust: KeySource<VerifyingKey>;
+  readonly trust: KeySource<VerifyingKey> | string;
 }
 
 /** What a verified `.signatures.cose` tells. */
@@ -98,7 +100,7 @@ export async function signWardSignature(
 export async function verifyWardSignature(
   signatureFile: Uint8Array,
   digests: ReadonlyMap<string, Uint8Array>,
-  verification: WardBundleVerification,
+  verification: WardBundleVerification & { readonly trust: KeySource<VerifyingKey> },
   backend: CryptoBackend,
   maxFiles: number,
 ): Promise<WardSignatureFacts> {
