@@ -10,7 +10,6 @@
  * every policy or data change. opa-wasm's ABI 1.2 path resets the wasm heap on every
  * evaluation, so memory stays flat (the soak benchmark and test show it).
  */
-import * as opaWasm from '@open-policy-agent/opa-wasm';
 import type { CryptoBackend } from '../backend/crypto-backend.js';
 import { settle } from '../backend/crypto-backend.js';
 import { assertBytes } from '../backend/validate.js';
@@ -18,6 +17,7 @@ import { ArgumentError, PolicyError } from '../errors.js';
 import type { Obligation, PolicyDecision, PolicyInput } from './decision.js';
 import { canonicalPolicyInput, matchesCanonicalInput, policyCacheBucket } from './policy-input.js';
 import { sameBytes } from '../bytes.js';
+import { DEFAULT_POLICY_MEMORY_BYTES, WasmPolicy, policyMemoryPages } from './wasm-policy.js';
 
 /** The entrypoint Ward's policies export (`policies/ward/authz`). */
 export const DEFAULT_POLICY_ENTRYPOINT = 'ward/authz/decision';
@@ -42,7 +42,19 @@ export interface PolicyEngineOptions {
   readonly entrypoint?: string;
   /** Cache buckets at most (LRU; a bucket holds up to 4 inputs sharing action, subject id, envelope id and time); default 10,000; 0 turns the cache off. */
   readonly cacheSize?: number;
+  /** The maximum of the policy's wasm memory in bytes, 1 MiB to 4 GiB; default 64 MiB ({@link DEFAULT_POLICY_MEMORY_BYTES}). An evaluation that needs more fails (`ERR_POLICY_EVALUATION`, a deny). */
+  readonly maxMemoryBytes?: number;
+  /**
+   * Admits a policy before it is loaded in this thread: runs it where a loop or a memory blow-up
+   * cannot hurt (for example `createWorkerAdmission` of `@ward/node`) and throws to refuse it.
+   * Called by {@link PolicyEngine.load} and {@link PolicyEngine.activate}; a refused activation
+   * keeps the active policy.
+   */
+  readonly admission?: PolicyAdmission;
 }
+
+/** Admits or refuses a policy source before it runs in-process: resolves to admit, rejects (a `WardError`) to refuse. */
+export type PolicyAdmission = (source: PolicySource, limits: { readonly entrypoint: string; readonly maxMemoryBytes: number }) => Promise<void>;
 
 /** A decision and how it was reached. */
 export interface EngineDecision {
@@ -60,10 +72,10 @@ export interface EngineDecision {
 
 /** The parts of opa-wasm's LoadedPolicy Ward uses. */
 interface LoadedWasm {
-  evaluate(input: ArrayBuffer, entrypoint: number): unknown;
+  evaluate(input: Uint8Array, entrypoint: number): unknown;
   setData(data: unknown): void;
   readonly entrypoints: Readonly<Record<string, number>>;
-  readonly mem: { readonly buffer: ArrayBuffer };
+  readonly memoryBytes: number;
 }
 
 const MAX_REASONS = 64;
@@ -73,12 +85,6 @@ const MAX_FIELDS = 64;
 const MAX_BUCKET_ENTRIES = 4;
 
 const encoder = new TextEncoder();
-
-/*
- * opa-wasm's ESM entry exports `loadPolicySync` only on its default export, while its type
- * declarations name it directly; the CommonJS entry has both. Take whichever is there.
- */
-const { loadPolicySync } = ((opaWasm as unknown as { default?: typeof opaWasm }).default ?? opaWasm);
 
 function deny(reason: string): PolicyDecision {
   return Object.freeze({ allow: false, reasons: Object.freeze([reason]), obligations: Object.freeze([]) as readonly Obligation[] });
@@ -168,6 +174,11 @@ export function compareRevisions(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+interface EngineLimits {
+  readonly maxMemoryBytes: number;
+  readonly admission: PolicyAdmission | undefined;
+}
+
 interface Active {
   readonly policy: LoadedWasm;
   readonly entrypoint: number;
@@ -196,17 +207,19 @@ export class PolicyEngine {
   readonly #backend: CryptoBackend;
   readonly #entrypointName: string;
   readonly #cacheSize: number;
+  readonly #limits: EngineLimits;
   readonly #cache = new Map<string, { readonly decision: PolicyDecision; readonly input: PolicyInput }[]>();
   #active: Active;
   #generation = 0;
   #evaluations = 0;
   #hits = 0;
 
-  private constructor(backend: CryptoBackend, entrypoint: string, cacheSize: number, active: Active) {
+  private constructor(backend: CryptoBackend, entrypoint: string, cacheSize: number, active: Active, limits: EngineLimits) {
     this.#backend = backend;
     this.#entrypointName = entrypoint;
     this.#cacheSize = cacheSize;
     this.#active = active;
+    this.#limits = limits;
   }
 
   /**
@@ -217,6 +230,7 @@ export class PolicyEngine {
    * @returns the engine
    * @throws {@link PolicyError} `ERR_POLICY_EVALUATION` when the wasm does not load or lacks the entrypoint
    * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for bad options
+   * @throws whatever `options.admission` throws when it refuses the policy
    * @example
    * ```ts
    * import { PolicyEngine } from '@ward/core';
@@ -229,22 +243,28 @@ export class PolicyEngine {
     const entrypoint = options.entrypoint ?? DEFAULT_POLICY_ENTRYPOINT;
     const cacheSize = options.cacheSize ?? 10_000;
     if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) throw new ArgumentError('cacheSize must be a non-negative integer');
-    const active = await PolicyEngine.#instantiate(source, entrypoint, options.backend);
-    return new PolicyEngine(options.backend, entrypoint, cacheSize, active);
+    const maxMemoryBytes = options.maxMemoryBytes ?? DEFAULT_POLICY_MEMORY_BYTES;
+    policyMemoryPages(maxMemoryBytes);
+    if (options.admission !== undefined && typeof options.admission !== 'function') throw new ArgumentError('admission must be a function');
+    const limits: EngineLimits = { maxMemoryBytes, admission: options.admission };
+    const active = await PolicyEngine.#instantiate(source, entrypoint, options.backend, limits);
+    return new PolicyEngine(options.backend, entrypoint, cacheSize, active, limits);
   }
 
-  static async #instantiate(source: PolicySource, entrypointName: string, backend: CryptoBackend): Promise<Active> {
+  static async #instantiate(source: PolicySource, entrypointName: string, backend: CryptoBackend, limits: EngineLimits): Promise<Active> {
     if (typeof source !== 'object' || source === null) throw new ArgumentError('policy source must be an object');
     assertBytes(source.wasm, 'wasm');
     const revision = source.revision ?? '';
     if (typeof revision !== 'string') throw new ArgumentError('revision must be a string');
     const digest = source.digest ?? (await settle(backend.sha256(source.wasm)));
+    /* A policy that loops or blows up at load must be refused before it runs in this thread (issue 11 item 4d). */
+    await limits.admission?.(source, { entrypoint: entrypointName, maxMemoryBytes: limits.maxMemoryBytes });
     let policy: LoadedWasm;
     try {
-      policy = loadPolicySync(source.wasm) as unknown as LoadedWasm;
+      policy = WasmPolicy.load(source.wasm, { maxMemoryBytes: limits.maxMemoryBytes });
       policy.setData(source.data ?? {});
     } catch (error) {
-      /* opa-wasm throws strings and WebAssembly errors: wrap them, never let them escape raw. */
+      /* Never let a WebAssembly error escape raw. */
       throw new PolicyError('ERR_POLICY_EVALUATION', 'the policy wasm could not be loaded', { cause: error });
     }
     const entrypoint = policy.entrypoints[entrypointName];
@@ -273,7 +293,7 @@ export class PolicyEngine {
 
   /** Bytes of the policy instance's linear memory (for soak checks: it must stay flat). */
   get memoryBytes(): number {
-    return this.#active.policy.mem.buffer.byteLength;
+    return this.#active.policy.memoryBytes;
   }
 
   /**
@@ -294,7 +314,7 @@ export class PolicyEngine {
     /* A replayed old bundle must not roll a fleet back to a weaker policy. */
     const order = compareRevisions(revision, current.revision);
     if (order < 0) throw new PolicyError('ERR_POLICY_BUNDLE_ROLLBACK', `revision ${revision} is older than the active ${current.revision}`);
-    const next = await PolicyEngine.#instantiate(source, this.#entrypointName, this.#backend);
+    const next = await PolicyEngine.#instantiate(source, this.#entrypointName, this.#backend, this.#limits);
     /* Compare again, with the policy active now: another activation may have completed while this one was loading. */
     const latest = this.#active;
     const orderNow = compareRevisions(revision, latest.revision);
@@ -367,7 +387,7 @@ export class PolicyEngine {
     let resultSet: unknown;
     try {
       this.#evaluations++;
-      resultSet = active.policy.evaluate(bytes.buffer as ArrayBuffer, active.entrypoint);
+      resultSet = active.policy.evaluate(bytes, active.entrypoint);
     } catch (error) {
       throw new PolicyError('ERR_POLICY_EVALUATION', 'the policy failed to evaluate', { cause: error });
     }
