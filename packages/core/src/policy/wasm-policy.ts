@@ -221,7 +221,7 @@ export class WasmPolicy {
     }
     if (json === undefined) throw failed('the policy data is not JSON');
     const bytes = encoder.encode(json);
-    if (this.#broken) this.#recover();
+    if (this.#broken) this.#recover(); // the data goes into a live instance
     const instance = this.#instance;
     try {
       instance.exports.opa_heap_ptr_set(instance.baseHeapPtr);
@@ -245,6 +245,7 @@ export class WasmPolicy {
    *   memory or returns an unreadable result; the next call runs on a fresh instance
    */
   evaluate(input: Uint8Array | ArrayBuffer, entrypoint: number): unknown {
+    /* Precondition: a failed evaluation (trap, abort, out of memory) left the instance in any state: start again from the compiled module. */
     if (this.#broken) this.#recover();
     const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
     const { memory, exports, dataAddr, dataHeapPtr } = this.#instance;
