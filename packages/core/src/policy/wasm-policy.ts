@@ -88,7 +88,7 @@ export function policyMemoryPages(maxMemoryBytes: number | undefined): number {
  *
  * @example
  * ```ts
- * import { WasmPolicy } from '@ward/core';
+ * import { WasmPolicy } from './wasm-policy.js'; // internal to @ward/core: PolicyEngine holds one
  *
  * const policy = WasmPolicy.load(policyWasm, { maxMemoryBytes: 32 * 2 ** 20 });
  * policy.setData(cityData);
