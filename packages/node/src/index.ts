@@ -15,3 +15,5 @@ export { JsonLinesDecisionLog } from './decision-log/json-lines-decision-log.js'
 export type { JsonLinesDecisionLogOptions, DecisionLogFsync } from './decision-log/json-lines-decision-log.js';
 export { verifyJsonLinesDecisionLog } from './decision-log/verify-json-lines-decision-log.js';
 export type { VerifyJsonLinesDecisionLogOptions, JsonLinesDecisionLogVerification } from './decision-log/verify-json-lines-decision-log.js';
+export { createWorkerAdmission, DEFAULT_ADMISSION_PROBES } from './policy/worker-admission.js';
+export type { WorkerAdmissionOptions } from './policy/worker-admission.js';

@@ -10,7 +10,6 @@
  * every policy or data change. opa-wasm's ABI 1.2 path resets the wasm heap on every
  * evaluation, so memory stays flat (the soak benchmark and test show it).
  */
-import * as opaWasm from '@open-policy-agent/opa-wasm';
 import type { CryptoBackend } from '../backend/crypto-backend.js';
 import { settle } from '../backend/crypto-backend.js';
 import { assertBytes } from '../backend/validate.js';
@@ -19,6 +18,7 @@ import type { Obligation, PolicyDecision, PolicyInput } from './decision.js';
 import { canonicalPolicyInput, matchesCanonicalInput, policyCacheBucket } from './policy-input.js';
 import { createPolicyBuiltins, missingBuiltins } from './builtins.js';
 import { sameBytes } from '../bytes.js';
+import { DEFAULT_POLICY_MEMORY_BYTES, WasmPolicy, policyMemoryPages } from './wasm-policy.js';
 
 /** The entrypoint Ward's policies export (`policies/ward/authz`). */
 export const DEFAULT_POLICY_ENTRYPOINT = 'ward/authz/decision';
@@ -49,7 +49,19 @@ export interface PolicyEngineOptions {
   readonly entrypoint?: string;
   /** Cache buckets at most (LRU; a bucket holds up to 4 inputs sharing action, subject id, envelope id and time); default 10,000; 0 turns the cache off. */
   readonly cacheSize?: number;
+  /** The maximum of the policy's wasm memory in bytes, 1 MiB to 4 GiB; default 64 MiB ({@link DEFAULT_POLICY_MEMORY_BYTES}). An evaluation that needs more fails (`ERR_POLICY_EVALUATION`, a deny). */
+  readonly maxMemoryBytes?: number;
+  /**
+   * Admits a policy before it is loaded in this thread: runs it where a loop or a memory blow-up
+   * cannot hurt (for example `createWorkerAdmission` of `@ward/node`) and throws to refuse it.
+   * Called by {@link PolicyEngine.load} and {@link PolicyEngine.activate}; a refused activation
+   * keeps the active policy.
+   */
+  readonly admission?: PolicyAdmission;
 }
+
+/** Admits or refuses a policy source before it runs in-process: resolves to admit, rejects (a `WardError`) to refuse. */
+export type PolicyAdmission = (source: PolicySource, limits: { readonly entrypoint: string; readonly maxMemoryBytes: number }) => Promise<void>;
 
 /** A decision and how it was reached. */
 export interface EngineDecision {
@@ -67,11 +79,12 @@ export interface EngineDecision {
 
 /** The parts of opa-wasm's LoadedPolicy Ward uses. */
 interface LoadedWasm {
-  evaluate(input: ArrayBuffer, entrypoint: number): unknown;
+  evaluate(input: Uint8Array, entrypoint: number): unknown;
   setData(data: unknown): void;
   readonly entrypoints: Readonly<Record<string, number>>;
-  readonly mem: { readonly buffer: ArrayBuffer };
-  readonly wasmInstance: { readonly exports: Record<string, unknown> };
+  readonly memoryBytes: number;
+  /** The host builtins the module calls out for (its `builtins()` table). */
+  readonly builtinNames: readonly string[];
 }
 
 const MAX_REASONS = 64;
@@ -81,12 +94,6 @@ const MAX_FIELDS = 64;
 const MAX_BUCKET_ENTRIES = 4;
 
 const encoder = new TextEncoder();
-
-/*
- * opa-wasm's ESM entry exports `loadPolicySync` only on its default export, while its type
- * declarations name it directly; the CommonJS entry has both. Take whichever is there.
- */
-const { loadPolicySync } = ((opaWasm as unknown as { default?: typeof opaWasm }).default ?? opaWasm);
 
 function deny(reason: string): PolicyDecision {
   return Object.freeze({ allow: false, reasons: Object.freeze([reason]), obligations: Object.freeze([]) as readonly Obligation[] });
@@ -195,34 +202,22 @@ function chooseEntrypoint(source: PolicySource, configured: string | undefined):
   throw new PolicyError('ERR_POLICY_BUNDLE_INVALID', `the bundle's manifest names several entrypoints (${named.join(', ')}): choose one with options.entrypoint`);
 }
 
-/* Reads a NUL-terminated string the instance wrote, never past the end of its memory. */
-function readCString(memory: ArrayBuffer, address: unknown): string | undefined {
-  if (typeof address !== 'number' || !Number.isInteger(address) || address < 0 || address >= memory.byteLength) return undefined;
-  const bytes = new Uint8Array(memory);
-  const end = bytes.indexOf(0, address);
-  return end < 0 ? undefined : new TextDecoder().decode(bytes.subarray(address, end));
-}
-
 /*
  * Every host builtin the module calls out for must be implemented (by opa-wasm or by Ward):
  * otherwise the policy loads and then every decision that reaches the call fails (before this
- * check, `time.weekday` did exactly that). The module lists them in its `builtins()` export.
+ * check, `time.weekday` did exactly that). The module lists them in its `builtins()` export,
+ * which WasmPolicy reads within bounds at load.
  */
 function checkBuiltins(policy: LoadedWasm): void {
-  const { exports } = policy.wasmInstance;
-  let names: string[] | undefined;
-  try {
-    const list = readCString(policy.mem.buffer, (exports.opa_json_dump as (a: number) => number)((exports.builtins as () => number)()));
-    const parsed: unknown = list === undefined ? undefined : JSON.parse(list);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) names = Object.keys(parsed);
-  } catch {
-    names = undefined;
-  }
-  if (names === undefined) throw new PolicyError('ERR_POLICY_BUNDLE_INVALID', 'the policy wasm does not list the builtins it needs (no OPA builtins() export)');
-  const missing = missingBuiltins(names);
+  const missing = missingBuiltins(policy.builtinNames);
   if (missing.length > 0) {
     throw new PolicyError('ERR_POLICY_BUNDLE_INVALID', `the policy needs builtins that neither opa-wasm nor Ward implements: ${missing.join(', ')}`);
   }
+}
+
+interface EngineLimits {
+  readonly maxMemoryBytes: number;
+  readonly admission: PolicyAdmission | undefined;
 }
 
 interface Active {
@@ -255,17 +250,19 @@ export class PolicyEngine {
   readonly #backend: CryptoBackend;
   readonly #entrypointName: string | undefined;
   readonly #cacheSize: number;
+  readonly #limits: EngineLimits;
   readonly #cache = new Map<string, { readonly decision: PolicyDecision; readonly input: PolicyInput }[]>();
   #active: Active;
   #generation = 0;
   #evaluations = 0;
   #hits = 0;
 
-  private constructor(backend: CryptoBackend, entrypoint: string | undefined, cacheSize: number, active: Active) {
+  private constructor(backend: CryptoBackend, entrypoint: string | undefined, cacheSize: number, active: Active, limits: EngineLimits) {
     this.#backend = backend;
     this.#entrypointName = entrypoint;
     this.#cacheSize = cacheSize;
     this.#active = active;
+    this.#limits = limits;
   }
 
   /**
@@ -279,6 +276,7 @@ export class PolicyEngine {
    *   when the wasm needs a builtin neither opa-wasm nor Ward implements (named in the
    *   message), or the manifest's entrypoints do not fit the wasm or `options.entrypoint`
    * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for bad options
+   * @throws whatever `options.admission` throws when it refuses the policy
    * @example
    * ```ts
    * import { PolicyEngine } from '@ward/core';
@@ -292,24 +290,30 @@ export class PolicyEngine {
     if (entrypoint !== undefined && (typeof entrypoint !== 'string' || entrypoint === '')) throw new ArgumentError('entrypoint must be a non-empty string');
     const cacheSize = options.cacheSize ?? 10_000;
     if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) throw new ArgumentError('cacheSize must be a non-negative integer');
-    const active = await PolicyEngine.#instantiate(source, entrypoint, options.backend);
-    return new PolicyEngine(options.backend, entrypoint, cacheSize, active);
+    const maxMemoryBytes = options.maxMemoryBytes ?? DEFAULT_POLICY_MEMORY_BYTES;
+    policyMemoryPages(maxMemoryBytes);
+    if (options.admission !== undefined && typeof options.admission !== 'function') throw new ArgumentError('admission must be a function');
+    const limits: EngineLimits = { maxMemoryBytes, admission: options.admission };
+    const active = await PolicyEngine.#instantiate(source, entrypoint, options.backend, limits);
+    return new PolicyEngine(options.backend, entrypoint, cacheSize, active, limits);
   }
 
-  static async #instantiate(source: PolicySource, configuredEntrypoint: string | undefined, backend: CryptoBackend): Promise<Active> {
+  static async #instantiate(source: PolicySource, configuredEntrypoint: string | undefined, backend: CryptoBackend, limits: EngineLimits): Promise<Active> {
     if (typeof source !== 'object' || source === null) throw new ArgumentError('policy source must be an object');
     assertBytes(source.wasm, 'wasm');
     const revision = source.revision ?? '';
     if (typeof revision !== 'string') throw new ArgumentError('revision must be a string');
     const digest = source.digest ?? (await settle(backend.sha256(source.wasm)));
     const entrypointName = chooseEntrypoint(source, configuredEntrypoint);
+    /* A policy that loops or blows up at load must be refused before it runs in this thread (issue 11 item 4d). */
+    await limits.admission?.(source, { entrypoint: entrypointName, maxMemoryBytes: limits.maxMemoryBytes });
     const clock: { time: number | undefined } = { time: undefined };
     let policy: LoadedWasm;
     try {
-      policy = loadPolicySync(source.wasm, undefined, createPolicyBuiltins(() => clock.time)) as unknown as LoadedWasm;
+      policy = WasmPolicy.load(source.wasm, { maxMemoryBytes: limits.maxMemoryBytes, builtins: createPolicyBuiltins(() => clock.time) });
       policy.setData(source.data ?? {});
     } catch (error) {
-      /* opa-wasm throws strings and WebAssembly errors: wrap them, never let them escape raw. */
+      /* Never let a WebAssembly error escape raw. */
       throw new PolicyError('ERR_POLICY_EVALUATION', 'the policy wasm could not be loaded', { cause: error });
     }
     checkBuiltins(policy);
@@ -342,7 +346,7 @@ export class PolicyEngine {
 
   /** Bytes of the policy instance's linear memory (for soak checks: it must stay flat). */
   get memoryBytes(): number {
-    return this.#active.policy.mem.buffer.byteLength;
+    return this.#active.policy.memoryBytes;
   }
 
   /**
@@ -363,7 +367,7 @@ export class PolicyEngine {
     /* A replayed old bundle must not roll a fleet back to a weaker policy. */
     const order = compareRevisions(revision, current.revision);
     if (order < 0) throw new PolicyError('ERR_POLICY_BUNDLE_ROLLBACK', `revision ${revision} is older than the active ${current.revision}`);
-    const next = await PolicyEngine.#instantiate(source, this.#entrypointName, this.#backend);
+    const next = await PolicyEngine.#instantiate(source, this.#entrypointName, this.#backend, this.#limits);
     /* Compare again, with the policy active now: another activation may have completed while this one was loading. */
     const latest = this.#active;
     const orderNow = compareRevisions(revision, latest.revision);
@@ -438,7 +442,7 @@ export class PolicyEngine {
       this.#evaluations++;
       /* time.now_ns is this input's environment.time, never the host clock: decisions stay deterministic and cacheable. */
       active.clock.time = canonical.input.environment.time;
-      resultSet = active.policy.evaluate(bytes.buffer as ArrayBuffer, active.entrypoint);
+      resultSet = active.policy.evaluate(bytes, active.entrypoint);
     } catch (error) {
       throw new PolicyError('ERR_POLICY_EVALUATION', 'the policy failed to evaluate', { cause: error });
     }

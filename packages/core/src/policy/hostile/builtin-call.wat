@@ -1,0 +1,33 @@
+;; Calls builtins through the ABI and returns what they return as its result set: on "open" opa-wasm's
+;; yaml.unmarshal (a YAML result set), on "verify" a builtin Ward is given (ward.test.echo), on "rewrap"
+;; time.weekday, which nobody implements here. Compiled by the tests with wabt.
+(module
+  (import "env" "memory" (memory 2))
+  (import "env" "opa_abort" (func $abort (param i32)))
+  (import "env" "opa_builtin1" (func $builtin1 (param i32 i32 i32) (result i32)))
+  (global $heap (mut i32) (i32.const 65536))
+  (global (export "opa_wasm_abi_version") i32 (i32.const 1))
+  (global (export "opa_wasm_abi_minor_version") i32 (i32.const 2))
+  (data (i32.const 16) "{\"hostile/decision\":0}\00")
+  (data (i32.const 64) "{\"yaml.unmarshal\":0,\"ward.test.echo\":1,\"time.weekday\":2}\00")
+  (data (i32.const 256) "\"- result: {allow: true, reasons: [from-yaml], obligations: []}\"\00")
+  (data (i32.const 512) "\"from-ward\"\00")
+  ;; Allocations are zeroed one byte past their end, so a text written into them is NUL-terminated.
+  (func (export "opa_malloc") (param $n i32) (result i32)
+    (memory.fill (global.get $heap) (i32.const 0) (i32.add (local.get $n) (i32.const 1)))
+    (global.get $heap)
+    (global.set $heap (i32.add (global.get $heap) (i32.add (local.get $n) (i32.const 1)))))
+  (func (export "opa_heap_ptr_get") (result i32) (global.get $heap))
+  (func (export "opa_heap_ptr_set") (param $p i32) (global.set $heap (local.get $p)))
+  (func (export "opa_json_parse") (param $addr i32) (param $length i32) (result i32) (local.get $addr))
+  (func (export "opa_json_dump") (param $value i32) (result i32) (local.get $value))
+  (func (export "builtins") (result i32) (i32.const 64))
+  (func (export "entrypoints") (result i32) (i32.const 16))
+  (func $action (param $input i32) (result i32) (i32.load8_u offset=11 (local.get $input)))
+  (func (export "opa_eval") (param $reserved i32) (param $entrypoint i32) (param $data i32) (param $input i32)
+    (param $length i32) (param $heapPtr i32) (param $format i32) (result i32)
+    (global.set $heap (local.get $heapPtr))
+    (if (i32.eq (call $action (local.get $input)) (i32.const 118)) (then (return (call $builtin1 (i32.const 1) (i32.const 0) (i32.const 512)))))
+    (if (i32.eq (call $action (local.get $input)) (i32.const 114)) (then (return (call $builtin1 (i32.const 2) (i32.const 0) (i32.const 512)))))
+    (call $builtin1 (i32.const 0) (i32.const 0) (i32.const 256)))
+)

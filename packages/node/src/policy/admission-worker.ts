@@ -1,0 +1,24 @@
+/*
+ * The admission worker (worker-admission.ts): loads a policy and runs the probe decisions in an
+ * isolated thread, then reports. The parent terminates this thread when the time budget runs
+ * out, which is the only way to stop a wasm loop.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { PolicyEngine, WardError, type PolicyInput, type PolicySource } from '@ward/core';
+import { createNodeBackend } from '../node-backend.js';
+
+interface Job {
+  readonly source: PolicySource;
+  readonly entrypoint: string;
+  readonly maxMemoryBytes: number;
+  readonly probes: readonly PolicyInput[];
+}
+
+const job = workerData as Job;
+try {
+  const engine = await PolicyEngine.load(job.source, { backend: createNodeBackend(), entrypoint: job.entrypoint, maxMemoryBytes: job.maxMemoryBytes, cacheSize: 0 });
+  for (const probe of job.probes) engine.decide(probe);
+  parentPort!.postMessage({ admitted: true });
+} catch (error) {
+  parentPort!.postMessage({ admitted: false, code: WardError.isInstance(error) ? error.code : undefined, message: error instanceof Error ? error.message : String(error) });
+}
