@@ -56,7 +56,7 @@ function workerSpec(): { readonly script: URL | string; readonly eval: boolean; 
  *
  * @param options - time budget, heap limit, probes
  * @returns the admission function
- * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for bad options
+ * @throws `ArgumentError` `ERR_INVALID_ARGUMENT` for bad options
  * @example
  * ```ts
  * import { PolicyEngine } from '@ward/core';
