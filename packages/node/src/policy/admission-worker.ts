@@ -14,11 +14,15 @@ interface Job {
   readonly probes: readonly PolicyInput[];
 }
 
-const job = workerData as Job;
-try {
-  const engine = await PolicyEngine.load(job.source, { backend: createNodeBackend(), entrypoint: job.entrypoint, maxMemoryBytes: job.maxMemoryBytes, cacheSize: 0 });
-  for (const probe of job.probes) engine.decide(probe);
-  parentPort!.postMessage({ admitted: true });
-} catch (error) {
-  parentPort!.postMessage({ admitted: false, code: WardError.isInstance(error) ? error.code : undefined, message: error instanceof Error ? error.message : String(error) });
+/* No top-level await: the package also builds this entry as CommonJS. */
+async function admit(job: Job): Promise<void> {
+  try {
+    const engine = await PolicyEngine.load(job.source, { backend: createNodeBackend(), entrypoint: job.entrypoint, maxMemoryBytes: job.maxMemoryBytes, cacheSize: 0 });
+    for (const probe of job.probes) engine.decide(probe);
+    parentPort!.postMessage({ admitted: true });
+  } catch (error) {
+    parentPort!.postMessage({ admitted: false, code: WardError.isInstance(error) ? error.code : undefined, message: error instanceof Error ? error.message : String(error) });
+  }
 }
+
+void admit(workerData as Job);
