@@ -54,14 +54,13 @@ describe('PolicyEngine', () => {
     expect(engine.stats).toMatchObject({ evaluations: 1, hits: 1, cached: 1 });
   });
 
-  test('unknown fields in the input never reach the policy (the contract is exact)', async () => {
+  test('unknown fields in the input are refused, never dropped (the contract is exact)', async () => {
     const engine = await load();
     const base = input({ id: 'echo', roles: ['public'] });
-    const withJunk = { ...base, subject: { ...base.subject, admin: true }, extra: 1 } as unknown as PolicyInput;
-    const decided = engine.decide(withJunk);
-    expect(decided.input.subject).toEqual({ id: 'echo', roles: ['public'], purpose: 'planning' });
-    expect('extra' in decided.input).toBe(false);
-    expect(decided.decision.reasons).toEqual(['allowed:echo']);
+    expect(engine.decide(base).decision.reasons).toEqual(['allowed:echo']);
+    for (const withJunk of [{ ...base, subject: { ...base.subject, admin: true } }, { ...base, extra: 1 }]) {
+      expect(() => engine.decide(withJunk as unknown as PolicyInput)).toThrow(ArgumentError);
+    }
   });
 
   test('setData invalidates the cache: the next decision reflects the new data', async () => {

@@ -6,18 +6,19 @@
  * subject id, envelope id, time), one map lookup and an exact comparison with the cached
  * normalised input: nothing is validated, copied or serialised. A miss normalises and serialises the input once, to canonical JSON (the bytes
  * written into the instance's memory); the result is parsed once, validated once, frozen and
- * cached. The cache is a bounded LRU cleared on
+ * cached; the normalised input is a fresh, deeply frozen copy, so a cached decision depends on
+ * nothing the caller can still change (issue 11). The cache is a bounded LRU cleared on
  * every policy or data change. opa-wasm's ABI 1.2 path resets the wasm heap on every
  * evaluation, so memory stays flat (the soak benchmark and test show it).
  */
 import * as opaWasm from '@open-policy-agent/opa-wasm';
 import type { CryptoBackend } from '../backend/crypto-backend.js';
-import { settle } from '../backend/crypto-backend.js';
 import { assertBytes } from '../backend/validate.js';
 import { ArgumentError, PolicyError } from '../errors.js';
 import type { Obligation, PolicyDecision, PolicyInput } from './decision.js';
 import { canonicalPolicyInput, matchesCanonicalInput, policyCacheBucket } from './policy-input.js';
 import { sameBytes } from '../bytes.js';
+import { policyDigest } from './policy-digest.js';
 
 /** The entrypoint Ward's policies export (`policies/ward/authz`). */
 export const DEFAULT_POLICY_ENTRYPOINT = 'ward/authz/decision';
@@ -30,7 +31,11 @@ export interface PolicySource {
   readonly data?: unknown;
   /** The bundle revision; default `''`. Activation refuses a lower one (see {@link compareRevisions}). */
   readonly revision?: string;
-  /** The bundle's digest, recorded in decision logs; default SHA-256 of `wasm`. */
+  /**
+   * The bundle's digest, recorded in decision logs (`readPolicyBundle` gives the SHA-256 of the
+   * bundle file). Default: the SHA-256 of a length-prefixed encoding of `wasm` and the canonical
+   * JSON of `data`, so it covers both (policies/README.md, "The contract").
+   */
   readonly digest?: Uint8Array;
 }
 
@@ -46,11 +51,11 @@ export interface PolicyEngineOptions {
 
 /** A decision and how it was reached. */
 export interface EngineDecision {
-  /** The validated decision (frozen). */
+  /** The validated decision (deeply frozen, the engine's own: never the policy's or the caller's objects). */
   readonly decision: PolicyDecision;
   /** Whether it came from the cache. */
   readonly cached: boolean;
-  /** The normalised input the policy saw. */
+  /** The normalised input the policy saw (a deeply frozen copy: nothing of the caller's). */
   readonly input: PolicyInput;
   /** The revision of the policy that decided. */
   readonly revision: string;
@@ -238,7 +243,8 @@ export class PolicyEngine {
     assertBytes(source.wasm, 'wasm');
     const revision = source.revision ?? '';
     if (typeof revision !== 'string') throw new ArgumentError('revision must be a string');
-    const digest = source.digest ?? (await settle(backend.sha256(source.wasm)));
+    /* The digest covers wasm AND data: the same revision with other data is other contents (issue 11). */
+    const digest = source.digest ?? (await policyDigest(source.wasm, source.data, backend));
     let policy: LoadedWasm;
     try {
       policy = loadPolicySync(source.wasm) as unknown as LoadedWasm;
@@ -359,7 +365,7 @@ export class PolicyEngine {
         /* LRU: move the bucket to the most recent end. */
         this.#cache.delete(bucket!);
         this.#cache.set(bucket!, entries);
-        return { decision: entry.decision, cached: true, input: entry.input, revision: active.revision, digest: active.digestHex };
+        return Object.freeze({ decision: entry.decision, cached: true, input: entry.input, revision: active.revision, digest: active.digestHex });
       }
     }
     const canonical = canonicalPolicyInput(input);
@@ -384,6 +390,6 @@ export class PolicyEngine {
       }
       this.#cache.set(bucket, entries ?? [entry]);
     }
-    return { decision, cached: false, input: canonical.input, revision: active.revision, digest: active.digestHex };
+    return Object.freeze({ decision, cached: false, input: canonical.input, revision: active.revision, digest: active.digestHex });
   }
 }
