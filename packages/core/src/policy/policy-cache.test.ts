@@ -52,7 +52,7 @@ const engines = async () => ({
 function containers(root: unknown): object[] {
   const out: object[] = [];
   const walk = (value: unknown): void => {
-    if (typeof value !== 'object' || value === null) return;
+    if (typeof value !== 'object' || value === null || out.includes(value)) return;
     out.push(value);
     for (const child of Object.values(value)) walk(child);
   };
@@ -135,7 +135,8 @@ describe('the decision cache cannot go stale', () => {
     const mutation = fc.record({
       which: fc.nat(),
       op: fc.constantFrom('set', 'push', 'pop', 'delete', 'add'),
-      value: fc.constantFrom(...pool),
+      /* A fresh copy each time: the caller's input stays a tree. */
+      value: fc.constantFrom(...pool).map((v) => structuredClone(v)),
       /* Some mutations go to the decision and input the engine returned: they must fail. */
       returned: fc.boolean(),
     });
