@@ -16,7 +16,7 @@ import { ArgumentError } from '../errors.js';
 import { Keyset } from '../keys/keyset.js';
 import { MemoryDecisionLog, createDecisionRecord, minimalDecisionInput, parseDecisionRecord } from './decision-log.js';
 import type { PolicyInput } from './decision.js';
-import { PolicyEngine } from './policy-engine.js';
+import { PolicyEngine, validateDecision } from './policy-engine.js';
 import { POLICY_CONTEXT_LIMITS, canonicalPolicyInput, policyResourceOf } from './policy-input.js';
 
 const backend = createNobleBackend();
@@ -27,7 +27,7 @@ const DATA = JSON.parse(readFileSync(fixture('data.json'), 'utf8')) as unknown;
 /* Echoes what the wasm saw of a "__proto__" attribute and of input.context (contract.rego). */
 const CONTRACT = new Uint8Array(readFileSync(fixture('contract.wasm')));
 
-type Loose = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Loose = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function input(): Loose {
   return {
@@ -66,8 +66,8 @@ const REFUSED: [string, (i: Loose) => void][] = [
   ['a number as subject.id', (i) => { i.subject.id = 7; }],
   ['a string as environment.time', (i) => { i.environment.time = '1900000100'; }],
   ['a string as emergency.declared', (i) => { i.environment.emergency.declared = 'yes'; }],
-  ['a hole in subject.roles', (i) => { i.subject.roles = [, 'analyst']; }], // eslint-disable-line no-sparse-arrays
-  ['a hole in an attribute list', (i) => { i.resource.attributes.purpose = [, 'planning']; }], // eslint-disable-line no-sparse-arrays
+  ['a hole in subject.roles', (i) => { i.subject.roles = [, 'analyst']; }],
+  ['a hole in an attribute list', (i) => { i.resource.attributes.purpose = [, 'planning']; }],
   ['a lone surrogate in subject.id', (i) => { i.subject.id = 'a\ud800'; }],
   ['a lone surrogate in subject.roles', (i) => { i.subject.roles = ['\udc00']; }],
   ['a lone surrogate in an attribute value', (i) => { i.resource.attributes.zone = 'm\ud800'; }],
@@ -76,6 +76,7 @@ const REFUSED: [string, (i: Loose) => void][] = [
   ['a lone surrogate in emergency.incident', (i) => { i.environment.emergency.incident = '\udfff'; }],
   ['a lone surrogate in a context string', (i) => { i.context.ticket = 'T\ud800'; }],
   ['a lone surrogate in a context key', (i) => { i.context['k\ud800'] = 1; }],
+  ['a sequence of 2^64 (20 digits, beyond a CBOR uint)', (i) => { i.resource.sequence = '18446744073709551616'; }],
   ['an unknown top-level field', (i) => { i.extra = 1; }],
   ['an unknown top-level field holding undefined', (i) => { i.extra = undefined; }],
   ['an unknown subject field', (i) => { i.subject.admin = true; }],
@@ -137,6 +138,13 @@ describe('the input contract refuses what it would otherwise change', () => {
     Object.assign(subject, input().subject);
     const decided = cached.decide({ ...input(), subject } as PolicyInput);
     expect(decided.input.subject).toEqual({ id: 'ana', roles: ['analyst'], purpose: 'planning' });
+  });
+});
+
+describe('the output contract', () => {
+  test('reasons may be empty, as policies/README.md states: the decision is kept as the policy gave it', () => {
+    expect(validateDecision([{ result: { allow: true, reasons: [], obligations: [] } }])).toEqual({ allow: true, reasons: [], obligations: [] });
+    expect(validateDecision([{ result: { allow: false, reasons: [], obligations: [] } }]).allow).toBe(false);
   });
 });
 

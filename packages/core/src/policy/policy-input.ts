@@ -20,6 +20,7 @@ const MAX_ATTRIBUTES = PROFILE_LIMITS.extra + STANDARD_ATTRIBUTES.length;
 /* A CBOR uint (< 2^64) in decimal: at most 20 digits. */
 const DECIMAL_UINT = /^(?:0|[1-9][0-9]{0,19})$/;
 const HEX = /^(?:[0-9a-f]{2})*$/;
+const UINT64_LIMIT = 1n << 64n;
 
 /**
  * The `resource` of a policy input: the verified facts of an envelope, JSON-friendly (ids in
@@ -202,7 +203,8 @@ function normalResource(value: unknown): PolicyResource {
   if (!Number.isSafeInteger(signer.alg)) throw new ArgumentError('resource.signer must be { kid, alg }');
   const { encryption, sequence } = resource;
   if (encryption !== 'encrypt0' && encryption !== 'encrypt') throw new ArgumentError("resource.encryption must be 'encrypt0' or 'encrypt'");
-  if (typeof sequence !== 'string' || !DECIMAL_UINT.test(sequence)) throw new ArgumentError('resource.sequence must be a decimal integer below 2^64');
+  /* The CWT sequence is a CBOR uint (SPEC.md §5): below 2^64, whatever 20 digits could write. */
+  if (typeof sequence !== 'string' || !DECIMAL_UINT.test(sequence) || BigInt(sequence) >= UINT64_LIMIT) throw new ArgumentError('resource.sequence must be a decimal integer below 2^64');
   const id = hex(resource.id, 'resource.id', PROFILE_LIMITS.id);
   if (id.length === 0) throw new ArgumentError('resource.id must not be empty');
   const rewrap = resource.rewrap === undefined ? undefined : fields(resource.rewrap, 'resource.rewrap', REWRAP_FIELDS);
