@@ -161,14 +161,25 @@ describe('PolicyEngine', () => {
     expect(engine.stats.evaluations).toBe(52_000);
   });
 
-  test('the cache is bounded (LRU)', async () => {
+  test('the cache is bounded (LRU): at most cacheSize envelopes, each with its 8 most recent inputs', async () => {
     const engine = await load({}, { cacheSize: 8 });
-    for (let i = 0; i < 100; i++) engine.decide(input({ time: 1_900_000_000 + i }));
+    const about = (i: number): PolicyInput => {
+      const asked = input({ time: 1_900_000_000 + i });
+      return { ...asked, resource: { ...asked.resource, id: i.toString(16).padStart(4, '0') } };
+    };
+    for (let i = 0; i < 100; i++) engine.decide(about(i));
     expect(engine.stats.cached).toBe(8);
+    engine.decide(about(99));
+    expect(engine.stats.hits).toBe(1);
+    engine.decide(about(0));
+    expect(engine.stats.hits).toBe(1);
+    /* One envelope, many inputs: its bucket keeps the 8 most recent. */
+    for (let i = 0; i < 100; i++) engine.decide(input({ time: 1_900_000_000 + i }));
     engine.decide(input({ time: 1_900_000_099 }));
-    expect(engine.stats.hits).toBe(1);
-    engine.decide(input({ time: 1_900_000_000 }));
-    expect(engine.stats.hits).toBe(1);
+    engine.decide(input({ time: 1_900_000_092 }));
+    expect(engine.stats.hits).toBe(3);
+    engine.decide(input({ time: 1_900_000_091 }));
+    expect(engine.stats.hits).toBe(3);
   });
 });
 

@@ -2,8 +2,8 @@
  * PolicyEngine: Rego compiled to WebAssembly (OPA's wasm target), run with
  * @open-policy-agent/opa-wasm, on the decision hot path (DESIGN.md §Policy).
  *
- * Fast path: one loaded instance, reused. A cache hit costs a short bucket key (action,
- * subject id, envelope id, time), one map lookup and an exact comparison with the cached
+ * Fast path: one loaded instance, reused. A cache hit costs one map lookup by envelope id
+ * and an exact comparison with the cached
  * normalised input: nothing is validated, copied or serialised. A miss normalises and serialises the input once, to canonical JSON (the bytes
  * written into the instance's memory); the result is parsed once, validated once, frozen and
  * cached; the normalised input is a fresh, deeply frozen copy, so a cached decision depends on
@@ -45,7 +45,7 @@ export interface PolicyEngineOptions {
   readonly backend: CryptoBackend;
   /** The decision entrypoint; default {@link DEFAULT_POLICY_ENTRYPOINT}. */
   readonly entrypoint?: string;
-  /** Cache buckets at most (LRU; a bucket holds up to 4 inputs sharing action, subject id, envelope id and time); default 10,000; 0 turns the cache off. */
+  /** Cache buckets at most (LRU; a bucket holds the 8 most recent inputs about one envelope id); default 10,000; 0 turns the cache off. */
   readonly cacheSize?: number;
 }
 
@@ -75,7 +75,7 @@ const MAX_REASONS = 64;
 const MAX_OBLIGATIONS = 32;
 const MAX_TEXT = 256;
 const MAX_FIELDS = 64;
-const MAX_BUCKET_ENTRIES = 4;
+const MAX_BUCKET_ENTRIES = 8;
 
 const encoder = new TextEncoder();
 
@@ -206,6 +206,8 @@ export class PolicyEngine {
   #generation = 0;
   #evaluations = 0;
   #hits = 0;
+  /* The bucket at the most recent end of the LRU order. */
+  #recent: string | undefined;
 
   private constructor(backend: CryptoBackend, entrypoint: string, cacheSize: number, active: Active) {
     this.#backend = backend;
@@ -336,6 +338,7 @@ export class PolicyEngine {
 
   #invalidate(): void {
     this.#cache.clear();
+    this.#recent = undefined;
     this.#generation++;
   }
 
@@ -362,10 +365,13 @@ export class PolicyEngine {
         /* Sharing a bucket is not enough: the stored normalised input must equal this one. */
         if (!matchesCanonicalInput(input, entry.input)) continue;
         this.#hits++;
-        /* LRU: move the bucket to the most recent end. */
-        this.#cache.delete(bucket!);
-        this.#cache.set(bucket!, entries);
-        return Object.freeze({ decision: entry.decision, cached: true, input: entry.input, revision: active.revision, digest: active.digestHex });
+        /* LRU: move the bucket to the most recent end (it is there already when it was the last one used). */
+        if (bucket !== this.#recent) {
+          this.#cache.delete(bucket!);
+          this.#cache.set(bucket!, entries);
+          this.#recent = bucket;
+        }
+        return { decision: entry.decision, cached: true, input: entry.input, revision: active.revision, digest: active.digestHex };
       }
     }
     const canonical = canonicalPolicyInput(input);
@@ -389,7 +395,8 @@ export class PolicyEngine {
         this.#cache.delete(this.#cache.keys().next().value!);
       }
       this.#cache.set(bucket, entries ?? [entry]);
+      this.#recent = bucket;
     }
-    return Object.freeze({ decision, cached: false, input: canonical.input, revision: active.revision, digest: active.digestHex });
+    return { decision, cached: false, input: canonical.input, revision: active.revision, digest: active.digestHex };
   }
 }

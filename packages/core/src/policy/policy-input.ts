@@ -321,8 +321,7 @@ export function canonicalPolicyInput(input: PolicyInput): { readonly input: Poli
 }
 
 /*
- * The decision cache's lookup: a short bucket key from the fields that tell requests apart
- * fastest (action, subject id, envelope id, time), then an exact comparison with the
+ * The decision cache's lookup: a bucket per envelope id, then an exact comparison with the
  * normalised input stored in the entry, so two inputs that share a bucket key can never share
  * a decision. Nothing is validated, copied or serialised on a hit. The comparison may say "no"
  * to an input that would normalise to the entry (it then takes the validating path); it never
@@ -330,19 +329,17 @@ export function canonicalPolicyInput(input: PolicyInput): { readonly input: Poli
  */
 
 /**
- * The cache bucket key of a policy input, or undefined when those fields are not plain
- * strings and numbers (the caller then takes the validating path). Internal to the engine.
+ * The cache bucket key of a policy input: the envelope id, or undefined when it is not a string
+ * (the caller then takes the validating path). The caller's own string is the key, so its
+ * hash is computed once per string and nothing is concatenated on the hot path. Internal to
+ * the engine.
  */
 export function policyCacheBucket(input: PolicyInput): string | undefined {
   if (typeof input !== 'object' || input === null) return undefined;
-  const { action, subject, resource, environment } = input;
-  if (typeof subject !== 'object' || subject === null || typeof resource !== 'object' || resource === null) return undefined;
-  if (typeof environment !== 'object' || environment === null) return undefined;
-  const { id } = subject;
-  const envelopeId = resource.id;
-  const { time } = environment;
-  if (typeof action !== 'string' || typeof id !== 'string' || typeof envelopeId !== 'string' || typeof time !== 'number') return undefined;
-  return `${action}\u0000${id}\u0000${envelopeId}\u0000${time}`;
+  const { resource } = input;
+  if (typeof resource !== 'object' || resource === null) return undefined;
+  const envelopeId: unknown = resource.id;
+  return typeof envelopeId === 'string' ? envelopeId : undefined;
 }
 
 /* Whether `value` holds the JSON value `normal` (frozen, from canonicalPolicyInput): the same arrays, plain objects with the same own keys, equal scalars. */
