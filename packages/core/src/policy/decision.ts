@@ -47,7 +47,7 @@ export type PolicyContextValue = string | number | boolean | null | readonly Pol
 /**
  * The caller's own facts for the policy (`input.context`), for example a warrant id or a
  * ticket number: a plain JSON object within `POLICY_CONTEXT_LIMITS`. Ward passes it to the
- * policy as given (keys sorted) and never interprets it; the decision log keeps only the
+ * policy as given and never interprets it; the decision log keeps only the
  * fields its `context` allow-list names.
  */
 export type PolicyContext = { readonly [key: string]: PolicyContextValue };

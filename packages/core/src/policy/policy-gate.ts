@@ -90,6 +90,7 @@ export function checkGateOptions(options: { readonly [K in keyof PolicyGateOptio
   if (sink !== undefined && (typeof sink !== 'object' || sink === null || typeof sink.write !== 'function')) {
     throw new ArgumentError('options.decisionLog must be a DecisionLogSink (an object with write())');
   }
+  if (options.logContext !== undefined && !Array.isArray(options.logContext)) throw new ArgumentError('options.logContext must be an array of context field names');
   if (options.policy === undefined) return;
   if (typeof options.policy?.decide !== 'function') throw new ArgumentError('options.policy must be a PolicyEngine');
   if (typeof options.subject !== 'object' || options.subject === null) throw new ArgumentError('a policy-gated open needs options.subject');

@@ -180,7 +180,7 @@ describe('a signed attribute named "__proto__" reaches the policy', () => {
 });
 
 describe('input.context: the caller\'s own facts, validated with limits', () => {
-  test('the policy sees the context as given (keys sorted), on both paths; a changed context is a new decision', async () => {
+  test('the policy sees the context as given, on both paths; a changed context is a new decision', async () => {
     const { cached, uncached } = await engines(CONTRACT, {}, 'ward/contract/decision');
     const asked = { ...input(), context: { warrant: 'W-17', court: { id: 3, open: true, tags: ['a', null] } } } as PolicyInput;
     /* What the wasm saw, as its json.marshal wrote it (in the wasm's own key order). */
@@ -251,5 +251,10 @@ describe('input.context: the caller\'s own facts, validated with limits', () => 
     expect(decision?.reasons[0]).toBe('context');
     expect(JSON.parse(decision!.reasons[1]!)).toEqual({ warrant: 'W-17', suspect: 'Jane Doe' });
     expect(decisionLog.records()[0]!.input.context).toEqual({ warrant: 'W-17' });
+    /* A logContext that is not a list is caller misuse, refused before the envelope is read. */
+    await expect(open(envelope, {
+      backend, trust: backend.publicKey(key), recipient: readers.recipientKey(), policy, decisionLog,
+      subject: { id: 'officer', roles: ['police'], purpose: 'investigation' }, logContext: 'warrant' as unknown as string[],
+    })).rejects.toBeInstanceOf(ArgumentError);
   });
 });

@@ -231,7 +231,7 @@ function normalResource(value: unknown): PolicyResource {
  * `members` per object; `items` per array; `key` UTF-16 code units per member name (1 at
  * least, well-formed); `text` UTF-16 code units per string (well-formed: no lone surrogate);
  * `json` UTF-16 code units of the context's canonical JSON (`JSON.stringify` of the
- * normalised copy, keys sorted).
+ * normalised copy, its keys in one deterministic order).
  *
  * @example
  * ```ts
