@@ -97,12 +97,12 @@ export type {
 export { PolicyEngine, DEFAULT_POLICY_ENTRYPOINT, compareRevisions, validateDecision } from './policy/policy-engine.js';
 export type { PolicySource, PolicyEngineOptions, EngineDecision, PolicyAdmission } from './policy/policy-engine.js';
 export { DEFAULT_POLICY_MEMORY_BYTES } from './policy/wasm-policy.js';
-export { canonicalPolicyInput, policyResourceOf } from './policy/policy-input.js';
+export { POLICY_CONTEXT_LIMITS, canonicalPolicyInput, policyResourceOf } from './policy/policy-input.js';
 export { redactPayload } from './policy/redact.js';
 export { PolicyDeniedError } from './policy/policy-gate.js';
 export type { PolicyGateOptions } from './policy/policy-gate.js';
 export type {
-  PolicyAction, PolicySubject, PolicyResource, PolicyEnvironment, PolicyInput, Obligation, PolicyDecision,
+  PolicyAction, PolicySubject, PolicyResource, PolicyEnvironment, PolicyInput, PolicyContext, PolicyContextValue, Obligation, PolicyDecision,
 } from './policy/decision.js';
 export { PolicyError } from './errors.js';
 export type { PolicyErrorCode } from './errors.js';

@@ -50,6 +50,10 @@ export interface OpenOptions extends VerifyOptions {
   readonly action?: PolicyGateOptions['action'];
   /** The circumstances; `time` defaults to now. */
   readonly environment?: PolicyGateOptions['environment'];
+  /** The caller's own facts for the policy (`input.context`). */
+  readonly context?: PolicyGateOptions['context'];
+  /** The `context` fields the decision log keeps (an explicit allow-list; default none). */
+  readonly logContext?: PolicyGateOptions['logContext'];
   /** Where decisions are recorded (required when the policy demands a `log` obligation). */
   readonly decisionLog?: PolicyGateOptions['decisionLog'];
   /**

@@ -75,6 +75,12 @@ export interface DecisionRecordInput {
   readonly resource: DecisionResource;
   /** Under which circumstances. */
   readonly environment: DecisionEnvironment;
+  /**
+   * The `input.context` fields named by the record maker's explicit allow-list
+   * ({@link CreateDecisionRecordOptions.context}), each a text, number or boolean; absent when
+   * none is kept. Nothing of the context is recorded by default.
+   */
+  readonly context?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** The policy bundle a decision was made under. */
@@ -254,8 +260,43 @@ function has(fields: Fields, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(fields, key) && fields[key] !== undefined;
 }
 
-function checkInput(value: unknown, fail: Fail, strict: boolean): DecisionRecordInput {
-  const input = object(value, 'input', ['action', 'subject', 'resource', 'environment'], fail, strict);
+/* A context value a record can keep: text, boolean, or a number CBOR writes unchanged (a safe integer or a fractional value). */
+function contextScalar(value: unknown, path: string, fail: Fail): string | number | boolean {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value))) fail(`${path} must be a finite number (an integer within 2^53 - 1)`);
+    return value === 0 ? 0 : value;
+  }
+  if (typeof value === 'string') return text(value, path, fail);
+  return fail(`${path} must be text, a number or a boolean to be recorded`);
+}
+
+/* At most as many context fields as a record map may hold (RECORD_DECODE_LIMITS.maxMapEntries). */
+const MAX_RECORDED_CONTEXT = 16;
+
+/*
+ * The context a record keeps. Making a record (`keep` given): only the allow-listed fields,
+ * whatever else the context holds — a log must not hold more personal data than an audit
+ * needs. Reading a record (`keep` undefined): every field it has, each a scalar.
+ */
+function checkContext(value: unknown, keep: readonly string[] | undefined, fail: Fail): Record<string, string | number | boolean> | undefined {
+  const context = object(value, 'input.context', [], fail, false);
+  const names = keep ?? Object.keys(context);
+  if (names.length > MAX_RECORDED_CONTEXT) fail(`a record keeps at most ${MAX_RECORDED_CONTEXT} context fields`);
+  const kept: Record<string, string | number | boolean> = {};
+  let count = 0;
+  for (const name of names) {
+    if (!Object.prototype.hasOwnProperty.call(context, name) || context[name] === undefined) continue;
+    const path = `input.context.${shown(name)}`;
+    /* defineProperty, not assignment: a field named "__proto__" is data, never the prototype. */
+    Object.defineProperty(kept, text(name, path, fail, true), { value: contextScalar(context[name], path, fail), enumerable: true, writable: true, configurable: true });
+    count++;
+  }
+  return count === 0 ? undefined : kept;
+}
+
+function checkInput(value: unknown, fail: Fail, strict: boolean, keep?: readonly string[]): DecisionRecordInput {
+  const input = object(value, 'input', ['action', 'subject', 'resource', 'environment', 'context'], fail, strict);
   if (!ACTIONS.has(input.action)) fail('input.action must be "open", "verify" or "rewrap"');
   const subject = object(input.subject, 'input.subject', ['id', 'roles', 'purpose'], fail, strict);
   const resource = object(input.resource, 'input.resource', ['issuer', 'stream', 'id', 'sequence', 'attributes'], fail, strict);
@@ -277,6 +318,7 @@ function checkInput(value: unknown, fail: Fail, strict: boolean): DecisionRecord
     if (has(emergency, 'incident')) recorded.incident = text(emergency.incident, 'input.environment.emergency.incident', fail);
     recordedEnvironment.emergency = recorded;
   }
+  const recordedContext = has(input, 'context') && (strict || keep !== undefined) ? checkContext(input.context, keep, fail) : undefined;
   return {
     action: input.action as PolicyAction,
     subject: {
@@ -292,6 +334,7 @@ function checkInput(value: unknown, fail: Fail, strict: boolean): DecisionRecord
       attributes: recordedAttributes,
     },
     environment: recordedEnvironment,
+    ...(recordedContext === undefined ? {} : { context: recordedContext }),
   };
 }
 
@@ -451,12 +494,14 @@ export async function decisionInputDigest(input: PolicyInput, backend: CryptoBac
 /**
  * The minimal input a decision record keeps: `action`; `subject` `{id, roles, purpose}`;
  * `resource` `{issuer, stream, id, sequence, attributes: {classification, zone?}}`;
- * `environment` `{time, emergency?: {declared, incident?}}`. Everything else (the subject's
- * zones and organisation, other attributes, the signer, rewrap facts, and whatever else the
- * input carries) is left out: a log must never hold payloads, keys or more personal data than
- * an audit needs. The full input is bound by {@link DecisionRecord.inputDigest}.
+ * `environment` `{time, emergency?: {declared, incident?}}`; `context` with only the fields
+ * `options.context` names (an explicit allow-list, default none). Everything else (the
+ * subject's zones and organisation, other attributes, the signer, rewrap facts, the rest of the
+ * context) is left out: a log must never hold payloads, keys or more personal data than an
+ * audit needs. The full input is bound by {@link DecisionRecord.inputDigest}.
  *
  * @param input - the full policy input
+ * @param options - `context`: the allow-list of context fields to keep
  * @returns a fresh, frozen minimal input
  * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` when a kept field is missing or of the
  *   wrong type (e.g. no text `classification`), text is longer than 1024 characters, or a list
@@ -469,8 +514,8 @@ export async function decisionInputDigest(input: PolicyInput, backend: CryptoBac
  * kept.resource.attributes; // { classification: 'personal', zone: 'market-square' }
  * ```
  */
-export function minimalDecisionInput(input: PolicyInput): DecisionRecordInput {
-  return deepFreeze(checkInput(input, argumentFail, false));
+export function minimalDecisionInput(input: PolicyInput, options: { readonly context?: readonly string[] } = {}): DecisionRecordInput {
+  return deepFreeze(checkInput(input, argumentFail, false, contextAllowList(options.context)));
 }
 
 /** Options of {@link createDecisionRecord}. */
@@ -485,6 +530,21 @@ export interface CreateDecisionRecordOptions {
   readonly cached?: boolean;
   /** Seconds since the epoch. Default now (`Date.now() / 1000`). */
   readonly time?: number;
+  /**
+   * The explicit allow-list of `input.context` fields the minimal input keeps (at most 16
+   * names; each kept value must be text, a number or a boolean). Default none: no context is
+   * recorded unless named here.
+   */
+  readonly context?: readonly string[];
+}
+
+/* The allow-list of context fields to record: an array of at most MAX_RECORDED_CONTEXT names. */
+function contextAllowList(value: unknown): readonly string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length > MAX_RECORDED_CONTEXT || !value.every((name) => typeof name === 'string' && name.length > 0)) {
+    throw new ArgumentError(`the context allow-list must be an array of at most ${MAX_RECORDED_CONTEXT} non-empty names`);
+  }
+  return [...value] as string[];
 }
 
 /**
@@ -520,7 +580,7 @@ export async function createDecisionRecord(
     throw new ArgumentError('createDecisionRecord needs options with a backend');
   }
   const { backend } = options;
-  const minimal = checkInput(input, argumentFail, false);
+  const minimal = checkInput(input, argumentFail, false, contextAllowList(options.context));
   const copied = checkDecision(decision, argumentFail, false);
   const bundle = object(options.bundle, 'bundle', [], argumentFail, false);
   const keyIds = list(options.keyIds ?? [], 'keyIds', argumentFail, (kid, path) => {

@@ -41,12 +41,25 @@ export interface PolicyEnvironment {
   readonly emergency?: { readonly declared: boolean; readonly incident?: string };
 }
 
-/** The input document: `{ action, subject, resource, environment }`. */
+/** A JSON value of a policy input's `context`. */
+export type PolicyContextValue = string | number | boolean | null | readonly PolicyContextValue[] | { readonly [key: string]: PolicyContextValue };
+
+/**
+ * The caller's own facts for the policy (`input.context`), for example a warrant id or a
+ * ticket number: a plain JSON object within `POLICY_CONTEXT_LIMITS`. Ward passes it to the
+ * policy as given and never interprets it; the decision log keeps only the
+ * fields its `context` allow-list names.
+ */
+export type PolicyContext = { readonly [key: string]: PolicyContextValue };
+
+/** The input document: `{ action, subject, resource, environment, context? }`. */
 export interface PolicyInput {
   readonly action: PolicyAction;
   readonly subject: PolicySubject;
   readonly resource: PolicyResource;
   readonly environment: PolicyEnvironment;
+  /** The caller's own facts (see {@link PolicyContext}); absent when not given. */
+  readonly context?: PolicyContext;
 }
 
 /**

@@ -54,14 +54,13 @@ describe('PolicyEngine', () => {
     expect(engine.stats).toMatchObject({ evaluations: 1, hits: 1, cached: 1 });
   });
 
-  test('unknown fields in the input never reach the policy (the contract is exact)', async () => {
+  test('unknown fields in the input are refused, never dropped (the contract is exact)', async () => {
     const engine = await load();
     const base = input({ id: 'echo', roles: ['public'] });
-    const withJunk = { ...base, subject: { ...base.subject, admin: true }, extra: 1 } as unknown as PolicyInput;
-    const decided = engine.decide(withJunk);
-    expect(decided.input.subject).toEqual({ id: 'echo', roles: ['public'], purpose: 'planning' });
-    expect('extra' in decided.input).toBe(false);
-    expect(decided.decision.reasons).toEqual(['allowed:echo']);
+    expect(engine.decide(base).decision.reasons).toEqual(['allowed:echo']);
+    for (const withJunk of [{ ...base, subject: { ...base.subject, admin: true } }, { ...base, extra: 1 }]) {
+      expect(() => engine.decide(withJunk as unknown as PolicyInput)).toThrow(ArgumentError);
+    }
   });
 
   test('setData invalidates the cache: the next decision reflects the new data', async () => {
@@ -162,14 +161,25 @@ describe('PolicyEngine', () => {
     expect(engine.stats.evaluations).toBe(52_000);
   });
 
-  test('the cache is bounded (LRU)', async () => {
+  test('the cache is bounded (LRU): at most cacheSize envelopes, each with its 8 most recent inputs', async () => {
     const engine = await load({}, { cacheSize: 8 });
-    for (let i = 0; i < 100; i++) engine.decide(input({ time: 1_900_000_000 + i }));
+    const about = (i: number): PolicyInput => {
+      const asked = input({ time: 1_900_000_000 + i });
+      return { ...asked, resource: { ...asked.resource, id: i.toString(16).padStart(4, '0') } };
+    };
+    for (let i = 0; i < 100; i++) engine.decide(about(i));
     expect(engine.stats.cached).toBe(8);
+    engine.decide(about(99));
+    expect(engine.stats.hits).toBe(1);
+    engine.decide(about(0));
+    expect(engine.stats.hits).toBe(1);
+    /* One envelope, many inputs: its bucket keeps the 8 most recent. */
+    for (let i = 0; i < 100; i++) engine.decide(input({ time: 1_900_000_000 + i }));
     engine.decide(input({ time: 1_900_000_099 }));
-    expect(engine.stats.hits).toBe(1);
-    engine.decide(input({ time: 1_900_000_000 }));
-    expect(engine.stats.hits).toBe(1);
+    engine.decide(input({ time: 1_900_000_092 }));
+    expect(engine.stats.hits).toBe(3);
+    engine.decide(input({ time: 1_900_000_091 }));
+    expect(engine.stats.hits).toBe(3);
   });
 });
 

@@ -2,16 +2,16 @@
  * PolicyEngine: Rego compiled to WebAssembly (OPA's wasm target), run with
  * @open-policy-agent/opa-wasm, on the decision hot path (DESIGN.md §Policy).
  *
- * Fast path: one loaded instance, reused. A cache hit costs a short bucket key (action,
- * subject id, envelope id, time), one map lookup and an exact comparison with the cached
+ * Fast path: one loaded instance, reused. A cache hit costs one map lookup by envelope id
+ * and an exact comparison with the cached
  * normalised input: nothing is validated, copied or serialised. A miss normalises and serialises the input once, to canonical JSON (the bytes
  * written into the instance's memory); the result is parsed once, validated once, frozen and
- * cached. The cache is a bounded LRU cleared on
+ * cached; the normalised input is a fresh, deeply frozen copy, so a cached decision depends on
+ * nothing the caller can still change (issue 11). The cache is a bounded LRU cleared on
  * every policy or data change. opa-wasm's ABI 1.2 path resets the wasm heap on every
  * evaluation, so memory stays flat (the soak benchmark and test show it).
  */
 import type { CryptoBackend } from '../backend/crypto-backend.js';
-import { settle } from '../backend/crypto-backend.js';
 import { assertBytes } from '../backend/validate.js';
 import { ArgumentError, PolicyError } from '../errors.js';
 import type { Obligation, PolicyDecision, PolicyInput } from './decision.js';
@@ -19,6 +19,7 @@ import { canonicalPolicyInput, matchesCanonicalInput, policyCacheBucket } from '
 import { createPolicyBuiltins, missingBuiltins } from './builtins.js';
 import { sameBytes } from '../bytes.js';
 import { DEFAULT_POLICY_MEMORY_BYTES, WasmPolicy, policyMemoryPages } from './wasm-policy.js';
+import { policyDigest } from './policy-digest.js';
 
 /** The entrypoint Ward's policies export (`policies/ward/authz`). */
 export const DEFAULT_POLICY_ENTRYPOINT = 'ward/authz/decision';
@@ -31,7 +32,11 @@ export interface PolicySource {
   readonly data?: unknown;
   /** The bundle revision; default `''`. Activation refuses a lower one (see {@link compareRevisions}). */
   readonly revision?: string;
-  /** The bundle's digest, recorded in decision logs; default SHA-256 of `wasm`. */
+  /**
+   * The bundle's digest, recorded in decision logs (`readPolicyBundle` gives the SHA-256 of the
+   * bundle file). Default: the SHA-256 of a length-prefixed encoding of `wasm` and the canonical
+   * JSON of `data`, so it covers both (policies/README.md, "The contract").
+   */
   readonly digest?: Uint8Array;
   /** The bundle's manifest (a bundle from `readPolicyBundle` has one): its `wasm` entries name the entrypoints the module serves. */
   readonly manifest?: { readonly wasm?: readonly { readonly entrypoint: string }[] };
@@ -47,7 +52,7 @@ export interface PolicyEngineOptions {
    * {@link DEFAULT_POLICY_ENTRYPOINT}. With a manifest, it must be one the manifest names.
    */
   readonly entrypoint?: string;
-  /** Cache buckets at most (LRU; a bucket holds up to 4 inputs sharing action, subject id, envelope id and time); default 10,000; 0 turns the cache off. */
+  /** Cache buckets at most (LRU; a bucket holds the 8 most recent inputs about one envelope id); default 10,000; 0 turns the cache off. */
   readonly cacheSize?: number;
   /** The maximum of the policy's wasm memory in bytes, 1 MiB to 4 GiB; default 64 MiB ({@link DEFAULT_POLICY_MEMORY_BYTES}). An evaluation that needs more fails (`ERR_POLICY_EVALUATION`, a deny). */
   readonly maxMemoryBytes?: number;
@@ -65,11 +70,11 @@ export type PolicyAdmission = (source: PolicySource, limits: { readonly entrypoi
 
 /** A decision and how it was reached. */
 export interface EngineDecision {
-  /** The validated decision (frozen). */
+  /** The validated decision (deeply frozen, the engine's own: never the policy's or the caller's objects). */
   readonly decision: PolicyDecision;
   /** Whether it came from the cache. */
   readonly cached: boolean;
-  /** The normalised input the policy saw. */
+  /** The normalised input the policy saw (a deeply frozen copy: nothing of the caller's). */
   readonly input: PolicyInput;
   /** The revision of the policy that decided. */
   readonly revision: string;
@@ -91,7 +96,7 @@ const MAX_REASONS = 64;
 const MAX_OBLIGATIONS = 32;
 const MAX_TEXT = 256;
 const MAX_FIELDS = 64;
-const MAX_BUCKET_ENTRIES = 4;
+const MAX_BUCKET_ENTRIES = 8;
 
 const encoder = new TextEncoder();
 
@@ -256,6 +261,8 @@ export class PolicyEngine {
   #generation = 0;
   #evaluations = 0;
   #hits = 0;
+  /* The bucket at the most recent end of the LRU order. */
+  #recent: string | undefined;
 
   private constructor(backend: CryptoBackend, entrypoint: string | undefined, cacheSize: number, active: Active, limits: EngineLimits) {
     this.#backend = backend;
@@ -303,7 +310,8 @@ export class PolicyEngine {
     assertBytes(source.wasm, 'wasm');
     const revision = source.revision ?? '';
     if (typeof revision !== 'string') throw new ArgumentError('revision must be a string');
-    const digest = source.digest ?? (await settle(backend.sha256(source.wasm)));
+    /* The digest covers wasm AND data: the same revision with other data is other contents (issue 11). */
+    const digest = source.digest ?? (await policyDigest(source.wasm, source.data, backend));
     const entrypointName = chooseEntrypoint(source, configuredEntrypoint);
     /* A policy that loops or blows up at load must be refused before it runs in this thread (issue 11 item 4d). */
     await limits.admission?.(source, { entrypoint: entrypointName, maxMemoryBytes: limits.maxMemoryBytes });
@@ -403,6 +411,7 @@ export class PolicyEngine {
 
   #invalidate(): void {
     this.#cache.clear();
+    this.#recent = undefined;
     this.#generation++;
   }
 
@@ -429,9 +438,12 @@ export class PolicyEngine {
         /* Sharing a bucket is not enough: the stored normalised input must equal this one. */
         if (!matchesCanonicalInput(input, entry.input)) continue;
         this.#hits++;
-        /* LRU: move the bucket to the most recent end. */
-        this.#cache.delete(bucket!);
-        this.#cache.set(bucket!, entries);
+        /* LRU: move the bucket to the most recent end (it is there already when it was the last one used). */
+        if (bucket !== this.#recent) {
+          this.#cache.delete(bucket!);
+          this.#cache.set(bucket!, entries);
+          this.#recent = bucket;
+        }
         return { decision: entry.decision, cached: true, input: entry.input, revision: active.revision, digest: active.digestHex };
       }
     }
@@ -458,6 +470,7 @@ export class PolicyEngine {
         this.#cache.delete(this.#cache.keys().next().value!);
       }
       this.#cache.set(bucket, entries ?? [entry]);
+      this.#recent = bucket;
     }
     return { decision, cached: false, input: canonical.input, revision: active.revision, digest: active.digestHex };
   }

@@ -7,7 +7,7 @@ import type { CryptoBackend, MaybePromise } from '../backend/crypto-backend.js';
 import { settle } from '../backend/crypto-backend.js';
 import type { EnvelopeFacts } from '../envelope/verify.js';
 import { ArgumentError, PolicyError } from '../errors.js';
-import type { Obligation, PolicyAction, PolicyDecision, PolicyEnvironment, PolicySubject } from './decision.js';
+import type { Obligation, PolicyAction, PolicyContext, PolicyDecision, PolicyEnvironment, PolicySubject } from './decision.js';
 import { createDecisionRecord } from './decision-log.js';
 import type { DecisionLogSink } from './decision-log.js';
 import type { EngineDecision, PolicyEngine } from './policy-engine.js';
@@ -25,6 +25,10 @@ export interface PolicyGateOptions {
   readonly action?: PolicyAction;
   /** The circumstances; `time` defaults to the system clock. */
   readonly environment?: Partial<PolicyEnvironment>;
+  /** The caller's own facts for the policy (`input.context`, policies/README.md "The contract"). */
+  readonly context?: PolicyContext;
+  /** The `context` fields the decision log's minimal input keeps (an explicit allow-list; default none). */
+  readonly logContext?: readonly string[];
   /**
    * Where decisions are recorded. Every decision is written when a sink is given; an allow
    * with a `log` obligation is refused without one, and any sink failure refuses the open.
@@ -86,6 +90,7 @@ export function checkGateOptions(options: { readonly [K in keyof PolicyGateOptio
   if (sink !== undefined && (typeof sink !== 'object' || sink === null || typeof sink.write !== 'function')) {
     throw new ArgumentError('options.decisionLog must be a DecisionLogSink (an object with write())');
   }
+  if (options.logContext !== undefined && !Array.isArray(options.logContext)) throw new ArgumentError('options.logContext must be an array of context field names');
   if (options.policy === undefined) return;
   if (typeof options.policy?.decide !== 'function') throw new ArgumentError('options.policy must be a PolicyEngine');
   if (typeof options.subject !== 'object' || options.subject === null) throw new ArgumentError('a policy-gated open needs options.subject');
@@ -106,6 +111,7 @@ async function record(
     keyIds: [facts.signer.kid],
     cached: decided.cached,
     time: decided.input.environment.time,
+    ...(options.logContext === undefined ? {} : { context: options.logContext }),
   });
   try {
     await settle(sink.write(entry));
@@ -128,6 +134,7 @@ export async function runPolicyGate(facts: EnvelopeFacts, options: PolicyGateOpt
     subject: options.subject,
     resource: policyResourceOf(facts),
     environment: { ...environment, time: environment.time ?? Math.floor(Date.now() / 1000) },
+    ...(options.context === undefined ? {} : { context: options.context }),
   });
   await record(options, backend, decided, facts);
   const { decision } = decided;
