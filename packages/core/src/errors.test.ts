@@ -22,7 +22,7 @@ const CODES = {
   ERR_KEYSTORE_CORRUPT: true, ERR_KEYSTORE_UNLOCK_FAILED: true, ERR_KEYSTORE_IO: true, ERR_KEYSTORE_ROLLBACK: true,
   ERR_DECISION_LOG_INVALID: true, ERR_DECISION_LOG_UNAVAILABLE: true,
   ERR_POLICY_BUNDLE_INVALID: true, ERR_POLICY_BUNDLE_SIGNATURE: true, ERR_POLICY_BUNDLE_ROLLBACK: true, ERR_POLICY_DENIED: true,
-  ERR_POLICY_EVALUATION: true, ERR_POLICY_OBLIGATION: true,
+  ERR_POLICY_EVALUATION: true, ERR_POLICY_OBLIGATION: true, ERR_POLICY_TIMEOUT: true,
 } as const satisfies Record<WardErrorCode, true>;
 const ALL_CODES = Object.keys(CODES) as WardErrorCode[];
 
@@ -142,7 +142,7 @@ describe('WardError and subclasses', () => {
     }
     for (const code of [
       'ERR_POLICY_BUNDLE_INVALID', 'ERR_POLICY_BUNDLE_SIGNATURE', 'ERR_POLICY_BUNDLE_ROLLBACK', 'ERR_POLICY_DENIED', 'ERR_POLICY_EVALUATION',
-      'ERR_POLICY_OBLIGATION',
+      'ERR_POLICY_OBLIGATION', 'ERR_POLICY_TIMEOUT',
     ] as const) {
       const error = new PolicyError(code, 'm');
       expect(error.code).toBe(code);
@@ -448,7 +448,7 @@ describe('every exported error class has its own brand', () => {
       KeyStoreError: ['ERR_KEYSTORE_CORRUPT', 'ERR_KEYSTORE_UNLOCK_FAILED', 'ERR_KEYSTORE_IO', 'ERR_KEYSTORE_ROLLBACK'],
       DecisionLogError: ['ERR_DECISION_LOG_INVALID', 'ERR_DECISION_LOG_UNAVAILABLE'],
       PolicyError: ['ERR_POLICY_BUNDLE_INVALID', 'ERR_POLICY_BUNDLE_SIGNATURE', 'ERR_POLICY_BUNDLE_ROLLBACK', 'ERR_POLICY_DENIED',
-        'ERR_POLICY_EVALUATION', 'ERR_POLICY_OBLIGATION'],
+        'ERR_POLICY_EVALUATION', 'ERR_POLICY_OBLIGATION', 'ERR_POLICY_TIMEOUT'],
     };
     for (const [cls, codes] of Object.entries(byClass)) {
       for (const code of codes) {

@@ -64,6 +64,7 @@
  * | `ERR_POLICY_DENIED` | {@link PolicyError} | the policy denied the request |
  * | `ERR_POLICY_EVALUATION` | {@link PolicyError} | the policy could not be loaded or failed to evaluate; nothing is allowed |
  * | `ERR_POLICY_OBLIGATION` | {@link PolicyError} | an allow's obligation could not be met (no decision log, no notifier, a payload that cannot be redacted); nothing is released |
+ * | `ERR_POLICY_TIMEOUT` | {@link PolicyError} | a decision in an isolated policy worker did not finish within its time budget (the worker is replaced); a deny |
  */
 export type WardErrorCode =
   | 'ERR_INVALID_ARGUMENT'
@@ -115,7 +116,8 @@ export type WardErrorCode =
   | 'ERR_POLICY_BUNDLE_ROLLBACK'
   | 'ERR_POLICY_DENIED'
   | 'ERR_POLICY_EVALUATION'
-  | 'ERR_POLICY_OBLIGATION';
+  | 'ERR_POLICY_OBLIGATION'
+  | 'ERR_POLICY_TIMEOUT';
 
 /** Options accepted by every {@link WardError} constructor. */
 export interface WardErrorOptions {
@@ -519,7 +521,8 @@ export type PolicyErrorCode =
   | 'ERR_POLICY_BUNDLE_ROLLBACK'
   | 'ERR_POLICY_DENIED'
   | 'ERR_POLICY_EVALUATION'
-  | 'ERR_POLICY_OBLIGATION';
+  | 'ERR_POLICY_OBLIGATION'
+  | 'ERR_POLICY_TIMEOUT';
 
 /**
  * A policy bundle was refused (malformed, over a limit, unsigned or badly signed, older than

@@ -95,7 +95,7 @@ export type {
   VerifyDecisionChainOptions, DecisionChainVerification,
 } from './policy/decision-log.js';
 export { PolicyEngine, DEFAULT_POLICY_ENTRYPOINT, compareRevisions, validateDecision } from './policy/policy-engine.js';
-export type { PolicySource, PolicyEngineOptions, EngineDecision, PolicyAdmission } from './policy/policy-engine.js';
+export type { PolicySource, PolicyEngineOptions, EngineDecision, PolicyAdmission, PolicyDecider } from './policy/policy-engine.js';
 export { DEFAULT_POLICY_MEMORY_BYTES } from './policy/wasm-policy.js';
 export { POLICY_CONTEXT_LIMITS, canonicalPolicyInput, policyResourceOf } from './policy/policy-input.js';
 export { redactPayload } from './policy/redact.js';

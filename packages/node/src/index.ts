@@ -17,3 +17,5 @@ export { verifyJsonLinesDecisionLog } from './decision-log/verify-json-lines-dec
 export type { VerifyJsonLinesDecisionLogOptions, JsonLinesDecisionLogVerification } from './decision-log/verify-json-lines-decision-log.js';
 export { createWorkerAdmission, DEFAULT_ADMISSION_PROBES } from './policy/worker-admission.js';
 export type { WorkerAdmissionOptions } from './policy/worker-admission.js';
+export { IsolatedPolicyEngine } from './policy/isolated-policy-engine.js';
+export type { IsolatedPolicyEngineOptions } from './policy/isolated-policy-engine.js';

@@ -36,7 +36,8 @@ export interface OpenOptions extends VerifyOptions {
    */
   readonly authorize?: (facts: EnvelopeFacts) => MaybePromise<void>;
   /**
-   * The policy that decides (a `PolicyEngine`). With it, `open()` builds the policy input from
+   * The policy that decides (a `PolicyEngine`, or an isolated one such as `IsolatedPolicyEngine`
+   * of `@ward/node`, whose timeout refuses). With it, `open()` builds the policy input from
    * the verified facts, `subject`, `action` and `environment`, refuses a deny with
    * `PolicyDeniedError` (`ERR_POLICY_DENIED`) before any key is touched, records the decision
    * in `decisionLog`, and fulfils the allow's obligations (log, notify, redact). Notifications

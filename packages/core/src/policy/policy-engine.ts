@@ -82,6 +82,24 @@ export interface EngineDecision {
   readonly digest: string;
 }
 
+/**
+ * What decides for `open()`'s policy gate: {@link PolicyEngine} (synchronous, in this thread) or
+ * an engine that decides elsewhere and answers with a promise (`IsolatedPolicyEngine` of
+ * `@ward/node`, a worker pool with a per-decision timeout). A rejection refuses the open.
+ *
+ * @example
+ * ```ts
+ * import type { PolicyDecider } from '@ward/core';
+ *
+ * const policy: PolicyDecider = engine; // a PolicyEngine, or an IsolatedPolicyEngine
+ * const { decision } = await policy.decide(input);
+ * ```
+ */
+export interface PolicyDecider {
+  /** Decides one input; throws or rejects (a `WardError`) when it cannot decide, which allows nothing. */
+  decide(input: PolicyInput): EngineDecision | Promise<EngineDecision>;
+}
+
 /** The parts of opa-wasm's LoadedPolicy Ward uses. */
 interface LoadedWasm {
   evaluate(input: Uint8Array, entrypoint: number): unknown;
@@ -251,7 +269,7 @@ interface Active {
  * const { decision } = engine.decide({ action: 'open', subject, resource, environment: { time: nowSeconds } });
  * ```
  */
-export class PolicyEngine {
+export class PolicyEngine implements PolicyDecider {
   readonly #backend: CryptoBackend;
   readonly #entrypointName: string | undefined;
   readonly #cacheSize: number;

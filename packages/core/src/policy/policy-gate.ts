@@ -10,15 +10,15 @@ import { ArgumentError, PolicyError } from '../errors.js';
 import type { Obligation, PolicyAction, PolicyContext, PolicyDecision, PolicyEnvironment, PolicySubject } from './decision.js';
 import { createDecisionRecord } from './decision-log.js';
 import type { DecisionLogSink } from './decision-log.js';
-import type { EngineDecision, PolicyEngine } from './policy-engine.js';
+import type { EngineDecision, PolicyDecider } from './policy-engine.js';
 import { policyResourceOf } from './policy-input.js';
 import { parseRedactionPaths, redactPaths } from './redact.js';
 import type { RedactionPath } from './redact.js';
 
 /** What `open()` needs to ask the policy. */
 export interface PolicyGateOptions {
-  /** The loaded policy. */
-  readonly policy: PolicyEngine;
+  /** The loaded policy: a `PolicyEngine`, or any {@link PolicyDecider} (an isolated engine answers with a promise). */
+  readonly policy: PolicyDecider;
   /** Who asks. */
   readonly subject: PolicySubject;
   /** The action; `open()` uses `'open'`. */
@@ -92,7 +92,7 @@ export function checkGateOptions(options: { readonly [K in keyof PolicyGateOptio
   }
   if (options.logContext !== undefined && !Array.isArray(options.logContext)) throw new ArgumentError('options.logContext must be an array of context field names');
   if (options.policy === undefined) return;
-  if (typeof options.policy?.decide !== 'function') throw new ArgumentError('options.policy must be a PolicyEngine');
+  if (typeof options.policy?.decide !== 'function') throw new ArgumentError('options.policy must be a PolicyEngine (or a PolicyDecider)');
   if (typeof options.subject !== 'object' || options.subject === null) throw new ArgumentError('a policy-gated open needs options.subject');
 }
 
@@ -129,13 +129,15 @@ async function record(
  */
 export async function runPolicyGate(facts: EnvelopeFacts, options: PolicyGateOptions, backend: CryptoBackend): Promise<GateOutcome> {
   const environment = options.environment ?? {};
-  const decided = options.policy.decide({
+  const deciding = options.policy.decide({
     action: options.action ?? 'open',
     subject: options.subject,
     resource: policyResourceOf(facts),
     environment: { ...environment, time: environment.time ?? Math.floor(Date.now() / 1000) },
     ...(options.context === undefined ? {} : { context: options.context }),
   });
+  /* An isolated engine answers with a promise (its rejection, such as ERR_POLICY_TIMEOUT, refuses); an in-process one adds no await. */
+  const decided = typeof (deciding as Partial<PromiseLike<EngineDecision>>).then === 'function' ? await deciding : (deciding as EngineDecision);
   await record(options, backend, decided, facts);
   const { decision } = decided;
   if (!decision.allow) throw new PolicyDeniedError(decision);

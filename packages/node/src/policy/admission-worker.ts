@@ -4,20 +4,17 @@
  * out, which is the only way to stop a wasm loop.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { PolicyEngine, WardError, type PolicyInput, type PolicySource } from '@ward/core';
-import { createNodeBackend } from '../node-backend.js';
+import { WardError, type PolicyInput } from '@ward/core';
+import { loadWorkerEngine, type WorkerPolicyJob } from './worker-spec.js';
 
-interface Job {
-  readonly source: PolicySource;
-  readonly entrypoint: string;
-  readonly maxMemoryBytes: number;
+interface Job extends WorkerPolicyJob {
   readonly probes: readonly PolicyInput[];
 }
 
 /* No top-level await: the package also builds this entry as CommonJS. */
 async function admit(job: Job): Promise<void> {
   try {
-    const engine = await PolicyEngine.load(job.source, { backend: createNodeBackend(), entrypoint: job.entrypoint, maxMemoryBytes: job.maxMemoryBytes, cacheSize: 0 });
+    const engine = await loadWorkerEngine(job);
     for (const probe of job.probes) engine.decide(probe);
     parentPort!.postMessage({ admitted: true });
   } catch (error) {

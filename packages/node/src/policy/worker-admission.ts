@@ -5,9 +5,9 @@
  * loads it in a worker_threads Worker with a JS heap limit and the engine's wasm memory maximum,
  * runs probe decisions, and terminates the worker when the time budget runs out.
  */
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ArgumentError, PolicyError, type PolicyAdmission, type PolicyInput } from '@ward/core';
+import { workerSpec } from './worker-spec.js';
 
 /** Options of {@link createWorkerAdmission}. */
 export interface WorkerAdmissionOptions {
@@ -34,22 +34,6 @@ function probe(action: PolicyInput['action']): PolicyInput {
 /** The default probes: one valid input per action. */
 export const DEFAULT_ADMISSION_PROBES: readonly PolicyInput[] = Object.freeze([probe('open'), probe('verify'), probe('rewrap')]);
 
-/*
- * Where the worker is: beside this module (dist/admission-worker.js beside dist/index.js, or
- * index.cjs where import.meta is empty). In the source tree (tests, `--conditions=@ward/source`)
- * it is TypeScript: a small bootstrap registers tsx in the worker and imports it.
- */
-function workerSpec(): { readonly script: URL | string; readonly eval: boolean; readonly execArgv: string[] } {
-  const here = (import.meta as { url?: string }).url ?? pathToFileURL(typeof __filename === 'string' ? __filename : '').href;
-  if (!here.endsWith('.ts')) return { script: new URL('./admission-worker.js', here), eval: false, execArgv: [] };
-  const source = new URL('./admission-worker.ts', here).href;
-  return {
-    script: `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(source)}); })`,
-    eval: true,
-    execArgv: ['--conditions=@ward/source'],
-  };
-}
-
 /**
  * Creates a {@link PolicyAdmission} for `PolicyEngineOptions.admission` that admits a policy only
  * when it loads and decides every probe in a worker within the time and memory budget.
@@ -73,7 +57,7 @@ export function createWorkerAdmission(options: WorkerAdmissionOptions = {}): Pol
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw new ArgumentError('timeoutMs must be a positive integer');
   if (!Number.isSafeInteger(maxHeapMb) || maxHeapMb < 8) throw new ArgumentError('maxHeapMb must be an integer of at least 8');
   if (!Array.isArray(probes)) throw new ArgumentError('probes must be an array of policy inputs');
-  const spec = workerSpec();
+  const spec = workerSpec('admission-worker');
   return (source, limits) =>
     new Promise<void>((resolve, reject) => {
       const refuse = (message: string, cause?: unknown) => reject(new PolicyError('ERR_POLICY_EVALUATION', `policy admission refused: ${message}`, cause === undefined ? undefined : { cause }));
