@@ -39,14 +39,18 @@ const watchdog = startWatchdog(settings.stallMs);
 const suites: SuiteResult[] = [];
 for (const suite of SUITES) {
   watchdog.beat(`${suite.name} / setup`);
-  const { cases: all, notes, tables } = asSetup(await suite.setup());
+  const { cases: all, notes, tables, teardown } = asSetup(await suite.setup());
   const cases = all.filter((benchCase) => isSelected(settings.filters, suite.name, benchCase.name));
-  if (cases.length === 0) continue;
+  if (cases.length === 0) {
+    await teardown?.();
+    continue;
+  }
   const result: SuiteResult = {
     ...(await runSuite(suite, cases, settings, progress, watchdog.beat)),
     ...(notes === undefined ? {} : { notes }),
     ...(tables === undefined ? {} : { tables }),
   };
+  await teardown?.();
   console.log(`\n${formatSuite(result)}`);
   suites.push(result);
 }

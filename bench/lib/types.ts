@@ -47,6 +47,8 @@ export interface SuiteSetup {
   readonly notes?: readonly string[];
   /** Further tables printed after the timing table and its notes, in order. */
   readonly tables?: readonly SuiteTable[];
+  /** Called once the suite's cases ran (or were filtered out): releases what setup started (worker threads, connections). */
+  readonly teardown?: () => unknown;
 }
 
 /** A group of cases printed as one table and written as `bench/results/<name>.json`. */

@@ -9,7 +9,7 @@ import { equal } from 'node:assert/strict';
 import * as opaWasm from '@open-policy-agent/opa-wasm';
 import { Keyset, PolicyEngine, open, policyResourceOf, seal, verify, validateDecision } from '@ward/core';
 import type { PolicyInput, PolicySubject } from '@ward/core';
-import { createNodeBackend } from '@ward/node';
+import { IsolatedPolicyEngine, createNodeBackend, createWorkerAdmission } from '@ward/node';
 import type { BenchCase, Suite, SuiteTable } from '../lib/types.js';
 
 const { loadPolicySync } = ((opaWasm as unknown as { default?: typeof opaWasm }).default ?? opaWasm);
@@ -41,7 +41,7 @@ export const policy: Suite = {
   name: 'policy',
   title: 'Policy decisions on the city policy: Ward PolicyEngine vs raw opa-wasm evaluate (µs per decision)',
   baseline: 'opa-wasm',
-  ratios: [['ward', 'opa-wasm']],
+  ratios: [['ward', 'opa-wasm'], ['ward-worker', 'ward']],
   async setup() {
     const wasm = new Uint8Array(readFileSync(new URL('policy.wasm', root)));
     const data = JSON.parse(readFileSync(new URL('data.json', root), 'utf8')) as unknown;
@@ -79,6 +79,14 @@ export const policy: Suite = {
     const gatedUncached = () => open(envelope, { backend, trust, recipient, policy: uncached, subject: SUBJECT, environment: { time: now } });
     equal((await gatedOpen()).decision?.allow, true);
 
+    /* Isolation mode: the same uncached decision in a worker pool (a message round trip each), and activation admitted in a worker. */
+    const isolated = await IsolatedPolicyEngine.load({ wasm, data, revision: 'bench' }, { workers: 2 });
+    equal(JSON.stringify((await isolated.decide(input)).decision), JSON.stringify(expected));
+    const plainActivating = await PolicyEngine.load({ wasm, data, revision: '0' }, { backend, cacheSize: 0 });
+    const admitted = await PolicyEngine.load({ wasm, data, revision: '0' }, { backend, cacheSize: 0, admission: createWorkerAdmission() });
+    let plainRevision = 0;
+    let admittedRevision = 0;
+
     const cases: BenchCase[] = [
       {
         name: 'cold load (compile + instantiate + data)',
@@ -89,6 +97,14 @@ export const policy: Suite = {
       },
       { name: 'uncached decision', ops: { 'opa-wasm': () => raw.evaluate(rawInput, 0), ward: () => uncached.decide(input) } },
       { name: 'cached decision', ops: { ward: () => engine.decide(input) } },
+      { name: 'isolated (worker pool) decision vs in-process uncached', ops: { ward: () => uncached.decide(input), 'ward-worker': () => isolated.decide(input) } },
+      {
+        name: 'activation: plain vs with worker admission',
+        ops: {
+          ward: () => plainActivating.activate({ wasm, data, revision: String(++plainRevision) }),
+          'ward-worker': () => admitted.activate({ wasm, data, revision: String(++admittedRevision) }),
+        },
+      },
       {
         name: 'what the gate adds: facts → input + decision (cached)',
         ops: { ward: () => engine.decide({ action: 'open', subject: SUBJECT, resource: policyResourceOf(facts), environment: { time: now } }) },
@@ -115,8 +131,10 @@ export const policy: Suite = {
     return {
       cases,
       tables: [soak],
+      teardown: () => isolated.close(),
       notes: [
         'uncached: Ward normalises the input to the contract, serialises it once to canonical JSON (the cache key and the wasm input), evaluates, validates the output (deny on anything malformed) and fills the LRU; raw opa-wasm stringifies the same document and evaluates.',
+        'isolated = IsolatedPolicyEngine (@ward/node, 2 workers, no cache): the caller checks and normalises the input, posts it to a worker, which decides uncached and posts the decision back; awaited one at a time, so the row is the latency of one decision (the round trip included). activation with worker admission = createWorkerAdmission: a fresh worker loads the policy and decides the default probes before the in-process load; `npm run bench` runs from source, so each worker also starts tsx (the built package starts dist/admission-worker.js).',
         'gated open = open() with the policy deciding on the verified facts before any key is touched (no decision log configured here). The "what the gate adds" rows time the gate\'s own work (building the input from the verified facts, then deciding); the end-to-end open rows differ from each other by that plus noise of the same order.',
       ],
     };
