@@ -113,7 +113,7 @@ describe('IsolatedPolicyEngine', () => {
     expect(isolated.revision).toBe('3');
     const after = await bounded(isolated.decide(hostileInput('open')));
     expect(after.revision).toBe('3');
-    await expect(isolated.activate({ wasm: await hostileWasm('start-loop'), revision: '4' })).rejects.toMatchObject({ code: 'ERR_POLICY_EVALUATION' });
+    await expect(bounded(isolated.activate({ wasm: await hostileWasm('start-loop'), revision: '4' }))).rejects.toMatchObject({ code: 'ERR_POLICY_EVALUATION' });
     expect(isolated.revision).toBe('3');
   }, 60_000);
 

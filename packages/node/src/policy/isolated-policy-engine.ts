@@ -260,7 +260,14 @@ export class IsolatedPolicyEngine implements PolicyDecider {
       slot.busy = pending;
       /* The decision's time budget: a policy that loops is stopped by terminating its worker (issue 11 item 4e). */
       slot.timer = setTimeout(() => this.#lost(slot, new PolicyError('ERR_POLICY_TIMEOUT', `the policy did not decide within ${this.#timeoutMs} ms`)), this.#timeoutMs);
-      slot.worker.postMessage(pending.input);
+      try {
+        slot.worker.postMessage(pending.input);
+      } catch (error) {
+        /* Unreachable for a normalised input (plain JSON values); never leave the slot busy. */
+        clearTimeout(slot.timer);
+        slot.busy = undefined;
+        pending.reject(new ArgumentError('the policy input cannot be sent to a worker', { cause: error }));
+      }
     }
   }
 
