@@ -77,7 +77,7 @@ function positive(value: number | undefined, fallback: number, name: string, lea
 }
 
 /**
- * Decides in a pool of worker threads, each with its own {@link PolicyEngine} on the same
+ * Decides in a pool of worker threads, each with its own `PolicyEngine` on the same
  * policy: a policy that loops or blows up cannot hang or crash the caller's thread, and each
  * decision has a time budget. A decision over budget is refused with `ERR_POLICY_TIMEOUT` (a
  * deny: `open()` refuses it, with no plaintext) and its worker is terminated and replaced.
@@ -121,9 +121,9 @@ export class IsolatedPolicyEngine implements PolicyDecider {
    * @param source - the wasm, its data, revision and digest (a verified bundle from `readPolicyBundle`, or raw parts)
    * @param options - pool size, time budgets, heap limit, entrypoint, wasm memory maximum
    * @returns the pool
-   * @throws {@link PolicyError} what `PolicyEngine.load` throws for the policy (`ERR_POLICY_EVALUATION`,
+   * @throws `PolicyError` what `PolicyEngine.load` throws for the policy (`ERR_POLICY_EVALUATION`,
    *   `ERR_POLICY_BUNDLE_INVALID`), and `ERR_POLICY_EVALUATION` when a worker does not load it within `loadTimeoutMs`
-   * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for bad options or a malformed source
+   * @throws `ArgumentError` `ERR_INVALID_ARGUMENT` for bad options or a malformed source
    * @example
    * ```ts
    * const policy = await IsolatedPolicyEngine.load({ wasm, data, revision: '42' }, { workers: 2, timeoutMs: 1_000 });
@@ -293,8 +293,8 @@ export class IsolatedPolicyEngine implements PolicyDecider {
    *
    * @param input - `{ action, subject, resource, environment, context? }`
    * @returns the validated decision (never cached), with the normalised input, revision and digest
-   * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for a malformed input
-   * @throws {@link PolicyError} `ERR_POLICY_TIMEOUT` when the policy runs over `timeoutMs` (its
+   * @throws `ArgumentError` `ERR_INVALID_ARGUMENT` for a malformed input
+   * @throws `PolicyError` `ERR_POLICY_TIMEOUT` when the policy runs over `timeoutMs` (its
    *   worker is replaced); `ERR_POLICY_EVALUATION` when the policy fails, its worker dies, or the pool is closed
    * @example
    * ```ts
@@ -317,7 +317,7 @@ export class IsolatedPolicyEngine implements PolicyDecider {
    * revision with other contents (`ERR_POLICY_BUNDLE_ROLLBACK`); on any failure the active policy stays.
    *
    * @param source - the new policy (verify bundles with `readPolicyBundle` first)
-   * @throws {@link PolicyError} `ERR_POLICY_BUNDLE_ROLLBACK`, or what {@link IsolatedPolicyEngine.load} throws
+   * @throws `PolicyError` `ERR_POLICY_BUNDLE_ROLLBACK`, or what {@link IsolatedPolicyEngine.load} throws
    * @example
    * ```ts
    * await policy.activate(await readPolicyBundle(next, { backend, verification }));
@@ -345,7 +345,7 @@ export class IsolatedPolicyEngine implements PolicyDecider {
    * workers loads the active policy with this data, then takes over.
    *
    * @param data - the new base document
-   * @throws {@link PolicyError} `ERR_POLICY_EVALUATION` when the policy refuses the data, or the
+   * @throws `PolicyError` `ERR_POLICY_EVALUATION` when the policy refuses the data, or the
    *   active policy changed while it was loading
    * @example
    * ```ts
