@@ -39,3 +39,38 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/**
+ * Decodes canonical base64 (RFC 4648 §4, padded) or base64url without padding (§5, as JWS uses
+ * it). Canonical means one byte string has exactly one accepted text: any other character, a
+ * bad length, misplaced padding or nonzero pad bits is refused. Returns the bytes, or why not.
+ */
+export function decodeCanonicalBase64(text: string, form: 'base64' | 'base64url'): Uint8Array | 'malformed' | 'non-canonical' {
+  let body = text;
+  if (form === 'base64') {
+    if (text.length === 0 || text.length % 4 !== 0) return 'malformed';
+    body = text.slice(0, text.length - (text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0));
+    if (!/^[A-Za-z0-9+/]*$/u.test(body)) return 'malformed';
+  } else if (!/^[A-Za-z0-9_-]*$/u.test(text) || text.length % 4 === 1) {
+    return 'malformed';
+  }
+  const [c62, c63] = form === 'base64' ? [43, 47] : [45, 95];
+  const out = new Uint8Array(Math.floor((body.length * 3) / 4));
+  let value = 0;
+  let bits = 0;
+  let at = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    const sextet = c === c62 ? 62 : c === c63 ? 63 : c >= 97 ? c - 71 : c >= 65 ? c - 65 : c + 4;
+    value = ((value << 6) | sextet) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[at++] = (value >>> bits) & 0xff;
+    }
+  }
+  /* Nonzero pad bits would give one byte string two encodings. */
+  if ((value & ((1 << bits) - 1)) !== 0) return 'non-canonical';
+  return out;
+}
+

@@ -14,6 +14,7 @@
 import type { CryptoBackend, SignatureAlgorithm, VerifyingKey } from '../backend/crypto-backend.js';
 import { settle } from '../backend/crypto-backend.js';
 import { KeyError } from '../errors.js';
+import { decodeCanonicalBase64 } from '../bytes.js';
 
 /** A DER SubjectPublicKeyInfo's bytes before the key, and the key's length, per algorithm. */
 interface SpkiTemplate {
@@ -44,27 +45,11 @@ const invalid = (message: string): KeyError => new KeyError('ERR_KEY_INVALID', `
 
 /** Strict base64 (RFC 4648 §4): padded to a multiple of 4, padding only at the end, zero pad bits. */
 function base64(text: string): Uint8Array {
-  if (text.length === 0 || text.length % 4 !== 0) throw invalid('the PEM body is not base64');
-  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  const body = text.slice(0, text.length - pad);
-  if (!/^[A-Za-z0-9+/]*$/u.test(body)) throw invalid('the PEM body is not base64');
-  const out = new Uint8Array((text.length / 4) * 3 - pad);
-  let value = 0;
-  let bits = 0;
-  let at = 0;
-  for (let i = 0; i < body.length; i++) {
-    const c = body.charCodeAt(i);
-    const sextet = c === 43 ? 62 : c === 47 ? 63 : c >= 97 ? c - 71 : c >= 65 ? c - 65 : c + 4;
-    value = ((value << 6) | sextet) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[at++] = (value >>> bits) & 0xff;
-    }
-  }
+  const decoded = decodeCanonicalBase64(text, 'base64');
+  if (decoded === 'malformed') throw invalid('the PEM body is not base64');
   /* Non-canonical base64 (nonzero pad bits) would give one key two encodings. */
-  if ((value & ((1 << bits) - 1)) !== 0) throw invalid('the PEM body is not canonical base64');
-  return out;
+  if (decoded === 'non-canonical') throw invalid('the PEM body is not canonical base64');
+  return decoded;
 }
 
 /**

@@ -19,7 +19,7 @@ import { PolicyError } from '../errors.js';
 import { parseJson } from './bundle-json.js';
 import type { JsonNode } from './bundle-json.js';
 import { normalizeBundlePath } from './tar.js';
-import { sameBytes } from '../bytes.js';
+import { decodeCanonicalBase64, sameBytes } from '../bytes.js';
 
 /**
  * Verify OPA's own signature format: `.signatures.json` holding one JWS, as written by
@@ -67,27 +67,12 @@ function optionalString(map: Map<string, JsonNode>, key: string, what: string): 
   return node.value;
 }
 
-const B64URL = /^[A-Za-z0-9_-]*$/u;
-
 /** Strict base64url without padding (RFC 7515 §2): canonical, so one JWS has one encoding. */
 function base64url(text: string, what: string): Uint8Array {
-  if (!B64URL.test(text) || text.length % 4 === 1) throw refused(`${what} is not base64url`);
-  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
-  let bits = 0;
-  let value = 0;
-  let at = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const sextet = c === 45 ? 62 : c === 95 ? 63 : c >= 97 ? c - 71 : c >= 65 ? c - 65 : c + 4;
-    value = (value << 6) | sextet;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[at++] = (value >>> bits) & 0xff;
-    }
-  }
-  if ((value & ((1 << bits) - 1)) !== 0) throw refused(`${what} is not canonical base64url`);
-  return out;
+  const decoded = decodeCanonicalBase64(text, 'base64url');
+  if (decoded === 'malformed') throw refused(`${what} is not base64url`);
+  if (decoded === 'non-canonical') throw refused(`${what} is not canonical base64url`);
+  return decoded;
 }
 
 function hexBytes(text: string): Uint8Array | undefined {
