@@ -8,10 +8,10 @@
  * in-process at all: @ward/node's worker admission refuses them (worker-admission.test.ts).
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { hostileInput, hostileWasm, HOSTILE_ENTRYPOINT, messages, runHostileInChild } from '../../test-kit/hostile-policy.js';
 import { createNobleBackend } from '../backend/noble-backend.js';
-import { ArgumentError, PolicyError } from '../errors.js';
+import { ArgumentError, PolicyError, WardError } from '../errors.js';
 import { callOpaWasmBuiltin, OPA_WASM_BUILTINS } from './opa-wasm-builtins.js';
 import { PolicyEngine } from './policy-engine.js';
 import { DEFAULT_POLICY_MEMORY_BYTES, WasmPolicy } from './wasm-policy.js';
@@ -19,14 +19,62 @@ import { DEFAULT_POLICY_MEMORY_BYTES, WasmPolicy } from './wasm-policy.js';
 const backend = createNobleBackend();
 const MiB = 2 ** 20;
 
+/* Measured, for the summary line .ci/run prints: modules compiled, refusals by kind, children killed. */
+const tally = { modules: new Set<string>(), typed: 0, untyped: 0, hung: 0, children: 0 };
+const refusal = (error: unknown): void => {
+  if (WardError.isInstance(error)) tally.typed++;
+  else tally.untyped++;
+};
+
+function wasmOf(name: string): Promise<Uint8Array> {
+  tally.modules.add(name);
+  return hostileWasm(name);
+}
+
+function inChild(name: string, steps: readonly string[]): ReturnType<typeof runHostileInChild> {
+  tally.modules.add(name);
+  tally.children++;
+  const outcomes = runHostileInChild(name, steps);
+  if (outcomes === 'hung') tally.hung++;
+  /* A child's failed step reports the WardError's code, or 'RAW' for anything else. */
+  else for (const { code } of outcomes) if (code === 'RAW') tally.untyped++; else if (code !== undefined) tally.typed++;
+  return outcomes;
+}
+
+/* Counts a rejection of `promise`, which it passes on unchanged. */
+function counted<T>(promise: Promise<T>): Promise<T> {
+  return promise.catch((error: unknown) => {
+    refusal(error);
+    throw error;
+  });
+}
+
+/* Counts a throw of `run`, which it passes on unchanged. */
+function countedRun(run: () => unknown): () => unknown {
+  return () => {
+    try {
+      return run();
+    } catch (error) {
+      refusal(error);
+      throw error;
+    }
+  };
+}
+
+afterAll(() => {
+  console.log(`hostile policies: ${tally.modules.size} modules, ${tally.typed} refused typed, ${tally.hung} hung, ${tally.untyped} untyped errors `
+    + `(${tally.children} run in a child process with a hard timeout)`);
+});
+
 async function engineOf(name: string, options: { maxMemoryBytes?: number } = {}): Promise<PolicyEngine> {
-  return PolicyEngine.load({ wasm: await hostileWasm(name), revision: '1' }, { backend, entrypoint: HOSTILE_ENTRYPOINT, cacheSize: 0, ...options });
+  return PolicyEngine.load({ wasm: await wasmOf(name), revision: '1' }, { backend, entrypoint: HOSTILE_ENTRYPOINT, cacheSize: 0, ...options });
 }
 
 function failure(run: () => unknown): { code: string; message: string } {
   try {
     run();
   } catch (error) {
+    refusal(error);
     expect(PolicyError.isInstance(error)).toBe(true);
     return { code: (error as PolicyError).code, message: messages(error) };
   }
@@ -41,7 +89,7 @@ describe('hostile policy modules (WAT)', () => {
   });
 
   test('result bound: a result address outside memory is ERR_POLICY_EVALUATION (a deny), never a hang; the next decision succeeds', () => {
-    const outcomes = runHostileInChild('result-out-of-range', ['load', 'verify', 'open']);
+    const outcomes = inChild('result-out-of-range', ['load', 'verify', 'open']);
     expect(outcomes).not.toBe('hung');
     const [, verify, open] = outcomes as Exclude<typeof outcomes, 'hung'>;
     expect(verify).toMatchObject({ code: 'ERR_POLICY_EVALUATION', message: expect.stringMatching(/outside its memory/) });
@@ -49,7 +97,7 @@ describe('hostile policy modules (WAT)', () => {
   });
 
   test('result bound: a result with no NUL terminator before the end of memory is ERR_POLICY_EVALUATION, never a hang', () => {
-    const outcomes = runHostileInChild('result-unterminated', ['load', 'verify', 'open']);
+    const outcomes = inChild('result-unterminated', ['load', 'verify', 'open']);
     expect(outcomes).not.toBe('hung');
     const [, verify, open] = outcomes as Exclude<typeof outcomes, 'hung'>;
     expect(verify).toMatchObject({ code: 'ERR_POLICY_EVALUATION', message: expect.stringMatching(/no terminator/) });
@@ -63,7 +111,7 @@ describe('hostile policy modules (WAT)', () => {
   });
 
   test('abort bound: an opa_abort message outside memory fails the decision typed, never a hang; a readable one is in the cause', () => {
-    const outcomes = runHostileInChild('abort', ['load', 'verify', 'rewrap', 'open']);
+    const outcomes = inChild('abort', ['load', 'verify', 'rewrap', 'open']);
     expect(outcomes).not.toBe('hung');
     const [, verify, rewrap, open] = outcomes as Exclude<typeof outcomes, 'hung'>;
     expect(verify).toMatchObject({ code: 'ERR_POLICY_EVALUATION', message: expect.stringMatching(/aborted: \(unreadable message\)/) });
@@ -72,14 +120,14 @@ describe('hostile policy modules (WAT)', () => {
   });
 
   test('load bound: a builtins table outside memory refuses the load (ERR_POLICY_EVALUATION), never a hang', () => {
-    const outcomes = runHostileInChild('table-out-of-range', ['load']);
+    const outcomes = inChild('table-out-of-range', ['load']);
     expect(outcomes).not.toBe('hung');
     expect((outcomes as Exclude<typeof outcomes, 'hung'>)[0]).toMatchObject({ code: 'ERR_POLICY_EVALUATION', message: expect.stringMatching(/outside its memory/) });
   });
 
   test('load bound: activate() refuses a module whose tables are unreadable and the active policy stays', async () => {
     const engine = await engineOf('good');
-    await expect(engine.activate({ wasm: await hostileWasm('table-out-of-range'), revision: '2' })).rejects.toMatchObject({ code: 'ERR_POLICY_EVALUATION' });
+    await expect(counted(engine.activate({ wasm: await wasmOf('table-out-of-range'), revision: '2' }))).rejects.toMatchObject({ code: 'ERR_POLICY_EVALUATION' });
     expect(engine.revision).toBe('1');
     expect(engine.decide(hostileInput('open')).decision.allow).toBe(true);
   });
@@ -92,21 +140,21 @@ describe('hostile policy modules (WAT)', () => {
 
   test('memory maximum: the default is 64 MiB', async () => {
     const engine = await engineOf('memory-growth');
-    expect(() => engine.decide(hostileInput('verify'))).toThrow(PolicyError);
+    expect(countedRun(() => engine.decide(hostileInput('verify')))).toThrow(PolicyError);
     expect(engine.memoryBytes).toBe(DEFAULT_POLICY_MEMORY_BYTES);
     expect(DEFAULT_POLICY_MEMORY_BYTES).toBe(64 * MiB);
   });
 
   test('memory maximum: maxMemoryBytes outside 1 MiB to 4 GiB, or not an integer, is an ArgumentError', async () => {
-    const wasm = await hostileWasm('good');
+    const wasm = await wasmOf('good');
     for (const maxMemoryBytes of [MiB - 1, 2 ** 32 + 1, 1.5 * MiB + 0.5, Number.NaN]) {
       await expect(PolicyEngine.load({ wasm }, { backend, entrypoint: HOSTILE_ENTRYPOINT, maxMemoryBytes })).rejects.toBeInstanceOf(ArgumentError);
     }
   });
 
   test('memory maximum: a module that defines a memory of its own (which no maximum would bound) is refused at load', async () => {
-    const wasm = await hostileWasm('defined-memory');
-    await expect(PolicyEngine.load({ wasm }, { backend, entrypoint: HOSTILE_ENTRYPOINT })).rejects.toMatchObject({
+    const wasm = await wasmOf('defined-memory');
+    await expect(counted(PolicyEngine.load({ wasm }, { backend, entrypoint: HOSTILE_ENTRYPOINT }))).rejects.toMatchObject({
       code: 'ERR_POLICY_EVALUATION', cause: expect.objectContaining({ message: expect.stringMatching(/defines its own memory/) }),
     });
   });
@@ -121,7 +169,7 @@ describe('hostile policy modules (WAT)', () => {
   test('recovery: after running out of memory, the next decision succeeds and memory is back to its start', async () => {
     const engine = await engineOf('memory-growth', { maxMemoryBytes: 2 * MiB });
     const before = engine.memoryBytes;
-    expect(() => engine.decide(hostileInput('verify'))).toThrow(PolicyError);
+    expect(countedRun(() => engine.decide(hostileInput('verify')))).toThrow(PolicyError);
     expect(engine.decide(hostileInput('open')).decision.allow).toBe(true);
     expect(engine.memoryBytes).toBe(before);
   });
@@ -134,13 +182,13 @@ describe('hostile policy modules (WAT)', () => {
     const input = new TextEncoder().encode(JSON.stringify({ ...hostileInput('open'), resource: { ...hostileInput('open').resource, attributes: { classification: 'internal', purpose: ['planning'] } } }));
     const first = policy.evaluate(input, entrypoint);
     /* Fail an evaluation inside OPA's own code: an entrypoint id the module does not have aborts. */
-    expect(() => policy.evaluate(input, 9999)).toThrow(PolicyError);
+    expect(countedRun(() => policy.evaluate(input, 9999))).toThrow(PolicyError);
     expect(policy.evaluate(input, entrypoint)).toEqual(first);
     expect(JSON.stringify(first)).toContain('dpo');
   });
 
   test('builtins: opa-wasm\'s own builtins (here yaml.unmarshal) and Ward\'s map run through the bounded ABI; an unimplemented one fails typed', async () => {
-    const policy = WasmPolicy.load(await hostileWasm('builtin-call'), { builtins: { 'ward.test.echo': (text: string) => [{ result: { allow: true, reasons: [text], obligations: [] } }] } });
+    const policy = WasmPolicy.load(await wasmOf('builtin-call'), { builtins: { 'ward.test.echo': (text: string) => [{ result: { allow: true, reasons: [text], obligations: [] } }] } });
     const entrypoint = policy.entrypoints[HOSTILE_ENTRYPOINT]!;
     const run = (action: 'open' | 'verify' | 'rewrap') => policy.evaluate(new TextEncoder().encode(JSON.stringify(hostileInput(action))), entrypoint);
     expect(run('open')).toEqual([{ result: { allow: true, reasons: ['from-yaml'], obligations: [] } }]);

@@ -131,6 +131,8 @@ describe('the decision cache cannot go stale', () => {
 
   test('property: whatever the caller mutates between calls, every cached answer equals an uncached engine on the same current input', async () => {
     const { cached, uncached } = await engines();
+    /* Measured, for the summary line .ci/run prints. */
+    const count = { runs: 0, mutations: 0, compared: 0, fromCache: 0, differences: 0 };
     const pool = [...ROLES, ...PURPOSES, ...CLASSES, ...IDS, 7, null, [], {}, ['analyst'], undefined];
     const mutation = fc.record({
       which: fc.nat(),
@@ -145,6 +147,7 @@ describe('the decision cache cannot go stale', () => {
         fc.subarray(ROLES, { minLength: 1 }), fc.constantFrom(...PURPOSES), fc.constantFrom(...CLASSES), fc.constantFrom(...IDS),
         fc.array(mutation, { minLength: 1, maxLength: 8 }),
         async (roles, purpose, classification, id, mutations) => {
+          count.runs++;
           const asked = input([...roles], purpose, classification, id);
           let last: EngineDecision | undefined;
           try {
@@ -153,6 +156,7 @@ describe('the decision cache cannot go stale', () => {
             /* the test policy errs when two of its rules conflict: nothing returned to mutate yet */
           }
           for (const m of mutations) {
+            count.mutations++;
             if (m.returned && last !== undefined) {
               const targets = [...containers(last.decision), ...containers(last.input)];
               attemptMutation(targets[m.which % targets.length]!, m.value);
@@ -167,8 +171,13 @@ describe('the decision cache cannot go stale', () => {
               else if (m.op === 'add') target[`x${m.which % 3}`] = m.value;
               else target[key] = m.value;
             }
+            const hits = cached.stats.hits;
             const fromCache = outcome(() => cached.decide(asked));
-            expect(fromCache).toEqual(outcome(() => uncached.decide(asked)));
+            const fromUncached = outcome(() => uncached.decide(asked));
+            count.compared++;
+            if (cached.stats.hits > hits) count.fromCache++;
+            if (JSON.stringify(fromCache) !== JSON.stringify(fromUncached)) count.differences++;
+            expect(fromCache).toEqual(fromUncached);
             try {
               last = cached.decide(asked);
             } catch {
@@ -180,6 +189,8 @@ describe('the decision cache cannot go stale', () => {
       { numRuns: 300 },
     );
     expect(cached.stats.hits).toBeGreaterThan(0);
+    console.log(`policy cache property: ${count.runs} runs, ${count.mutations} mutations, ${count.compared} answers compared with an uncached engine `
+      + `(${count.fromCache} served from the cache), ${count.differences} differences`);
   });
 });
 

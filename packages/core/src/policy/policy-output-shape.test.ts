@@ -54,3 +54,56 @@ describe('policy output shape', () => {
     }));
   });
 });
+
+/*
+ * The output limits as policies/README.md "What comes back" states them, each at its boundary:
+ * the limit itself is accepted, one more is a deny (texts counted in UTF-16 code units, as
+ * JavaScript's `length` counts them: an astral character counts 2).
+ */
+describe('policy output limits', () => {
+  const malformed = { allow: false, reasons: ['policy-output-malformed'], obligations: [] };
+  const unknown = { allow: false, reasons: ['policy-obligation-unknown'], obligations: [] };
+  const texts = (n: number) => Array.from({ length: n }, (_, i) => `r${i}`);
+  /* 256 code units: 128 astral characters (each a surrogate pair). */
+  const longest = '\u{1F600}'.repeat(128);
+  const decide = (result: unknown) => validateDecision(resultSet(result));
+
+  test('policy output limits: at most 64 reasons; 65 is a deny', () => {
+    expect(decide({ ...ok, reasons: texts(64) }).reasons).toHaveLength(64);
+    expect(decide({ ...ok, reasons: texts(65) })).toEqual(malformed);
+  });
+
+  test('policy output limits: a reason is 1 to 256 UTF-16 code units; 0 or 257 is a deny', () => {
+    expect(decide({ ...ok, reasons: [longest] }).reasons).toEqual([longest]);
+    expect(decide({ ...ok, reasons: ['a'] }).allow).toBe(true);
+    expect(decide({ ...ok, reasons: [`${longest}a`] })).toEqual(malformed);
+    expect(decide({ ...ok, reasons: [''] })).toEqual(malformed);
+  });
+
+  test('policy output limits: at most 32 obligations; 33 is a deny', () => {
+    const logs = (n: number) => Array.from({ length: n }, () => ({ type: 'log' }));
+    expect(decide({ ...ok, obligations: logs(32) }).obligations).toHaveLength(32);
+    expect(decide({ ...ok, obligations: logs(33) })).toEqual(malformed);
+  });
+
+  test('policy output limits: a notify target is 1 to 256 UTF-16 code units; 0 or 257 is a deny', () => {
+    expect(decide({ ...ok, obligations: [{ type: 'notify', to: longest }] }).obligations).toEqual([{ type: 'notify', to: longest }]);
+    expect(decide({ ...ok, obligations: [{ type: 'notify', to: `${longest}a` }] })).toEqual(unknown);
+    expect(decide({ ...ok, obligations: [{ type: 'notify', to: '' }] })).toEqual(unknown);
+  });
+
+  test('policy output limits: a redact names 1 to 64 fields, each 1 to 256 UTF-16 code units; 0, 65 or a longer field is a deny', () => {
+    const fields = (n: number) => Array.from({ length: n }, (_, i) => `f${i}`);
+    expect(decide({ ...ok, obligations: [{ type: 'redact', fields: fields(64) }] }).obligations).toEqual([{ type: 'redact', fields: fields(64) }]);
+    expect(decide({ ...ok, obligations: [{ type: 'redact', fields: fields(65) }] })).toEqual(unknown);
+    expect(decide({ ...ok, obligations: [{ type: 'redact', fields: [] }] })).toEqual(unknown);
+    expect(decide({ ...ok, obligations: [{ type: 'redact', fields: [longest] }] }).allow).toBe(true);
+    expect(decide({ ...ok, obligations: [{ type: 'redact', fields: [`${longest}a`] }] })).toEqual(unknown);
+  });
+
+  test('policy output limits: an obligation with a field beyond its type\'s is a deny', () => {
+    expect(decide({ ...ok, obligations: [{ type: 'log', level: 'high' }] })).toEqual(unknown);
+    expect(decide({ ...ok, obligations: [{ type: 'notify', to: 'dpo', cc: 'ciso' }] })).toEqual(unknown);
+    expect(decide({ ...ok, obligations: [{ type: 'redact', fields: ['a'], mode: 'hash' }] })).toEqual(unknown);
+  });
+});
