@@ -22,8 +22,9 @@
  * The kills must land in writes for the test to mean anything, so it asserts a share:
  * at least MIN_MID_WRITE_SHARE of the trials leave a keystore temp file behind (the kill came
  * between creating it and the rename). Observed on a 2-core machine: 37% idle, 38% and 26% with
- * a load average of ~14. 15% leaves margin for a slower or busier machine and still fails a run
- * whose kills miss the writes (about 0%).
+ * a load average of ~14, and 21-23% in three fresh-clone CI runs. 10% (30 of 300 trials) is
+ * about 4.5 standard deviations below the lowest of those, and still fails a run whose kills
+ * miss the writes (about 0%).
  *
  * Each trial's kill delay comes from a seeded generator (trial index and seed alone decide it,
  * whatever order the concurrent trials run in). The seed is WARD_CRASH_SEED, or a random one;
@@ -50,7 +51,7 @@ const TRIALS = Number(process.env.WARD_CRASH_TRIALS ?? 300);
 /** The seed of the kill delays: WARD_CRASH_SEED to repeat a run, else random (and printed). */
 const SEED = process.env.WARD_CRASH_SEED === undefined ? Math.floor(Math.random() * 2 ** 32) : Number(process.env.WARD_CRASH_SEED);
 /** The least share of trials whose kill must land mid-write (a temp file left behind); see the header. */
-const MIN_MID_WRITE_SHARE = 0.15;
+const MIN_MID_WRITE_SHARE = 0.1;
 /** Kill delays after the child reports ready, in ms. */
 const MIN_DELAY_MS = 5;
 const MAX_DELAY_MS = 150;
