@@ -174,14 +174,19 @@ async function mainSigned(form: SignedForm, name: string, steps: readonly string
           outcome = { ...outcomeOf(step, error), revision: engine.revision };
         }
       } else {
-        const { decision } = engine!.decide(hostileInput(step as PolicyAction));
-        outcome = { step, allow: decision.allow, reasons: decision.reasons };
+        outcome = decideStep(engine!, step);
       }
     } catch (error) {
       outcome = outcomeOf(step, error);
     }
     process.stdout.write(`${JSON.stringify(outcome)}\n`);
   }
+}
+
+/** One decision step of a child run: the hostile input for the step's action, and what came back. */
+function decideStep(engine: PolicyEngine, step: string): Outcome {
+  const { decision } = engine.decide(hostileInput(step as PolicyAction));
+  return { step, allow: decision.allow, reasons: decision.reasons };
 }
 
 async function main(name: string, steps: readonly string[]): Promise<void> {
@@ -194,8 +199,7 @@ async function main(name: string, steps: readonly string[]): Promise<void> {
         engine = await PolicyEngine.load({ wasm, revision: '1' }, { backend: createNobleBackend(), entrypoint: HOSTILE_ENTRYPOINT, cacheSize: 0 });
         outcome = { step };
       } else {
-        const { decision } = engine!.decide(hostileInput(step as PolicyAction));
-        outcome = { step, allow: decision.allow, reasons: decision.reasons };
+        outcome = decideStep(engine!, step);
       }
     } catch (error) {
       outcome = outcomeOf(step, error);
