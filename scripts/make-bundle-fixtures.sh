@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the policy-bundle test fixtures in packages/core/src/policy/fixtures/ with the
+# Regenerates the policy-bundle test fixtures in packages/core/src/policy/distribution/fixtures/ with the
 # real OPA compiler, so the bundle reader is tested against what OPA actually writes:
 #
 #   unsigned.tar.gz         opa build -t wasm (a tiny policy and nested data), no signature
@@ -19,7 +19,7 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-out="$root/packages/core/src/policy/fixtures"
+out="$root/packages/core/src/policy/distribution/fixtures"
 
 if [ -f "$root/scripts/ensure-opa.sh" ]; then
   opa="$(bash "$root/scripts/ensure-opa.sh")"

@@ -38,11 +38,12 @@ export type {
 export { seal } from './envelope/seal.js';
 export type { SealOptions, EnvelopeSigner, SharedContentKey } from './envelope/seal.js';
 export { verify } from './envelope/verify.js';
-export type { VerifyOptions, EnvelopeFacts, RewrapFacts } from './envelope/verify.js';
+export type { VerifyOptions } from './envelope/verify.js';
+export type { EnvelopeFacts, RewrapFacts } from './profile/facts.js';
 export { open } from './envelope/open.js';
 export type { OpenOptions, OpenedEnvelope } from './envelope/open.js';
-export { WardHeaderLabel, ClaimKey, AttributeKey, ContentFormat, RewrapRecordKey } from './envelope/profile.js';
-export type { AccessAttributes, AttributeValue, Classification, Provenance, ProvenanceInput } from './envelope/profile.js';
+export { WardHeaderLabel, ClaimKey, AttributeKey, ContentFormat, RewrapRecordKey } from './profile/labels.js';
+export type { AccessAttributes, AttributeValue, Classification, Provenance, ProvenanceInput } from './profile/facts.js';
 export {
   CoseKeyOp, createCoseKey, encodeCoseKey, decodeCoseKey, coseKeyThumbprint, coseKeyFromHandle, importCoseKey,
 } from './keys/cose-key.js';
@@ -55,7 +56,8 @@ export type { ReplayStore, ReplayEntry, ReplayVerdict, ReplayWindowOptions } fro
 export { MemoryReplayStore } from './replay/memory-replay-store.js';
 export type { MemoryReplayStoreOptions } from './replay/memory-replay-store.js';
 export { checkReplay } from './replay/replay-guard.js';
-export type { CheckReplayOptions, ReplayCheck } from './replay/replay-guard.js';
+export type { CheckReplayOptions } from './replay/replay-guard.js';
+export type { ReplayCheck } from './profile/facts.js';
 export { ReplayError, TrustError, KeyStoreError } from './errors.js';
 export type { ReplayErrorCode, TrustErrorCode, KeyStoreErrorCode } from './errors.js';
 export { Keyset, RANDOM_NONCE_USE_LIMIT, DEFAULT_RANDOM_NONCE_USE_LIMIT, keysetDocumentRevision } from './keys/keyset.js';
@@ -73,10 +75,8 @@ export { rewrap, rewrapInParts } from './envelope/rewrap.js';
 export type { RewrapOptions, RewrapAuthority } from './envelope/rewrap.js';
 export { TrustStore } from './keys/trust-store.js';
 export { importSpkiPublicKey } from './keys/spki.js';
-export type {
-  TrustedKeyInput, TrustedKey, TrustStoreOptions, TrustResolveRequest, TrustResolution, TrustDocumentOptions,
-  TrustStoreLoadOptions, TrustStoreRestoreOptions, TrustRevokeOptions,
-} from './keys/trust-store.js';
+export type { TrustedKeyInput, TrustStoreOptions, TrustResolveRequest, TrustResolution, TrustDocumentOptions, TrustStoreLoadOptions, TrustStoreRestoreOptions, TrustRevokeOptions } from './keys/trust-store.js';
+export type { TrustedKey } from './keys/trust-store-document.js';
 export {
   TRUST_ROLES, TRUST_STORE_CONTENT_TYPE, TRUST_STORE_DOCUMENT_VERSION, DEFAULT_TRUST_DOCUMENT_LIMITS, signTrustStoreDocument,
 } from './keys/trust-store-document.js';
@@ -87,30 +87,30 @@ export {
   DECISION_RECORD_CONTENT_TYPE, decisionInputDigest, minimalDecisionInput, createDecisionRecord, parseDecisionRecord,
   encodeDecisionRecord, decodeDecisionRecord, decisionRecordDigest, MemoryDecisionLog, signDecisionRecord, verifyDecisionRecord,
   inspectSignedDecisionRecord, DecisionChain, DecisionChainVerifier, verifyDecisionChain,
-} from './policy/decision-log.js';
+} from './policy/audit/decision-log.js';
 export type {
   DecisionRecord, DecisionRecordInput, DecisionSubject, DecisionResource, DecisionEnvironment, DecisionBundle,
   CreateDecisionRecordOptions, DecisionLogSink, MemoryDecisionLogOptions, DecisionRecordSigner, SignDecisionRecordOptions,
   VerifyDecisionRecordOptions, DecisionRecordSignature, InspectedDecisionRecord, DecisionChainOptions, ChainedDecisionRecord,
   VerifyDecisionChainOptions, DecisionChainVerification,
-} from './policy/decision-log.js';
-export { PolicyEngine, DEFAULT_POLICY_ENTRYPOINT, compareRevisions, validateDecision } from './policy/policy-engine.js';
-export type { PolicySource, PolicyEngineOptions, EngineDecision, PolicyAdmission, PolicyDecider } from './policy/policy-engine.js';
-export { DEFAULT_POLICY_MEMORY_BYTES } from './policy/wasm-policy.js';
-export { POLICY_CONTEXT_LIMITS, canonicalPolicyInput, policyResourceOf } from './policy/policy-input.js';
-export { redactPayload } from './policy/redact.js';
-export { PolicyDeniedError } from './policy/policy-gate.js';
-export type { PolicyGateOptions } from './policy/policy-gate.js';
+} from './policy/audit/decision-log.js';
+export { PolicyEngine, DEFAULT_POLICY_ENTRYPOINT, compareRevisions, validateDecision } from './policy/evaluation/policy-engine.js';
+export type { PolicySource, PolicyEngineOptions, EngineDecision, PolicyAdmission, PolicyDecider } from './policy/evaluation/policy-engine.js';
+export { DEFAULT_POLICY_MEMORY_BYTES } from './policy/evaluation/wasm-policy.js';
+export { POLICY_CONTEXT_LIMITS, canonicalPolicyInput, policyResourceOf } from './policy/evaluation/policy-input.js';
+export { redactPayload } from './policy/enforcement/redact.js';
+export { PolicyDeniedError } from './policy/enforcement/policy-gate.js';
+export type { PolicyGateOptions } from './policy/enforcement/policy-gate.js';
 export type {
   PolicyAction, PolicySubject, PolicyResource, PolicyEnvironment, PolicyInput, PolicyContext, PolicyContextValue, Obligation, PolicyDecision,
 } from './policy/decision.js';
 export { PolicyError } from './errors.js';
 export type { PolicyErrorCode } from './errors.js';
-export { DEFAULT_POLICY_BUNDLE_LIMITS, readPolicyBundle, signPolicyBundle } from './policy/bundle.js';
+export { DEFAULT_POLICY_BUNDLE_LIMITS, readPolicyBundle, signPolicyBundle } from './policy/distribution/bundle.js';
 export type {
   PolicyBundle, PolicyBundleLimits, PolicyBundleManifest, PolicyBundleWasmEntry, PolicyBundleSignature, PolicyBundleVerification,
   UnsignedBundleVerification, ReadPolicyBundleOptions, SignPolicyBundleOptions,
-} from './policy/bundle.js';
-export type { OpaBundleVerification } from './policy/opa-signature.js';
-export { POLICY_BUNDLE_CONTENT_TYPE } from './policy/ward-signature.js';
-export type { WardBundleVerification } from './policy/ward-signature.js';
+} from './policy/distribution/bundle.js';
+export type { OpaBundleVerification } from './policy/distribution/opa-signature.js';
+export { POLICY_BUNDLE_CONTENT_TYPE } from './policy/distribution/ward-signature.js';
+export type { WardBundleVerification } from './policy/distribution/ward-signature.js';

@@ -1,5 +1,5 @@
 /*
- * The hostile-module suite's harness: compiles the WAT modules of src/policy/hostile/ with wabt
+ * The hostile-module suite's harness: compiles the WAT modules of src/policy/evaluation/hostile/ with wabt
  * (nothing binary is committed), and runs a scenario in a child process with a hard timeout for
  * any module that could hang the thread that runs it (an unbounded read, a loop): a regression
  * then fails the test instead of hanging CI.
@@ -19,19 +19,19 @@ import type { CryptoBackend } from '../src/backend/crypto-backend.js';
 import { createNobleBackend } from '../src/backend/noble-backend.js';
 import { WardError } from '../src/errors.js';
 import { TrustStore } from '../src/keys/trust-store.js';
-import { opaCanonicalBytes, parseJson } from '../src/policy/bundle-json.js';
-import { readPolicyBundle, signPolicyBundle } from '../src/policy/bundle.js';
-import type { PolicyBundle, PolicyBundleVerification } from '../src/policy/bundle.js';
+import { opaCanonicalBytes, parseJson } from '../src/policy/strict-json.js';
+import { readPolicyBundle, signPolicyBundle } from '../src/policy/distribution/bundle.js';
+import type { PolicyBundle, PolicyBundleVerification } from '../src/policy/distribution/bundle.js';
 import type { PolicyAction, PolicyInput } from '../src/policy/decision.js';
-import { PolicyEngine } from '../src/policy/policy-engine.js';
+import { PolicyEngine } from '../src/policy/evaluation/policy-engine.js';
 import { packBundle, toHex, utf8 } from './policy-bundle.js';
 
 let wabt: ReturnType<typeof wabtInit> | undefined;
 
-/** Compiles `src/policy/hostile/<name>.wat` to wasm bytes. */
+/** Compiles `src/policy/evaluation/hostile/<name>.wat` to wasm bytes. */
 export async function hostileWasm(name: string): Promise<Uint8Array> {
   const tools = await (wabt ??= wabtInit());
-  const text = readFileSync(new URL(`../src/policy/hostile/${name}.wat`, import.meta.url), 'utf8');
+  const text = readFileSync(new URL(`../src/policy/evaluation/hostile/${name}.wat`, import.meta.url), 'utf8');
   /* multi_memory is a wabt feature its type declarations do not list yet (defined-memory.wat needs it). */
   const features = { multi_memory: true, bulk_memory: true };
   const module = tools.parseWat(`${name}.wat`, text, features);

@@ -1,6 +1,6 @@
 /*
  * Test-only: the pinned OPA binary (scripts/ensure-opa.sh finds or installs it) for
- * differential tests, and the builtin fixtures' rebuild (src/policy/builtin-fixtures/build.sh).
+ * differential tests, and the builtin fixtures' rebuild (src/policy/evaluation/builtin-fixtures/build.sh).
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -34,5 +34,5 @@ export function opaEval(query: string, input: unknown, extra: readonly string[] 
 
 /** Rebuilds the builtin fixtures into `dir` with the pinned OPA. */
 export function buildBuiltinFixtures(dir: string): void {
-  execFileSync('bash', [`${ROOT}packages/core/src/policy/builtin-fixtures/build.sh`, dir], { env: { ...process.env, OPA: opaBinary() }, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('bash', [`${ROOT}packages/core/src/policy/evaluation/builtin-fixtures/build.sh`, dir], { env: { ...process.env, OPA: opaBinary() }, stdio: ['ignore', 'ignore', 'inherit'] });
 }

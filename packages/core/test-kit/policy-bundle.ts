@@ -7,9 +7,9 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'fflate';
 import { expect } from 'vitest';
 import { WardError } from '../src/errors.js';
-import { readTar, writeTar } from '../src/policy/tar.js';
+import { readTar, writeTar } from '../src/policy/distribution/tar.js';
 
-const FIXTURES = new URL('../src/policy/fixtures/', import.meta.url);
+const FIXTURES = new URL('../src/policy/distribution/fixtures/', import.meta.url);
 
 /** A committed fixture's bytes. */
 export function fixture(name: string): Uint8Array {

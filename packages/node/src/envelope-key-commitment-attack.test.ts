@@ -30,7 +30,7 @@ import { createNodeBackend } from '@ward/node';
 import { errorChain, spying } from '../../core/test-kit/spying.js';
 /* The producer side of the profile, exactly as seal() uses it (internal to @ward/core). */
 import { commitToContentKey } from '../../core/src/envelope/commitment.js';
-import { encodeAttributes, encodeClaims } from '../../core/src/envelope/profile.js';
+import { encodeAttributes, encodeClaims } from '../../core/src/profile/claims.js';
 import { sealExternalAad } from '../../core/src/envelope/seal.js';
 import { signEncodedSign1, signatureAlgorithmOf } from '../../core/src/cose/sign1.js';
 import { buildRecipient } from '../../core/src/cose/encrypt.js';

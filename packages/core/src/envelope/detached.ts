@@ -18,7 +18,7 @@ import type { HeaderMap } from '../cose/headers.js';
 import type { CoseDecodeOptions } from '../cose/message.js';
 import { concatBytes, sameBytes } from '../bytes.js';
 import { CoseError } from '../errors.js';
-import { COSE_SHA_256, WardHeaderLabel } from './profile.js';
+import { COSE_SHA_256, WardHeaderLabel } from '../profile/labels.js';
 
 const SHA_256_LENGTH = 32;
 /* CBOR heads: tag 18 (COSE_Sign1), an array of 4, a map of 1; and the label -65540. */

@@ -17,11 +17,11 @@ import { signSign1 } from '../cose/sign1.js';
 import { ArgumentError, DecryptionError, EnvelopeError, WardError } from '../errors.js';
 import { open } from './open.js';
 import type { OpenOptions } from './open.js';
-import { AttributeKey, ClaimKey, WardHeaderLabel } from './profile.js';
-import type { AccessAttributes } from './profile.js';
+import { AttributeKey, ClaimKey, WardHeaderLabel } from '../profile/labels.js';
+import type { AccessAttributes } from '../profile/facts.js';
 import { seal } from './seal.js';
 import { verify } from './verify.js';
-import type { EnvelopeFacts } from './verify.js';
+import type { EnvelopeFacts } from '../profile/facts.js';
 
 const backend = createNobleBackend();
 const te = new TextEncoder();

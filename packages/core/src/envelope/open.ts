@@ -10,12 +10,13 @@ import type { RecipientSource } from '../cose/encrypt.js';
 import { decryptEncrypt0 } from '../cose/encrypt0.js';
 import type { KeySource } from '../cose/key-lookup.js';
 import type { PolicyDecision } from '../policy/decision.js';
-import { applyRedactions, checkGateOptions, deliverNotifications, runPolicyGate } from '../policy/policy-gate.js';
-import type { GateOutcome, PolicyGateOptions } from '../policy/policy-gate.js';
+import { applyRedactions, checkGateOptions, deliverNotifications, runPolicyGate } from '../policy/enforcement/policy-gate.js';
+import type { GateOutcome, PolicyGateOptions } from '../policy/enforcement/policy-gate.js';
 import { commitToContentKey, commitmentsEqual } from './commitment.js';
 import { sealExternalAad } from './seal.js';
 import { checkVerifyOptions, refuseOnFailure, verifySealed, withFreshness } from './verify.js';
-import type { EnvelopeFacts, VerifyOptions } from './verify.js';
+import type { EnvelopeFacts } from '../profile/facts.js';
+import type { VerifyOptions } from './verify.js';
 
 /** Options of {@link open}. */
 export interface OpenOptions extends VerifyOptions {

@@ -20,7 +20,7 @@ import { ArgumentError, EnvelopeError, ReplayError, WardError } from '../errors.
 import { Keyset } from '../keys/keyset.js';
 import { MemoryReplayStore } from '../replay/memory-replay-store.js';
 import { open } from './open.js';
-import { AttributeKey, RewrapRecordKey, WardHeaderLabel } from './profile.js';
+import { AttributeKey, RewrapRecordKey, WardHeaderLabel } from '../profile/labels.js';
 import { rewrap, rewrapInParts } from './rewrap.js';
 import type { RewrapOptions } from './rewrap.js';
 import { seal } from './seal.js';

@@ -19,9 +19,12 @@ import { ArgumentError, CoseError } from '../errors.js';
 import { commitToContentKey, commitmentsEqual } from './commitment.js';
 import { concatBytes } from '../bytes.js';
 import { sealedParts } from './detached.js';
-import { ClaimKey, ContentFormat, PROFILE_LIMITS, RewrapRecordKey, WardHeaderLabel, isWellFormedText } from './profile.js';
+import { ClaimKey, ContentFormat, RewrapRecordKey, WardHeaderLabel } from '../profile/labels.js';
+import { PROFILE_LIMITS } from '../profile/limits.js';
+import { isWellFormedText } from '../text.js';
 import { checkVerifyOptions, refuseOnFailure, verifySealed } from './verify.js';
-import type { EnvelopeFacts, VerifyOptions } from './verify.js';
+import type { EnvelopeFacts } from '../profile/facts.js';
+import type { VerifyOptions } from './verify.js';
 
 /** The re-wrap authority: who re-issues the outer signature, recorded in the envelope. */
 export interface RewrapAuthority {

@@ -22,8 +22,9 @@ import { signEncodedSign1, signSign1Structure, signatureAlgorithmOf } from '../c
 import { commitToContentKey } from './commitment.js';
 import { concatBytes } from '../bytes.js';
 import { ciphertextDigest, sealedParts } from './detached.js';
-import { ContentFormat, WardHeaderLabel, encodeAttributes, encodeClaims } from './profile.js';
-import type { AccessAttributes, ProvenanceInput } from './profile.js';
+import { ContentFormat, WardHeaderLabel } from '../profile/labels.js';
+import { encodeAttributes, encodeClaims } from '../profile/claims.js';
+import type { AccessAttributes, ProvenanceInput } from '../profile/facts.js';
 
 const ENVELOPE_ID_LENGTH = 16;
 const SEAL_CONTEXT = 'Ward sealed v1';

@@ -21,7 +21,8 @@ import { signEncodedSign1, signSign1, signatureAlgorithmOf } from '../cose/sign1
 import { ArgumentError, CoseError, EnvelopeError, KeyError, VerificationError, WardError } from '../errors.js';
 import { commitToContentKey } from './commitment.js';
 import { open } from './open.js';
-import { AttributeKey, ClaimKey, ContentFormat, WardHeaderLabel, encodeAttributes, encodeClaims } from './profile.js';
+import { AttributeKey, ClaimKey, ContentFormat, WardHeaderLabel } from '../profile/labels.js';
+import { encodeAttributes, encodeClaims } from '../profile/claims.js';
 import { seal, sealExternalAad } from './seal.js';
 import { verify } from './verify.js';
 

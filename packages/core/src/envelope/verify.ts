@@ -14,14 +14,13 @@ import type { CoseDecodeOptions } from '../cose/message.js';
 import { verifySign1 } from '../cose/sign1.js';
 import type { VerifiedSign1 } from '../cose/sign1.js';
 import { checkReplay } from '../replay/replay-guard.js';
-import type { CheckReplayOptions, ReplayCheck } from '../replay/replay-guard.js';
+import type { CheckReplayOptions } from '../replay/replay-guard.js';
 import { KEY_COMMITMENT_LENGTH } from './commitment.js';
 import { checkCiphertextDigest, detachedContentOf } from './detached.js';
 import type { DetachedContent } from './detached.js';
-import {
-  ClaimKey, ContentFormat, RewrapRecordKey, WardHeaderLabel, decodeAttributes, decodeClaims, idField, secondsField, textField,
-} from './profile.js';
-import type { AccessAttributes, Provenance } from './profile.js';
+import { ClaimKey, ContentFormat, RewrapRecordKey, WardHeaderLabel } from '../profile/labels.js';
+import { decodeAttributes, decodeClaims, idField, secondsField, textField } from '../profile/claims.js';
+import type { EnvelopeFacts } from '../profile/facts.js';
 
 /** Options of {@link verify}. */
 export interface VerifyOptions extends CoseDecodeOptions {
@@ -45,40 +44,6 @@ export interface VerifyOptions extends CoseDecodeOptions {
    * `ReplayError`, and the outcome is in the facts' `freshness`.
    */
   readonly replay?: CheckReplayOptions;
-}
-
-/** Who re-wrapped an envelope, from its verified re-wrap record. */
-export interface RewrapFacts {
-  /** The re-wrap authority's identity (its CWT `iss`). */
-  readonly issuer: string;
-  /** The authority's signing key id and COSE algorithm. */
-  readonly kid: Uint8Array;
-  readonly alg: number;
-  /** When it re-wrapped, seconds since the epoch. */
-  readonly rewrappedAt: number;
-  /** The re-wrap's own unique id (CWT `cti`). */
-  readonly id: Uint8Array;
-  /** The producer's original signature, which the authority verified (for audit). */
-  readonly originSignature: Uint8Array;
-}
-
-/** The signed facts of an envelope, as verified. This is what a policy decides on. */
-export interface EnvelopeFacts {
-  /** Who produced it, for which stream, when, with which id and sequence number. */
-  readonly provenance: Provenance;
-  /** Access attributes. */
-  readonly attributes: AccessAttributes;
-  /** The producer's signing key id and COSE algorithm. */
-  readonly signer: { readonly kid: Uint8Array; readonly alg: number };
-  /** `encrypt0` (one shared key) or `encrypt` (per-recipient keys). */
-  readonly encryption: 'encrypt0' | 'encrypt';
-  /**
-   * Present on re-wrapped envelopes: the authority that changed the recipients and vouches
-   * for the producer's signature, which covered the original recipients.
-   */
-  readonly rewrap?: RewrapFacts;
-  /** Present when a replay window was checked: how the envelope fits its stream. */
-  readonly freshness?: ReplayCheck;
 }
 
 /** Internal: what open() and rewrap() need beyond the facts. */

@@ -23,7 +23,7 @@ import {
   DEFAULT_TRUST_DOCUMENT_LIMITS, TRUST_STORE_CONTENT_TYPE, decodeTrustStorePayload, signTrustStoreDocument,
 } from './trust-store-document.js';
 import { TrustStore } from './trust-store.js';
-import type { TrustedKey } from './trust-store.js';
+import type { TrustedKey } from './trust-store-document.js';
 
 const backend = createNobleBackend();
 const te = new TextEncoder();

@@ -8,19 +8,19 @@
  */
 import { decodeCbor, encodeCbor } from '../cbor/index.js';
 import type { CborValue, DecodeCborOptions } from '../cbor/index.js';
-import type { CryptoBackend, SigningKey } from '../backend/crypto-backend.js';
+import type { CryptoBackend, SigningKey, VerifyingKey } from '../backend/crypto-backend.js';
 import { assertBytes } from '../backend/validate.js';
 import { CoseAlgorithm, sameSignatureAlgorithm } from '../cose/algorithms.js';
 import { HeaderLabel } from '../cose/headers.js';
 import type { HeaderMap } from '../cose/headers.js';
 import { signSign1 } from '../cose/sign1.js';
 import type { VerifiedSign1 } from '../cose/sign1.js';
-import { ClaimKey } from '../envelope/profile.js';
+import { ClaimKey } from '../profile/labels.js';
 import { ArgumentError, KeyStoreError, TrustError } from '../errors.js';
 import type { CoseKey } from './cose-key.js';
 import { coseKeyThumbprint, createCoseKey, decodeCoseKey, encodeCoseKey } from './cose-key.js';
-import type { TrustedKey, TrustStore } from './trust-store.js';
 import { sameBytes } from '../bytes.js';
+import { MAX_SHORT_TEXT, isSeconds, isWellFormedText } from '../text.js';
 
 /**
  * Every role a trusted key can hold, in the order they are documented:
@@ -96,6 +96,39 @@ export const DEFAULT_TRUST_DOCUMENT_LIMITS: Readonly<TrustDocumentLimits> = Obje
   maxEntries: 10_000,
 });
 
+/**
+ * A trusted key and what it is trusted for. Frozen; holds public material only. Its
+ * `String()`, `JSON.stringify()` and `util.inspect()` forms print the kid in hex, the
+ * metadata and the public key, and never anything private.
+ */
+export interface TrustedKey {
+  /** The key id the signer names in its protected header. */
+  readonly kid: Uint8Array;
+  /** The COSE algorithm the key verifies: EdDSA (-8) or ES256 (-7). */
+  readonly alg: number;
+  /** The identity the key may sign as (CWT `iss`). */
+  readonly issuer: string;
+  /** What the key may sign. */
+  readonly roles: readonly TrustRole[];
+  /** Seconds since the epoch, inclusive lower bound of the signing time. */
+  readonly notBefore?: number;
+  /** Seconds since the epoch, exclusive upper bound of the signing time. */
+  readonly notAfter?: number;
+  /** Seconds since the epoch at which the key was revoked (the earliest, if revoked more than once). */
+  readonly revokedAt?: number;
+  /** Why the key was revoked, if said. */
+  readonly revocationReason?: string;
+  /** The verifying key handle, of the store's backend. */
+  readonly key: VerifyingKey;
+  /** The public COSE_Key: kty, crv, x (, y) and alg; no kid. */
+  readonly coseKey: CoseKey;
+}
+
+/** Anything that lists trusted keys, such as a `TrustStore`. */
+export interface TrustedKeyList {
+  entries(): readonly TrustedKey[];
+}
+
 /** Options of {@link signTrustStoreDocument}. */
 export interface SignTrustStoreDocumentOptions {
   /** The backend that holds `signer.key`. */
@@ -131,11 +164,8 @@ const KEY_LABELS: ReadonlySet<CborValue> = new Set<CborValue>([1, 3, -1, -2, -3]
 const PROTECTED_LABELS: ReadonlySet<number | string> = new Set<number | string>([
   HeaderLabel.alg, HeaderLabel.contentType, HeaderLabel.kid, HeaderLabel.cwtClaims,
 ]);
-const MAX_TEXT = 256;
 const ROLE_SET: ReadonlySet<unknown> = new Set<unknown>(TRUST_ROLES);
 const TWO_64 = 1n << 64n;
-/* A lone UTF-16 surrogate has no UTF-8 encoding (RFC 8949 §3.1: text strings are UTF-8). */
-const LONE_SURROGATE = /\p{Cs}/u;
 
 /** One entry of a decoded document, before its key is imported. */
 export interface DocumentEntry {
@@ -156,16 +186,6 @@ export interface DocumentContent {
 }
 
 const invalid = (message: string): TrustError => new TrustError('ERR_TRUST_DOCUMENT_INVALID', `trust-store document ${message}`);
-
-/** True for a well-formed text of 1 to 256 UTF-16 code units. */
-export function isShortText(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_TEXT && !LONE_SURROGATE.test(value);
-}
-
-/** True for a non-negative safe integer (a CBOR uint that is a JavaScript number). */
-export function isTime(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
 
 /** Checks a role list: a non-empty array of known roles without repeats. Returns the problem, or undefined. */
 export function roleProblem(roles: unknown): string | undefined {
@@ -209,7 +229,7 @@ function payloadDecodeLimits(limits: TrustDocumentLimits): DecodeCborOptions {
 }
 
 function requireTime(value: CborValue | undefined, what: string): number {
-  if (!isTime(value)) throw invalid(`${what} must be an unsigned integer of at most 2^53 - 1`);
+  if (!isSeconds(value)) throw invalid(`${what} must be an unsigned integer of at most 2^53 - 1`);
   return value;
 }
 
@@ -242,7 +262,7 @@ function decodeEntry(value: CborValue, index: number): DocumentEntry {
   }
   const coseKey = decodeEntryKey(value.get(EntryKey.key), index);
   const issuer = value.get(EntryKey.issuer);
-  if (!isShortText(issuer)) throw invalid(`entry ${index}: issuer must be text of 1 to ${MAX_TEXT} characters`);
+  if (!isWellFormedText(issuer)) throw invalid(`entry ${index}: issuer must be text of 1 to ${MAX_SHORT_TEXT} characters`);
   const roles = value.get(EntryKey.roles);
   const problem = roleProblem(roles);
   if (problem !== undefined) throw invalid(`entry ${index}: ${problem}`);
@@ -256,7 +276,7 @@ function decodeEntry(value: CborValue, index: number): DocumentEntry {
   if (value.has(EntryKey.reason)) {
     if (entry.revokedAt === undefined) throw invalid(`entry ${index}: a revocation reason needs revokedAt`);
     const reason = value.get(EntryKey.reason);
-    if (!isShortText(reason)) throw invalid(`entry ${index}: reason must be text of 1 to ${MAX_TEXT} characters`);
+    if (!isWellFormedText(reason)) throw invalid(`entry ${index}: reason must be text of 1 to ${MAX_SHORT_TEXT} characters`);
     entry.revocationReason = reason;
   }
   return entry;
@@ -306,7 +326,7 @@ export function checkDocumentHeaders(verified: VerifiedSign1): number {
   for (const label of claims.keys()) {
     if (label !== ClaimKey.issuer && label !== ClaimKey.issuedAt) throw invalid('CWT claims may hold only iss and iat');
   }
-  if (!isShortText(claims.get(ClaimKey.issuer))) throw invalid('CWT iss must be text');
+  if (!isWellFormedText(claims.get(ClaimKey.issuer))) throw invalid('CWT iss must be text');
   return requireTime(claims.get(ClaimKey.issuedAt), 'CWT iat');
 }
 
@@ -341,7 +361,7 @@ async function encodeEntry(entry: TrustedKey, index: number, backend: CryptoBack
   if (!sameBytes(entry.kid, await coseKeyThumbprint(entry.coseKey, backend))) {
     throw new ArgumentError(`entry ${index}: its kid is not the RFC 9679 thumbprint of its key; trust-store documents carry thumbprint kids only`);
   }
-  if (!isShortText(entry.issuer)) throw new ArgumentError(`entry ${index}: issuer must be text of 1 to ${MAX_TEXT} characters`);
+  if (!isWellFormedText(entry.issuer)) throw new ArgumentError(`entry ${index}: issuer must be text of 1 to ${MAX_SHORT_TEXT} characters`);
   const problem = roleProblem(entry.roles);
   if (problem !== undefined) throw new ArgumentError(`entry ${index}: ${problem}`);
   const map = new Map<CborValue, CborValue>([
@@ -351,7 +371,7 @@ async function encodeEntry(entry: TrustedKey, index: number, backend: CryptoBack
   ]);
   const time = (value: number | undefined, key: number, name: string): void => {
     if (value === undefined) return;
-    if (!isTime(value)) throw new ArgumentError(`entry ${index}: ${name} must be a non-negative safe integer`);
+    if (!isSeconds(value)) throw new ArgumentError(`entry ${index}: ${name} must be a non-negative safe integer`);
     map.set(key, value);
   };
   time(entry.notBefore, EntryKey.notBefore, 'notBefore');
@@ -362,7 +382,7 @@ async function encodeEntry(entry: TrustedKey, index: number, backend: CryptoBack
   time(entry.revokedAt, EntryKey.revokedAt, 'revokedAt');
   if (entry.revocationReason !== undefined) {
     if (entry.revokedAt === undefined) throw new ArgumentError(`entry ${index}: a revocation reason needs revokedAt`);
-    if (!isShortText(entry.revocationReason)) throw new ArgumentError(`entry ${index}: reason must be text of 1 to ${MAX_TEXT} characters`);
+    if (!isWellFormedText(entry.revocationReason)) throw new ArgumentError(`entry ${index}: reason must be text of 1 to ${MAX_SHORT_TEXT} characters`);
     map.set(EntryKey.reason, entry.revocationReason);
   }
   return map;
@@ -431,7 +451,7 @@ async function encodeEntry(entry: TrustedKey, index: number, backend: CryptoBack
  * ```
  */
 export async function signTrustStoreDocument(
-  entries: readonly TrustedKey[] | Pick<TrustStore, 'entries'>,
+  entries: readonly TrustedKey[] | TrustedKeyList,
   options: SignTrustStoreDocumentOptions,
 ): Promise<Uint8Array> {
   if (typeof options !== 'object' || options === null || options.backend === undefined || options.signer === undefined) {
@@ -439,15 +459,15 @@ export async function signTrustStoreDocument(
   }
   const { backend, signer } = options;
   assertBytes(signer.kid, 'signer.kid');
-  if (!isShortText(options.issuer)) throw new ArgumentError(`issuer must be text of 1 to ${MAX_TEXT} characters`);
+  if (!isWellFormedText(options.issuer)) throw new ArgumentError(`issuer must be text of 1 to ${MAX_SHORT_TEXT} characters`);
   const serial = options.serial;
   if (!((typeof serial === 'number' && Number.isSafeInteger(serial) && serial >= 0) || (typeof serial === 'bigint' && serial >= 0n && serial < TWO_64))) {
     throw new ArgumentError('serial must be an unsigned integer below 2^64');
   }
   const issuedAt = options.issuedAt ?? Math.floor(Date.now() / 1000);
-  if (!isTime(issuedAt)) throw new ArgumentError('issuedAt must be a non-negative safe integer');
+  if (!isSeconds(issuedAt)) throw new ArgumentError('issuedAt must be a non-negative safe integer');
   const limits = resolveTrustDocumentLimits(options.limits);
-  const list = Array.isArray(entries) ? (entries as readonly TrustedKey[]) : (entries as Pick<TrustStore, 'entries'>).entries();
+  const list = Array.isArray(entries) ? (entries as readonly TrustedKey[]) : (entries as TrustedKeyList).entries();
   if (list.length > limits.maxEntries) throw new ArgumentError(`a trust-store document holds at most ${limits.maxEntries} entries`);
 
   const sorted = [...list].sort((a, b) => compareBytes(a.kid, b.kid));
@@ -553,8 +573,8 @@ export function decodeTrustState(bytes: Uint8Array): TrustState {
     if (!Array.isArray(item) || item.length < 2 || item.length > 3) throw stateCorrupt('a revocation is [kid, at, reason?]');
     const [kid, at, reason] = item;
     if (!(kid instanceof Uint8Array) || kid.length === 0) throw stateCorrupt('a revoked kid must be a non-empty byte string');
-    if (!isTime(at)) throw stateCorrupt('a revocation time must be an unsigned integer');
-    if (item.length === 3 && !isShortText(reason)) throw stateCorrupt('a revocation reason must be a text of 1 to 256 characters');
+    if (!isSeconds(at)) throw stateCorrupt('a revocation time must be an unsigned integer');
+    if (item.length === 3 && !isWellFormedText(reason)) throw stateCorrupt('a revocation reason must be a text of 1 to 256 characters');
     return { kid, at, reason: item.length === 3 ? (reason as string) : undefined };
   });
   return { document, revocations };

@@ -13,18 +13,19 @@ import { CoseAlgorithm, sameSignatureAlgorithm } from '../cose/algorithms.js';
 import { HeaderLabel } from '../cose/headers.js';
 import type { KeyLookup } from '../cose/key-lookup.js';
 import { verifySign1 } from '../cose/sign1.js';
-import { ClaimKey } from '../envelope/profile.js';
+import { ClaimKey } from '../profile/labels.js';
 import { ArgumentError, KeyError, TrustError, WardError } from '../errors.js';
 import type { CoseKey } from './cose-key.js';
 import { CoseKeyOp, coseKeyFromHandle, coseKeyThumbprint, createCoseKey, importCoseKey } from './cose-key.js';
 import {
-  checkDocumentHeaders, decodeTrustState, decodeTrustStorePayload, encodeTrustState, isShortText, isTime, resolveTrustDocumentLimits,
+  checkDocumentHeaders, decodeTrustState, decodeTrustStorePayload, encodeTrustState, resolveTrustDocumentLimits,
   roleProblem,
 } from './trust-store-document.js';
-import type { DocumentEntry, TrustDocumentLimits, TrustRole } from './trust-store-document.js';
+import type { DocumentEntry, TrustDocumentLimits, TrustRole, TrustedKey } from './trust-store-document.js';
 import { checkStateStore } from './state-store.js';
 import type { StateStore } from './state-store.js';
 import { fromHex, sameBytes, toHex } from '../bytes.js';
+import { isSeconds, isWellFormedText } from '../text.js';
 
 /** A key to trust, as given to {@link TrustStore.add}. */
 export interface TrustedKeyInput {
@@ -47,34 +48,6 @@ export interface TrustedKeyInput {
    * the public COSE_Key (the only kid a signed trust-store document can carry).
    */
   readonly kid?: Uint8Array;
-}
-
-/**
- * A trusted key and what it is trusted for. Frozen; holds public material only. Its
- * `String()`, `JSON.stringify()` and `util.inspect()` forms print the kid in hex, the
- * metadata and the public key, and never anything private.
- */
-export interface TrustedKey {
-  /** The key id the signer names in its protected header. */
-  readonly kid: Uint8Array;
-  /** The COSE algorithm the key verifies: EdDSA (-8) or ES256 (-7). */
-  readonly alg: number;
-  /** The identity the key may sign as (CWT `iss`). */
-  readonly issuer: string;
-  /** What the key may sign. */
-  readonly roles: readonly TrustRole[];
-  /** Seconds since the epoch, inclusive lower bound of the signing time. */
-  readonly notBefore?: number;
-  /** Seconds since the epoch, exclusive upper bound of the signing time. */
-  readonly notAfter?: number;
-  /** Seconds since the epoch at which the key was revoked (the earliest, if revoked more than once). */
-  readonly revokedAt?: number;
-  /** Why the key was revoked, if said. */
-  readonly revocationReason?: string;
-  /** The verifying key handle, of the store's backend. */
-  readonly key: VerifyingKey;
-  /** The public COSE_Key: kty, crv, x (, y) and alg; no kid. */
-  readonly coseKey: CoseKey;
 }
 
 /** Options of the {@link TrustStore} constructor. */
@@ -268,7 +241,7 @@ function checkRoles(roles: unknown): readonly TrustRole[] {
 
 function checkTime(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!isTime(value)) throw new ArgumentError(`${name} must be a non-negative safe integer (seconds since the epoch)`);
+  if (!isSeconds(value)) throw new ArgumentError(`${name} must be a non-negative safe integer (seconds since the epoch)`);
   return value;
 }
 
@@ -479,7 +452,7 @@ export class TrustStore {
    */
   async add(input: TrustedKeyInput): Promise<TrustedKey> {
     if (typeof input !== 'object' || input === null) throw new ArgumentError('add() needs a TrustedKeyInput');
-    if (!isShortText(input.issuer)) throw new ArgumentError('issuer must be a well-formed text of 1 to 256 characters');
+    if (!isWellFormedText(input.issuer)) throw new ArgumentError('issuer must be a well-formed text of 1 to 256 characters');
     const roles = checkRoles(input.roles ?? ['producer']);
     const notBefore = checkTime(input.notBefore, 'notBefore');
     const notAfter = checkTime(input.notAfter, 'notAfter');
@@ -524,7 +497,7 @@ export class TrustStore {
     if (entry === undefined) throw new TrustError('ERR_TRUST_UNKNOWN_SIGNER', `no trusted key has kid ${kidText(id)}`);
     const at = checkTime(options?.at, 'at') ?? Math.floor(this.#clock());
     const reason = options?.reason;
-    if (reason !== undefined && !isShortText(reason)) throw new ArgumentError('reason must be a well-formed text of 1 to 256 characters');
+    if (reason !== undefined && !isWellFormedText(reason)) throw new ArgumentError('reason must be a well-formed text of 1 to 256 characters');
     const remembered = earlier(this.#revocations.get(id), { at, reason });
     this.#revocations.set(id, remembered);
     const revoked = this.#withRemembered(id, entry);
@@ -686,7 +659,7 @@ export class TrustStore {
       if (typeof issuer !== 'string') throw new TrustError('ERR_TRUST_ISSUER_MISMATCH', 'the signed claims name no issuer (CWT iss)');
       const issuedAt = claims instanceof Map ? claims.get(ClaimKey.issuedAt) : undefined;
       /* Without a claimed signing time there is no window or revocation to check against. */
-      if (!isTime(issuedAt)) throw new TrustError('ERR_TRUST_NOT_VALID', 'the signed claims carry no usable signing time (CWT iat)');
+      if (!isSeconds(issuedAt)) throw new TrustError('ERR_TRUST_NOT_VALID', 'the signed claims carry no usable signing time (CWT iat)');
       return this.resolve({ kid, alg: lookup.alg, issuer, issuedAt, role }).key;
     };
   }

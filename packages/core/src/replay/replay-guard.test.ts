@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, ReplayError, WardError } from '../errors.js';
-import type { Provenance } from '../envelope/profile.js';
+import type { Provenance } from '../profile/facts.js';
 import { MemoryReplayStore } from './memory-replay-store.js';
 import { checkReplay } from './replay-guard.js';
 import type { ReplayStore } from './replay-store.js';

@@ -4,7 +4,7 @@
  * @module
  */
 import { ArgumentError, ReplayError } from '../errors.js';
-import type { Provenance } from '../envelope/profile.js';
+import type { Provenance, ReplayCheck } from '../profile/facts.js';
 import { replayStreamKey, resolveReplayWindow } from './replay-store.js';
 import type { ReplayStore, ReplayVerdict, ReplayWindowOptions } from './replay-store.js';
 
@@ -20,21 +20,6 @@ export interface CheckReplayOptions {
    */
   readonly onStoreFailure?: 'reject' | 'accept';
 }
-
-/**
- * The outcome of an accepted message. Refusals are thrown as {@link ReplayError}s.
- *
- * - `fresh`: the next sequence number, or the first message of a stream the store has no
- *   state for (`firstSeen: true`).
- * - `gap`: `missing` sequence numbers were skipped; they stay acceptable while in the window.
- * - `out-of-order`: a late, not-yet-seen message `behind` the highest sequence number.
- * - `unchecked`: the store failed and `onStoreFailure` is `'accept'`; `cause` is the failure.
- */
-export type ReplayCheck =
-  | { readonly status: 'fresh'; readonly firstSeen: boolean; readonly highest: bigint }
-  | { readonly status: 'gap'; readonly missing: bigint; readonly highest: bigint }
-  | { readonly status: 'out-of-order'; readonly behind: bigint; readonly highest: bigint }
-  | { readonly status: 'unchecked'; readonly cause: unknown };
 
 const STATUSES = new Set(['fresh', 'gap', 'out-of-order', 'duplicate', 'too-old']);
 

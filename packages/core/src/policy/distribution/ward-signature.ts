@@ -1,0 +1,175 @@
+/*
+ * Ward's bundle signature: `.signatures.cose` in the bundle root, a COSE_Sign1 (RFC 9052
+ * §4.2) by a key the city's trust store holds with role `policy-bundle`, so policies are
+ * signed and trusted the same way as data. Layout in the TSDoc of `signPolicyBundle`
+ * (bundle.ts); this file signs and verifies the signature file itself.
+ */
+import type { CryptoBackend, SigningKey, VerifyingKey } from '../../backend/crypto-backend.js';
+import { decodeCbor, encodeCbor } from '../../cbor/index.js';
+import type { CborValue } from '../../cbor/index.js';
+import { HeaderLabel } from '../../cose/headers.js';
+import type { HeaderMap } from '../../cose/headers.js';
+import type { KeySource } from '../../cose/key-lookup.js';
+import { signSign1, verifySign1 } from '../../cose/sign1.js';
+import { ClaimKey } from '../../profile/labels.js';
+import { PolicyError } from '../../errors.js';
+import { sameBytes, toHex } from '../../bytes.js';
+import { isSeconds, isWellFormedText } from '../../text.js';
+import { MAX_PATH_BYTES, normalizeBundlePath } from './tar.js';
+
+/**
+ * The content type (COSE header 3) of `.signatures.cose`: a private text media type, so a
+ * bundle signature can never be taken for an envelope, a trust-store document or another
+ * signed Ward object, even when one key signs several of them.
+ *
+ * @example
+ * ```ts
+ * import { HeaderLabel, POLICY_BUNDLE_CONTENT_TYPE } from '@ward/core';
+ *
+ * verified.protectedHeader.get(HeaderLabel.contentType) === POLICY_BUNDLE_CONTENT_TYPE;
+ * ```
+ */
+export const POLICY_BUNDLE_CONTENT_TYPE = 'application/ward-policy-bundle+cbor';
+
+/**
+ * Verify Ward's own signature format: `.signatures.cose`, as {@link signPolicyBundle} writes it.
+ */
+export interface WardBundleVerification {
+  /** Ward's `.signatures.cose`. */
+  readonly form: 'ward';
+  /**
+   * Who may sign policy bundles: typically `trustStore.keySource('policy-bundle')`, which
+   * checks the signer's kid, role, issuer (CWT `iss`), validity window and revocation at the
+   * signing time (CWT `iat`). A bare verifying key also works (no issuer or role check then),
+   * as does the PEM text of its SubjectPublicKeyInfo (`-----BEGIN PUBLIC KEY-----`), which
+   * `readPolicyBundle` imports with the backend before it reads the bundle.
+   */
+  readonly trust: KeySource<VerifyingKey> | string;
+}
+
+/** What a verified `.signatures.cose` tells. */
+export interface WardSignatureFacts {
+  /** The signer's kid, lowercase hex. */
+  readonly keyId: string;
+  /** The signer's identity (CWT `iss`). */
+  readonly issuer: string;
+  /** When it claims to have signed (CWT `iat`), seconds since the epoch. */
+  readonly issuedAt: number;
+  /** The signed revision; the caller checks it against the manifest. */
+  readonly revision: string;
+}
+
+/** Payload keys. */
+const PayloadKey = { revision: 1, files: 2 } as const;
+const PROTECTED_LABELS: ReadonlySet<number | string> = new Set<number | string>([
+  HeaderLabel.alg, HeaderLabel.contentType, HeaderLabel.kid, HeaderLabel.cwtClaims,
+]);
+/** Longest revision the payload may carry, in bytes. */
+const MAX_REVISION_BYTES = 64 * 1024;
+
+const refused = (message: string, cause?: unknown): PolicyError =>
+  new PolicyError('ERR_POLICY_BUNDLE_SIGNATURE', `policy bundle: ${message}`, cause === undefined ? undefined : { cause });
+
+/** Signs the file digests and revision; returns the `.signatures.cose` bytes. */
+export async function signWardSignature(
+  digests: ReadonlyMap<string, Uint8Array>,
+  revision: string,
+  options: {
+    readonly backend: CryptoBackend;
+    readonly signer: { readonly key: SigningKey; readonly kid: Uint8Array };
+    readonly issuer: string;
+    readonly issuedAt: number;
+  },
+): Promise<Uint8Array> {
+  const files = new Map<CborValue, CborValue>();
+  for (const [path, digest] of digests) files.set(path, digest);
+  const payload = encodeCbor(new Map<CborValue, CborValue>([[PayloadKey.revision, revision], [PayloadKey.files, files]]));
+  const protectedHeader: HeaderMap = new Map<number | string, CborValue>([
+    [HeaderLabel.contentType, POLICY_BUNDLE_CONTENT_TYPE],
+    [HeaderLabel.cwtClaims, new Map<CborValue, CborValue>([[ClaimKey.issuer, options.issuer], [ClaimKey.issuedAt, options.issuedAt]])],
+  ]);
+  return signSign1(payload, { backend: options.backend, key: options.signer.key, kid: options.signer.kid, protectedHeader });
+}
+
+/**
+ * Verifies `.signatures.cose` with `verification.trust` and checks that it signs exactly
+ * `files` (every bundle file but the signature files), each by its SHA-256. Throws
+ * `ERR_POLICY_BUNDLE_SIGNATURE` with the precise failure (a TrustError, a VerificationError…)
+ * in `cause`.
+ */
+export async function verifyWardSignature(
+  signatureFile: Uint8Array,
+  digests: ReadonlyMap<string, Uint8Array>,
+  verification: WardBundleVerification & { readonly trust: KeySource<VerifyingKey> },
+  backend: CryptoBackend,
+  maxFiles: number,
+): Promise<WardSignatureFacts> {
+  let verified: Awaited<ReturnType<typeof verifySign1>>;
+  try {
+    /* Forged or foreign signatures: only a key `trust` accepts (for trust stores: role policy-bundle, as its issuer). */
+    verified = await verifySign1(signatureFile, { backend, key: verification.trust });
+  } catch (error) {
+    throw refused('.signatures.cose does not verify', error);
+  }
+  const header = verified.protectedHeader;
+  /* Confusion with other signed objects: exact content type, only the parameters this format defines. */
+  for (const label of header.keys()) {
+    if (!PROTECTED_LABELS.has(label)) throw refused('.signatures.cose has a protected header parameter this format does not define');
+  }
+  if (verified.unprotectedHeader.size !== 0) throw refused('.signatures.cose must have an empty unprotected header');
+  if (header.get(HeaderLabel.contentType) !== POLICY_BUNDLE_CONTENT_TYPE) throw refused(`.signatures.cose content type is not "${POLICY_BUNDLE_CONTENT_TYPE}"`);
+  const kid = header.get(HeaderLabel.kid);
+  if (!(kid instanceof Uint8Array) || kid.length === 0) throw refused('.signatures.cose names no signer (protected kid)');
+  const claims = header.get(HeaderLabel.cwtClaims);
+  if (!(claims instanceof Map)) throw refused('.signatures.cose has no CWT claims');
+  for (const label of claims.keys()) {
+    if (label !== ClaimKey.issuer && label !== ClaimKey.issuedAt) throw refused('.signatures.cose CWT claims may hold only iss and iat');
+  }
+  const issuer = claims.get(ClaimKey.issuer);
+  const issuedAt = claims.get(ClaimKey.issuedAt);
+  if (!isWellFormedText(issuer)) throw refused('.signatures.cose CWT iss is not a text of 1 to 256 characters');
+  if (!isSeconds(issuedAt)) throw refused('.signatures.cose CWT iat is not an unsigned integer');
+
+  let payload: CborValue;
+  try {
+    /* Malformed or smuggled content: deterministic CBOR only, limits as tight as the format allows. */
+    payload = decodeCbor(verified.payload, {
+      requireDeterministic: true,
+      rejectIntegralFloats: true,
+      maxBytes: verified.payload.length,
+      maxDepth: 2,
+      maxArrayEntries: 0,
+      maxMapEntries: Math.max(2, maxFiles),
+      maxStringBytes: Math.max(MAX_PATH_BYTES, MAX_REVISION_BYTES),
+      maxItems: 2 * maxFiles + 8,
+    });
+  } catch (error) {
+    throw refused('.signatures.cose payload is not the signed file list', error);
+  }
+  if (!(payload instanceof Map) || payload.size !== 2) throw refused('.signatures.cose payload must be a map of revision and files');
+  const revision = payload.get(PayloadKey.revision);
+  const files = payload.get(PayloadKey.files);
+  if (typeof revision !== 'string') throw refused('.signatures.cose payload revision is not text');
+  if (!(files instanceof Map)) throw refused('.signatures.cose payload files is not a map');
+
+  /* File substitution, removal and smuggling: the signed map is exactly the bundle's files. */
+  for (const [path, digest] of files) {
+    if (typeof path !== 'string' || !(digest instanceof Uint8Array) || digest.length !== 32) {
+      throw refused('.signatures.cose payload files must map paths to 32-byte SHA-256 digests');
+    }
+    let canonical: string;
+    try {
+      canonical = normalizeBundlePath(path);
+    } catch (error) {
+      throw refused(`the signature lists an unusable path ${JSON.stringify(path.slice(0, 64))}`, error);
+    }
+    if (canonical !== path) throw refused(`the signature lists ${JSON.stringify(path.slice(0, 64))}, not in canonical form`);
+    const actual = digests.get(path);
+    if (actual === undefined) throw refused(`the signature lists ${JSON.stringify(path.slice(0, 64))}, which the bundle does not hold`);
+    if (!sameBytes(actual, digest)) throw refused(`${JSON.stringify(path.slice(0, 64))} does not match its signed hash`);
+  }
+  for (const path of digests.keys()) {
+    if (!files.has(path)) throw refused(`${JSON.stringify(path.slice(0, 64))} is not covered by the signature`);
+  }
+  return { keyId: toHex(kid), issuer, issuedAt, revision };
+}
