@@ -6,7 +6,7 @@
  * Each mutant is a one-line edit of a security check, listed in scripts/mutants/*.json:
  *
  *   { "id": "open-commitment",
- *     "check": "open() compares the key commitment before decrypting",
+ *     "check": "openEnvelope() compares the key commitment before decrypting",
  *     "file": "packages/core/src/envelope/open.ts",
  *     "find": "if (!commitmentsEqual(",
  *     "replace": "if (false && !commitmentsEqual(",

@@ -22,7 +22,7 @@ import {
 } from '@aws-crypto/client-node';
 import {
   CborTag, CoseAlgorithm, HeaderLabel, WardHeaderLabel, createNobleBackend, decodeCbor, decodeProtectedHeader, encodeCbor,
-  encodeProtectedHeader, open, seal, verify,
+  encodeProtectedHeader, openEnvelope, sealEnvelope, verifyEnvelope,
 } from '@ward/core';
 import type {
   AccessAttributes, AeadKey, AgreementPrivateKey, AgreementPublicKey, CborValue, CryptoBackend, HeaderMap, ProvenanceInput,
@@ -147,33 +147,33 @@ async function ward(name: string, backend: CryptoBackend, material: Material): P
   const last = readers[MANY - 1]!.key;
   const base = { backend, signer, claims: CLAIMS, attributes: ATTRIBUTES };
 
-  const seal0 = () => seal(PAYLOAD, { ...base, key: shared });
-  const seal1 = () => seal(PAYLOAD, { ...base, recipients: one });
-  const sealN = () => seal(PAYLOAD, { ...base, recipients: many });
+  const seal0 = () => sealEnvelope(PAYLOAD, { ...base, key: shared });
+  const seal1 = () => sealEnvelope(PAYLOAD, { ...base, recipients: one });
+  const sealN = () => sealEnvelope(PAYLOAD, { ...base, recipients: many });
   const envelope0 = await seal0();
   const envelope1 = await seal1();
   const envelopeN = await sealN();
 
   /* Correctness guard: each envelope verifies and opens to the payload, and the first reader of
      the many-recipient envelope can open it too. */
-  const facts = await verify(envelope0, { backend, trust });
+  const facts = await verifyEnvelope(envelope0, { backend, trust });
   equal(facts.provenance.issuer, CLAIMS.issuer);
   deepEqual(facts.attributes.purpose, ATTRIBUTES.purpose);
-  ok(same((await open(envelope0, { backend, trust, key: sharedKey })).plaintext, PAYLOAD), `${name}: Encrypt0 round trip`);
-  ok(same((await open(envelope1, { backend, trust, recipient: readers[0]!.key })).plaintext, PAYLOAD), `${name}: 1-recipient round trip`);
-  ok(same((await open(envelopeN, { backend, trust, recipient: last })).plaintext, PAYLOAD), `${name}: ${MANY}-recipient round trip`);
-  ok(same((await open(envelopeN, { backend, trust, recipient: readers[0]!.key })).plaintext, PAYLOAD), `${name}: first reader`);
+  ok(same((await openEnvelope(envelope0, { backend, trust, key: sharedKey })).plaintext, PAYLOAD), `${name}: Encrypt0 round trip`);
+  ok(same((await openEnvelope(envelope1, { backend, trust, recipient: readers[0]!.key })).plaintext, PAYLOAD), `${name}: 1-recipient round trip`);
+  ok(same((await openEnvelope(envelopeN, { backend, trust, recipient: last })).plaintext, PAYLOAD), `${name}: ${MANY}-recipient round trip`);
+  ok(same((await openEnvelope(envelopeN, { backend, trust, recipient: readers[0]!.key })).plaintext, PAYLOAD), `${name}: first reader`);
 
   return {
     name,
     ops: {
       [ROW.seal0]: seal0,
-      [ROW.open0]: () => open(envelope0, { backend, trust, key: sharedKey }),
-      [ROW.verify0]: () => verify(envelope0, { backend, trust }),
+      [ROW.open0]: () => openEnvelope(envelope0, { backend, trust, key: sharedKey }),
+      [ROW.verify0]: () => verifyEnvelope(envelope0, { backend, trust }),
       [ROW.seal1]: seal1,
-      [ROW.open1]: () => open(envelope1, { backend, trust, recipient: readers[0]!.key }),
+      [ROW.open1]: () => openEnvelope(envelope1, { backend, trust, recipient: readers[0]!.key }),
       [ROW.sealN]: sealN,
-      [ROW.openN]: () => open(envelopeN, { backend, trust, recipient: last }),
+      [ROW.openN]: () => openEnvelope(envelopeN, { backend, trust, recipient: last }),
     },
     sizes: { [SHAPE.encrypt0]: envelope0.length, [SHAPE.one]: envelope1.length, [SHAPE.many]: envelopeN.length },
     samples: { [SHAPE.encrypt0]: envelope0, [SHAPE.one]: envelope1, [SHAPE.many]: envelopeN },

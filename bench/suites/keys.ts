@@ -1,12 +1,12 @@
 /**
  * The key lifecycle: keyset rotation and keyset save/load on the node and noble backends, and
- * re-wrapping a sealed envelope for a new recipient set at 256 B and 10 MiB: `rewrap()` (one
- * buffer) and `rewrapInParts()` (the ciphertext not copied), side by side with what a user
+ * re-wrapping a sealed envelope for a new recipient set at 256 B and 10 MiB: `rewrapEnvelope()` (one
+ * buffer) and `rewrapEnvelopeInParts()` (the ciphertext not copied), side by side with what a user
  * would do without re-wrap (open, then seal again for the new readers), with the floor of any
  * re-wrap that keeps the producer's provenance verifiable (node:crypto alone: one Ed25519
  * verify and one sign over the header-sized Sig_structures, and the recipient key unwrap and
- * wraps), and with one alloc + copy of the ciphertext (what `rewrap()` adds to
- * `rewrapInParts()`).
+ * wraps), and with one alloc + copy of the ciphertext (what `rewrapEnvelope()` adds to
+ * `rewrapEnvelopeInParts()`).
  */
 import { equal, ok } from 'node:assert/strict';
 import {
@@ -16,7 +16,7 @@ import {
 import type { KeyObject } from 'node:crypto';
 import {
   CborTag, CoseAlgorithm, HeaderLabel, Keyset, MemoryKeyStore, StoredKeyset, WardHeaderLabel, createNobleBackend, decodeCbor,
-  encodeCbor, open, rewrap, rewrapInParts, seal,
+  encodeCbor, openEnvelope, rewrapEnvelope, rewrapEnvelopeInParts, sealEnvelope,
 } from '@ward/core';
 import type {
   AgreementPrivateKey, AgreementPublicKey, CborValue, CryptoBackend, KeysetPurpose, RecipientSpec, SigningKey, VerifyingKey,
@@ -95,7 +95,7 @@ export const keys: Suite = {
     return {
       cases: await rotationCases(),
       notes: [
-        'shared key for one seal: what seal() is handed per envelope. StoredKeyset.sharedKey() checks that the primary is the stored one and within the saved use reservation, and saves a new reservation (65,536 uses, the default) when it runs out; in the memory store that save is amortised into the row, with a FileKeyStore each save is one atomic file write and fsync per 65,536 seals.',
+        'shared key for one seal: what sealEnvelope() is handed per envelope. StoredKeyset.sharedKey() checks that the primary is the stored one and within the saved use reservation, and saves a new reservation (65,536 uses, the default) when it runs out; in the memory store that save is amortised into the row, with a FileKeyStore each save is one atomic file write and fsync per 65,536 seals.',
       ],
     };
   },
@@ -200,7 +200,7 @@ async function rewrapCase(size: number, label: string): Promise<{ benchCase: Ben
   const analystsBefore = await reader(backend, 'analysts-1');
   const analystsAfter = await reader(backend, 'analysts-2');
   const archive = await reader(backend, 'archive-1');
-  const envelope = await seal(payload, {
+  const envelope = await sealEnvelope(payload, {
     backend, signer: { key: producerKey, kid: te.encode('cctv-12') },
     recipients: [analystsBefore.spec, archive.spec], claims: CLAIMS, attributes: ATTRIBUTES,
   });
@@ -210,24 +210,24 @@ async function rewrapCase(size: number, label: string): Promise<{ benchCase: Ben
     backend, trust: producerPublic, rewrapAuthorities: authorityPublic, recipient: archive.key, recipients: newRecipients, authority,
     maxBytes: MAX_BYTES,
   };
-  const rewrapOne = () => rewrap(envelope, options);
-  const rewrapParts = () => rewrapInParts(envelope, options);
+  const rewrapOne = () => rewrapEnvelope(envelope, options);
+  const rewrapParts = () => rewrapEnvelopeInParts(envelope, options);
   /* Without re-wrap: open the payload, then seal it again for the new readers (signing as the authority). */
   const reseal = async () => {
-    const { plaintext } = await open(envelope, { backend, trust: producerPublic, recipient: archive.key, maxBytes: MAX_BYTES });
-    return seal(plaintext, { backend, signer: authority, recipients: newRecipients, claims: CLAIMS, attributes: ATTRIBUTES });
+    const { plaintext } = await openEnvelope(envelope, { backend, trust: producerPublic, recipient: archive.key, maxBytes: MAX_BYTES });
+    return sealEnvelope(plaintext, { backend, signer: authority, recipients: newRecipients, claims: CLAIMS, attributes: ATTRIBUTES });
   };
 
   /* Check every implementation once before timing. Both re-wraps open to the payload for the new analysts key. */
   const before = takeApart(envelope);
   const rewrapped = await rewrapOne();
   const parts = await rewrapParts();
-  equal(parts.length, 3, 'rewrapInParts: three parts');
+  equal(parts.length, 3, 'rewrapEnvelopeInParts: three parts');
   const middle = parts[1]!;
   ok(middle.buffer === envelope.buffer && middle.byteOffset === before.ciphertext.byteOffset && middle.length === before.ciphertext.length,
-    'rewrapInParts: the middle part is a view of the input\'s ciphertext');
+    'rewrapEnvelopeInParts: the middle part is a view of the input\'s ciphertext');
   for (const copy of [rewrapped, new Uint8Array(Buffer.concat(parts))]) {
-    const opened = await open(copy, {
+    const opened = await openEnvelope(copy, {
       backend, trust: producerPublic, rewrapAuthorities: authorityPublic, recipient: analystsAfter.key, maxBytes: MAX_BYTES,
     });
     ok(same(opened.plaintext, payload), 're-wrapped envelope opens to the payload');
@@ -283,7 +283,7 @@ async function rewrapCase(size: number, label: string): Promise<{ benchCase: Ben
   const plaintext = Buffer.concat([decipher.update(before.ciphertext.subarray(0, before.ciphertext.length - 16)), decipher.final()]);
   ok(same(plaintext, payload), 'floor: unwraps the content key');
 
-  /* What rewrap() adds to rewrapInParts(): joining the parts into one new buffer, as rewrap()
+  /* What rewrapEnvelope() adds to rewrapEnvelopeInParts(): joining the parts into one new buffer, as rewrapEnvelope()
      does, i.e. one allocation and copy of the ciphertext (and of the small head and tail). */
   const length = parts.reduce((total, part) => total + part.length, 0);
   const copy = () => concatBytes(parts);
@@ -292,7 +292,7 @@ async function rewrapCase(size: number, label: string): Promise<{ benchCase: Ben
     benchCase: {
       name: `re-wrap for new readers, ${label} payload`,
       bytes: size,
-      ops: { 'rewrap()': rewrapOne, 'rewrapInParts()': rewrapParts, 'open + re-seal': reseal, floor, 'ciphertext copy': copy },
+      ops: { 'rewrapEnvelope()': rewrapOne, 'rewrapEnvelopeInParts()': rewrapParts, 'open + re-seal': reseal, floor, 'ciphertext copy': copy },
     },
     facts: { producerSigned: before.toBeSigned.length, authoritySigned: after.toBeSigned.length, ciphertext: middle.length, envelope: length },
   };
@@ -309,8 +309,8 @@ function perCase(small: number, large: number): string {
 export const rewrapSuite: Suite = {
   name: 'rewrap',
   title: 'Re-wrap a sealed envelope for a new recipient set (node backend, µs per envelope)',
-  baseline: 'rewrap()',
-  ratios: [['rewrap()', 'floor'], ['rewrapInParts()', 'floor']],
+  baseline: 'rewrapEnvelope()',
+  ratios: [['rewrapEnvelope()', 'floor'], ['rewrapEnvelopeInParts()', 'floor']],
   figures: ['µs/op', 'spread'],
   async setup() {
     const small = await rewrapCase(256, '256 B');
@@ -323,15 +323,15 @@ export const rewrapSuite: Suite = {
         're-wrap never decrypts, re-encrypts or hashes the payload and makes no new content key: the ciphertext travels ' +
           'detached beside the signed COSE_Encrypt, which holds its SHA-256 digest, so both signatures (the producer\'s, ' +
           `verified; the authority's, made) are over header-sized messages (${producerSigned} and ${authoritySigned}) at any payload size.`,
-        'rewrapInParts() returns the envelope as three parts, the middle one a view of the input\'s ciphertext: it costs ' +
-          'the same at 256 B and 10 MiB. rewrap() joins the parts into one buffer: it adds one allocation and copy of ' +
+        'rewrapEnvelopeInParts() returns the envelope as three parts, the middle one a view of the input\'s ciphertext: it costs ' +
+          'the same at 256 B and 10 MiB. rewrapEnvelope() joins the parts into one buffer: it adds one allocation and copy of ' +
           'the ciphertext, timed alone in the ciphertext copy column.',
-        'ciphertext copy = what rewrap() adds to rewrapInParts(), alone: joining a rewrapInParts() result made in setup ' +
+        'ciphertext copy = what rewrapEnvelope() adds to rewrapEnvelopeInParts(), alone: joining a rewrapEnvelopeInParts() result made in setup ' +
           `into one new buffer (new Uint8Array(${bytes(small.facts.envelope)} / ${bytes(large.facts.envelope)}) + set() of ` +
           `the 3 parts, the middle one the ciphertext, payload + 16-byte GCM tag: ${bytes(small.facts.ciphertext)} / ` +
-          `${bytes(large.facts.ciphertext)}). Inside rewrap() the fresh 10 MiB buffer tends to cost more than in this ` +
-          'tight loop (more page faults on new memory, more garbage collection of external memory), so rewrap() − ' +
-          'rewrapInParts() can exceed this column.',
+          `${bytes(large.facts.ciphertext)}). Inside rewrapEnvelope() the fresh 10 MiB buffer tends to cost more than in this ` +
+          'tight loop (more page faults on new memory, more garbage collection of external memory), so rewrapEnvelope() − ' +
+          'rewrapEnvelopeInParts() can exceed this column.',
         'floor = the unavoidable work of a constant-cost re-wrap, on node:crypto with the same keys (KeyObjects made in ' +
           `setup) and the actual bytes: Ed25519 verify of the producer's signature over its Sig_structure (${producerSigned}) + ` +
           'the authority\'s own recipient (X25519 + HKDF-SHA-256 + AES-KW unwrap) + per new reader, 2 here (X25519 keygen + ' +

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { equal } from 'node:assert/strict';
 import * as opaWasm from '@open-policy-agent/opa-wasm';
-import { Keyset, PolicyEngine, open, policyResourceOf, seal, verify, validateDecision } from '@ward/core';
+import { Keyset, PolicyEngine, openEnvelope, policyResourceOf, sealEnvelope, verifyEnvelope, validateDecision } from '@ward/core';
 import type { PolicyInput, PolicySubject } from '@ward/core';
 import { IsolatedPolicyEngine, createNodeBackend, createWorkerAdmission } from '@ward/node';
 import type { BenchCase, Suite, SuiteTable } from '../lib/types.js';
@@ -54,11 +54,11 @@ export const policy: Suite = {
     const trust = await backend.publicKey(signer.key);
     const now = Math.floor(Date.now() / 1000);
     const reading = new TextEncoder().encode('{"count":42}');
-    const envelope = await seal(reading, {
+    const envelope = await sealEnvelope(reading, {
       backend, signer, recipients: [await readers.recipient()], claims: { issuer: 'footfall-counter-17', subject: 'footfall/market-square', sequence: 1, issuedAt: now },
       attributes: { classification: 'internal', zone: 'market-square', purpose: ['planning', 'research'], owner: 'mobility-dept', retention: 31_536_000 },
     });
-    const facts = await verify(envelope, { backend, trust });
+    const facts = await verifyEnvelope(envelope, { backend, trust });
     const input: PolicyInput = { action: 'open', subject: SUBJECT, resource: policyResourceOf(facts), environment: { time: now } };
 
     const engine = await PolicyEngine.load({ wasm, data, revision: 'bench' }, { backend });
@@ -74,9 +74,9 @@ export const policy: Suite = {
     engine.decide(input);
 
     const recipient = readers.recipientKey();
-    const plainOpen = () => open(envelope, { backend, trust, recipient });
-    const gatedOpen = () => open(envelope, { backend, trust, recipient, policy: engine, subject: SUBJECT, environment: { time: now } });
-    const gatedUncached = () => open(envelope, { backend, trust, recipient, policy: uncached, subject: SUBJECT, environment: { time: now } });
+    const plainOpen = () => openEnvelope(envelope, { backend, trust, recipient });
+    const gatedOpen = () => openEnvelope(envelope, { backend, trust, recipient, policy: engine, subject: SUBJECT, environment: { time: now } });
+    const gatedUncached = () => openEnvelope(envelope, { backend, trust, recipient, policy: uncached, subject: SUBJECT, environment: { time: now } });
     equal((await gatedOpen()).decision?.allow, true);
 
     /* Isolation mode: the same uncached decision in a worker pool (a message round trip each), and activation admitted in a worker. */
@@ -135,7 +135,7 @@ export const policy: Suite = {
       notes: [
         'uncached: Ward normalises the input to the contract, serialises it once to canonical JSON (the cache key and the wasm input), evaluates, validates the output (deny on anything malformed) and fills the LRU; raw opa-wasm stringifies the same document and evaluates.',
         'isolated = IsolatedPolicyEngine (@ward/node, 2 workers, no cache): the caller checks and normalises the input, posts it to a worker, which decides uncached and posts the decision back; awaited one at a time, so the row is the latency of one decision (the round trip included). activation with worker admission = createWorkerAdmission: a fresh worker loads the policy and decides the default probes before the in-process load; `npm run bench` runs from source, so each worker also starts tsx (the built package starts dist/admission-worker.js).',
-        'gated open = open() with the policy deciding on the verified facts before any key is touched (no decision log configured here). The "what the gate adds" rows time the gate\'s own work (building the input from the verified facts, then deciding); the end-to-end open rows differ from each other by that plus noise of the same order.',
+        'gated open = openEnvelope() with the policy deciding on the verified facts before any key is touched (no decision log configured here). The "what the gate adds" rows time the gate\'s own work (building the input from the verified facts, then deciding); the end-to-end open rows differ from each other by that plus noise of the same order.',
       ],
     };
   },

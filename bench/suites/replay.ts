@@ -13,7 +13,7 @@
  */
 import { equal, ok } from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { MemoryReplayStore, ReplayError, checkReplay, seal, verify } from '@ward/core';
+import { MemoryReplayStore, ReplayError, checkReplay, sealEnvelope, verifyEnvelope } from '@ward/core';
 import type { AeadKey, EnvelopeFacts, ReplayStore, SigningKey, VerifyingKey } from '@ward/core';
 import { RedisReplayStore, createNodeBackend } from '@ward/node';
 import type { RedisCommandClient } from '@ward/node';
@@ -114,14 +114,14 @@ export const replay: Suite = {
     const contentKey = (await backend.generateKey('AES-GCM')) as AeadKey;
     const payload = new Uint8Array(PAYLOAD_BYTES).map((_, i) => (i * 151 + 7) & 0xff);
     const subject = `air-quality/bench-${randomUUID()}`;
-    const pool = await Promise.all(Array.from({ length: POOL }, (_, sequence) => seal(payload, {
+    const pool = await Promise.all(Array.from({ length: POOL }, (_, sequence) => sealEnvelope(payload, {
       backend,
       signer: { key: signingKey, kid: te.encode('aq-monitor-3') },
       key: { key: contentKey, kid: te.encode('harbour-shared') },
       claims: { issuer: 'aq-monitor-3', subject, sequence },
       attributes: { classification: 'internal', zone: 'harbour' },
     })));
-    const verifyOne = (envelope: Uint8Array) => verify(envelope, { backend, trust });
+    const verifyOne = (envelope: Uint8Array) => verifyEnvelope(envelope, { backend, trust });
 
     /* Correctness guard: the pool verifies, a store accepts a message once and refuses it again. */
     const guard = async (store: ReplayStore, name: string) => {

@@ -16,8 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  Keyset, MemoryReplayStore, PolicyDeniedError, PolicyEngine, ReplayError, StoredKeyset, TrustStore, WardError, open, readPolicyBundle, seal,
-  verify,
+  Keyset, MemoryReplayStore, PolicyDeniedError, PolicyEngine, ReplayError, StoredKeyset, TrustStore, WardError, openEnvelope, readPolicyBundle, sealEnvelope,
+  verifyEnvelope,
 } from '@ward/core';
 import type {
   AccessAttributes, CryptoBackend, KeysetKeyInfo, KeysetRecipientKey, Obligation, PolicyDecision, PolicyEnvironment,
@@ -398,7 +398,7 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
         const producer = PRODUCERS[name];
         const [sequence, body] = producer.readings[round]!;
         const payload = JSON.stringify(body);
-        const envelope = await seal(te.encode(payload), {
+        const envelope = await sealEnvelope(te.encode(payload), {
           backend,
           signer: signers[name].signer(),
           recipients,
@@ -423,7 +423,7 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
       for (const reading of sealed) {
         let actual: string;
         try {
-          const facts = await verify(reading.envelope, { backend, trust: trust.keySource(), replay });
+          const facts = await verifyEnvelope(reading.envelope, { backend, trust: trust.keySource(), replay });
           const { issuer, subject, sequence } = facts.provenance;
           actual = `verified ${issuer} ${subject} #${sequence} ${facts.attributes.classification}, ${facts.freshness?.status ?? 'unchecked'}`;
           lines.push([reading.label, 'verified', issuer, subject, `#${sequence}`, String(facts.attributes.classification),
@@ -449,7 +449,7 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
     let replayed: string;
     let why = '';
     try {
-      await verify(again.envelope, { backend, trust: trust.keySource(), replay });
+      await verifyEnvelope(again.envelope, { backend, trust: trust.keySource(), replay });
       replayed = 'accepted';
     } catch (error) {
       replayed = `refused ${errorText(error)}`;
@@ -504,7 +504,7 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
       const base = { subject: who, subjectId: reader.subject.id, reading: label, emergency: environment.emergency !== undefined };
       let access: Access;
       try {
-        const opened = await open(reading.envelope, {
+        const opened = await openEnvelope(reading.envelope, {
           backend,
           trust: trust.keySource(),
           recipient: watched(loaded[reader.group].recipientKey(), touched),

@@ -30,11 +30,11 @@ const trustStore = new ward.TrustStore({ backend });
 await trustStore.add({ key: verifyingKey, issuer: CLAIMS.issuer, kid: KID });
 
 const SEAL_BASE = { backend, signer: { key: signingKey, kid: KID }, claims: CLAIMS, attributes: ATTRIBUTES };
-const envelope = await ward.seal(PAYLOAD, { ...SEAL_BASE, recipients: [{ publicKey: readerPublic, kid: KID }] });
-const sign1 = await ward.signSign1(PAYLOAD, { backend, key: signingKey });
-const mac0 = await ward.macMac0(PAYLOAD, { backend, key: macKey });
-const encrypt0 = await ward.encryptEncrypt0(PAYLOAD, { backend, key: aeadKey });
-const encrypt = await ward.encryptEncrypt(PAYLOAD, { backend, recipients: [{ publicKey: readerPublic, kid: KID }] });
+const envelope = await ward.sealEnvelope(PAYLOAD, { ...SEAL_BASE, recipients: [{ publicKey: readerPublic, kid: KID }] });
+const sign1 = await ward.createSign1(PAYLOAD, { backend, key: signingKey });
+const mac0 = await ward.createMac0(PAYLOAD, { backend, key: macKey });
+const encrypt0 = await ward.createEncrypt0(PAYLOAD, { backend, key: aeadKey });
+const encrypt = await ward.createEncrypt(PAYLOAD, { backend, recipients: [{ publicKey: readerPublic, kid: KID }] });
 
 /* Loosely typed entry points: the rows pass what a JavaScript caller (or a cast) could pass. */
 type Loose = (...args: unknown[]) => unknown;
@@ -64,18 +64,18 @@ type Row = readonly [name: string, call: () => unknown, names: RegExp];
 
 /* Each function with options that are not an object: the message names the function. */
 const MISSING_OPTIONS: readonly (readonly [name: string, call: (options: unknown) => unknown, names: RegExp])[] = [
-  ['seal()', (o) => fn(ward.seal)(PAYLOAD, o), /seal\(\) needs an options object/],
-  ['verify()', (o) => fn(ward.verify)(envelope, o), /verify\(\) needs an options object/],
-  ['open()', (o) => fn(ward.open)(envelope, o), /open\(\) needs an options object/],
-  ['rewrap()', (o) => fn(ward.rewrap)(envelope, o), /rewrap\(\) needs an options object/],
-  ['rewrapInParts()', (o) => fn(ward.rewrapInParts)(envelope, o), /rewrap\(\) needs an options object/],
-  ['signSign1()', (o) => fn(ward.signSign1)(PAYLOAD, o), /signSign1\(\) needs an options object/],
+  ['sealEnvelope()', (o) => fn(ward.sealEnvelope)(PAYLOAD, o), /sealEnvelope\(\) needs an options object/],
+  ['verifyEnvelope()', (o) => fn(ward.verifyEnvelope)(envelope, o), /verifyEnvelope\(\) needs an options object/],
+  ['openEnvelope()', (o) => fn(ward.openEnvelope)(envelope, o), /openEnvelope\(\) needs an options object/],
+  ['rewrapEnvelope()', (o) => fn(ward.rewrapEnvelope)(envelope, o), /rewrapEnvelope\(\) needs an options object/],
+  ['rewrapEnvelopeInParts()', (o) => fn(ward.rewrapEnvelopeInParts)(envelope, o), /rewrapEnvelope\(\) needs an options object/],
+  ['createSign1()', (o) => fn(ward.createSign1)(PAYLOAD, o), /createSign1\(\) needs an options object/],
   ['verifySign1()', (o) => fn(ward.verifySign1)(sign1, o), /verifySign1\(\) needs an options object/],
-  ['macMac0()', (o) => fn(ward.macMac0)(PAYLOAD, o), /macMac0\(\) needs an options object/],
+  ['createMac0()', (o) => fn(ward.createMac0)(PAYLOAD, o), /createMac0\(\) needs an options object/],
   ['verifyMac0()', (o) => fn(ward.verifyMac0)(mac0, o), /verifyMac0\(\) needs an options object/],
-  ['encryptEncrypt0()', (o) => fn(ward.encryptEncrypt0)(PAYLOAD, o), /encryptEncrypt0\(\) needs an options object/],
+  ['createEncrypt0()', (o) => fn(ward.createEncrypt0)(PAYLOAD, o), /createEncrypt0\(\) needs an options object/],
   ['decryptEncrypt0()', (o) => fn(ward.decryptEncrypt0)(encrypt0, o), /decryptEncrypt0\(\) needs an options object/],
-  ['encryptEncrypt()', (o) => fn(ward.encryptEncrypt)(PAYLOAD, o), /encryptEncrypt\(\) needs an options object/],
+  ['createEncrypt()', (o) => fn(ward.createEncrypt)(PAYLOAD, o), /createEncrypt\(\) needs an options object/],
   ['decryptEncrypt()', (o) => fn(ward.decryptEncrypt)(encrypt, o), /decryptEncrypt\(\) needs an options object/],
   ['Keyset.fromDocument()', (o) => fn(ward.Keyset.fromDocument)(new Uint8Array(1), o), /Keyset\.fromDocument\(\) needs an options object/],
 ];
@@ -103,16 +103,16 @@ describe('every public function checks its options: ArgumentError naming what is
   });
 
   const backendMissing: readonly Row[] = [
-    ['seal()', () => fn(ward.seal)(PAYLOAD, { ...SEAL_BASE, backend: undefined, key: { key: aeadKey, kid: KID } }), /seal\(\) options\.backend must be a CryptoBackend/],
-    ['verify()', () => fn(ward.verify)(envelope, { trust: verifyingKey }), /verify\(\) options\.backend must be a CryptoBackend/],
-    ['open()', () => fn(ward.open)(envelope, { trust: verifyingKey, recipient: { privateKey: readerKey } }), /open\(\) options\.backend/],
-    ['signSign1()', () => fn(ward.signSign1)(PAYLOAD, { key: signingKey }), /signSign1\(\) options\.backend/],
+    ['sealEnvelope()', () => fn(ward.sealEnvelope)(PAYLOAD, { ...SEAL_BASE, backend: undefined, key: { key: aeadKey, kid: KID } }), /sealEnvelope\(\) options\.backend must be a CryptoBackend/],
+    ['verifyEnvelope()', () => fn(ward.verifyEnvelope)(envelope, { trust: verifyingKey }), /verifyEnvelope\(\) options\.backend must be a CryptoBackend/],
+    ['openEnvelope()', () => fn(ward.openEnvelope)(envelope, { trust: verifyingKey, recipient: { privateKey: readerKey } }), /openEnvelope\(\) options\.backend/],
+    ['createSign1()', () => fn(ward.createSign1)(PAYLOAD, { key: signingKey }), /createSign1\(\) options\.backend/],
     ['verifySign1()', () => fn(ward.verifySign1)(sign1, { key: verifyingKey }), /verifySign1\(\) options\.backend/],
-    ['macMac0()', () => fn(ward.macMac0)(PAYLOAD, { key: macKey }), /macMac0\(\) options\.backend/],
+    ['createMac0()', () => fn(ward.createMac0)(PAYLOAD, { key: macKey }), /createMac0\(\) options\.backend/],
     ['verifyMac0()', () => fn(ward.verifyMac0)(mac0, { key: macKey }), /verifyMac0\(\) options\.backend/],
-    ['encryptEncrypt0()', () => fn(ward.encryptEncrypt0)(PAYLOAD, { key: aeadKey }), /encryptEncrypt0\(\) options\.backend/],
+    ['createEncrypt0()', () => fn(ward.createEncrypt0)(PAYLOAD, { key: aeadKey }), /createEncrypt0\(\) options\.backend/],
     ['decryptEncrypt0()', () => fn(ward.decryptEncrypt0)(encrypt0, { key: aeadKey }), /decryptEncrypt0\(\) options\.backend/],
-    ['encryptEncrypt()', () => fn(ward.encryptEncrypt)(PAYLOAD, { recipients: [{ publicKey: readerPublic }] }), /encryptEncrypt\(\) options\.backend/],
+    ['createEncrypt()', () => fn(ward.createEncrypt)(PAYLOAD, { recipients: [{ publicKey: readerPublic }] }), /createEncrypt\(\) options\.backend/],
     ['decryptEncrypt()', () => fn(ward.decryptEncrypt)(encrypt, { recipient: { privateKey: readerKey } }), /decryptEncrypt\(\) options\.backend/],
     ['Keyset.generate()', () => fn(ward.Keyset.generate)(undefined, { purpose: 'sign' }), /Keyset\.generate\(\) backend must be a CryptoBackend/],
     ['importCoseKey()', () => fn(ward.importCoseKey)(undefined, coseKey), /importCoseKey\(\) backend must be a CryptoBackend/],
@@ -124,40 +124,40 @@ describe('every public function checks its options: ArgumentError naming what is
   });
 
   const sealMissing: readonly Row[] = [
-    ['no signer', () => fn(ward.seal)(PAYLOAD, { ...SEAL_BASE, signer: undefined, key: { key: aeadKey, kid: KID } }), /seal\(\) options\.signer must be \{ key, kid \}/],
-    ['signer without key', () => fn(ward.seal)(PAYLOAD, { ...SEAL_BASE, signer: { kid: KID }, key: { key: aeadKey, kid: KID } }), /seal\(\) options\.signer\.key is missing/],
-    ['signer without kid', () => fn(ward.seal)(PAYLOAD, { ...SEAL_BASE, signer: { key: signingKey }, key: { key: aeadKey, kid: KID } }), /seal\(\) options\.signer\.kid must be a Uint8Array/],
-    ['no claims', () => fn(ward.seal)(PAYLOAD, { ...SEAL_BASE, claims: undefined, key: { key: aeadKey, kid: KID } }), /seal\(\) options\.claims must be/],
-    ['no attributes', () => fn(ward.seal)(PAYLOAD, { ...SEAL_BASE, attributes: undefined, key: { key: aeadKey, kid: KID } }), /seal\(\) options\.attributes must be/],
-    ['key without its key', () => fn(ward.seal)(PAYLOAD, { ...SEAL_BASE, key: { kid: KID } }), /seal\(\) options\.key must be \{ key, kid \}/],
-    ['key as a bare handle', () => fn(ward.seal)(PAYLOAD, { ...SEAL_BASE, key: aeadKey }), /wrap the handle as \{ key, kid \}/],
-    ['recipients not an array', () => fn(ward.seal)(PAYLOAD, { ...SEAL_BASE, recipients: { publicKey: readerPublic } }), /seal\(\) options\.recipients must be an array/],
-    ['recipients empty', () => fn(ward.seal)(PAYLOAD, { ...SEAL_BASE, recipients: [] }), /seal\(\) options\.recipients must name at least one recipient/],
-    ['a recipient without a key', () => fn(ward.seal)(PAYLOAD, { ...SEAL_BASE, recipients: [{ kid: KID }] }), /seal\(\) options\.recipients\[0\] needs publicKey or kek/],
-    ['both recipients and key', () => fn(ward.seal)(PAYLOAD, { ...SEAL_BASE, recipients: [{ publicKey: readerPublic }], key: { key: aeadKey, kid: KID } }), /exactly one of recipients and key/],
+    ['no signer', () => fn(ward.sealEnvelope)(PAYLOAD, { ...SEAL_BASE, signer: undefined, key: { key: aeadKey, kid: KID } }), /sealEnvelope\(\) options\.signer must be \{ key, kid \}/],
+    ['signer without key', () => fn(ward.sealEnvelope)(PAYLOAD, { ...SEAL_BASE, signer: { kid: KID }, key: { key: aeadKey, kid: KID } }), /sealEnvelope\(\) options\.signer\.key is missing/],
+    ['signer without kid', () => fn(ward.sealEnvelope)(PAYLOAD, { ...SEAL_BASE, signer: { key: signingKey }, key: { key: aeadKey, kid: KID } }), /sealEnvelope\(\) options\.signer\.kid must be a Uint8Array/],
+    ['no claims', () => fn(ward.sealEnvelope)(PAYLOAD, { ...SEAL_BASE, claims: undefined, key: { key: aeadKey, kid: KID } }), /sealEnvelope\(\) options\.claims must be/],
+    ['no attributes', () => fn(ward.sealEnvelope)(PAYLOAD, { ...SEAL_BASE, attributes: undefined, key: { key: aeadKey, kid: KID } }), /sealEnvelope\(\) options\.attributes must be/],
+    ['key without its key', () => fn(ward.sealEnvelope)(PAYLOAD, { ...SEAL_BASE, key: { kid: KID } }), /sealEnvelope\(\) options\.key must be \{ key, kid \}/],
+    ['key as a bare handle', () => fn(ward.sealEnvelope)(PAYLOAD, { ...SEAL_BASE, key: aeadKey }), /wrap the handle as \{ key, kid \}/],
+    ['recipients not an array', () => fn(ward.sealEnvelope)(PAYLOAD, { ...SEAL_BASE, recipients: { publicKey: readerPublic } }), /sealEnvelope\(\) options\.recipients must be an array/],
+    ['recipients empty', () => fn(ward.sealEnvelope)(PAYLOAD, { ...SEAL_BASE, recipients: [] }), /sealEnvelope\(\) options\.recipients must name at least one recipient/],
+    ['a recipient without a key', () => fn(ward.sealEnvelope)(PAYLOAD, { ...SEAL_BASE, recipients: [{ kid: KID }] }), /sealEnvelope\(\) options\.recipients\[0\] needs publicKey or kek/],
+    ['both recipients and key', () => fn(ward.sealEnvelope)(PAYLOAD, { ...SEAL_BASE, recipients: [{ publicKey: readerPublic }], key: { key: aeadKey, kid: KID } }), /exactly one of recipients and key/],
   ];
-  test.each(sealMissing)('seal(): %s', async (_name, call, names) => {
+  test.each(sealMissing)('sealEnvelope(): %s', async (_name, call, names) => {
     await expectArgumentError(call, names);
   });
 
   const keysMissing: readonly Row[] = [
-    ['signSign1() without key', () => fn(ward.signSign1)(PAYLOAD, { backend }), /signSign1\(\) options\.key is missing/],
+    ['createSign1() without key', () => fn(ward.createSign1)(PAYLOAD, { backend }), /createSign1\(\) options\.key is missing/],
     ['verifySign1() without key', () => fn(ward.verifySign1)(sign1, { backend }), /verifySign1\(\) options\.key is missing/],
-    ['macMac0() without key', () => fn(ward.macMac0)(PAYLOAD, { backend }), /macMac0\(\) options\.key is missing/],
+    ['createMac0() without key', () => fn(ward.createMac0)(PAYLOAD, { backend }), /createMac0\(\) options\.key is missing/],
     ['verifyMac0() without key', () => fn(ward.verifyMac0)(mac0, { backend }), /verifyMac0\(\) options\.key is missing/],
-    ['encryptEncrypt0() without key', () => fn(ward.encryptEncrypt0)(PAYLOAD, { backend }), /encryptEncrypt0\(\) options\.key is missing/],
+    ['createEncrypt0() without key', () => fn(ward.createEncrypt0)(PAYLOAD, { backend }), /createEncrypt0\(\) options\.key is missing/],
     ['decryptEncrypt0() without key', () => fn(ward.decryptEncrypt0)(encrypt0, { backend }), /decryptEncrypt0\(\) options\.key is missing/],
-    ['encryptEncrypt() without recipients', () => fn(ward.encryptEncrypt)(PAYLOAD, { backend }), /encryptEncrypt\(\) options\.recipients must be an array/],
+    ['createEncrypt() without recipients', () => fn(ward.createEncrypt)(PAYLOAD, { backend }), /createEncrypt\(\) options\.recipients must be an array/],
     ['decryptEncrypt() without recipient', () => fn(ward.decryptEncrypt)(encrypt, { backend }), /decryptEncrypt\(\) options\.recipient is missing/],
-    ['verify() without trust', () => fn(ward.verify)(envelope, { backend }), /verify\(\) options\.trust is missing/],
-    ['rewrap() without recipient', () => fn(ward.rewrap)(envelope, { backend, trust: verifyingKey }), /rewrap\(\) options\.recipient is missing/],
-    ['rewrap() without authority', () => fn(ward.rewrap)(envelope, { backend, trust: verifyingKey, recipient: { privateKey: readerKey } }), /rewrap\(\) options\.authority needs key, kid/],
-    ['rewrap() authority without key', () => fn(ward.rewrap)(envelope, {
+    ['verifyEnvelope() without trust', () => fn(ward.verifyEnvelope)(envelope, { backend }), /verifyEnvelope\(\) options\.trust is missing/],
+    ['rewrapEnvelope() without recipient', () => fn(ward.rewrapEnvelope)(envelope, { backend, trust: verifyingKey }), /rewrapEnvelope\(\) options\.recipient is missing/],
+    ['rewrapEnvelope() without authority', () => fn(ward.rewrapEnvelope)(envelope, { backend, trust: verifyingKey, recipient: { privateKey: readerKey } }), /rewrapEnvelope\(\) options\.authority needs key, kid/],
+    ['rewrapEnvelope() authority without key', () => fn(ward.rewrapEnvelope)(envelope, {
       backend, trust: verifyingKey, recipient: { privateKey: readerKey }, authority: { kid: KID, issuer: 'archive' }, recipients: [{ publicKey: readerPublic }],
-    }), /rewrap\(\) options\.authority\.key is missing/],
-    ['rewrap() without recipients', () => fn(ward.rewrap)(envelope, {
+    }), /rewrapEnvelope\(\) options\.authority\.key is missing/],
+    ['rewrapEnvelope() without recipients', () => fn(ward.rewrapEnvelope)(envelope, {
       backend, trust: verifyingKey, recipient: { privateKey: readerKey }, authority: { key: signingKey, kid: KID, issuer: 'archive' },
-    }), /rewrap\(\) options\.recipients must be an array/],
+    }), /rewrapEnvelope\(\) options\.recipients must be an array/],
   ];
   test.each(keysMissing)('%s', async (_name, call, names) => {
     await expectArgumentError(call, names);
@@ -175,34 +175,34 @@ describe('keys: methods check their arguments', () => {
 });
 
 describe('common mistakes get an error naming the fix', () => {
-  test('a TrustStore passed as verify() trust: "pass trustStore.keySource()"', async () => {
-    await expectArgumentError(() => fn(ward.verify)(envelope, { backend, trust: trustStore }), /verify\(\) options\.trust is a TrustStore: pass trustStore\.keySource\(\)/);
+  test('a TrustStore passed as verifyEnvelope() trust: "pass trustStore.keySource()"', async () => {
+    await expectArgumentError(() => fn(ward.verifyEnvelope)(envelope, { backend, trust: trustStore }), /verifyEnvelope\(\) options\.trust is a TrustStore: pass trustStore\.keySource\(\)/);
     /* …and the fix works. */
-    expect((await ward.verify(envelope, { backend, trust: trustStore.keySource() })).provenance.issuer).toBe(CLAIMS.issuer);
+    expect((await ward.verifyEnvelope(envelope, { backend, trust: trustStore.keySource() })).provenance.issuer).toBe(CLAIMS.issuer);
   });
 
   test('a TrustStore passed as rewrapAuthorities or as verifySign1 key: "pass trustStore.keySource()"', async () => {
     await expectArgumentError(
-      () => fn(ward.verify)(envelope, { backend, trust: trustStore.keySource(), rewrapAuthorities: trustStore }),
+      () => fn(ward.verifyEnvelope)(envelope, { backend, trust: trustStore.keySource(), rewrapAuthorities: trustStore }),
       /options\.rewrapAuthorities is a TrustStore: pass trustStore\.keySource\(\) \(keySource\('rewrap'\)/,
     );
     await expectArgumentError(() => fn(ward.verifySign1)(sign1, { backend, key: trustStore }), /verifySign1\(\) options\.key is a TrustStore: pass trustStore\.keySource\(\)/);
   });
 
-  test('a TrustStore passed as open() trust is an ArgumentError, not an uninformative EnvelopeError', async () => {
+  test('a TrustStore passed as openEnvelope() trust is an ArgumentError, not an uninformative EnvelopeError', async () => {
     await expectArgumentError(
-      () => fn(ward.open)(envelope, { backend, trust: trustStore, recipient: readers.recipientKey() }),
-      /open\(\) options\.trust is a TrustStore: pass trustStore\.keySource\(\)/,
+      () => fn(ward.openEnvelope)(envelope, { backend, trust: trustStore, recipient: readers.recipientKey() }),
+      /openEnvelope\(\) options\.trust is a TrustStore: pass trustStore\.keySource\(\)/,
     );
   });
 
   test('a COSE_Key where a key handle is expected: "import it with importCoseKey(backend, coseKey)"', async () => {
     await expectArgumentError(() => fn(ward.verifySign1)(sign1, { backend, key: coseKey }), /verifySign1\(\) options\.key is a COSE_Key.*importCoseKey\(backend, coseKey\)/);
-    await expectArgumentError(() => fn(ward.signSign1)(PAYLOAD, { backend, key: coseKey }), /signSign1\(\) options\.key is a COSE_Key.*importCoseKey/);
-    await expectArgumentError(() => fn(ward.verify)(envelope, { backend, trust: coseKey }), /verify\(\) options\.trust is a COSE_Key.*importCoseKey/);
+    await expectArgumentError(() => fn(ward.createSign1)(PAYLOAD, { backend, key: coseKey }), /createSign1\(\) options\.key is a COSE_Key.*importCoseKey/);
+    await expectArgumentError(() => fn(ward.verifyEnvelope)(envelope, { backend, trust: coseKey }), /verifyEnvelope\(\) options\.trust is a COSE_Key.*importCoseKey/);
     await expectArgumentError(
-      () => fn(ward.seal)(PAYLOAD, { ...SEAL_BASE, recipients: [{ publicKey: coseKey, kid: KID }] }),
-      /seal\(\) options\.recipients\[0\]\.publicKey is a COSE_Key.*importCoseKey/,
+      () => fn(ward.sealEnvelope)(PAYLOAD, { ...SEAL_BASE, recipients: [{ publicKey: coseKey, kid: KID }] }),
+      /sealEnvelope\(\) options\.recipients\[0\]\.publicKey is a COSE_Key.*importCoseKey/,
     );
     /* The backend itself names the fix too, for every operation that takes a handle. */
     await expectArgumentError(() => backend.verify(coseKey as unknown as typeof verifyingKey, PAYLOAD, new Uint8Array(64)), /the key is a COSE_Key.*importCoseKey/);
@@ -210,10 +210,10 @@ describe('common mistakes get an error naming the fix', () => {
 
   test('raw key bytes where a key handle is expected: "import them with backend.importKey(…)"', async () => {
     await expectArgumentError(
-      () => fn(ward.seal)(PAYLOAD, { ...SEAL_BASE, signer: { key: rawKey, kid: KID }, key: { key: aeadKey, kid: KID } }),
-      /seal\(\) options\.signer\.key is raw key bytes.*backend\.importKey\(algorithm, kind, bytes\)/,
+      () => fn(ward.sealEnvelope)(PAYLOAD, { ...SEAL_BASE, signer: { key: rawKey, kid: KID }, key: { key: aeadKey, kid: KID } }),
+      /sealEnvelope\(\) options\.signer\.key is raw key bytes.*backend\.importKey\(algorithm, kind, bytes\)/,
     );
-    await expectArgumentError(() => fn(ward.encryptEncrypt0)(PAYLOAD, { backend, key: rawKey }), /encryptEncrypt0\(\) options\.key is raw key bytes.*backend\.importKey/);
+    await expectArgumentError(() => fn(ward.createEncrypt0)(PAYLOAD, { backend, key: rawKey }), /createEncrypt0\(\) options\.key is raw key bytes.*backend\.importKey/);
     await expectArgumentError(() => backend.sign(rawKey as unknown as SigningKey, PAYLOAD), /the key is raw key bytes.*backend\.importKey/);
     await expectArgumentError(() => backend.aeadEncrypt(rawKey as unknown as AeadKey, { nonce: new Uint8Array(12), plaintext: PAYLOAD }), /raw key bytes/);
   });
@@ -230,46 +230,46 @@ describe('common mistakes get an error naming the fix', () => {
   });
 
   test('a keyset where recipientKey() is expected: "pass keyset.recipientKey()"', async () => {
-    const sealedForReaders = await ward.seal(PAYLOAD, { ...SEAL_BASE, recipients: [await readers.recipient()] });
+    const sealedForReaders = await ward.sealEnvelope(PAYLOAD, { ...SEAL_BASE, recipients: [await readers.recipient()] });
     await expectArgumentError(
-      () => fn(ward.open)(sealedForReaders, { backend, trust: trustStore.keySource(), recipient: readers }),
-      /open\(\) options\.recipient is a Keyset: pass keyset\.recipientKey\(\)/,
+      () => fn(ward.openEnvelope)(sealedForReaders, { backend, trust: trustStore.keySource(), recipient: readers }),
+      /openEnvelope\(\) options\.recipient is a Keyset: pass keyset\.recipientKey\(\)/,
     );
     await expectArgumentError(() => fn(ward.decryptEncrypt)(encrypt, { backend, recipient: readers }), /decryptEncrypt\(\) options\.recipient is a Keyset: pass keyset\.recipientKey\(\)/);
     await expectArgumentError(
-      () => fn(ward.rewrap)(sealedForReaders, {
+      () => fn(ward.rewrapEnvelope)(sealedForReaders, {
         backend, trust: trustStore.keySource(), recipient: readers, recipients: [{ publicKey: readerPublic }], authority: { key: signingKey, kid: KID, issuer: 'archive' },
       }),
-      /rewrap\(\) options\.recipient is a Keyset: pass keyset\.recipientKey\(\)/,
+      /rewrapEnvelope\(\) options\.recipient is a Keyset: pass keyset\.recipientKey\(\)/,
     );
     /* …and the fix works. */
-    const opened = await ward.open(sealedForReaders, { backend, trust: trustStore.keySource(), recipient: readers.recipientKey() });
+    const opened = await ward.openEnvelope(sealedForReaders, { backend, trust: trustStore.keySource(), recipient: readers.recipientKey() });
     expect(opened.plaintext).toEqual(PAYLOAD);
   });
 
   test('a shared keyset where a key source is expected: "pass keyset.openingKey()"', async () => {
     const shared = await ward.Keyset.generate(backend, { purpose: 'shared' });
-    const sealedShared = await ward.seal(PAYLOAD, { ...SEAL_BASE, key: shared.sharedKey() });
+    const sealedShared = await ward.sealEnvelope(PAYLOAD, { ...SEAL_BASE, key: shared.sharedKey() });
     await expectArgumentError(
-      () => fn(ward.open)(sealedShared, { backend, trust: trustStore.keySource(), key: shared }),
-      /open\(\) options\.key is a Keyset: pass keyset\.openingKey\(\)/,
+      () => fn(ward.openEnvelope)(sealedShared, { backend, trust: trustStore.keySource(), key: shared }),
+      /openEnvelope\(\) options\.key is a Keyset: pass keyset\.openingKey\(\)/,
     );
-    const shared0 = await ward.encryptEncrypt0(PAYLOAD, { backend, ...shared.sharedKey() });
+    const shared0 = await ward.createEncrypt0(PAYLOAD, { backend, ...shared.sharedKey() });
     await expectArgumentError(() => fn(ward.decryptEncrypt0)(shared0, { backend, key: shared }), /decryptEncrypt0\(\) options\.key is a Keyset: pass keyset\.openingKey\(\)/);
     /* …and the fix works. */
-    expect((await ward.open(sealedShared, { backend, trust: trustStore.keySource(), key: shared.openingKey() })).plaintext).toEqual(PAYLOAD);
+    expect((await ward.openEnvelope(sealedShared, { backend, trust: trustStore.keySource(), key: shared.openingKey() })).plaintext).toEqual(PAYLOAD);
   });
 
   test('a keyset where recipients are expected: "pass await keyset.recipient()"', async () => {
-    await expectArgumentError(() => fn(ward.seal)(PAYLOAD, { ...SEAL_BASE, recipients: [readers] }), /seal\(\) options\.recipients\[0\] is a Keyset: pass await keyset\.recipient\(\)/);
-    await expectArgumentError(() => fn(ward.seal)(PAYLOAD, { ...SEAL_BASE, recipients: readers }), /seal\(\) options\.recipients must be an array.*pass \[await keyset\.recipient\(\)\]/);
-    await expectArgumentError(() => fn(ward.encryptEncrypt)(PAYLOAD, { backend, recipients: [readers] }), /encryptEncrypt\(\) options\.recipients\[0\] is a Keyset/);
+    await expectArgumentError(() => fn(ward.sealEnvelope)(PAYLOAD, { ...SEAL_BASE, recipients: [readers] }), /sealEnvelope\(\) options\.recipients\[0\] is a Keyset: pass await keyset\.recipient\(\)/);
+    await expectArgumentError(() => fn(ward.sealEnvelope)(PAYLOAD, { ...SEAL_BASE, recipients: readers }), /sealEnvelope\(\) options\.recipients must be an array.*pass \[await keyset\.recipient\(\)\]/);
+    await expectArgumentError(() => fn(ward.createEncrypt)(PAYLOAD, { backend, recipients: [readers] }), /createEncrypt\(\) options\.recipients\[0\] is a Keyset/);
   });
 
   test('a public key given as the recipient\'s private key: names the private key', async () => {
     await expectArgumentError(
-      () => fn(ward.open)(envelope, { backend, trust: verifyingKey, recipient: { privateKey: readerPublic, kid: KID } }),
-      /open\(\) options\.recipient\.privateKey is a public key: a reader needs its private key/,
+      () => fn(ward.openEnvelope)(envelope, { backend, trust: verifyingKey, recipient: { privateKey: readerPublic, kid: KID } }),
+      /openEnvelope\(\) options\.recipient\.privateKey is a public key: a reader needs its private key/,
     );
     await expectArgumentError(
       () => fn(ward.decryptEncrypt)(encrypt, { backend, recipient: { privateKey: readerPublic } }),
@@ -279,8 +279,8 @@ describe('common mistakes get an error naming the fix', () => {
 
   test('a private key given as a recipient\'s public key: "pass backend.publicKey(key)"', async () => {
     await expectArgumentError(
-      () => fn(ward.seal)(PAYLOAD, { ...SEAL_BASE, recipients: [{ publicKey: readerKey as unknown as KeyHandle, kid: KID }] }),
-      /seal\(\) options\.recipients\[0\]\.publicKey is a private key: pass backend\.publicKey\(key\)/,
+      () => fn(ward.sealEnvelope)(PAYLOAD, { ...SEAL_BASE, recipients: [{ publicKey: readerKey as unknown as KeyHandle, kid: KID }] }),
+      /sealEnvelope\(\) options\.recipients\[0\]\.publicKey is a private key: pass backend\.publicKey\(key\)/,
     );
   });
 
@@ -293,6 +293,6 @@ describe('common mistakes get an error naming the fix', () => {
 
   test('a keyset passed as a signing key names its signer()', async () => {
     const signers = await ward.Keyset.generate(backend, { purpose: 'sign' });
-    await expectArgumentError(() => fn(ward.signSign1)(PAYLOAD, { backend, key: signers }), /signSign1\(\) options\.key is a Keyset.*keyset\.signer\(\)\.key/);
+    await expectArgumentError(() => fn(ward.createSign1)(PAYLOAD, { backend, key: signers }), /createSign1\(\) options\.key is a Keyset.*keyset\.signer\(\)\.key/);
   });
 });

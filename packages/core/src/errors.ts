@@ -377,7 +377,7 @@ export class VerificationError extends WardError {
 }
 
 /**
- * A sealed envelope was refused by `verify()` or `open()`. Every verification and decryption
+ * A sealed envelope was refused by `verifyEnvelope()` or `openEnvelope()`. Every verification and decryption
  * failure carries this one code and message, so the caller (and anyone the caller echoes
  * errors to) learns nothing about which check failed; the precise failure is in `cause` for
  * local diagnostics and decision logs. Code: `ERR_ENVELOPE_INVALID`.
@@ -385,7 +385,7 @@ export class VerificationError extends WardError {
  * @example
  * ```ts
  * try {
- *   await open(envelope, { backend, trust, recipient });
+ *   await openEnvelope(envelope, { backend, trust, recipient });
  * } catch (error) {
  *   if (EnvelopeError.isInstance(error)) log.warn('envelope refused', { detail: error.cause });
  * }
@@ -556,7 +556,7 @@ export class PolicyError extends WardError {
  * import { WardError } from '@ward/core';
  *
  * try {
- *   await open(envelope, options);
+ *   await openEnvelope(envelope, options);
  * } catch (error) {
  *   if (!WardError.isInstance(error)) throw error;
  *   switch (error.code) {

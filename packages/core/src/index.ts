@@ -23,24 +23,24 @@ export { CoseTag, DEFAULT_MAX_HEADER_BYTES } from './cose/message.js';
 export type { CoseDecodeOptions, DecodedHeaders } from './cose/message.js';
 export type { KeyLookup, KeySource } from './cose/key-lookup.js';
 export { CoseKeyLabel, agreementAlgorithmOfCose, agreementPublicKeyToCose, agreementPublicKeyFromCose } from './cose/cose-key.js';
-export { signSign1, verifySign1 } from './cose/sign1.js';
-export type { SignSign1Options, VerifySign1Options, VerifiedSign1 } from './cose/sign1.js';
-export { macMac0, verifyMac0 } from './cose/mac0.js';
-export type { MacMac0Options, VerifyMac0Options, VerifiedMac0 } from './cose/mac0.js';
-export { encryptEncrypt0, decryptEncrypt0 } from './cose/encrypt0.js';
-export type { EncryptEncrypt0Options, DecryptEncrypt0Options, DecryptedEncrypt0 } from './cose/encrypt0.js';
-export { DEFAULT_MAX_RECIPIENTS, encryptEncrypt, decryptEncrypt } from './cose/encrypt.js';
+export { createSign1, verifySign1 } from './cose/sign1.js';
+export type { CreateSign1Options, VerifySign1Options, VerifiedSign1 } from './cose/sign1.js';
+export { createMac0, verifyMac0 } from './cose/mac0.js';
+export type { CreateMac0Options, VerifyMac0Options, VerifiedMac0 } from './cose/mac0.js';
+export { createEncrypt0, decryptEncrypt0 } from './cose/encrypt0.js';
+export type { CreateEncrypt0Options, DecryptEncrypt0Options, DecryptedEncrypt0 } from './cose/encrypt0.js';
+export { DEFAULT_MAX_RECIPIENTS, createEncrypt, decryptEncrypt } from './cose/encrypt.js';
 export type {
-  EncryptEncryptOptions, DecryptEncryptOptions, DecryptedEncrypt, RecipientSpec, RecipientKey, RecipientLookup, RecipientSource,
+  CreateEncryptOptions, DecryptEncryptOptions, DecryptedEncrypt, RecipientSpec, RecipientKey, RecipientLookup, RecipientSource,
   KeyWrapRecipient,
   KeyAgreementRecipient,
 } from './cose/encrypt.js';
-export { seal } from './envelope/seal.js';
+export { sealEnvelope } from './envelope/seal.js';
 export type { SealOptions, EnvelopeSigner, SharedContentKey } from './envelope/seal.js';
-export { verify } from './envelope/verify.js';
+export { verifyEnvelope } from './envelope/verify.js';
 export type { VerifyOptions } from './envelope/verify.js';
 export type { EnvelopeFacts, RewrapFacts } from './profile/facts.js';
-export { open } from './envelope/open.js';
+export { openEnvelope } from './envelope/open.js';
 export type { OpenOptions, OpenedEnvelope } from './envelope/open.js';
 export { WardHeaderLabel, ClaimKey, AttributeKey, ContentFormat, RewrapRecordKey } from './profile/labels.js';
 export type { AccessAttributes, AttributeValue, Classification, Provenance, ProvenanceInput } from './profile/facts.js';
@@ -71,7 +71,7 @@ export { MemoryStateStore } from './keys/state-store.js';
 export type { StateStore } from './keys/state-store.js';
 export { StoredKeyset, DEFAULT_USE_RESERVATION } from './keys/stored-keyset.js';
 export type { StoredKeysetOptions } from './keys/stored-keyset.js';
-export { rewrap, rewrapInParts } from './envelope/rewrap.js';
+export { rewrapEnvelope, rewrapEnvelopeInParts } from './envelope/rewrap.js';
 export type { RewrapOptions, RewrapAuthority } from './envelope/rewrap.js';
 export { TrustStore } from './keys/trust-store.js';
 export { importSpkiPublicKey } from './keys/spki.js';

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { CoseAlgorithm, EnvelopeError, createNobleBackend, open, seal, verify } from '@ward/core';
+import { CoseAlgorithm, EnvelopeError, createNobleBackend, openEnvelope, sealEnvelope, verifyEnvelope } from '@ward/core';
 import type {
   AeadAlgorithm, CryptoBackend, KeyAgreementAlgorithm, OpenOptions, RecipientKey, RecipientSpec, SealOptions, SignatureAlgorithm,
 } from '@ward/core';
@@ -80,7 +80,7 @@ describe.each(PAIRS)('sealed on %s, verified and opened on %s', (sealerName, rea
     '%s, %s signer',
     async (_, signer, recipe) => {
       const signingKey = await sealer.importKey(signer, 'private', RAW[signer]);
-      const envelope = await seal(PAYLOAD, {
+      const envelope = await sealEnvelope(PAYLOAD, {
         backend: sealer,
         signer: { key: signingKey, kid: te.encode('air-quality-9#1') },
         claims: CLAIMS,
@@ -89,19 +89,19 @@ describe.each(PAIRS)('sealed on %s, verified and opened on %s', (sealerName, rea
         ...(await sealerSide(sealer, recipe)),
       });
       const trust = await reader.publicKey(await reader.importKey(signer, 'private', RAW[signer]));
-      const facts = await verify(envelope, { backend: reader, trust });
+      const facts = await verifyEnvelope(envelope, { backend: reader, trust });
       expect(facts.provenance).toMatchObject(CLAIMS);
       expect(facts.attributes).toEqual(ATTRIBUTES);
       expect(facts.encryption).toBe(recipe.form);
       for (const keys of await readerSide(reader, recipe)) {
-        const opened = await open(envelope, { backend: reader, trust, ...keys });
+        const opened = await openEnvelope(envelope, { backend: reader, trust, ...keys });
         expect(opened.plaintext).toEqual(PAYLOAD);
         expect(opened.facts).toEqual(facts);
       }
       // a flipped signature bit is refused by both operations on this backend too
       const tampered = envelope.slice();
       tampered[tampered.length - 1]! ^= 0x80;
-      await expect(verify(tampered, { backend: reader, trust })).rejects.toSatisfy((e: unknown) => EnvelopeError.isInstance(e));
+      await expect(verifyEnvelope(tampered, { backend: reader, trust })).rejects.toSatisfy((e: unknown) => EnvelopeError.isInstance(e));
     },
   );
 });

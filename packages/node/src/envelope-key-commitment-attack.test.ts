@@ -10,7 +10,7 @@
  *
  * Here a malicious producer (holding a valid, trusted signing key) wraps K1 for reader A and
  * K2 for reader B in one COSE_Encrypt, binds it to a correct Ward Sign1 header exactly as
- * seal() builds it, and signs. Plain COSE lets A and B read different data under one
+ * sealEnvelope() builds it, and signs. Plain COSE lets A and B read different data under one
  * signature; Ward's signed key commitment (SPEC.md §Key commitment) refuses the reader whose
  * CEK is not the committed one, before any decryption.
  *
@@ -21,14 +21,14 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import {
   CborTag, CoseAlgorithm, CoseTag, EnvelopeError, HeaderLabel, WardError, WardHeaderLabel, ContentFormat, createNobleBackend,
-  decryptEncrypt, encodeCbor, isPromise, encodeProtectedHeader, open, verify,
+  decryptEncrypt, encodeCbor, isPromise, encodeProtectedHeader, openEnvelope, verifyEnvelope,
 } from '@ward/core';
 import type {
   AgreementPrivateKey, CborValue, CryptoBackend, HeaderMap, RecipientKey, RecipientSpec, SigningKey, VerifyingKey, WrappingKey,
 } from '@ward/core';
 import { createNodeBackend } from '@ward/node';
 import { errorChain, spying } from '../../core/test-kit/spying.js';
-/* The producer side of the profile, exactly as seal() uses it (internal to @ward/core). */
+/* The producer side of the profile, exactly as sealEnvelope() uses it (internal to @ward/core). */
 import { commitToContentKey } from '../../core/src/envelope/commitment.js';
 import { encodeAttributes, encodeClaims } from '../../core/src/profile/claims.js';
 import { sealExternalAad } from '../../core/src/envelope/seal.js';
@@ -239,7 +239,7 @@ interface Forged {
 }
 
 /**
- * The malicious producer: a Ward envelope whose Sign1 protected header is exactly what seal()
+ * The malicious producer: a Ward envelope whose Sign1 protected header is exactly what sealEnvelope()
  * signs (CWT claims, attributes, content type COSE_Encrypt, a commitment to `committed`, alg,
  * kid), whose inner COSE_Encrypt is bound to it by the seal external AAD, but whose content
  * is the multi-key collision and whose recipients carry K1 (for A) and K2 (for B).
@@ -266,7 +266,7 @@ async function forgeSalamander(
   const nonce = new Uint8Array(randomBytes(12));
   const ciphertext = content(nonce, aad);
 
-  /* Laid out as seal() does (SPEC.md §Detached ciphertext): the signed COSE_Encrypt holds the ciphertext's digest. */
+  /* Laid out as sealEnvelope() does (SPEC.md §Detached ciphertext): the signed COSE_Encrypt holds the ciphertext's digest. */
   const digest: CborValue = [-16, await backend.sha256(ciphertext)];
   const inner = encodeCbor(new CborTag(CoseTag.Encrypt, [
     contentProtected,
@@ -307,7 +307,7 @@ describe.each(['noble', 'node'] as const)('invisible salamanders vs. the sealed 
     await expect(Promise.resolve().then(() => backend.aeadDecrypt(key3, { nonce, ciphertext, aad }))).rejects.toMatchObject({ code: 'ERR_DECRYPTION_FAILED' });
   });
 
-  test('salamander envelope: its signature and profile verify — verify() alone cannot see the attack', async () => {
+  test('salamander envelope: its signature and profile verify — verifyEnvelope() alone cannot see the attack', async () => {
     const w = await world(backend);
     const forged = await forgeSalamander(w, k1, k2, k1, collide);
     // the collision holds under the exact Enc_structure AAD the envelope binds
@@ -315,7 +315,7 @@ describe.each(['noble', 'node'] as const)('invisible salamanders vs. the sealed 
     const p2 = await backend.aeadDecrypt(await backend.importKey('AES-GCM', 'secret', k2), forged);
     expect(p1.subarray(0, 32)).toEqual(FOR_A);
     expect(p2.subarray(32, 64)).toEqual(FOR_B);
-    const facts = await verify(forged.envelope, { backend, trust: w.trust });
+    const facts = await verifyEnvelope(forged.envelope, { backend, trust: w.trust });
     expect(facts.encryption).toBe('encrypt');
     expect(facts.signer.kid).toEqual(KID_PRODUCER);
     expect(facts.provenance.issuer).toBe('door-controller-4');
@@ -332,17 +332,17 @@ describe.each(['noble', 'node'] as const)('invisible salamanders vs. the sealed 
     expect(td.decode(b.plaintext.subarray(32, 64)).trim()).toBe('{"door":"4","command":"UNLOCK"}');
   });
 
-  test('(b) salamander vs. open(): A (holding the committed K1) reads P1; B (handed K2) is refused before any decryption', async () => {
+  test('(b) salamander vs. openEnvelope(): A (holding the committed K1) reads P1; B (handed K2) is refused before any decryption', async () => {
     const w = await world(backend);
     const forged = await forgeSalamander(w, k1, k2, k1, collide);
 
-    const opened = await open(forged.envelope, { backend, trust: w.trust, recipient: w.readerA });
+    const opened = await openEnvelope(forged.envelope, { backend, trust: w.trust, recipient: w.readerA });
     expect(opened.plaintext.subarray(0, 32)).toEqual(FOR_A);
     expect(opened.facts.signer.kid).toEqual(KID_PRODUCER);
 
     const spy = spying(backend);
     let plaintextForB: Uint8Array | undefined;
-    const error = await open(forged.envelope, { backend: spy.backend, trust: w.trust, recipient: w.readerB })
+    const error = await openEnvelope(forged.envelope, { backend: spy.backend, trust: w.trust, recipient: w.readerB })
       .then((result) => { plaintextForB = result.plaintext; }, (e: unknown) => e);
     expect(plaintextForB).toBeUndefined();
     expect(EnvelopeError.isInstance(error)).toBe(true);
@@ -359,9 +359,9 @@ describe.each(['noble', 'node'] as const)('invisible salamanders vs. the sealed 
   test('(c) salamander with the commitment to K2: B reads P2 and A is refused', async () => {
     const w = await world(backend);
     const forged = await forgeSalamander(w, k1, k2, k2, collide);
-    const opened = await open(forged.envelope, { backend, trust: w.trust, recipient: w.readerB });
+    const opened = await openEnvelope(forged.envelope, { backend, trust: w.trust, recipient: w.readerB });
     expect(opened.plaintext.subarray(32, 64)).toEqual(FOR_B);
-    const error = await open(forged.envelope, { backend, trust: w.trust, recipient: w.readerA }).catch((e: unknown) => e);
+    const error = await openEnvelope(forged.envelope, { backend, trust: w.trust, recipient: w.readerA }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_ENVELOPE_INVALID' });
     expect(errorChain(error).some((e) => WardError.isInstance(e) && e.message === 'content key does not match the signed commitment')).toBe(true);
   });
@@ -370,7 +370,7 @@ describe.each(['noble', 'node'] as const)('invisible salamanders vs. the sealed 
     const w = await world(backend);
     const forged = await forgeSalamander(w, k1, k2, new Uint8Array(randomBytes(32)), collide);
     for (const recipient of [w.readerA, w.readerB]) {
-      await expect(open(forged.envelope, { backend, trust: w.trust, recipient })).rejects.toMatchObject({ code: 'ERR_ENVELOPE_INVALID' });
+      await expect(openEnvelope(forged.envelope, { backend, trust: w.trust, recipient })).rejects.toMatchObject({ code: 'ERR_ENVELOPE_INVALID' });
     }
   });
 
@@ -387,9 +387,9 @@ describe.each(['noble', 'node'] as const)('invisible salamanders vs. the sealed 
       if (isPromise(sealed)) throw new Error('both backends are synchronous');
       return sealed;
     }, alg);
-    expect((await open(forged.envelope, { backend, trust: w.trust, recipient: w.readerA })).plaintext).toEqual(FOR_A);
+    expect((await openEnvelope(forged.envelope, { backend, trust: w.trust, recipient: w.readerA })).plaintext).toEqual(FOR_A);
     const spy = spying(backend);
-    await expect(open(forged.envelope, { backend: spy.backend, trust: w.trust, recipient: w.readerB })).rejects.toMatchObject({ code: 'ERR_ENVELOPE_INVALID' });
+    await expect(openEnvelope(forged.envelope, { backend: spy.backend, trust: w.trust, recipient: w.readerB })).rejects.toMatchObject({ code: 'ERR_ENVELOPE_INVALID' });
     expect(spy.calls).not.toContain('aeadDecrypt');
   });
 });
@@ -428,8 +428,8 @@ describe.each(['noble', 'node'] as const)('salamanders vs. the shared-key envelo
 
   test('known limitation: salamander on a shared-key envelope fools readers that open with fixed keys of different groups', async () => {
     const { envelope, trust } = await forgeShared();
-    const a = await open(envelope, { backend, trust, key: await backend.importKey('AES-GCM', 'secret', k1) });
-    const b = await open(envelope, { backend, trust, key: await backend.importKey('AES-GCM', 'secret', k2) });
+    const a = await openEnvelope(envelope, { backend, trust, key: await backend.importKey('AES-GCM', 'secret', k1) });
+    const b = await openEnvelope(envelope, { backend, trust, key: await backend.importKey('AES-GCM', 'secret', k2) });
     expect(a.plaintext.subarray(0, 32)).toEqual(FOR_A);
     expect(b.plaintext.subarray(32, 64)).toEqual(FOR_B);
   });
@@ -437,7 +437,7 @@ describe.each(['noble', 'node'] as const)('salamanders vs. the shared-key envelo
   test('salamander on a shared-key envelope: a reader that resolves its key by kid is refused', async () => {
     const { envelope, trust } = await forgeShared();
     const groupTwo = new Map([[Buffer.from(KID_2).toString('hex'), await backend.importKey('AES-GCM', 'secret', k2)]]);
-    await expect(open(envelope, {
+    await expect(openEnvelope(envelope, {
       backend, trust, key: ({ kid }) => (kid === undefined ? undefined : groupTwo.get(Buffer.from(kid).toString('hex'))),
     })).rejects.toMatchObject({ code: 'ERR_ENVELOPE_INVALID' });
   });

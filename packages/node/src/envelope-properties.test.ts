@@ -3,19 +3,19 @@
  *
  * - round trip: any payload, claims, attributes and recipient set; every reader gets the same
  *   plaintext and the same verified facts;
- * - integrity: ANY single-bit flip anywhere in an envelope is refused by open() and by verify()
- *   (the Sign1 covers the whole inner message, so verify() sees inner flips too);
+ * - integrity: ANY single-bit flip anywhere in an envelope is refused by openEnvelope() and by verifyEnvelope()
+ *   (the Sign1 covers the whole inner message, so verifyEnvelope() sees inner flips too);
  * - wrong or missing keys are refused;
  * - robustness: arbitrary bytes, mutated envelopes, and hostile inner messages signed by a
- *   trusted (but malicious) producer make open()/verify() throw only EnvelopeError whose
+ *   trusted (but malicious) producer make openEnvelope()/verifyEnvelope() throw only EnvelopeError whose
  *   cause is a WardError (no TypeError/RangeError leaking through). (That hostile input fails
  *   fast is tested without a clock where the bounds live: the CBOR limits and the gzip reader.)
  */
 import * as fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import {
-  ArgumentError, CborTag, CoseAlgorithm, EnvelopeError, WardError, decodeCbor, decodeProtectedHeader, encodeCbor, open, seal,
-  signSign1, verify,
+  ArgumentError, CborTag, CoseAlgorithm, EnvelopeError, WardError, decodeCbor, decodeProtectedHeader, encodeCbor, openEnvelope, sealEnvelope,
+  createSign1, verifyEnvelope,
 } from '@ward/core';
 import type {
   AccessAttributes, AeadKey, AttributeValue, CborValue, HeaderMap, OpenOptions, ProvenanceInput, RecipientKey, RecipientSpec, SigningKey,
@@ -68,10 +68,10 @@ async function sealWith(
   const common = { backend, signer: { key: p.key, kid: p.kid }, claims, attributes };
   if (form.form === 'encrypt0') {
     const key = backend.generateKey(form.aead) as AeadKey;
-    return { envelope: await seal(payload, { ...common, key: { key, kid: te.encode('shared') } }), producer: p, readers: [{ key }] };
+    return { envelope: await sealEnvelope(payload, { ...common, key: { key, kid: te.encode('shared') } }), producer: p, readers: [{ key }] };
   }
   const readers = form.readers.map((kind, i) => reader(kind, i));
-  const envelope = await seal(payload, { ...common, recipients: readers.map((r) => r.spec), contentAlgorithm: form.contentAlgorithm });
+  const envelope = await sealEnvelope(payload, { ...common, recipients: readers.map((r) => r.spec), contentAlgorithm: form.contentAlgorithm });
   return { envelope, producer: p, readers: readers.map((r) => ({ recipient: r.key })) };
 }
 
@@ -84,7 +84,7 @@ const text = fc.string({ unit: 'binary', minLength: 1, maxLength: 24 });
 const attributeValue: fc.Arbitrary<AttributeValue> = fc.oneof(
   text,
   fc.maxSafeInteger(),
-  /* Numbers that survive the wire: no integral floats (2^53 and up, -0), which seal() refuses. */
+  /* Numbers that survive the wire: no integral floats (2^53 and up, -0), which sealEnvelope() refuses. */
   fc.double({ noNaN: true, noDefaultInfinity: true }).filter((v) => !Object.is(v, -0) && (Number.isSafeInteger(v) || !Number.isInteger(v))),
   fc.boolean(),
   fc.array(text, { maxLength: 4 }),
@@ -185,7 +185,7 @@ describe('envelope properties (node backend)', () => {
       fc.uint8Array({ maxLength: 2048 }), form, signer, claims, attributes,
       async (payload, f, s, c, a) => {
         const sealed = await sealWith(payload, f, s, c, a);
-        const facts = await verify(sealed.envelope, { backend, trust: sealed.producer.trust });
+        const facts = await verifyEnvelope(sealed.envelope, { backend, trust: sealed.producer.trust });
         expect(facts.encryption).toBe(f.form);
         expect(facts.signer.kid).toEqual(sealed.producer.kid);
         expect(facts.attributes).toEqual(expectedAttributes(a));
@@ -196,7 +196,7 @@ describe('envelope properties (node backend)', () => {
         if (c.issuedAt !== undefined) expect(facts.provenance.issuedAt).toBe(c.issuedAt);
         if (c.id !== undefined) expect(facts.provenance.id).toEqual(c.id);
         for (const keys of sealed.readers) {
-          const opened = await open(sealed.envelope, { backend, trust: sealed.producer.trust, ...keys });
+          const opened = await openEnvelope(sealed.envelope, { backend, trust: sealed.producer.trust, ...keys });
           expect(opened.plaintext).toEqual(payload);
           expect(opened.facts).toEqual(facts);
         }
@@ -204,15 +204,15 @@ describe('envelope properties (node backend)', () => {
     ), { numRuns: 150, ...RUN });
   });
 
-  test('integrity: a single-bit flip anywhere in any envelope is refused by verify() and by open()', async () => {
+  test('integrity: a single-bit flip anywhere in any envelope is refused by verifyEnvelope() and by openEnvelope()', async () => {
     await fc.assert(fc.asyncProperty(
       fc.uint8Array({ maxLength: 64 }), smallForm, signer, fc.nat(), fc.nat({ max: 7 }),
       async (payload, f, s, at, reader) => {
         const sealed = await sealWith(payload, f, s, FIXED_CLAIMS, FIXED_ATTRIBUTES);
         const flipped = flipBit(sealed.envelope, at % (sealed.envelope.length * 8));
         const keys = sealed.readers[reader % sealed.readers.length]!;
-        await refused(() => verify(flipped, { backend, trust: sealed.producer.trust }));
-        await refused(() => open(flipped, { backend, trust: sealed.producer.trust, ...keys }));
+        await refused(() => verifyEnvelope(flipped, { backend, trust: sealed.producer.trust }));
+        await refused(() => openEnvelope(flipped, { backend, trust: sealed.producer.trust, ...keys }));
       },
     ), { numRuns: 400, ...RUN });
   });
@@ -220,15 +220,15 @@ describe('envelope properties (node backend)', () => {
   test.each([
     ['an Encrypt0 envelope, Ed25519', { form: 'encrypt0', aead: 'AES-GCM' }, 'Ed25519'],
     ['an Encrypt envelope with X25519, P-256 and KEK recipients, ES256', { form: 'encrypt', readers: ['X25519', 'P-256', 'KEK'], contentAlgorithm: CoseAlgorithm.A256GCM }, 'ECDSA-P256'],
-  ] as const)('integrity, exhaustively: every single-bit flip of %s is refused by verify() and open()', async (_, f, s) => {
+  ] as const)('integrity, exhaustively: every single-bit flip of %s is refused by verifyEnvelope() and openEnvelope()', async (_, f, s) => {
     const sealed = await sealWith(te.encode('{"dB":61.5}'), f, s, FIXED_CLAIMS, FIXED_ATTRIBUTES);
     const trust = sealed.producer.trust;
     const keys = sealed.readers[sealed.readers.length - 1]!;
-    expect((await open(sealed.envelope, { backend, trust, ...keys })).plaintext).toEqual(te.encode('{"dB":61.5}'));
+    expect((await openEnvelope(sealed.envelope, { backend, trust, ...keys })).plaintext).toEqual(te.encode('{"dB":61.5}'));
     for (let bit = 0; bit < sealed.envelope.length * 8; bit++) {
       const flipped = flipBit(sealed.envelope, bit);
-      await refused(() => verify(flipped, { backend, trust }));
-      await refused(() => open(flipped, { backend, trust, ...keys }));
+      await refused(() => verifyEnvelope(flipped, { backend, trust }));
+      await refused(() => openEnvelope(flipped, { backend, trust, ...keys }));
     }
   });
 
@@ -239,21 +239,21 @@ describe('envelope properties (node backend)', () => {
         const sealed = await sealWith(payload, f, s, FIXED_CLAIMS, FIXED_ATTRIBUTES);
         const trust = sealed.producer.trust;
         if (f.form === 'encrypt0') {
-          await refused(() => open(sealed.envelope, { backend, trust, key: backend.generateKey(f.aead) as AeadKey }));
-          await refused(() => open(sealed.envelope, { backend, trust, key: () => undefined }));
-          expect(ArgumentError.isInstance(await open(sealed.envelope, { backend, trust, recipient: reader(wrongKind, 0).key }).catch((e: unknown) => e))).toBe(true);
+          await refused(() => openEnvelope(sealed.envelope, { backend, trust, key: backend.generateKey(f.aead) as AeadKey }));
+          await refused(() => openEnvelope(sealed.envelope, { backend, trust, key: () => undefined }));
+          expect(ArgumentError.isInstance(await openEnvelope(sealed.envelope, { backend, trust, recipient: reader(wrongKind, 0).key }).catch((e: unknown) => e))).toBe(true);
         } else {
           // an outsider's key, either anonymous or under a real recipient's kid
           const outsider = reader(wrongKind, borrowKid ? 0 : 99).key;
-          await refused(() => open(sealed.envelope, { backend, trust, recipient: outsider }));
-          expect(ArgumentError.isInstance(await open(sealed.envelope, { backend, trust, key: backend.generateKey('AES-GCM') as AeadKey }).catch((e: unknown) => e))).toBe(true);
+          await refused(() => openEnvelope(sealed.envelope, { backend, trust, recipient: outsider }));
+          expect(ArgumentError.isInstance(await openEnvelope(sealed.envelope, { backend, trust, key: backend.generateKey('AES-GCM') as AeadKey }).catch((e: unknown) => e))).toBe(true);
         }
-        expect(ArgumentError.isInstance(await open(sealed.envelope, { backend, trust }).catch((e: unknown) => e))).toBe(true);
+        expect(ArgumentError.isInstance(await openEnvelope(sealed.envelope, { backend, trust }).catch((e: unknown) => e))).toBe(true);
       },
     ), { numRuns: 150, ...RUN });
   });
 
-  test('arbitrary bytes: open() and verify() throw only EnvelopeError', async () => {
+  test('arbitrary bytes: openEnvelope() and verifyEnvelope() throw only EnvelopeError', async () => {
     const { trust } = PRODUCERS.Ed25519;
     const keys = reader('X25519', 0).key;
     await fc.assert(fc.asyncProperty(
@@ -263,13 +263,13 @@ describe('envelope properties (node backend)', () => {
         fc.array(cborValue, { minLength: 4, maxLength: 4 }).map((fields) => encodeCbor(new CborTag(18, fields))),
       ),
       async (bytes) => {
-        await refused(() => verify(bytes, { backend, trust }));
-        await refused(() => open(bytes, { backend, trust, recipient: keys }));
+        await refused(() => verifyEnvelope(bytes, { backend, trust }));
+        await refused(() => openEnvelope(bytes, { backend, trust, recipient: keys }));
       },
     ), { numRuns: 500, ...RUN });
   });
 
-  test('mutated envelopes (truncated, extended, bytes changed, spliced): open() and verify() throw only EnvelopeError', async () => {
+  test('mutated envelopes (truncated, extended, bytes changed, spliced): openEnvelope() and verifyEnvelope() throw only EnvelopeError', async () => {
     const mutation = fc.oneof(
       fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
       fc.record({ kind: fc.constant('extend' as const), tail: fc.uint8Array({ minLength: 1, maxLength: 64 }) }),
@@ -296,8 +296,8 @@ describe('envelope properties (node backend)', () => {
         }
         fc.pre(!mutated.every((b, i) => b === e[i]) || mutated.length !== e.length);
         const { trust } = sealed.producer;
-        await refused(() => verify(mutated, { backend, trust }));
-        await refused(() => open(mutated, { backend, trust, ...sealed.readers[0]! }));
+        await refused(() => verifyEnvelope(mutated, { backend, trust }));
+        await refused(() => openEnvelope(mutated, { backend, trust, ...sealed.readers[0]! }));
       },
     ), { numRuns: 400, ...RUN });
   });
@@ -338,25 +338,25 @@ describe('envelope properties (node backend)', () => {
         header.delete(4);
         const p = sealed.producer;
         /* The Sign1's unprotected bucket is kept: it carries a COSE_Encrypt envelope's detached ciphertext. */
-        const envelope = await signSign1(hostile, { backend, key: p.key, kid: p.kid, protectedHeader: header, unprotectedHeader: fields[1] as HeaderMap });
-        /* The signature is genuine; verify() returns the facts, or refuses a COSE_Encrypt whose
+        const envelope = await createSign1(hostile, { backend, key: p.key, kid: p.kid, protectedHeader: header, unprotectedHeader: fields[1] as HeaderMap });
+        /* The signature is genuine; verifyEnvelope() returns the facts, or refuses a COSE_Encrypt whose
          * detached-ciphertext layout (SPEC.md §Detached ciphertext) the mutation broke. */
-        let facts: Awaited<ReturnType<typeof verify>>;
+        let facts: Awaited<ReturnType<typeof verifyEnvelope>>;
         try {
-          facts = await verify(envelope, { backend, trust: p.trust });
+          facts = await verifyEnvelope(envelope, { backend, trust: p.trust });
         } catch {
-          const error = await refused(() => verify(envelope, { backend, trust: p.trust }));
+          const error = await refused(() => verifyEnvelope(envelope, { backend, trust: p.trust }));
           reasons.add((error.cause as WardError).code);
-          for (const keys of sealed.readers) await refused(() => open(envelope, { backend, trust: p.trust, ...keys }));
+          for (const keys of sealed.readers) await refused(() => openEnvelope(envelope, { backend, trust: p.trust, ...keys }));
           return;
         }
         expect(facts.provenance.issuer).toBe(FIXED_CLAIMS.issuer);
         for (const keys of sealed.readers) {
           let opened: Uint8Array | undefined;
           try {
-            opened = (await open(envelope, { backend, trust: p.trust, ...keys })).plaintext;
+            opened = (await openEnvelope(envelope, { backend, trust: p.trust, ...keys })).plaintext;
           } catch {
-            const error = await refused(() => open(envelope, { backend, trust: p.trust, ...keys }));
+            const error = await refused(() => openEnvelope(envelope, { backend, trust: p.trust, ...keys }));
             reasons.add((error.cause as WardError).code);
             continue;
           }

@@ -23,8 +23,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
-  createNobleBackend, decryptEncrypt, decryptEncrypt0, encodeCbor, encryptEncrypt, encryptEncrypt0, macMac0, open, seal,
-  signSign1, verifyMac0, verifySign1,
+  createNobleBackend, decryptEncrypt, decryptEncrypt0, encodeCbor, createEncrypt, createEncrypt0, createMac0, openEnvelope, sealEnvelope,
+  createSign1, verifyMac0, verifySign1,
 } from '@ward/core';
 import type {
   AeadKey, AgreementPrivateKey, AgreementPublicKey, CryptoBackend, HeaderMap, MacKey, RecipientKey, RecipientSpec,
@@ -290,7 +290,7 @@ async function wardCases(name: BackendName): Promise<WardCase[]> {
     for (const withAad of [false, true]) {
       const payload = utf8(`sign1 ${s.alg}${withAad ? ' +aad' : ''} from Ward/${name}`);
       const externalAad = withAad ? aad : undefined;
-      const message = await signSign1(payload, { backend, key: s.key, kid: s.kid, ...aadOption(externalAad) });
+      const message = await createSign1(payload, { backend, key: s.key, kid: s.kid, ...aadOption(externalAad) });
       const job = { op: 'verify', kind: 'sign1', alg: s.alg, publicKey: hex(s.pub), externalAad: hex(externalAad ?? new Uint8Array()) };
       const id = `sign1/${s.alg}${withAad ? '+aad' : ''}`;
       add({
@@ -312,12 +312,12 @@ async function wardCases(name: BackendName): Promise<WardCase[]> {
   /* Empty payload and plaintext (a zero-length bstr, not nil). */
   {
     const empty = new Uint8Array(0);
-    const signed = await signSign1(empty, { backend, key: k.edPriv, kid: KID.ed });
+    const signed = await createSign1(empty, { backend, key: k.edPriv, kid: KID.ed });
     add({
       id: 'sign1/EdDSA/empty-payload', peers: both, expect: 'ok', payload: empty,
       job: { op: 'verify', kind: 'sign1', alg: 'EdDSA', publicKey: hex(raw.ed.pub), externalAad: '', message: hex(signed) },
     });
-    const encrypted = await encryptEncrypt0(empty, { backend, key: k.aes256 });
+    const encrypted = await createEncrypt0(empty, { backend, key: k.aes256 });
     add({
       id: 'encrypt0/A256GCM/empty-plaintext', peers: ['py'], expect: 'ok', payload: empty,
       job: { op: 'verify', kind: 'encrypt0', alg: 'A256GCM', key: hex(raw.aes256), externalAad: '', message: hex(encrypted) },
@@ -328,7 +328,7 @@ async function wardCases(name: BackendName): Promise<WardCase[]> {
   for (const withAad of [false, true]) {
     const payload = utf8(`mac0 HMAC256${withAad ? ' +aad' : ''} from Ward/${name}`);
     const externalAad = withAad ? aad : undefined;
-    const message = await macMac0(payload, { backend, key: k.hmac, kid: KID.hmac, ...aadOption(externalAad) });
+    const message = await createMac0(payload, { backend, key: k.hmac, kid: KID.hmac, ...aadOption(externalAad) });
     const job = { op: 'verify', kind: 'mac0', alg: 'HMAC256', key: hex(raw.hmac), externalAad: hex(externalAad ?? new Uint8Array()) };
     const id = `mac0/HMAC256${withAad ? '+aad' : ''}`;
     add({ id, peers: ['py'], job: { ...job, message: hex(message) }, expect: 'ok', payload });
@@ -345,7 +345,7 @@ async function wardCases(name: BackendName): Promise<WardCase[]> {
   for (const c of contents) {
     const payload = utf8(`encrypt0 ${c.alg}${c.aad ? ' +aad' : ''} from Ward/${name}`);
     const externalAad = c.aad ? aad : undefined;
-    const message = await encryptEncrypt0(payload, { backend, key: c.key, kid: KID.aes, ...aadOption(externalAad) });
+    const message = await createEncrypt0(payload, { backend, key: c.key, kid: KID.aes, ...aadOption(externalAad) });
     const job = { op: 'verify', kind: 'encrypt0', alg: c.alg, key: hex(c.raw), externalAad: hex(externalAad ?? new Uint8Array()) };
     const id = `encrypt0/${c.alg}${c.aad ? '+aad' : ''}`;
     add({ id, peers: ['py'], job: { ...job, message: hex(message) }, expect: c.expect, payload });
@@ -394,7 +394,7 @@ async function wardCases(name: BackendName): Promise<WardCase[]> {
   ];
   for (const e of encrypts) {
     const payload = utf8(`encrypt ${e.label} from Ward/${name}`);
-    const message = await encryptEncrypt(payload, {
+    const message = await createEncrypt(payload, {
       backend, recipients: e.to.map((r) => readers[r].spec), contentAlgorithm: e.content === 'A256GCM' ? 3 : 24, externalAad: aad,
     });
     for (const [reader, outcome] of e.openWith) {
@@ -427,7 +427,7 @@ async function wardCases(name: BackendName): Promise<WardCase[]> {
     const sequence = CLAIMS.sequence + cases.length;
     const id = utf8(`envelope-${name}-${env.label}`).subarray(0, 16);
     const claims = { ...CLAIMS, sequence, id };
-    const sealed = await seal(payload, {
+    const sealed = await sealEnvelope(payload, {
       backend,
       signer: { key: env.signer.key, kid: env.signer.kid },
       claims,
@@ -644,7 +644,7 @@ function producedCases(raw: RawKeys): ProducedCase[] {
     });
   }
 
-  /* Sealed envelopes built by pycose from SPEC.md: Ward's open() must accept them. */
+  /* Sealed envelopes built by pycose from SPEC.md: Ward's openEnvelope() must accept them. */
   const envelopes: readonly { label: string; alg: 'EdDSA' | 'ES256'; encryption: Json; readers: readonly ((keys: Handles) => { key: AeadKey } | { recipient: RecipientKey })[] }[] = [
     {
       label: 'encrypt0/EdDSA/A256GCM', alg: 'EdDSA',
@@ -676,9 +676,9 @@ function producedCases(raw: RawKeys): ProducedCase[] {
         for (const reader of env.readers) {
           if (ciphertext !== undefined) {
             const tampered = flipByteInside(message, ciphertext);
-            await expect(open(tampered, { backend, trust: s.pub(keys), ...reader(keys) }), 'Ward must refuse a tampered detached ciphertext').rejects.toThrow();
+            await expect(openEnvelope(tampered, { backend, trust: s.pub(keys), ...reader(keys) }), 'Ward must refuse a tampered detached ciphertext').rejects.toThrow();
           }
-          const opened = await open(message, { backend, trust: s.pub(keys), ...reader(keys) });
+          const opened = await openEnvelope(message, { backend, trust: s.pub(keys), ...reader(keys) });
           expect(opened.facts.provenance.issuer).toBe(CLAIMS.issuer);
           expect(opened.facts.provenance.sequence).toBe(CLAIMS.sequence);
           expect(opened.facts.attributes.classification).toBe(ATTRIBUTES.classification);

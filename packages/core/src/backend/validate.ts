@@ -254,11 +254,11 @@ export function assertCryptoBackend(backend: unknown): asserts backend is Crypto
  * Throws an `ArgumentError` naming `fn` unless `options` is an object.
  *
  * @param options - the caller's options argument (untrusted)
- * @param fn - the public function's name, e.g. `'seal'`
+ * @param fn - the public function's name, e.g. `'sealEnvelope'`
  * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for `undefined`, `null` or a non-object
  * @example
  * ```ts
- * checkOptionsObject(options, 'seal'); // "seal() needs an options object"
+ * checkOptionsObject(options, 'sealEnvelope'); // "sealEnvelope() needs an options object"
  * ```
  */
 export function checkOptionsObject(options: unknown, fn: string): asserts options is object {
@@ -272,11 +272,11 @@ export function checkOptionsObject(options: unknown, fn: string): asserts option
  * `CryptoBackend` of this core's version, each failure naming `fn` and what is wrong.
  *
  * @param options - the caller's options argument (untrusted)
- * @param fn - the public function's name, e.g. `'seal'`
+ * @param fn - the public function's name, e.g. `'sealEnvelope'`
  * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT`; {@link BackendError} `ERR_BACKEND_VERSION`
  * @example
  * ```ts
- * checkBackendOptions(options, 'signSign1'); // "signSign1() options.backend must be a CryptoBackend…"
+ * checkBackendOptions(options, 'createSign1'); // "createSign1() options.backend must be a CryptoBackend…"
  * ```
  */
 export function checkBackendOptions(options: unknown, fn: string): asserts options is { readonly backend: CryptoBackend } {
@@ -289,11 +289,11 @@ export function checkBackendOptions(options: unknown, fn: string): asserts optio
  * naming the option when it is missing or not an object, a `BackendError` for another version.
  *
  * @param backend - the caller's `options.backend` (untrusted)
- * @param name - how to name it, e.g. `'seal() options.backend'`
+ * @param name - how to name it, e.g. `'sealEnvelope() options.backend'`
  * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` when missing; {@link BackendError} `ERR_BACKEND_VERSION`
  * @example
  * ```ts
- * checkBackendOption(options.backend, 'seal() options.backend');
+ * checkBackendOption(options.backend, 'sealEnvelope() options.backend');
  * ```
  */
 export function checkBackendOption(backend: unknown, name: string): asserts backend is CryptoBackend {
@@ -339,11 +339,11 @@ export function notAKeyHandle(value: unknown): string | undefined {
  * Whether the handle belongs to the backend, and fits the operation, is the backend's check.
  *
  * @param value - what the caller passed (untrusted)
- * @param name - how to name it, e.g. `'seal() options.signer.key'`
+ * @param name - how to name it, e.g. `'sealEnvelope() options.signer.key'`
  * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT`
  * @example
  * ```ts
- * checkKeyHandleOption(options.key, 'signSign1() options.key');
+ * checkKeyHandleOption(options.key, 'createSign1() options.key');
  * ```
  */
 export function checkKeyHandleOption(value: unknown, name: string): asserts value is KeyHandle {

@@ -12,7 +12,7 @@ import { coseKeyFromHandle, importCoseKey } from '../keys/cose-key.js';
 import { TrustStore } from '../keys/trust-store.js';
 import { CoseAlgorithm, SIGNATURE_ALGORITHMS, sameSignatureAlgorithm, signatureAlgorithmFor } from './algorithms.js';
 import { HeaderLabel, encodeProtectedHeader } from './headers.js';
-import { signEncodedSign1, signSign1, verifySign1 } from './sign1.js';
+import { signEncodedSign1, createSign1, verifySign1 } from './sign1.js';
 
 const backend = createNobleBackend();
 const PAYLOAD = utf8('gate 3 closed');
@@ -53,17 +53,17 @@ describe('COSE_Sign1 with fully-specified identifiers', () => {
     ['Ed25519', edSigning, edPublic, -8, -19],
     ['ECDSA-P256', p256Signing, p256Public, -7, -9],
   ] as const) {
-    it(`${algorithm}: signSign1 writes ${polymorphic} by default and ${specified} with algIdentifier 'fully-specified'; both verify and report the wire alg`, async () => {
-      const plain = await verifySign1(await signSign1(PAYLOAD, { backend, key: sk }), { backend, key: pk });
+    it(`${algorithm}: createSign1 writes ${polymorphic} by default and ${specified} with algIdentifier 'fully-specified'; both verify and report the wire alg`, async () => {
+      const plain = await verifySign1(await createSign1(PAYLOAD, { backend, key: sk }), { backend, key: pk });
       expect([plain.alg, plain.protectedHeader.get(HeaderLabel.alg)]).toEqual([polymorphic, polymorphic]);
-      const full = await verifySign1(await signSign1(PAYLOAD, { backend, key: sk, algIdentifier: 'fully-specified' }), { backend, key: pk });
+      const full = await verifySign1(await createSign1(PAYLOAD, { backend, key: sk, algIdentifier: 'fully-specified' }), { backend, key: pk });
       expect([full.alg, full.protectedHeader.get(HeaderLabel.alg)]).toEqual([specified, specified]);
       expect(full.payload).toEqual(PAYLOAD);
     });
 
     it(`${algorithm}: a hand-built message with alg ${specified} verifies, and a declared protected alg ${specified} is kept`, async () => {
       expect((await verifySign1(await signedAs(specified, sk), { backend, key: pk })).alg).toBe(specified);
-      const kept = await signSign1(PAYLOAD, { backend, key: sk, protectedHeader: alg(specified) });
+      const kept = await createSign1(PAYLOAD, { backend, key: sk, protectedHeader: alg(specified) });
       expect((await verifySign1(kept, { backend, key: pk })).alg).toBe(specified);
     });
   }
@@ -79,11 +79,11 @@ describe('COSE_Sign1 with fully-specified identifiers', () => {
     await expectWardError(() => (async () => verifySign1(await signedAs(-9, edSigning), { backend, key: edPublic }))(), 'ERR_COSE_ALGORITHM_MISMATCH');
   });
 
-  it('signSign1 refuses a declared alg of the other algorithm, or of the other form than algIdentifier asks', async () => {
-    await expectWardError(() => signSign1(PAYLOAD, { backend, key: edSigning, protectedHeader: alg(-9) }), 'ERR_COSE_ALGORITHM_MISMATCH');
-    await expectWardError(() => signSign1(PAYLOAD, { backend, key: p256Signing, protectedHeader: alg(-19) }), 'ERR_COSE_ALGORITHM_MISMATCH');
-    await expectWardError(() => signSign1(PAYLOAD, { backend, key: edSigning, protectedHeader: alg(-8), algIdentifier: 'fully-specified' }), 'ERR_COSE_ALGORITHM_MISMATCH');
-    await expectWardError(() => signSign1(PAYLOAD, { backend, key: edSigning, algIdentifier: 'x' as 'polymorphic' }), 'ERR_INVALID_ARGUMENT');
+  it('createSign1 refuses a declared alg of the other algorithm, or of the other form than algIdentifier asks', async () => {
+    await expectWardError(() => createSign1(PAYLOAD, { backend, key: edSigning, protectedHeader: alg(-9) }), 'ERR_COSE_ALGORITHM_MISMATCH');
+    await expectWardError(() => createSign1(PAYLOAD, { backend, key: p256Signing, protectedHeader: alg(-19) }), 'ERR_COSE_ALGORITHM_MISMATCH');
+    await expectWardError(() => createSign1(PAYLOAD, { backend, key: edSigning, protectedHeader: alg(-8), algIdentifier: 'fully-specified' }), 'ERR_COSE_ALGORITHM_MISMATCH');
+    await expectWardError(() => createSign1(PAYLOAD, { backend, key: edSigning, algIdentifier: 'x' as 'polymorphic' }), 'ERR_INVALID_ARGUMENT');
   });
 
   it('a crafted -19 message with a P-256 signature is refused by the Ed25519 verifier too (no signature confusion)', async () => {

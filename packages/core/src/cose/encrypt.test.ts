@@ -20,7 +20,7 @@ import {
 import { createNodeBackend } from '@ward/node';
 import { CoseAlgorithm } from './algorithms.js';
 import { CoseKeyLabel } from './cose-key.js';
-import { DEFAULT_MAX_RECIPIENTS, decryptEncrypt, encryptEncrypt } from './encrypt.js';
+import { DEFAULT_MAX_RECIPIENTS, decryptEncrypt, createEncrypt } from './encrypt.js';
 import type { RecipientKey, RecipientSpec } from './encrypt.js';
 import { HeaderLabel } from './headers.js';
 
@@ -68,7 +68,7 @@ for (const { name, create } of BACKENDS) {
       for (const [size, alg] of [[16, CoseAlgorithm.A128KW], [24, CoseAlgorithm.A192KW], [32, CoseAlgorithm.A256KW]] as const) {
         it(`A${size * 8}KW: alg ${alg} in the unprotected bucket, empty protected bucket; reader gets recipientAlg ${alg}`, async () => {
           const k = await kek(backend, size);
-          const message = await encryptEncrypt(PLAINTEXT, { backend, recipients: [{ kek: k, kid: utf8('kw') }] });
+          const message = await createEncrypt(PLAINTEXT, { backend, recipients: [{ kek: k, kid: utf8('kw') }] });
           const [r] = recipientsOf(message);
           expect(r![0]).toEqual(new Uint8Array(0));
           expect((r![1] as Map<CborValue, CborValue>).get(HeaderLabel.alg)).toBe(alg);
@@ -84,7 +84,7 @@ for (const { name, create } of BACKENDS) {
         it(`ECDH-ES+A256KW on ${algorithm}: alg -31 protected, ephemeral COSE_Key unprotected, KDF context [-5, …, [256, protected]]`, async () => {
           const { backend: rec, log } = recordingBackend(backend);
           const { sk, pk } = await agreementPair(rec, algorithm);
-          const message = await encryptEncrypt(PLAINTEXT, { backend: rec, recipients: [{ publicKey: pk }] });
+          const message = await createEncrypt(PLAINTEXT, { backend: rec, recipients: [{ publicKey: pk }] });
           const [r] = recipientsOf(message);
           expect(toHex(r![0] as Uint8Array)).toBe('a101381e');
           const epk = (r![1] as Map<CborValue, CborValue>).get(HeaderLabel.ephemeralKey) as Map<CborValue, CborValue>;
@@ -103,7 +103,7 @@ for (const { name, create } of BACKENDS) {
           it(`ECDH-ES+HKDF-256 direct on ${algorithm}, ${c.name}: empty recipient ciphertext; KDF context [${c.alg}, …, [${c.bytes * 8}, protected]]`, async () => {
             const { backend: rec, log } = recordingBackend(backend);
             const { sk, pk } = await agreementPair(rec, algorithm);
-            const message = await encryptEncrypt(PLAINTEXT, { backend: rec, contentAlgorithm: c.alg, recipients: [{ publicKey: pk, mode: 'direct', kid: utf8('me') }] });
+            const message = await createEncrypt(PLAINTEXT, { backend: rec, contentAlgorithm: c.alg, recipients: [{ publicKey: pk, mode: 'direct', kid: utf8('me') }] });
             const [r] = recipientsOf(message);
             expect(toHex(r![0] as Uint8Array)).toBe('a1013818');
             expect(r![2]).toEqual(new Uint8Array(0));
@@ -124,7 +124,7 @@ for (const { name, create } of BACKENDS) {
           const { backend: rec, log } = recordingBackend(backend);
           const k = await kek(rec);
           const externalAad = utf8('aad');
-          const message = await encryptEncrypt(PLAINTEXT, { backend: rec, contentAlgorithm: c.alg, externalAad, recipients: [{ kek: k }] });
+          const message = await createEncrypt(PLAINTEXT, { backend: rec, contentAlgorithm: c.alg, externalAad, recipients: [{ kek: k }] });
           const d = await decryptEncrypt(message, { backend: rec, recipient: { kek: k }, externalAad });
           expect(d.plaintext).toEqual(PLAINTEXT);
           expect(d.alg).toBe(c.alg);
@@ -137,7 +137,7 @@ for (const { name, create } of BACKENDS) {
         const kw = await kek(backend, 16);
         const x = await agreementPair(backend, 'X25519');
         const p = await agreementPair(backend, 'ECDH-P256');
-        const message = await encryptEncrypt(PLAINTEXT, {
+        const message = await createEncrypt(PLAINTEXT, {
           backend, recipients: [{ kek: kw, kid: utf8('kw') }, { publicKey: x.pk, kid: utf8('x') }, { publicKey: p.pk, kid: utf8('p') }],
         });
         expect(recipientsOf(message)).toHaveLength(3);
@@ -150,7 +150,7 @@ for (const { name, create } of BACKENDS) {
         const k = await kek(backend);
         let given: string | undefined;
         let givenRef: Uint8Array | undefined;
-        const message = await encryptEncrypt(PLAINTEXT, {
+        const message = await createEncrypt(PLAINTEXT, {
           backend, recipients: [{ kek: k }],
           externalAad: (cek) => { givenRef = cek; given = toHex(cek); return utf8(`commit:${toHex(cek)}`); },
         });
@@ -166,7 +166,7 @@ for (const { name, create } of BACKENDS) {
       it('externalAad as a function: a direct recipient hands it the derived CEK; an async function works', async () => {
         const x = await agreementPair(backend, 'X25519');
         let given: string | undefined;
-        const message = await encryptEncrypt(PLAINTEXT, {
+        const message = await createEncrypt(PLAINTEXT, {
           backend, contentAlgorithm: CoseAlgorithm.A128GCM, recipients: [{ publicKey: x.pk, mode: 'direct' }],
           externalAad: async (cek) => { given = toHex(cek); return new Uint8Array(0); },
         });
@@ -178,14 +178,14 @@ for (const { name, create } of BACKENDS) {
 
       it('external AAD mismatch (different or missing) → ERR_DECRYPTION_FAILED', async () => {
         const x = await agreementPair(backend, 'X25519');
-        const message = await encryptEncrypt(PLAINTEXT, { backend, externalAad: utf8('a'), recipients: [{ publicKey: x.pk }] });
+        const message = await createEncrypt(PLAINTEXT, { backend, externalAad: utf8('a'), recipients: [{ publicKey: x.pk }] });
         await expectWardError(() => decryptEncrypt(message, { backend, recipient: { privateKey: x.sk }, externalAad: utf8('b') }), 'ERR_DECRYPTION_FAILED');
         await expectWardError(() => decryptEncrypt(message, { backend, recipient: { privateKey: x.sk } }), 'ERR_DECRYPTION_FAILED');
       });
 
       it('compressed P-256 ephemeral key (y as a sign bit, RFC 9053 §7.1.1) is accepted', async () => {
         const p = await agreementPair(backend, 'ECDH-P256');
-        const message = await encryptEncrypt(PLAINTEXT, { backend, recipients: [{ publicKey: p.pk }] });
+        const message = await createEncrypt(PLAINTEXT, { backend, recipients: [{ publicKey: p.pk }] });
         const compressed = rewriteRecipient(message, 0, (r) => {
           const header = new Map(r[1] as Map<CborValue, CborValue>);
           const epk = new Map(header.get(HeaderLabel.ephemeralKey) as Map<CborValue, CborValue>);
@@ -214,7 +214,7 @@ for (const { name, create } of BACKENDS) {
         const { backend: rec, log } = recordingBackend(backend);
         const reader = await agreementPair(rec, 'X25519');
         let cek = new Uint8Array(0);
-        const base = await encryptEncrypt(PLAINTEXT, {
+        const base = await createEncrypt(PLAINTEXT, {
           backend: rec, recipients: [{ kek: await kek(rec) }], externalAad: (k) => { cek = k.slice(); return new Uint8Array(0); },
         });
         /* Sender side by hand: ephemeral X25519, HKDF-SHA-256 with salt over the KDF context, A128KW. */
@@ -242,18 +242,18 @@ for (const { name, create } of BACKENDS) {
       });
     });
 
-    describe('encryptEncrypt preconditions', () => {
+    describe('createEncrypt preconditions', () => {
       it('ERR_INVALID_ARGUMENT: no recipients', async () => {
-        await expectWardError(() => encryptEncrypt(PLAINTEXT, { backend, recipients: [] }), 'ERR_INVALID_ARGUMENT');
+        await expectWardError(() => createEncrypt(PLAINTEXT, { backend, recipients: [] }), 'ERR_INVALID_ARGUMENT');
       });
 
       it('ERR_INVALID_ARGUMENT: a direct recipient combined with others (either order)', async () => {
         const x = await agreementPair(backend, 'X25519');
         const k = await kek(backend);
-        await expectWardError(() => encryptEncrypt(PLAINTEXT, { backend, recipients: [{ publicKey: x.pk, mode: 'direct' }, { kek: k }] }), 'ERR_INVALID_ARGUMENT');
-        await expectWardError(() => encryptEncrypt(PLAINTEXT, { backend, recipients: [{ kek: k }, { publicKey: x.pk, mode: 'direct' }] }), 'ERR_INVALID_ARGUMENT');
+        await expectWardError(() => createEncrypt(PLAINTEXT, { backend, recipients: [{ publicKey: x.pk, mode: 'direct' }, { kek: k }] }), 'ERR_INVALID_ARGUMENT');
+        await expectWardError(() => createEncrypt(PLAINTEXT, { backend, recipients: [{ kek: k }, { publicKey: x.pk, mode: 'direct' }] }), 'ERR_INVALID_ARGUMENT');
         await expectWardError(
-          () => encryptEncrypt(PLAINTEXT, { backend, recipients: [{ publicKey: x.pk, mode: 'direct' }, { publicKey: x.pk, mode: 'direct' }] }),
+          () => createEncrypt(PLAINTEXT, { backend, recipients: [{ publicKey: x.pk, mode: 'direct' }, { publicKey: x.pk, mode: 'direct' }] }),
           'ERR_INVALID_ARGUMENT',
         );
       });
@@ -261,13 +261,13 @@ for (const { name, create } of BACKENDS) {
       it('ERR_UNSUPPORTED_ALGORITHM: content algorithm AES-CCM (10), direct (-6), -999', async () => {
         const k = await kek(backend);
         for (const contentAlgorithm of [10, -6, -999]) {
-          await expectWardError(() => encryptEncrypt(PLAINTEXT, { backend, contentAlgorithm, recipients: [{ kek: k }] }), 'ERR_UNSUPPORTED_ALGORITHM');
+          await expectWardError(() => createEncrypt(PLAINTEXT, { backend, contentAlgorithm, recipients: [{ kek: k }] }), 'ERR_UNSUPPORTED_ALGORITHM');
         }
       });
 
       it('ERR_INVALID_ARGUMENT: a plaintext that is not bytes', async () => {
         const k = await kek(backend);
-        await expectWardError(() => encryptEncrypt([1] as unknown as Uint8Array, { backend, recipients: [{ kek: k }] }), 'ERR_INVALID_ARGUMENT');
+        await expectWardError(() => createEncrypt([1] as unknown as Uint8Array, { backend, recipients: [{ kek: k }] }), 'ERR_INVALID_ARGUMENT');
       });
     });
 
@@ -275,9 +275,9 @@ for (const { name, create } of BACKENDS) {
       const setup = (async () => {
         const k = await kek(backend);
         const x = await agreementPair(backend, 'X25519');
-        const kwMessage = await encryptEncrypt(PLAINTEXT, { backend, recipients: [{ kek: k }] });
-        const ecdhMessage = await encryptEncrypt(PLAINTEXT, { backend, recipients: [{ publicKey: x.pk }] });
-        const directMessage = await encryptEncrypt(PLAINTEXT, { backend, recipients: [{ publicKey: x.pk, mode: 'direct' }] });
+        const kwMessage = await createEncrypt(PLAINTEXT, { backend, recipients: [{ kek: k }] });
+        const ecdhMessage = await createEncrypt(PLAINTEXT, { backend, recipients: [{ publicKey: x.pk }] });
+        const directMessage = await createEncrypt(PLAINTEXT, { backend, recipients: [{ publicKey: x.pk, mode: 'direct' }] });
         return { k, x, kwMessage, ecdhMessage, directMessage };
       })();
       const kwRejects = async (code: WardErrorCode, f: (fields: CborValue[]) => CborValue[], options: { tagged?: 'optional'; maxRecipients?: number } = {}) => {
@@ -345,7 +345,7 @@ for (const { name, create } of BACKENDS) {
       it('ERR_COSE_MALFORMED: too many recipients (maxRecipients option), checked before any recipient is processed', async () => {
         const { backend: rec, log } = recordingBackend(backend);
         const k = await kek(rec);
-        const message = await encryptEncrypt(PLAINTEXT, { backend: rec, recipients: [{ kek: k }, { kek: k }, { kek: k }] });
+        const message = await createEncrypt(PLAINTEXT, { backend: rec, recipients: [{ kek: k }, { kek: k }, { kek: k }] });
         await expectWardError(() => decryptEncrypt(message, { backend: rec, recipient: { kek: k }, maxRecipients: 2 }), 'ERR_COSE_MALFORMED');
         expect(log.unwraps).toEqual([]);
         expect((await decryptEncrypt(message, { backend: rec, recipient: { kek: k }, maxRecipients: 3 })).plaintext).toEqual(PLAINTEXT);
@@ -353,7 +353,7 @@ for (const { name, create } of BACKENDS) {
 
       it(`ERR_COSE_MALFORMED: more than DEFAULT_MAX_RECIPIENTS (${DEFAULT_MAX_RECIPIENTS}) by default`, async () => {
         const k = await kek(backend);
-        const message = await encryptEncrypt(PLAINTEXT, { backend, recipients: Array.from({ length: DEFAULT_MAX_RECIPIENTS + 1 }, () => ({ kek: k })) });
+        const message = await createEncrypt(PLAINTEXT, { backend, recipients: Array.from({ length: DEFAULT_MAX_RECIPIENTS + 1 }, () => ({ kek: k })) });
         await expectWardError(() => decryptEncrypt(message, { backend, recipient: { kek: k } }), 'ERR_COSE_MALFORMED');
         expect((await decryptEncrypt(message, { backend, recipient: { kek: k }, maxRecipients: DEFAULT_MAX_RECIPIENTS + 1 })).plaintext).toEqual(PLAINTEXT);
       });
@@ -414,7 +414,7 @@ for (const { name, create } of BACKENDS) {
       it('ERR_UNSUPPORTED_ALGORITHM: AES-CCM (10, 30) with its own 13-byte or 7-byte nonce, or none — the alg is checked before the IV and before any recipient', async () => {
         const { backend: rec, log } = recordingBackend(backend);
         const k = await kek(rec);
-        const message = await encryptEncrypt(PLAINTEXT, { backend: rec, recipients: [{ kek: k }] });
+        const message = await createEncrypt(PLAINTEXT, { backend: rec, recipients: [{ kek: k }] });
         log.unwraps.length = 0;
         for (const a of [10, 30]) {
           for (const iv of [new Uint8Array(13), new Uint8Array(7), undefined]) {
@@ -432,7 +432,7 @@ for (const { name, create } of BACKENDS) {
 
       it('ERR_DECRYPTION_FAILED: a recovered CEK of the wrong length for the content alg (A128GCM CEK under an A256GCM header)', async () => {
         const k = await kek(backend);
-        const message = await encryptEncrypt(PLAINTEXT, { backend, contentAlgorithm: CoseAlgorithm.A128GCM, recipients: [{ kek: k }] });
+        const message = await createEncrypt(PLAINTEXT, { backend, contentAlgorithm: CoseAlgorithm.A128GCM, recipients: [{ kek: k }] });
         const relabelled = rewrite(message, (f) => [encodeCbor(new Map([[1, CoseAlgorithm.A256GCM]])), f[1]!, f[2]!, f[3]!]);
         await expectWardError(() => decryptEncrypt(relabelled, { backend, recipient: { kek: k } }), 'ERR_DECRYPTION_FAILED');
       });
@@ -556,7 +556,7 @@ for (const { name, create } of BACKENDS) {
 
       it('ERR_KEY_INVALID: a P-256 ephemeral point that is not on the curve', async () => {
         const p = await agreementPair(backend, 'ECDH-P256');
-        const message = await encryptEncrypt(PLAINTEXT, { backend, recipients: [{ publicKey: p.pk }] });
+        const message = await createEncrypt(PLAINTEXT, { backend, recipients: [{ publicKey: p.pk }] });
         const offCurve = rewriteRecipient(message, 0, (r) => {
           const u = new Map(r[1] as Map<CborValue, CborValue>);
           const epk = new Map(u.get(-1) as Map<CborValue, CborValue>);
@@ -575,7 +575,7 @@ for (const { name, create } of BACKENDS) {
         const { backend: rec, log } = recordingBackend(backend);
         const a = await kek(rec);
         const b = await kek(rec);
-        const message = await encryptEncrypt(PLAINTEXT, { backend: rec, recipients: [{ kek: a, kid: utf8('a') }, { kek: b, kid: utf8('b') }] });
+        const message = await createEncrypt(PLAINTEXT, { backend: rec, recipients: [{ kek: a, kid: utf8('a') }, { kek: b, kid: utf8('b') }] });
         expect((await decryptEncrypt(message, { backend: rec, recipient: { kek: b, kid: utf8('b') } })).plaintext).toEqual(PLAINTEXT);
         expect(log.unwraps).toEqual([32]);
       });
@@ -583,7 +583,7 @@ for (const { name, create } of BACKENDS) {
       it('by kid: a reader whose kid matches no recipient gets ERR_DECRYPTION_FAILED without any unwrap ("another kid" for each)', async () => {
         const { backend: rec, log } = recordingBackend(backend);
         const a = await kek(rec);
-        const message = await encryptEncrypt(PLAINTEXT, { backend: rec, recipients: [{ kek: a, kid: utf8('a') }, { kek: a }] });
+        const message = await createEncrypt(PLAINTEXT, { backend: rec, recipients: [{ kek: a, kid: utf8('a') }, { kek: a }] });
         expect(await expectNoRecipient(() => decryptEncrypt(message, { backend: rec, recipient: { kek: a, kid: utf8('c') } }))).toEqual(['another kid', 'another kid']);
         expect(log.unwraps).toEqual([]);
       });
@@ -592,7 +592,7 @@ for (const { name, create } of BACKENDS) {
         const { backend: rec, log } = recordingBackend(backend);
         const a = await kek(rec);
         const b = await kek(rec);
-        const message = await encryptEncrypt(PLAINTEXT, { backend: rec, recipients: [{ kek: a }, { kek: b }] });
+        const message = await createEncrypt(PLAINTEXT, { backend: rec, recipients: [{ kek: a }, { kek: b }] });
         expect((await decryptEncrypt(message, { backend: rec, recipient: { kek: b } })).plaintext).toEqual(PLAINTEXT);
         expect(log.unwraps).toEqual([32, 32]);
       });
@@ -603,7 +603,7 @@ for (const { name, create } of BACKENDS) {
           const x = await agreementPair(rec, 'X25519');
           const p = await agreementPair(rec, 'ECDH-P256');
           const specs: RecipientSpec[] = order === 'P-256 first' ? [{ publicKey: p.pk }, { publicKey: x.pk }] : [{ publicKey: x.pk }, { publicKey: p.pk }];
-          const message = await encryptEncrypt(PLAINTEXT, { backend: rec, recipients: specs });
+          const message = await createEncrypt(PLAINTEXT, { backend: rec, recipients: specs });
           log.agreements.length = 0;
           expect((await decryptEncrypt(message, { backend: rec, recipient: { privateKey: x.sk } })).plaintext).toEqual(PLAINTEXT);
           expect(log.agreements).toEqual([{ privateAlgorithm: 'X25519', publicAlgorithm: 'X25519' }]);
@@ -617,13 +617,13 @@ for (const { name, create } of BACKENDS) {
         const { backend: rec, log } = recordingBackend(backend);
         const k = await kek(rec);
         const x = await agreementPair(rec, 'X25519');
-        const message = await encryptEncrypt(PLAINTEXT, { backend: rec, recipients: [{ publicKey: x.pk }, { kek: k }] });
+        const message = await createEncrypt(PLAINTEXT, { backend: rec, recipients: [{ publicKey: x.pk }, { kek: k }] });
         log.agreements.length = 0;
         log.unwraps.length = 0;
         expect((await decryptEncrypt(message, { backend: rec, recipient: { kek: k } })).plaintext).toEqual(PLAINTEXT);
         expect(log.agreements).toEqual([]);
         expect(log.unwraps).toEqual([32]);
-        const reversed = await encryptEncrypt(PLAINTEXT, { backend: rec, recipients: [{ kek: k }, { publicKey: x.pk }] });
+        const reversed = await createEncrypt(PLAINTEXT, { backend: rec, recipients: [{ kek: k }, { publicKey: x.pk }] });
         log.unwraps.length = 0;
         expect((await decryptEncrypt(reversed, { backend: rec, recipient: { privateKey: x.sk } })).plaintext).toEqual(PLAINTEXT);
         expect(log.unwraps).toEqual([32]); /* the ECDH-derived KEK's unwrap only */
@@ -632,7 +632,7 @@ for (const { name, create } of BACKENDS) {
       it('a reader with no matching recipient (wrong KEK, wrong X25519 key, wrong curve) gets ERR_DECRYPTION_FAILED caused by ERR_KEY_NOT_FOUND, listing why each recipient was skipped', async () => {
         const k = await kek(backend);
         const x = await agreementPair(backend, 'X25519');
-        const message = await encryptEncrypt(PLAINTEXT, { backend, recipients: [{ kek: k }, { publicKey: x.pk }] });
+        const message = await createEncrypt(PLAINTEXT, { backend, recipients: [{ kek: k }, { publicKey: x.pk }] });
         const readers: [RecipientKey, string[]][] = [
           [{ kek: await kek(backend) }, ['unwrap failed', 'ECDH-ES (alg -31) for a private-key holder']],
           [{ privateKey: (await agreementPair(backend, 'X25519')).sk }, ['key wrap (alg -5) for a KEK holder', 'unwrap failed']],
@@ -658,7 +658,7 @@ for (const { name, create } of BACKENDS) {
         const { backend: rec, log } = recordingBackend(backend);
         const x = await agreementPair(rec, 'X25519');
         const k = await kek(rec);
-        const message = await encryptEncrypt(PLAINTEXT, { backend: rec, recipients: [{ publicKey: x.pk }, { publicKey: x.pk }, { publicKey: x.pk }, { publicKey: x.pk }, { kek: k }] });
+        const message = await createEncrypt(PLAINTEXT, { backend: rec, recipients: [{ publicKey: x.pk }, { publicKey: x.pk }, { publicKey: x.pk }, { publicKey: x.pk }, { kek: k }] });
         let foreign = message;
         for (const [index, a] of [[0, -6], [1, -27], [2, -999]] as const) {
           foreign = rewriteRecipient(foreign, index, (r) => [encodeCbor(new Map([[1, a]])), r[1]!, r[2]!]);
@@ -689,7 +689,7 @@ for (const { name, create } of BACKENDS) {
         const { backend: rec, log } = recordingBackend(backend);
         const alice = await kek(rec, 16);
         const bob = await kek(rec, 32);
-        const message = await encryptEncrypt(PLAINTEXT, { backend: rec, recipients: [{ kek: alice }, { kek: bob }] });
+        const message = await createEncrypt(PLAINTEXT, { backend: rec, recipients: [{ kek: alice }, { kek: bob }] });
         const outcome = await outcomeOf(() => decryptEncrypt(message, { backend: rec, recipient: { kek: bob } }));
         expect(outcome.kind, describeOutcome(outcome)).toBe('value');
         if (outcome.kind === 'value') {
@@ -697,7 +697,7 @@ for (const { name, create } of BACKENDS) {
           expect(outcome.value.recipientAlg).toBe(CoseAlgorithm.A256KW);
         }
         expect(log.unwraps).toEqual([32]);
-        const reversed = await encryptEncrypt(PLAINTEXT, { backend: rec, recipients: [{ kek: bob }, { kek: alice }] });
+        const reversed = await createEncrypt(PLAINTEXT, { backend: rec, recipients: [{ kek: bob }, { kek: alice }] });
         log.unwraps.length = 0;
         const d = await decryptEncrypt(reversed, { backend: rec, recipient: { kek: alice } });
         expect(d.plaintext).toEqual(PLAINTEXT);
@@ -716,7 +716,7 @@ for (const { name, create } of BACKENDS) {
       it('can refuse: its error propagates unchanged, no content is decrypted, and the CEK it saw is wiped', async () => {
         const { backend: rec, log } = recordingBackend(backend);
         const k = await kek(rec);
-        const message = await encryptEncrypt(PLAINTEXT, { backend: rec, recipients: [{ kek: k }] });
+        const message = await createEncrypt(PLAINTEXT, { backend: rec, recipients: [{ kek: k }] });
         log.aeadAad.length = 0;
         const refusal = new Error('key commitment mismatch');
         let seen: Uint8Array | undefined;
@@ -732,7 +732,7 @@ for (const { name, create } of BACKENDS) {
 
       it('an async refusal and a WardError refusal propagate too (not mistaken for "try the next recipient")', async () => {
         const k = await kek(backend);
-        const message = await encryptEncrypt(PLAINTEXT, { backend, recipients: [{ kek: k }, { kek: k }] });
+        const message = await createEncrypt(PLAINTEXT, { backend, recipients: [{ kek: k }, { kek: k }] });
         const refusal = new DecryptionError();
         let calls = 0;
         await expect(decryptEncrypt(message, { backend, recipient: { kek: k }, checkContentKey: async () => { calls++; throw refusal; } })).rejects.toBe(refusal);
@@ -741,7 +741,7 @@ for (const { name, create } of BACKENDS) {
 
       it('accepting returns the plaintext; the CEK is wiped after the call', async () => {
         const k = await kek(backend);
-        const message = await encryptEncrypt(PLAINTEXT, { backend, recipients: [{ kek: k }] });
+        const message = await createEncrypt(PLAINTEXT, { backend, recipients: [{ kek: k }] });
         let seen: Uint8Array | undefined;
         const d = await decryptEncrypt(message, { backend, recipient: { kek: k }, checkContentKey: (cek) => { seen = cek; } });
         expect(d.plaintext).toEqual(PLAINTEXT);
@@ -761,7 +761,7 @@ describe('COSE_Encrypt across backends', () => {
       const p = await reader.generateKey('ECDH-P256');
       const toSender = async (sk: AgreementPrivateKey): Promise<AgreementPublicKey> =>
         sender.importKey(sk.algorithm, 'public', await reader.exportKey(await reader.publicKey(sk)));
-      const message = await encryptEncrypt(PLAINTEXT, {
+      const message = await createEncrypt(PLAINTEXT, {
         backend: sender,
         recipients: [{ kek: await sender.importKey('AES-KW', 'secret', rawKek) }, { publicKey: await toSender(x) }, { publicKey: await toSender(p) }],
       });
@@ -778,7 +778,7 @@ describe('COSE_Encrypt with a detached ciphertext (RFC 9052 §5.1)', () => {
 
   /** The message with its ciphertext replaced by nil, and the ciphertext. */
   async function detached(): Promise<{ message: Uint8Array; ciphertext: Uint8Array }> {
-    const attached = await encryptEncrypt(PLAINTEXT, { backend, recipients: [{ kek }] });
+    const attached = await createEncrypt(PLAINTEXT, { backend, recipients: [{ kek }] });
     const fields = (decodeCbor(attached) as CborTag).value as CborValue[];
     const ciphertext = fields[2] as Uint8Array;
     return { message: encodeCbor(new CborTag(96, [fields[0]!, fields[1]!, null, fields[3]!])), ciphertext };
@@ -792,7 +792,7 @@ describe('COSE_Encrypt with a detached ciphertext (RFC 9052 §5.1)', () => {
   it('refuses a detached message without a ciphertext, and an attached one given a second ciphertext (ERR_COSE_MALFORMED)', async () => {
     const { message, ciphertext } = await detached();
     await expect(decryptEncrypt(message, { backend, recipient: { kek } })).rejects.toMatchObject({ code: 'ERR_COSE_MALFORMED' });
-    const attached = await encryptEncrypt(PLAINTEXT, { backend, recipients: [{ kek }] });
+    const attached = await createEncrypt(PLAINTEXT, { backend, recipients: [{ kek }] });
     await expect(decryptEncrypt(attached, { backend, recipient: { kek }, detachedCiphertext: ciphertext })).rejects.toMatchObject({ code: 'ERR_COSE_MALFORMED' });
   });
 
@@ -831,7 +831,7 @@ describe('COSE_Encrypt properties [node]', () => {
   for (const c of singleRecipient) {
     it(`every single-bit flip of a one-recipient ${c.name} message is rejected with a WardError${c.x25519 ? ', except the ephemeral key\'s masked bit 255 (RFC 7748 §5), which yields the same plaintext' : ''}`, async () => {
       const externalAad = utf8('aad');
-      const message = await encryptEncrypt(PLAINTEXT, { backend, externalAad, recipients: [c.spec] });
+      const message = await createEncrypt(PLAINTEXT, { backend, externalAad, recipients: [c.spec] });
       const sweep = await sweepBitFlips(message, (m) => decryptEncrypt(m, { backend, recipient: c.reader, externalAad }).then((d) => d.plaintext));
       expect(sweep.crashes).toEqual([]);
       /*
@@ -851,7 +851,7 @@ describe('COSE_Encrypt properties [node]', () => {
       fc.asyncProperty(
         fc.constantFrom(...singleRecipient), fc.constantFrom(...CONTENT), fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ maxLength: 16 }), fc.nat(),
         async (c, content, plaintext, externalAad, seed) => {
-          const message = await encryptEncrypt(plaintext, { backend, externalAad, contentAlgorithm: content.alg, recipients: [c.spec] });
+          const message = await createEncrypt(plaintext, { backend, externalAad, contentAlgorithm: content.alg, recipients: [c.spec] });
           const bit = seed % (message.length * 8);
           const flipped = message.slice();
           flipped[bit >> 3]! ^= 0x80 >> (bit & 7);
@@ -874,7 +874,7 @@ describe('COSE_Encrypt properties [node]', () => {
         fc.uint8Array({ maxLength: 512 }), fc.uint8Array({ maxLength: 64 }), fc.constantFrom(...CONTENT),
         fc.shuffledSubarray(readers, { minLength: 1 }),
         async (plaintext, externalAad, content, chosen) => {
-          const message = await encryptEncrypt(plaintext, { backend, externalAad, contentAlgorithm: content.alg, recipients: chosen.map((r) => r.spec) });
+          const message = await createEncrypt(plaintext, { backend, externalAad, contentAlgorithm: content.alg, recipients: chosen.map((r) => r.spec) });
           for (const { reader } of chosen) {
             const d = await decryptEncrypt(message, { backend, recipient: reader, externalAad });
             expect(d.plaintext).toEqual(plaintext);

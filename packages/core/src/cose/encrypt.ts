@@ -57,7 +57,7 @@ export interface KeyAgreementRecipient {
   readonly mode?: 'key-wrap' | 'direct';
 }
 
-/** Any recipient {@link encryptEncrypt} can address. */
+/** Any recipient {@link createEncrypt} can address. */
 export type RecipientSpec = KeyWrapRecipient | KeyAgreementRecipient;
 
 /** The key a reader offers to {@link decryptEncrypt}. */
@@ -81,8 +81,8 @@ export interface RecipientLookup {
  */
 export type RecipientSource = RecipientKey | ((lookup: RecipientLookup) => MaybePromise<RecipientKey | undefined>);
 
-/** Options of {@link encryptEncrypt}. */
-export interface EncryptEncryptOptions {
+/** Options of {@link createEncrypt}. */
+export interface CreateEncryptOptions {
   /** The backend for every operation. */
   readonly backend: CryptoBackend;
   /** One or more recipients. */
@@ -241,15 +241,15 @@ export async function buildRecipient(
  * @throws {@link KeyError} for a recipient key of the wrong kind or backend
  * @example
  * ```ts
- * const message = await encryptEncrypt(reading, {
+ * const message = await createEncrypt(reading, {
  *   backend,
  *   recipients: [{ publicKey: analystKey, kid: analystKid }, { publicKey: auditorKey, kid: auditorKid }],
  * });
  * ```
  */
-export async function encryptEncrypt(plaintext: Uint8Array, options: EncryptEncryptOptions): Promise<Uint8Array> {
-  checkBackendOptions(options, 'encryptEncrypt');
-  checkRecipientSpecs(options.recipients, 'encryptEncrypt() options.recipients');
+export async function createEncrypt(plaintext: Uint8Array, options: CreateEncryptOptions): Promise<Uint8Array> {
+  checkBackendOptions(options, 'createEncrypt');
+  checkRecipientSpecs(options.recipients, 'createEncrypt() options.recipients');
   const layer = await encryptContentLayer(plaintext, options);
   return encodeFrame(
     [layer.protectedBytes, EncodedCbor.of(layer.unprotectedHeader), layer.ciphertext, EncodedCbor.of(layer.recipients)],
@@ -268,7 +268,7 @@ export interface EncryptedContentLayer {
 }
 
 /** Encrypts the content once and wraps the CEK for every recipient: a COSE_Encrypt's parts. Internal to core. */
-export async function encryptContentLayer(plaintext: Uint8Array, options: EncryptEncryptOptions): Promise<EncryptedContentLayer> {
+export async function encryptContentLayer(plaintext: Uint8Array, options: CreateEncryptOptions): Promise<EncryptedContentLayer> {
   assertBytes(plaintext, 'plaintext');
   const { backend, recipients } = options;
   const contentAlg = options.contentAlgorithm ?? CoseAlgorithm.A256GCM;
@@ -336,7 +336,7 @@ export interface EncryptStructure extends DecodedLayer {
  * shape, the content layer's header rules, a ciphertext that is a byte string or `nil`, one to
  * `maxRecipients` recipients, each `[protected, unprotected, ciphertext]` with its own header
  * rules, and a direct key agreement recipient only as the single one. Every reader of a
- * COSE_Encrypt starts here; verify() runs it on a sealed envelope's inner message. Internal to core.
+ * COSE_Encrypt starts here; verifyEnvelope() runs it on a sealed envelope's inner message. Internal to core.
  */
 export function decodeEncryptStructure(message: Uint8Array, options: EncryptStructureOptions = {}): EncryptStructure {
   const layer = decodeLayer(message, CoseTag.Encrypt, 4, { understood: CONTENT_UNDERSTOOD, alg: 'protected' }, options);

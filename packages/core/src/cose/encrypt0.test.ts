@@ -1,7 +1,7 @@
 /*
  * COSE_Encrypt0 (RFC 9052 §5.2, §5.3; RFC 9053 §4.1, §4.3): round trips for A128GCM, A192GCM,
  * A256GCM and ChaCha20/Poly1305, the Enc_structure, IV handling, every precondition of
- * encryptEncrypt0/decryptEncrypt0 by name, key resolution, and fast-check properties.
+ * createEncrypt0/decryptEncrypt0 by name, key resolution, and fast-check properties.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ import {
 } from '../../test-kit/cose-vectors.js';
 import { createNodeBackend } from '@ward/node';
 import { CoseAlgorithm } from './algorithms.js';
-import { decryptEncrypt0, encryptEncrypt0 } from './encrypt0.js';
+import { decryptEncrypt0, createEncrypt0 } from './encrypt0.js';
 import { HeaderLabel } from './headers.js';
 import type { KeyLookup } from './key-lookup.js';
 
@@ -44,7 +44,7 @@ for (const { name, create } of BACKENDS) {
           const { backend: rec, log } = recordingBackend(backend);
           const key = await aeadKey(rec, c.aead, c.size);
           const externalAad = utf8('building=7');
-          const message = await encryptEncrypt0(PLAINTEXT, { backend: rec, key, kid: KID, externalAad });
+          const message = await createEncrypt0(PLAINTEXT, { backend: rec, key, kid: KID, externalAad });
           const d = await decryptEncrypt0(message, { backend: rec, key, externalAad });
           expect(d.plaintext).toEqual(PLAINTEXT);
           expect(d.alg).toBe(c.alg);
@@ -64,7 +64,7 @@ for (const { name, create } of BACKENDS) {
         const key = await aeadKey(backend, 'AES-GCM', 32);
         const ivs = new Set<string>();
         for (let i = 0; i < 16; i++) {
-          const d = await decryptEncrypt0(await encryptEncrypt0(PLAINTEXT, { backend, key }), { backend, key });
+          const d = await decryptEncrypt0(await createEncrypt0(PLAINTEXT, { backend, key }), { backend, key });
           ivs.add(toHex(d.unprotectedHeader.get(HeaderLabel.iv) as Uint8Array));
         }
         expect(ivs.size).toBe(16);
@@ -72,36 +72,36 @@ for (const { name, create } of BACKENDS) {
 
       it('an empty plaintext round trips', async () => {
         const key = await aeadKey(backend, 'ChaCha20-Poly1305', 32);
-        expect((await decryptEncrypt0(await encryptEncrypt0(new Uint8Array(0), { backend, key }), { backend, key })).plaintext).toEqual(new Uint8Array(0));
+        expect((await decryptEncrypt0(await createEncrypt0(new Uint8Array(0), { backend, key }), { backend, key })).plaintext).toEqual(new Uint8Array(0));
       });
 
       it('external AAD mismatch (different, or missing) → ERR_DECRYPTION_FAILED', async () => {
         const key = await aeadKey(backend, 'AES-GCM', 32);
-        const message = await encryptEncrypt0(PLAINTEXT, { backend, key, externalAad: utf8('a') });
+        const message = await createEncrypt0(PLAINTEXT, { backend, key, externalAad: utf8('a') });
         await expectWardError(() => decryptEncrypt0(message, { backend, key, externalAad: utf8('b') }), 'ERR_DECRYPTION_FAILED');
         await expectWardError(() => decryptEncrypt0(message, { backend, key }), 'ERR_DECRYPTION_FAILED');
       });
 
       it('another key of the same algorithm → ERR_DECRYPTION_FAILED', async () => {
-        const message = await encryptEncrypt0(PLAINTEXT, { backend, key: await aeadKey(backend, 'AES-GCM', 32) });
+        const message = await createEncrypt0(PLAINTEXT, { backend, key: await aeadKey(backend, 'AES-GCM', 32) });
         const other = await aeadKey(backend, 'AES-GCM', 32);
         await expectWardError(() => decryptEncrypt0(message, { backend, key: other }), 'ERR_DECRYPTION_FAILED');
       });
 
       it('protected parameters are authenticated: changing an unauthenticated kid leaves the content intact', async () => {
         const key = await aeadKey(backend, 'AES-GCM', 16);
-        const message = await encryptEncrypt0(PLAINTEXT, { backend, key, unprotectedHeader: new Map([label(HeaderLabel.kid, KID)]) });
+        const message = await createEncrypt0(PLAINTEXT, { backend, key, unprotectedHeader: new Map([label(HeaderLabel.kid, KID)]) });
         const { fields } = coseFields(message);
         const relabelled = encodeCose(16, [fields[0]!, new Map([...(fields[1] as Map<CborValue, CborValue>), [HeaderLabel.kid, utf8('other')]]), fields[2]!]);
         expect((await decryptEncrypt0(relabelled, { backend, key })).kid).toEqual(utf8('other'));
       });
     });
 
-    describe('encryptEncrypt0 preconditions', () => {
+    describe('createEncrypt0 preconditions', () => {
       it('protected alg other than the key\'s → ERR_COSE_ALGORITHM_MISMATCH', async () => {
         const key = await aeadKey(backend, 'AES-GCM', 16);
         await expectWardError(
-          () => encryptEncrypt0(PLAINTEXT, { backend, key, protectedHeader: new Map([label(1, CoseAlgorithm.A256GCM)]) }),
+          () => createEncrypt0(PLAINTEXT, { backend, key, protectedHeader: new Map([label(1, CoseAlgorithm.A256GCM)]) }),
           'ERR_COSE_ALGORITHM_MISMATCH',
         );
       });
@@ -109,11 +109,11 @@ for (const { name, create } of BACKENDS) {
       it('a caller IV in the unprotected header is replaced by a fresh one; one in the protected header → ERR_COSE_INVALID_HEADER (label in both buckets)', async () => {
         const key = await aeadKey(backend, 'AES-GCM', 32);
         const fixed = new Uint8Array(12);
-        const message = await encryptEncrypt0(PLAINTEXT, { backend, key, unprotectedHeader: new Map([label(HeaderLabel.iv, fixed)]) });
+        const message = await createEncrypt0(PLAINTEXT, { backend, key, unprotectedHeader: new Map([label(HeaderLabel.iv, fixed)]) });
         const d = await decryptEncrypt0(message, { backend, key });
         expect(toHex(d.unprotectedHeader.get(HeaderLabel.iv) as Uint8Array)).not.toBe(toHex(fixed));
         await expectWardError(
-          () => encryptEncrypt0(PLAINTEXT, { backend, key, protectedHeader: new Map([label(HeaderLabel.iv, fixed)]) }),
+          () => createEncrypt0(PLAINTEXT, { backend, key, protectedHeader: new Map([label(HeaderLabel.iv, fixed)]) }),
           'ERR_COSE_INVALID_HEADER',
         );
       });
@@ -121,14 +121,14 @@ for (const { name, create } of BACKENDS) {
       it('an unknown critical label → ERR_COSE_UNKNOWN_CRITICAL', async () => {
         const key = await aeadKey(backend, 'AES-GCM', 32);
         await expectWardError(
-          () => encryptEncrypt0(PLAINTEXT, { backend, key, protectedHeader: new Map([label(2, ['x']), label('x', 1)]) }),
+          () => createEncrypt0(PLAINTEXT, { backend, key, protectedHeader: new Map([label(2, ['x']), label('x', 1)]) }),
           'ERR_COSE_UNKNOWN_CRITICAL',
         );
       });
 
       it('a plaintext that is not bytes → ERR_INVALID_ARGUMENT', async () => {
         const key = await aeadKey(backend, 'AES-GCM', 32);
-        await expectWardError(() => encryptEncrypt0('x' as unknown as Uint8Array, { backend, key }), 'ERR_INVALID_ARGUMENT');
+        await expectWardError(() => createEncrypt0('x' as unknown as Uint8Array, { backend, key }), 'ERR_INVALID_ARGUMENT');
       });
     });
 
@@ -236,19 +236,19 @@ for (const { name, create } of BACKENDS) {
 
       it('ERR_COSE_ALGORITHM_MISMATCH: an A256GCM message with a 16-byte key; ChaCha20/Poly1305 with an AES key; A128GCM with a ChaCha key', async () => {
         const k256 = await key;
-        const message = await encryptEncrypt0(PLAINTEXT, { backend, key: k256 });
+        const message = await createEncrypt0(PLAINTEXT, { backend, key: k256 });
         const a128 = await aeadKey(backend, 'AES-GCM', 16);
         await expectWardError(() => decryptEncrypt0(message, { backend, key: a128 }), 'ERR_COSE_ALGORITHM_MISMATCH');
         const chacha = await aeadKey(backend, 'ChaCha20-Poly1305', 32);
-        const chachaMessage = await encryptEncrypt0(PLAINTEXT, { backend, key: chacha });
+        const chachaMessage = await createEncrypt0(PLAINTEXT, { backend, key: chacha });
         await expectWardError(() => decryptEncrypt0(chachaMessage, { backend, key: k256 }), 'ERR_COSE_ALGORITHM_MISMATCH');
-        const a128Message = await encryptEncrypt0(PLAINTEXT, { backend, key: a128 });
+        const a128Message = await createEncrypt0(PLAINTEXT, { backend, key: a128 });
         await expectWardError(() => decryptEncrypt0(a128Message, { backend, key: chacha }), 'ERR_COSE_ALGORITHM_MISMATCH');
       });
 
       it('key resolver: receives alg and kid; undefined → ERR_KEY_NOT_FOUND; async works', async () => {
         const k = await key;
-        const message = await encryptEncrypt0(PLAINTEXT, { backend, key: k, kid: KID });
+        const message = await createEncrypt0(PLAINTEXT, { backend, key: k, kid: KID });
         const seen: KeyLookup[] = [];
         const d = await decryptEncrypt0(message, { backend, key: (lookup) => { seen.push(lookup); return k; } });
         expect(d.plaintext).toEqual(PLAINTEXT);
@@ -268,7 +268,7 @@ describe('COSE_Encrypt0 properties [node]', () => {
   it('every single-bit flip of an Encrypt0 (each content algorithm, with kid and AAD) is rejected with a WardError', async () => {
     const externalAad = utf8('aad');
     for (const { key } of keys) {
-      const message = await encryptEncrypt0(PLAINTEXT, { backend, key, kid: KID, externalAad });
+      const message = await createEncrypt0(PLAINTEXT, { backend, key, kid: KID, externalAad });
       const sweep = await sweepBitFlips(message, (m) => decryptEncrypt0(m, { backend, key, externalAad }));
       expect(sweep.crashes).toEqual([]);
       expect(sweep.accepted.map((a) => a.bit)).toEqual([]);
@@ -278,7 +278,7 @@ describe('COSE_Encrypt0 properties [node]', () => {
   it('fast-check: a random bit flip of a random Encrypt0 is rejected', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...keys), fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ maxLength: 16 }), fc.nat(), async ({ key }, plaintext, externalAad, seed) => {
-        const message = await encryptEncrypt0(plaintext, { backend, key, externalAad });
+        const message = await createEncrypt0(plaintext, { backend, key, externalAad });
         const bit = seed % (message.length * 8);
         const flipped = message.slice();
         flipped[bit >> 3]! ^= 0x80 >> (bit & 7);
@@ -292,7 +292,7 @@ describe('COSE_Encrypt0 properties [node]', () => {
   it('fast-check: arbitrary plaintext, AAD and kid round trip for every content algorithm', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...keys), fc.uint8Array({ maxLength: 512 }), fc.uint8Array({ maxLength: 64 }), fc.option(fc.uint8Array({ maxLength: 16 }), { nil: undefined }), async ({ key, alg }, plaintext, externalAad, kid) => {
-        const message = await encryptEncrypt0(plaintext, { backend, key, externalAad, ...(kid === undefined ? {} : { kid }) });
+        const message = await createEncrypt0(plaintext, { backend, key, externalAad, ...(kid === undefined ? {} : { kid }) });
         const d = await decryptEncrypt0(message, { backend, key, externalAad });
         expect(d.plaintext).toEqual(plaintext);
         expect(d.alg).toBe(alg);

@@ -18,8 +18,8 @@ import type { CoseDecodeOptions, DecodedLayer } from './message.js';
 
 const EMPTY = new Uint8Array(0);
 
-/** Options of {@link encryptEncrypt0}. */
-export interface EncryptEncrypt0Options {
+/** Options of {@link createEncrypt0}. */
+export interface CreateEncrypt0Options {
   /** The backend that holds `key`. */
   readonly backend: CryptoBackend;
   /** The content key; its algorithm and size fix `alg` (A128GCM…A256GCM, ChaCha20/Poly1305). */
@@ -70,14 +70,14 @@ export interface DecryptedEncrypt0 {
  * @example
  * ```ts
  * const key = backend.generateKey('AES-GCM');
- * const message = await encryptEncrypt0(reading, { backend, key });
+ * const message = await createEncrypt0(reading, { backend, key });
  * const { plaintext } = await decryptEncrypt0(message, { backend, key });
  * ```
  */
-export async function encryptEncrypt0(plaintext: Uint8Array, options: EncryptEncrypt0Options): Promise<Uint8Array> {
+export async function createEncrypt0(plaintext: Uint8Array, options: CreateEncrypt0Options): Promise<Uint8Array> {
   assertBytes(plaintext, 'plaintext');
-  checkBackendOptions(options, 'encryptEncrypt0');
-  checkKeyHandleOption(options.key, 'encryptEncrypt0() options.key');
+  checkBackendOptions(options, 'createEncrypt0');
+  checkKeyHandleOption(options.key, 'createEncrypt0() options.key');
   const { backend, key } = options;
   const alg = contentAlgorithmOf(key);
   const protectedHeader = producerProtectedHeader(options.protectedHeader, alg, options.kid);
@@ -95,7 +95,7 @@ export async function encryptEncrypt0(plaintext: Uint8Array, options: EncryptEnc
 /**
  * Decodes a COSE_Encrypt0 and checks its structure without any key (RFC 9052 §5.2): the tag
  * and shape, the header rules, and a byte-string ciphertext. Internal to core: every reader
- * starts here, and verify() runs it on a sealed envelope's inner message.
+ * starts here, and verifyEnvelope() runs it on a sealed envelope's inner message.
  */
 export function decodeEncrypt0Structure(message: Uint8Array, options?: CoseDecodeOptions): DecodedLayer & { readonly ciphertext: Uint8Array } {
   const layer = decodeLayer(message, CoseTag.Encrypt0, 3, { understood: CONTENT_UNDERSTOOD, alg: 'protected' }, options);

@@ -19,7 +19,7 @@ import {
 } from '../../test-kit/cose-vectors.js';
 import type { VectorJwk } from '../../test-kit/cose-vectors.js';
 import { asUnprotectedHeader, decodeProtectedHeader } from './headers.js';
-import { signSign1, verifySign1 } from './sign1.js';
+import { createSign1, verifySign1 } from './sign1.js';
 
 interface CborBlob { readonly cborHex: string; readonly cborDiag?: string }
 
@@ -105,7 +105,7 @@ describe(`gluecose-test-vectors: ${cases.length} cases — ${verifyCases.length}
           : asUnprotectedHeader(decodeCbor(fromHex(s.unprotectedHeaders.cborHex)));
         const externalAad = s.external === undefined ? undefined : fromHex(s.external);
         const payload = fromHex(s.payload);
-        const message = await signSign1(payload, {
+        const message = await createSign1(payload, {
           backend, key: signingKey, protectedHeader, unprotectedHeader,
           ...(externalAad === undefined ? {} : { externalAad }),
           ...(s.detached === true ? { detached: true } : {}),

@@ -12,7 +12,7 @@ import { expectIntegralFloatRejected, expectWardError, fromHex, outcomeOf, toHex
 import { HeaderLabel, asUnprotectedHeader, checkHeaders, decodeProtectedHeader, encodeProtectedHeader } from './headers.js';
 import type { HeaderMap, HeaderRules } from './headers.js';
 import { createNobleBackend } from '../backend/noble-backend.js';
-import { signSign1, verifySign1 } from './sign1.js';
+import { createSign1, verifySign1 } from './sign1.js';
 
 const h = (...entries: [number | string, CborValue][]): HeaderMap => new Map(entries);
 const RULES: HeaderRules = { understood: new Set([1, 2, 3, 4]), alg: 'protected' };
@@ -287,15 +287,15 @@ describe('maxHeaderBytes', () => {
   const big = new Map<number | string, CborValue>([[-70000, new Uint8Array(20000)]]);
 
   it('a protected header over the default 16 KiB is ERR_CBOR_LIMIT before it is decoded', async () => {
-    const message = await signSign1(new Uint8Array(1), { backend, key, protectedHeader: big });
+    const message = await createSign1(new Uint8Array(1), { backend, key, protectedHeader: big });
     await expect(verifySign1(message, { backend, key: backend.publicKey(key) })).rejects.toMatchObject({ code: 'ERR_CBOR_LIMIT' });
   });
 
   it('the ceiling is configurable, both ways', async () => {
-    const message = await signSign1(new Uint8Array(1), { backend, key, protectedHeader: big });
+    const message = await createSign1(new Uint8Array(1), { backend, key, protectedHeader: big });
     const verified = await verifySign1(message, { backend, key: backend.publicKey(key), maxHeaderBytes: 32768 });
     expect(verified.payload).toEqual(new Uint8Array(1));
-    const small = await signSign1(new Uint8Array(1), { backend, key });
+    const small = await createSign1(new Uint8Array(1), { backend, key });
     await expect(verifySign1(small, { backend, key: backend.publicKey(key), maxHeaderBytes: 2 })).rejects.toMatchObject({ code: 'ERR_CBOR_LIMIT' });
   });
 });

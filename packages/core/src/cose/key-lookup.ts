@@ -29,11 +29,11 @@ export type KeySource<K> = K | ((lookup: KeyLookup) => MaybePromise<K | undefine
  * COSE_Key or raw bytes are caller mistakes, not keys that fail to verify.
  *
  * @param source - the caller's key source (untrusted)
- * @param name - how to name it, e.g. `'verify() options.trust'`
+ * @param name - how to name it, e.g. `'verifyEnvelope() options.trust'`
  * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT`
  * @example
  * ```ts
- * checkKeySource(options.trust, 'verify() options.trust'); // a TrustStore: "pass trustStore.keySource()"
+ * checkKeySource(options.trust, 'verifyEnvelope() options.trust'); // a TrustStore: "pass trustStore.keySource()"
  * ```
  */
 export function checkKeySource(source: unknown, name: string): void {
@@ -56,7 +56,7 @@ export function checkKeySource(source: unknown, name: string): void {
  * as the reader's private key.
  *
  * @param source - the caller's `recipient` option (untrusted)
- * @param name - how to name it, e.g. `'open() options.recipient'`
+ * @param name - how to name it, e.g. `'openEnvelope() options.recipient'`
  * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT`
  * @example
  * ```ts
@@ -94,11 +94,11 @@ export function checkRecipientSource(source: unknown, name: string): void {
  * a bare key handle, and a private key given as a recipient's public key.
  *
  * @param recipients - the caller's `recipients` option (untrusted)
- * @param name - how to name it, e.g. `'seal() options.recipients'`
+ * @param name - how to name it, e.g. `'sealEnvelope() options.recipients'`
  * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT`
  * @example
  * ```ts
- * checkRecipientSpecs(options.recipients, 'encryptEncrypt() options.recipients');
+ * checkRecipientSpecs(options.recipients, 'createEncrypt() options.recipients');
  * ```
  */
 export function checkRecipientSpecs(recipients: unknown, name: string): void {

@@ -1,7 +1,7 @@
 /*
  * COSE_Mac0 with HMAC 256/256 (RFC 9052 §6.2, §6.3; RFC 9053 §3.1): round trips, an
  * independent known answer (node:crypto HMAC over a hand-built MAC_structure), every
- * precondition of macMac0/verifyMac0 by name, key resolution, and fast-check properties.
+ * precondition of createMac0/verifyMac0 by name, key resolution, and fast-check properties.
  */
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
@@ -18,7 +18,7 @@ import { createNodeBackend } from '@ward/node';
 import { CoseAlgorithm } from './algorithms.js';
 import { HeaderLabel } from './headers.js';
 import type { KeyLookup } from './key-lookup.js';
-import { macMac0, verifyMac0 } from './mac0.js';
+import { createMac0, verifyMac0 } from './mac0.js';
 
 const PAYLOAD = utf8('footfall=42');
 const KID = utf8('gateway-3');
@@ -36,7 +36,7 @@ for (const { name, create } of BACKENDS) {
     describe('round trips', () => {
       it('MACs and verifies; returns payload, kid and headers; tag is 32 bytes under alg 5', async () => {
         const key = await macKey(backend);
-        const message = await macMac0(PAYLOAD, { backend, key, kid: KID });
+        const message = await createMac0(PAYLOAD, { backend, key, kid: KID });
         const v = await verifyMac0(message, { backend, key });
         expect(v.payload).toEqual(PAYLOAD);
         expect(v.kid).toEqual(KID);
@@ -50,7 +50,7 @@ for (const { name, create } of BACKENDS) {
         const { backend: rec, log } = recordingBackend(backend);
         const key = await macKey(rec);
         const externalAad = utf8('aad');
-        const message = await macMac0(PAYLOAD, { backend: rec, key, externalAad });
+        const message = await createMac0(PAYLOAD, { backend: rec, key, externalAad });
         /* a1 01 05 = {1: 5}; MAC_structure by hand (RFC 9052 §6.3). */
         const protectedBytes = fromHex('a10105');
         const macStructure = encodeCbor(['MAC0', protectedBytes, externalAad, PAYLOAD]);
@@ -65,21 +65,21 @@ for (const { name, create } of BACKENDS) {
       it('external AAD round trips; a different or missing AAD is ERR_MAC_INVALID', async () => {
         const key = await macKey(backend);
         const externalAad = utf8('zone=north');
-        const message = await macMac0(PAYLOAD, { backend, key, externalAad });
+        const message = await createMac0(PAYLOAD, { backend, key, externalAad });
         expect((await verifyMac0(message, { backend, key, externalAad })).payload).toEqual(PAYLOAD);
         await expectWardError(() => verifyMac0(message, { backend, key, externalAad: utf8('zone=south') }), 'ERR_MAC_INVALID');
         await expectWardError(() => verifyMac0(message, { backend, key }), 'ERR_MAC_INVALID');
       });
 
       it('another key → ERR_MAC_INVALID', async () => {
-        const message = await macMac0(PAYLOAD, { backend, key: await macKey(backend) });
+        const message = await createMac0(PAYLOAD, { backend, key: await macKey(backend) });
         const other = await backend.generateKey('HMAC-SHA256');
         await expectWardError(() => verifyMac0(message, { backend, key: other }), 'ERR_MAC_INVALID');
       });
 
       it('a 64-byte key works; a truncated tag → ERR_MAC_INVALID', async () => {
         const key = await macKey(backend, new Uint8Array(64).fill(7));
-        const message = await macMac0(PAYLOAD, { backend, key });
+        const message = await createMac0(PAYLOAD, { backend, key });
         expect((await verifyMac0(message, { backend, key })).payload).toEqual(PAYLOAD);
         const { fields } = coseFields(message);
         const truncated = encodeCbor(new CborTag(17, [fields[0]!, fields[1]!, fields[2]!, (fields[3] as Uint8Array).subarray(0, 8)]));
@@ -87,30 +87,30 @@ for (const { name, create } of BACKENDS) {
       });
     });
 
-    describe('macMac0 preconditions', () => {
+    describe('createMac0 preconditions', () => {
       it('protected alg other than HMAC 256/256 → ERR_COSE_ALGORITHM_MISMATCH', async () => {
         const key = await macKey(backend);
         for (const a of [6, 7, 4, 14]) {
-          await expectWardError(() => macMac0(PAYLOAD, { backend, key, protectedHeader: new Map([label(1, a)]) }), 'ERR_COSE_ALGORITHM_MISMATCH');
+          await expectWardError(() => createMac0(PAYLOAD, { backend, key, protectedHeader: new Map([label(1, a)]) }), 'ERR_COSE_ALGORITHM_MISMATCH');
         }
       });
 
       it('a label in both buckets → ERR_COSE_INVALID_HEADER', async () => {
         const key = await macKey(backend);
-        await expectWardError(() => macMac0(PAYLOAD, { backend, key, kid: KID, unprotectedHeader: new Map([label(4, KID)]) }), 'ERR_COSE_INVALID_HEADER');
+        await expectWardError(() => createMac0(PAYLOAD, { backend, key, kid: KID, unprotectedHeader: new Map([label(4, KID)]) }), 'ERR_COSE_INVALID_HEADER');
       });
 
       it('an unknown critical label → ERR_COSE_UNKNOWN_CRITICAL', async () => {
         const key = await macKey(backend);
         await expectWardError(
-          () => macMac0(PAYLOAD, { backend, key, protectedHeader: new Map([label(2, [-70000]), label(-70000, 1)]) }),
+          () => createMac0(PAYLOAD, { backend, key, protectedHeader: new Map([label(2, [-70000]), label(-70000, 1)]) }),
           'ERR_COSE_UNKNOWN_CRITICAL',
         );
       });
 
       it('a non-HMAC key → KeyError', async () => {
         const aes = await backend.generateKey('AES-GCM');
-        const code = await expectWardError(() => macMac0(PAYLOAD, { backend, key: aes as unknown as MacKey }));
+        const code = await expectWardError(() => createMac0(PAYLOAD, { backend, key: aes as unknown as MacKey }));
         expect(code).toBe('ERR_KEY_USAGE');
       });
     });
@@ -175,14 +175,14 @@ for (const { name, create } of BACKENDS) {
       });
 
       it('ERR_COSE_ALGORITHM_MISMATCH: an AES-GCM key offered for HMAC 256/256', async () => {
-        const message = await macMac0(PAYLOAD, { backend, key: await key });
+        const message = await createMac0(PAYLOAD, { backend, key: await key });
         const aes = await backend.generateKey('AES-GCM');
         await expectWardError(() => verifyMac0(message, { backend, key: aes as unknown as MacKey }), 'ERR_COSE_ALGORITHM_MISMATCH');
       });
 
       it('key resolver: receives alg 5 and the kid; undefined → ERR_KEY_NOT_FOUND; async works', async () => {
         const k = await key;
-        const message = await macMac0(PAYLOAD, { backend, key: k, kid: KID });
+        const message = await createMac0(PAYLOAD, { backend, key: k, kid: KID });
         const seen: KeyLookup[] = [];
         const v = await verifyMac0(message, { backend, key: (lookup) => { seen.push(lookup); return toHex(lookup.kid!) === toHex(KID) ? k : undefined; } });
         expect(v.kid).toEqual(KID);
@@ -200,7 +200,7 @@ describe('COSE_Mac0 properties [node]', () => {
 
   it('every single-bit flip of a Mac0 (with kid and AAD) is rejected with a WardError', async () => {
     const externalAad = utf8('aad');
-    const message = await macMac0(PAYLOAD, { backend, key, kid: KID, externalAad });
+    const message = await createMac0(PAYLOAD, { backend, key, kid: KID, externalAad });
     const sweep = await sweepBitFlips(message, (m) => verifyMac0(m, { backend, key, externalAad }));
     expect(sweep.crashes).toEqual([]);
     expect(sweep.accepted.map((a) => a.bit)).toEqual([]);
@@ -209,7 +209,7 @@ describe('COSE_Mac0 properties [node]', () => {
   it('fast-check: a random bit flip of a random Mac0 is rejected', async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ maxLength: 16 }), fc.nat(), async (payload, externalAad, seed) => {
-        const message = await macMac0(payload, { backend, key, externalAad });
+        const message = await createMac0(payload, { backend, key, externalAad });
         const bit = seed % (message.length * 8);
         const flipped = message.slice();
         flipped[bit >> 3]! ^= 0x80 >> (bit & 7);
@@ -223,7 +223,7 @@ describe('COSE_Mac0 properties [node]', () => {
   it('fast-check: arbitrary payload, AAD and kid round trip', async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 512 }), fc.uint8Array({ maxLength: 64 }), fc.option(fc.uint8Array({ maxLength: 16 }), { nil: undefined }), async (payload, externalAad, kid) => {
-        const message = await macMac0(payload, { backend, key, externalAad, ...(kid === undefined ? {} : { kid }) });
+        const message = await createMac0(payload, { backend, key, externalAad, ...(kid === undefined ? {} : { kid }) });
         const v = await verifyMac0(message, { backend, key, externalAad });
         expect(v.payload).toEqual(payload);
         expect(v.kid).toEqual(kid);

@@ -18,8 +18,8 @@ import type { CoseDecodeOptions } from './message.js';
 const EMPTY = new Uint8Array(0);
 const MAC0_UNDERSTOOD: ReadonlySet<number | string> = new Set([HeaderLabel.alg, HeaderLabel.crit, HeaderLabel.contentType, HeaderLabel.kid]);
 
-/** Options of {@link macMac0}. */
-export interface MacMac0Options {
+/** Options of {@link createMac0}. */
+export interface CreateMac0Options {
   /** The backend that holds `key`. */
   readonly backend: CryptoBackend;
   /** An HMAC-SHA256 key of at least 32 bytes. */
@@ -72,13 +72,13 @@ function toBeMaced(protectedBytes: Uint8Array, externalAad: Uint8Array, payload:
  * @example
  * ```ts
  * const key = backend.generateKey('HMAC-SHA256');
- * const message = await macMac0(reading, { backend, key, kid });
+ * const message = await createMac0(reading, { backend, key, kid });
  * ```
  */
-export async function macMac0(payload: Uint8Array, options: MacMac0Options): Promise<Uint8Array> {
+export async function createMac0(payload: Uint8Array, options: CreateMac0Options): Promise<Uint8Array> {
   assertBytes(payload, 'payload');
-  checkBackendOptions(options, 'macMac0');
-  checkKeyHandleOption(options.key, 'macMac0() options.key');
+  checkBackendOptions(options, 'createMac0');
+  checkKeyHandleOption(options.key, 'createMac0() options.key');
   const protectedHeader = producerProtectedHeader(options.protectedHeader, CoseAlgorithm.HMAC_256_256, options.kid);
   const unprotectedHeader: HeaderMap = new Map(options.unprotectedHeader);
   checkHeaders(protectedHeader, unprotectedHeader, { understood: MAC0_UNDERSTOOD, alg: 'protected' });

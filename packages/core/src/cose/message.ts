@@ -45,7 +45,7 @@ export interface CoseDecodeOptions extends DecodeCborOptions {
 /**
  * Default ceiling on one protected header bucket: 16 KiB. A sealed header whose texts and
  * counts are each within SPEC.md §5 can still exceed it (32 purposes and 32 attributes of 256
- * characters each), so `seal()` refuses to write a header above it (its `maxHeaderBytes`).
+ * characters each), so `sealEnvelope()` refuses to write a header above it (its `maxHeaderBytes`).
  */
 export const DEFAULT_MAX_HEADER_BYTES = 16384;
 

@@ -1,5 +1,5 @@
 /*
- * COSE_Sign1 (RFC 9052 §4.2, §4.4): round trips, every precondition of signSign1/verifySign1
+ * COSE_Sign1 (RFC 9052 §4.2, §4.4): round trips, every precondition of createSign1/verifySign1
  * by name, key resolution, and fast-check properties (tamper, round trip, hostile bytes).
  * Runs on the noble and the node:crypto backend; the heavy properties use Ed25519 on node.
  */
@@ -18,7 +18,7 @@ import { createNobleBackend } from '../backend/noble-backend.js';
 import { CoseAlgorithm } from './algorithms.js';
 import { HeaderLabel } from './headers.js';
 import type { KeyLookup } from './key-lookup.js';
-import { signSign1, verifySign1 } from './sign1.js';
+import { createSign1, verifySign1 } from './sign1.js';
 
 const ALGS = [
   { algorithm: 'Ed25519' as const, alg: CoseAlgorithm.EdDSA },
@@ -42,7 +42,7 @@ for (const { name, create } of BACKENDS) {
       for (const { algorithm, alg } of ALGS) {
         it(`${algorithm}: signs and verifies; returns payload, alg ${alg}, kid and the protected bytes`, async () => {
           const { sk, pk } = await keyPair(backend, algorithm);
-          const message = await signSign1(PAYLOAD, { backend, key: sk, kid: KID });
+          const message = await createSign1(PAYLOAD, { backend, key: sk, kid: KID });
           const v = await verifySign1(message, { backend, key: pk });
           expect(v.payload).toEqual(PAYLOAD);
           expect(v.alg).toBe(alg);
@@ -58,7 +58,7 @@ for (const { name, create } of BACKENDS) {
         it(`${algorithm}: external AAD round trips; a different or missing AAD is ERR_SIGNATURE_INVALID`, async () => {
           const { sk, pk } = await keyPair(backend, algorithm);
           const externalAad = utf8('route=/doors/4');
-          const message = await signSign1(PAYLOAD, { backend, key: sk, externalAad });
+          const message = await createSign1(PAYLOAD, { backend, key: sk, externalAad });
           expect((await verifySign1(message, { backend, key: pk, externalAad })).payload).toEqual(PAYLOAD);
           await expectWardError(() => verifySign1(message, { backend, key: pk, externalAad: utf8('route=/doors/5') }), 'ERR_SIGNATURE_INVALID');
           await expectWardError(() => verifySign1(message, { backend, key: pk }), 'ERR_SIGNATURE_INVALID');
@@ -67,13 +67,13 @@ for (const { name, create } of BACKENDS) {
 
       it('an empty payload round trips', async () => {
         const { sk, pk } = await keyPair(backend, 'Ed25519');
-        const message = await signSign1(new Uint8Array(0), { backend, key: sk });
+        const message = await createSign1(new Uint8Array(0), { backend, key: sk });
         expect((await verifySign1(message, { backend, key: pk })).payload).toEqual(new Uint8Array(0));
       });
 
       it('further protected parameters are signed; unprotected ones are returned (unauthenticated)', async () => {
         const { sk, pk } = await keyPair(backend, 'Ed25519');
-        const message = await signSign1(PAYLOAD, {
+        const message = await createSign1(PAYLOAD, {
           backend, key: sk,
           protectedHeader: new Map([label(HeaderLabel.contentType, 'application/cbor'), label(-65537, 7)]),
           unprotectedHeader: new Map([label('note', 'hello')]),
@@ -87,7 +87,7 @@ for (const { name, create } of BACKENDS) {
       it('a signature by another key is ERR_SIGNATURE_INVALID', async () => {
         const a = await keyPair(backend, 'Ed25519');
         const b = await keyPair(backend, 'Ed25519');
-        const message = await signSign1(PAYLOAD, { backend, key: a.sk });
+        const message = await createSign1(PAYLOAD, { backend, key: a.sk });
         await expectWardError(() => verifySign1(message, { backend, key: b.pk }), 'ERR_SIGNATURE_INVALID');
       });
     });
@@ -95,59 +95,59 @@ for (const { name, create } of BACKENDS) {
     describe('detached payload (RFC 9052 §2)', () => {
       it('detached: the message carries nil and verifies with detachedPayload', async () => {
         const { sk, pk } = await keyPair(backend, 'ECDSA-P256');
-        const message = await signSign1(PAYLOAD, { backend, key: sk, detached: true });
+        const message = await createSign1(PAYLOAD, { backend, key: sk, detached: true });
         expect(coseFields(message).fields[2]).toBeNull();
         expect((await verifySign1(message, { backend, key: pk, detachedPayload: PAYLOAD })).payload).toEqual(PAYLOAD);
       });
 
       it('detached without detachedPayload → ERR_COSE_MALFORMED', async () => {
         const { sk, pk } = await keyPair(backend, 'Ed25519');
-        const message = await signSign1(PAYLOAD, { backend, key: sk, detached: true });
+        const message = await createSign1(PAYLOAD, { backend, key: sk, detached: true });
         await expectWardError(() => verifySign1(message, { backend, key: pk }), 'ERR_COSE_MALFORMED');
       });
 
       it('detached with a different detachedPayload → ERR_SIGNATURE_INVALID', async () => {
         const { sk, pk } = await keyPair(backend, 'Ed25519');
-        const message = await signSign1(PAYLOAD, { backend, key: sk, detached: true });
+        const message = await createSign1(PAYLOAD, { backend, key: sk, detached: true });
         await expectWardError(() => verifySign1(message, { backend, key: pk, detachedPayload: utf8('door 5 opened') }), 'ERR_SIGNATURE_INVALID');
       });
 
       it('embedded payload plus a detachedPayload → ERR_COSE_MALFORMED', async () => {
         const { sk, pk } = await keyPair(backend, 'Ed25519');
-        const message = await signSign1(PAYLOAD, { backend, key: sk });
+        const message = await createSign1(PAYLOAD, { backend, key: sk });
         await expectWardError(() => verifySign1(message, { backend, key: pk, detachedPayload: PAYLOAD }), 'ERR_COSE_MALFORMED');
       });
 
       it('detachedPayload that is not bytes → ERR_INVALID_ARGUMENT', async () => {
         const { sk, pk } = await keyPair(backend, 'Ed25519');
-        const message = await signSign1(PAYLOAD, { backend, key: sk, detached: true });
+        const message = await createSign1(PAYLOAD, { backend, key: sk, detached: true });
         await expectWardError(() => verifySign1(message, { backend, key: pk, detachedPayload: 'x' as unknown as Uint8Array }), 'ERR_INVALID_ARGUMENT');
       });
     });
 
-    describe('signSign1 preconditions', () => {
+    describe('createSign1 preconditions', () => {
       it('protected alg other than the key\'s → ERR_COSE_ALGORITHM_MISMATCH', async () => {
         const { sk } = await keyPair(backend, 'Ed25519');
         await expectWardError(
-          () => signSign1(PAYLOAD, { backend, key: sk, protectedHeader: new Map([label(HeaderLabel.alg, CoseAlgorithm.ES256)]) }),
+          () => createSign1(PAYLOAD, { backend, key: sk, protectedHeader: new Map([label(HeaderLabel.alg, CoseAlgorithm.ES256)]) }),
           'ERR_COSE_ALGORITHM_MISMATCH',
         );
       });
 
       it('protected alg equal to the key\'s is accepted', async () => {
         const { sk, pk } = await keyPair(backend, 'Ed25519');
-        const message = await signSign1(PAYLOAD, { backend, key: sk, protectedHeader: new Map([label(HeaderLabel.alg, CoseAlgorithm.EdDSA)]) });
+        const message = await createSign1(PAYLOAD, { backend, key: sk, protectedHeader: new Map([label(HeaderLabel.alg, CoseAlgorithm.EdDSA)]) });
         expect((await verifySign1(message, { backend, key: pk })).alg).toBe(CoseAlgorithm.EdDSA);
       });
 
       it('a label in both buckets → ERR_COSE_INVALID_HEADER', async () => {
         const { sk } = await keyPair(backend, 'Ed25519');
         await expectWardError(
-          () => signSign1(PAYLOAD, { backend, key: sk, kid: KID, unprotectedHeader: new Map([label(HeaderLabel.kid, KID)]) }),
+          () => createSign1(PAYLOAD, { backend, key: sk, kid: KID, unprotectedHeader: new Map([label(HeaderLabel.kid, KID)]) }),
           'ERR_COSE_INVALID_HEADER',
         );
         await expectWardError(
-          () => signSign1(PAYLOAD, { backend, key: sk, unprotectedHeader: new Map([label(HeaderLabel.alg, CoseAlgorithm.EdDSA)]) }),
+          () => createSign1(PAYLOAD, { backend, key: sk, unprotectedHeader: new Map([label(HeaderLabel.alg, CoseAlgorithm.EdDSA)]) }),
           'ERR_COSE_INVALID_HEADER',
         );
       });
@@ -155,20 +155,20 @@ for (const { name, create } of BACKENDS) {
       it('an unknown critical label → ERR_COSE_UNKNOWN_CRITICAL', async () => {
         const { sk } = await keyPair(backend, 'Ed25519');
         await expectWardError(
-          () => signSign1(PAYLOAD, { backend, key: sk, protectedHeader: new Map([label(HeaderLabel.crit, [99]), label(99, 1)]) }),
+          () => createSign1(PAYLOAD, { backend, key: sk, protectedHeader: new Map([label(HeaderLabel.crit, [99]), label(99, 1)]) }),
           'ERR_COSE_UNKNOWN_CRITICAL',
         );
       });
 
       it('a payload that is not bytes → ERR_INVALID_ARGUMENT', async () => {
         const { sk } = await keyPair(backend, 'Ed25519');
-        await expectWardError(() => signSign1('text' as unknown as Uint8Array, { backend, key: sk }), 'ERR_INVALID_ARGUMENT');
+        await expectWardError(() => createSign1('text' as unknown as Uint8Array, { backend, key: sk }), 'ERR_INVALID_ARGUMENT');
       });
 
       it('a key of another backend instance → KeyError', async () => {
         const other = name === 'noble' ? createNodeBackend() : createNobleBackend();
         const { sk } = await keyPair(other, 'Ed25519');
-        const code = await expectWardError(() => signSign1(PAYLOAD, { backend, key: sk }));
+        const code = await expectWardError(() => createSign1(PAYLOAD, { backend, key: sk }));
         expect(code).toBe('ERR_KEY_FOREIGN');
       });
     });
@@ -345,15 +345,15 @@ for (const { name, create } of BACKENDS) {
       it('ERR_COSE_ALGORITHM_MISMATCH: an ES256 message offered an Ed25519 key, and EdDSA offered a P-256 key', async () => {
         const p256 = await keyPair(backend, 'ECDSA-P256');
         const { sk, pk } = await ed;
-        const es256Message = await signSign1(PAYLOAD, { backend, key: p256.sk });
+        const es256Message = await createSign1(PAYLOAD, { backend, key: p256.sk });
         await expectWardError(() => verifySign1(es256Message, { backend, key: pk }), 'ERR_COSE_ALGORITHM_MISMATCH');
-        const edMessage = await signSign1(PAYLOAD, { backend, key: sk });
+        const edMessage = await createSign1(PAYLOAD, { backend, key: sk });
         await expectWardError(() => verifySign1(edMessage, { backend, key: p256.pk }), 'ERR_COSE_ALGORITHM_MISMATCH');
       });
 
       it('ERR_COSE_ALGORITHM_MISMATCH: a private key offered as the verifying key', async () => {
         const { sk } = await ed;
-        const message = await signSign1(PAYLOAD, { backend, key: sk });
+        const message = await createSign1(PAYLOAD, { backend, key: sk });
         await expectWardError(() => verifySign1(message, { backend, key: sk as unknown as VerifyingKey }), 'ERR_COSE_ALGORITHM_MISMATCH');
       });
 
@@ -365,7 +365,7 @@ for (const { name, create } of BACKENDS) {
 
       it('CBOR errors: truncated → ERR_CBOR_MALFORMED, trailing bytes → ERR_CBOR_MALFORMED, over maxBytes → ERR_CBOR_LIMIT', async () => {
         const { sk, pk } = await ed;
-        const message = await signSign1(PAYLOAD, { backend, key: sk });
+        const message = await createSign1(PAYLOAD, { backend, key: sk });
         await expectWardError(() => verifySign1(message.subarray(0, message.length - 1), { backend, key: pk }), 'ERR_CBOR_MALFORMED');
         await expectWardError(() => verifySign1(new Uint8Array([...message, 0]), { backend, key: pk }), 'ERR_CBOR_MALFORMED');
         await expectWardError(() => verifySign1(message, { backend, key: pk, maxBytes: 32 }), 'ERR_CBOR_LIMIT');
@@ -387,7 +387,7 @@ for (const { name, create } of BACKENDS) {
           seen.push(lookup);
           return lookup.kid === undefined ? undefined : store.get(toHex(lookup.kid));
         };
-        const message = await signSign1(PAYLOAD, { backend, key: b.sk, kid: utf8('b'), unprotectedHeader: new Map([label('hint', 1)]) });
+        const message = await createSign1(PAYLOAD, { backend, key: b.sk, kid: utf8('b'), unprotectedHeader: new Map([label('hint', 1)]) });
         expect((await verifySign1(message, { backend, key })).kid).toEqual(utf8('b'));
         expect(seen[0]!.alg).toBe(CoseAlgorithm.ES256);
         expect(seen[0]!.kid).toEqual(utf8('b'));
@@ -403,20 +403,20 @@ for (const { name, create } of BACKENDS) {
 
       it('an async resolver works', async () => {
         const { sk, pk } = await keyPair(backend, 'Ed25519');
-        const message = await signSign1(PAYLOAD, { backend, key: sk });
+        const message = await createSign1(PAYLOAD, { backend, key: sk });
         expect((await verifySign1(message, { backend, key: async () => pk })).payload).toEqual(PAYLOAD);
       });
 
       it('ERR_KEY_NOT_FOUND: the resolver returns undefined (sync or async)', async () => {
         const { sk } = await keyPair(backend, 'Ed25519');
-        const message = await signSign1(PAYLOAD, { backend, key: sk, kid: KID });
+        const message = await createSign1(PAYLOAD, { backend, key: sk, kid: KID });
         await expectWardError(() => verifySign1(message, { backend, key: () => undefined }), 'ERR_KEY_NOT_FOUND');
         await expectWardError(() => verifySign1(message, { backend, key: async () => undefined }), 'ERR_KEY_NOT_FOUND');
       });
 
       it('an error thrown by the resolver propagates unchanged', async () => {
         const { sk } = await keyPair(backend, 'Ed25519');
-        const message = await signSign1(PAYLOAD, { backend, key: sk });
+        const message = await createSign1(PAYLOAD, { backend, key: sk });
         const boom = new Error('key store offline');
         await expect(verifySign1(message, { backend, key: () => { throw boom; } })).rejects.toBe(boom);
       });
@@ -432,7 +432,7 @@ describe('COSE_Sign1 across backends', () => {
       for (const [signer, verifier] of [[noble, node], [node, noble]] as const) {
         const sk = await signer.generateKey(algorithm, { extractable: true });
         const pk = await verifier.importKey(algorithm, 'public', await signer.exportKey(await signer.publicKey(sk)));
-        const message = await signSign1(PAYLOAD, { backend: signer, key: sk, kid: KID, externalAad: KID });
+        const message = await createSign1(PAYLOAD, { backend: signer, key: sk, kid: KID, externalAad: KID });
         expect((await verifySign1(message, { backend: verifier, key: pk, externalAad: KID })).payload).toEqual(PAYLOAD);
       }
     });
@@ -447,7 +447,7 @@ describe('COSE_Sign1 properties [node, Ed25519 + ES256]', () => {
   it('every single-bit flip of a Sign1 (Ed25519 and ES256, with kid and AAD) is rejected with a WardError', async () => {
     for (const pair of [await ed, await p256]) {
       const externalAad = utf8('aad');
-      const message = await signSign1(PAYLOAD, { backend, key: pair.sk, kid: KID, externalAad });
+      const message = await createSign1(PAYLOAD, { backend, key: pair.sk, kid: KID, externalAad });
       const sweep = await sweepBitFlips(message, (m) => verifySign1(m, { backend, key: pair.pk, externalAad }));
       expect(sweep.crashes).toEqual([]);
       expect(sweep.accepted.map((a) => a.bit)).toEqual([]);
@@ -460,7 +460,7 @@ describe('COSE_Sign1 properties [node, Ed25519 + ES256]', () => {
       fc.asyncProperty(
         fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ maxLength: 16 }), fc.boolean(), fc.nat(),
         async (payload, externalAad, detached, seed) => {
-          const message = await signSign1(payload, { backend, key: sk, externalAad, detached });
+          const message = await createSign1(payload, { backend, key: sk, externalAad, detached });
           const bit = seed % (message.length * 8);
           const flipped = message.slice();
           flipped[bit >> 3]! ^= 0x80 >> (bit & 7);
@@ -478,7 +478,7 @@ describe('COSE_Sign1 properties [node, Ed25519 + ES256]', () => {
       fc.asyncProperty(
         fc.uint8Array({ maxLength: 512 }), fc.uint8Array({ maxLength: 64 }), fc.option(fc.uint8Array({ maxLength: 16 }), { nil: undefined }), fc.boolean(),
         async (payload, externalAad, kid, detached) => {
-          const message = await signSign1(payload, { backend, key: sk, externalAad, detached, ...(kid === undefined ? {} : { kid }) });
+          const message = await createSign1(payload, { backend, key: sk, externalAad, detached, ...(kid === undefined ? {} : { kid }) });
           const v = await verifySign1(message, { backend, key: pk, externalAad, ...(detached ? { detachedPayload: payload } : {}) });
           expect(v.payload).toEqual(payload);
           expect(v.kid).toEqual(kid);

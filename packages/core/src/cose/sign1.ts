@@ -20,8 +20,8 @@ const SIGNATURE1 = 'Signature1';
 /** Header labels a Sign1 layer understands when they are marked critical. */
 const SIGN1_UNDERSTOOD: ReadonlySet<number | string> = new Set([HeaderLabel.alg, HeaderLabel.crit, HeaderLabel.contentType, HeaderLabel.kid]);
 
-/** Options of {@link signSign1}. */
-export interface SignSign1Options {
+/** Options of {@link createSign1}. */
+export interface CreateSign1Options {
   /** The backend that holds `key`. */
   readonly backend: CryptoBackend;
   /** The signing key; its algorithm fixes `alg` (Ed25519 → EdDSA, ECDSA-P256 → ES256). */
@@ -107,18 +107,18 @@ function toBeSigned(protectedBytes: Uint8Array, externalAad: Uint8Array, payload
  * @throws {@link KeyError} when `key` is not a signing key of `backend`
  * @example
  * ```ts
- * import { createNobleBackend, signSign1, verifySign1 } from '@ward/core';
+ * import { createNobleBackend, createSign1, verifySign1 } from '@ward/core';
  *
  * const backend = createNobleBackend();
  * const key = backend.generateKey('Ed25519');
- * const message = await signSign1(new TextEncoder().encode('door 4 opened'), { backend, key });
+ * const message = await createSign1(new TextEncoder().encode('door 4 opened'), { backend, key });
  * const { payload } = await verifySign1(message, { backend, key: backend.publicKey(key) });
  * ```
  */
-export async function signSign1(payload: Uint8Array, options: SignSign1Options): Promise<Uint8Array> {
+export async function createSign1(payload: Uint8Array, options: CreateSign1Options): Promise<Uint8Array> {
   assertBytes(payload, 'payload');
-  checkBackendOptions(options, 'signSign1');
-  checkKeyHandleOption(options.key, 'signSign1() options.key');
+  checkBackendOptions(options, 'createSign1');
+  checkKeyHandleOption(options.key, 'createSign1() options.key');
   const { key } = options;
   const declared = options.protectedHeader?.get(HeaderLabel.alg);
   /* A declared alg is kept only if it names the key's own algorithm (RFC 9864 §2: either identifier); anything else is a mismatch below. */
@@ -141,7 +141,7 @@ export async function signEncodedSign1(
   payload: Uint8Array,
   protectedBytes: Uint8Array,
   unprotectedHeader: HeaderMap,
-  options: Pick<SignSign1Options, 'backend' | 'key' | 'externalAad' | 'detached'>,
+  options: Pick<CreateSign1Options, 'backend' | 'key' | 'externalAad' | 'detached'>,
 ): Promise<Uint8Array> {
   const signature = await signSign1Structure(payload, protectedBytes, options);
   const unprotected = EncodedCbor.of(unprotectedHeader);
@@ -164,7 +164,7 @@ export async function signEncodedSign1(
 export async function signSign1Structure(
   payload: Uint8Array,
   protectedBytes: Uint8Array,
-  options: Pick<SignSign1Options, 'backend' | 'key' | 'externalAad'>,
+  options: Pick<CreateSign1Options, 'backend' | 'key' | 'externalAad'>,
 ): Promise<Uint8Array> {
   const signed = options.backend.sign(options.key, toBeSigned(protectedBytes, options.externalAad ?? EMPTY, payload));
   return isPromise(signed) ? await signed : signed;

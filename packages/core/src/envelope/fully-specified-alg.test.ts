@@ -12,10 +12,10 @@ import type { CborValue } from '../cbor/index.js';
 import { HeaderLabel, decodeProtectedHeader } from '../cose/headers.js';
 import { WardError } from '../errors.js';
 import { Keyset } from '../keys/keyset.js';
-import { open } from './open.js';
-import { rewrap } from './rewrap.js';
-import { seal } from './seal.js';
-import { verify } from './verify.js';
+import { openEnvelope } from './open.js';
+import { rewrapEnvelope } from './rewrap.js';
+import { sealEnvelope } from './seal.js';
+import { verifyEnvelope } from './verify.js';
 
 const backend = createNobleBackend();
 const te = new TextEncoder();
@@ -50,12 +50,12 @@ describe('sealed envelopes with fully-specified signature ids', () => {
     test(`${name}: seal writes ${polymorphic} by default and ${specified} with algIdentifier 'fully-specified'; both verify and open, facts report the wire alg`, async () => {
       const readers = await Keyset.generate(backend, { purpose: 'recipient' });
       for (const [algIdentifier, expected] of [[undefined, polymorphic], ['fully-specified', specified]] as const) {
-        const envelope = await seal(PAYLOAD, {
+        const envelope = await sealEnvelope(PAYLOAD, {
           backend, signer: { key, kid, ...(algIdentifier ? { algIdentifier } : {}) }, recipients: [await readers.recipient()], claims, attributes,
         });
         expect(sign1Alg(envelope)).toBe(expected);
-        expect((await verify(envelope, { backend, trust: publicKey })).signer.alg).toBe(expected);
-        const opened = await open(envelope, { backend, trust: publicKey, recipient: readers.recipientKey() });
+        expect((await verifyEnvelope(envelope, { backend, trust: publicKey })).signer.alg).toBe(expected);
+        const opened = await openEnvelope(envelope, { backend, trust: publicKey, recipient: readers.recipientKey() });
         expect(opened.plaintext).toEqual(PAYLOAD);
         expect(opened.facts.signer.alg).toBe(expected);
       }
@@ -63,10 +63,10 @@ describe('sealed envelopes with fully-specified signature ids', () => {
 
     test(`${name}: an envelope with alg ${specified} offered the other algorithm's key is refused (ERR_COSE_ALGORITHM_MISMATCH in the cause)`, async () => {
       const shared = await Keyset.generate(backend, { purpose: 'shared' });
-      const envelope = await seal(PAYLOAD, {
+      const envelope = await sealEnvelope(PAYLOAD, {
         backend, signer: { key, kid, algIdentifier: 'fully-specified' }, key: shared.sharedKey(), claims, attributes,
       });
-      const chain = await refusal(() => verify(envelope, { backend, trust: otherPublic }));
+      const chain = await refusal(() => verifyEnvelope(envelope, { backend, trust: otherPublic }));
       expect(chain).toContain('ERR_ENVELOPE_INVALID');
       expect(chain).toContain('ERR_COSE_ALGORITHM_MISMATCH');
     });
@@ -74,27 +74,27 @@ describe('sealed envelopes with fully-specified signature ids', () => {
     test(`${name}: a producer's envelope under ${specified} re-wraps; the re-wrap record keeps the original alg and verifies`, async () => {
       const archive = await Keyset.generate(backend, { purpose: 'recipient' });
       const analysts = await Keyset.generate(backend, { purpose: 'recipient' });
-      const envelope = await seal(PAYLOAD, {
+      const envelope = await sealEnvelope(PAYLOAD, {
         backend, signer: { key, kid, algIdentifier: 'fully-specified' }, recipients: [await archive.recipient()], claims, attributes,
       });
       const authorityKey = backend.generateKey('Ed25519');
       const authority = { key: authorityKey, kid: te.encode('archive'), issuer: 'city-archive' };
       const rewrapAuthorities = backend.publicKey(authorityKey);
-      const rewrapped = await rewrap(envelope, {
+      const rewrapped = await rewrapEnvelope(envelope, {
         backend, trust: publicKey, rewrapAuthorities, recipient: archive.recipientKey(), recipients: [await analysts.recipient()], authority, rewrappedAt: 1_900_000_000,
       });
-      const opened = await open(rewrapped, { backend, trust: publicKey, rewrapAuthorities, recipient: analysts.recipientKey() });
+      const opened = await openEnvelope(rewrapped, { backend, trust: publicKey, rewrapAuthorities, recipient: analysts.recipientKey() });
       expect(opened.plaintext).toEqual(PAYLOAD);
       expect(opened.facts.signer.alg).toBe(specified);
       // the original alg is checked against the producer key: the other algorithm's key is refused
-      const chain = await refusal(() => verify(rewrapped, { backend, trust: otherPublic, rewrapAuthorities }));
+      const chain = await refusal(() => verifyEnvelope(rewrapped, { backend, trust: otherPublic, rewrapAuthorities }));
       expect(chain).toContain('ERR_COSE_ALGORITHM_MISMATCH');
     });
   }
 
   test('an unknown signer.algIdentifier is refused before any work (ERR_INVALID_ARGUMENT)', async () => {
     const shared = await Keyset.generate(backend, { purpose: 'shared' });
-    const chain = await refusal(async () => seal(PAYLOAD, {
+    const chain = await refusal(async () => sealEnvelope(PAYLOAD, {
       backend, signer: { key: ed, kid, algIdentifier: 'full' as 'fully-specified' }, key: shared.sharedKey(), claims, attributes,
     }));
     expect(chain[0]).toBe('ERR_INVALID_ARGUMENT');

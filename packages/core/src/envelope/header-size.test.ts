@@ -1,7 +1,7 @@
 /*
  * What the reader enforces, the writer enforces (SPEC.md §7): each text and count of a sealed
  * header can be within its own limit while the header as a whole is larger than the protected
- * bucket readers decode by default (DEFAULT_MAX_HEADER_BYTES). seal() refuses to write such a
+ * bucket readers decode by default (DEFAULT_MAX_HEADER_BYTES). sealEnvelope() refuses to write such a
  * header instead of producing an envelope no default reader accepts.
  */
 import { describe, expect, test } from 'vitest';
@@ -11,9 +11,9 @@ import { DEFAULT_MAX_HEADER_BYTES } from '../cose/message.js';
 import { ArgumentError, EnvelopeError } from '../errors.js';
 import { PROFILE_LIMITS } from '../profile/limits.js';
 import type { AccessAttributes } from '../profile/facts.js';
-import { seal } from './seal.js';
+import { sealEnvelope } from './seal.js';
 import type { SealOptions } from './seal.js';
-import { verify } from './verify.js';
+import { verifyEnvelope } from './verify.js';
 
 const backend = createNobleBackend();
 const te = new TextEncoder();
@@ -38,31 +38,31 @@ function options(attributes: AccessAttributes, maxHeaderBytes?: number): SealOpt
   };
 }
 
-describe('seal() header size: the writer enforces the readers\' maxHeaderBytes', () => {
-  test('seal() refuses a signed header over DEFAULT_MAX_HEADER_BYTES, though each item is within its own limit (ArgumentError naming maxHeaderBytes)', async () => {
-    const error = await caught(seal(te.encode('{}'), options(oversized)));
+describe('sealEnvelope() header size: the writer enforces the readers\' maxHeaderBytes', () => {
+  test('sealEnvelope() refuses a signed header over DEFAULT_MAX_HEADER_BYTES, though each item is within its own limit (ArgumentError naming maxHeaderBytes)', async () => {
+    const error = await caught(sealEnvelope(te.encode('{}'), options(oversized)));
     expect(ArgumentError.isInstance(error)).toBe(true);
     expect((error as Error).message).toMatch(/maxHeaderBytes \(16384\)/);
   });
 
   test('the same header sealed with a raised maxHeaderBytes is refused by a default reader and accepted by one with the same limit', async () => {
     const raised = 64 * 1024;
-    const envelope = await seal(te.encode('{}'), options(oversized, raised));
-    expect(EnvelopeError.isInstance(await caught(verify(envelope, { backend, trust })))).toBe(true);
-    const facts = await verify(envelope, { backend, trust, maxHeaderBytes: raised });
+    const envelope = await sealEnvelope(te.encode('{}'), options(oversized, raised));
+    expect(EnvelopeError.isInstance(await caught(verifyEnvelope(envelope, { backend, trust })))).toBe(true);
+    const facts = await verifyEnvelope(envelope, { backend, trust, maxHeaderBytes: raised });
     expect(facts.attributes.purpose).toHaveLength(PROFILE_LIMITS.purposes);
   });
 
   test('a header just within the default seals and verifies with default limits', async () => {
-    const envelope = await seal(te.encode('{}'), options({ classification: 'internal', purpose: purposes }));
-    const facts = await verify(envelope, { backend, trust });
+    const envelope = await sealEnvelope(te.encode('{}'), options({ classification: 'internal', purpose: purposes }));
+    const facts = await verifyEnvelope(envelope, { backend, trust });
     expect(facts.attributes.purpose).toEqual(purposes);
     expect(DEFAULT_MAX_HEADER_BYTES).toBe(16384);
   });
 
   test('a maxHeaderBytes that is not a positive integer is an ArgumentError', async () => {
     for (const bad of [0, -1, 1.5, Number.NaN]) {
-      expect(ArgumentError.isInstance(await caught(seal(te.encode('{}'), options({ classification: 'internal' }, bad))))).toBe(true);
+      expect(ArgumentError.isInstance(await caught(sealEnvelope(te.encode('{}'), options({ classification: 'internal' }, bad))))).toBe(true);
     }
   });
 });

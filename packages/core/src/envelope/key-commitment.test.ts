@@ -1,13 +1,13 @@
 /*
- * Key commitment (SPEC.md §Key commitment) in open() and rewrap(). A producer holding a
+ * Key commitment (SPEC.md §Key commitment) in openEnvelope() and rewrapEnvelope(). A producer holding a
  * trusted signing key signs a commitment to one CEK and wraps another (the split-CEK form of
  * the invisible-salamanders attack, Dodis et al. 2018; the full AES-GCM collision is in
  * @ward/node's envelope-key-commitment-attack.test.ts). Without the comparison, the reader
- * would decrypt under a CEK the producer never committed to, and rewrap() would carry that
+ * would decrypt under a CEK the producer never committed to, and rewrapEnvelope() would carry that
  * CEK forward to new readers under the authority's signature.
  *
- * The lying producer is seal() itself on a backend whose HKDF lies only for the commitment
- * info string: everything else in the envelope is exactly what seal() writes, so the
+ * The lying producer is sealEnvelope() itself on a backend whose HKDF lies only for the commitment
+ * info string: everything else in the envelope is exactly what sealEnvelope() writes, so the
  * signature, profile, AAD binding and ciphertext digest all verify.
  */
 import { describe, expect, test } from 'vitest';
@@ -15,10 +15,10 @@ import { errorChain, spying } from '../../test-kit/spying.js';
 import type { CryptoBackend, HkdfInput, VerifyingKey } from '../backend/crypto-backend.js';
 import { createNobleBackend } from '../backend/noble-backend.js';
 import { EnvelopeError, WardError } from '../errors.js';
-import { open } from './open.js';
-import { rewrap } from './rewrap.js';
-import { seal } from './seal.js';
-import { verify } from './verify.js';
+import { openEnvelope } from './open.js';
+import { rewrapEnvelope } from './rewrap.js';
+import { sealEnvelope } from './seal.js';
+import { verifyEnvelope } from './verify.js';
 
 const backend = createNobleBackend();
 const te = new TextEncoder();
@@ -58,7 +58,7 @@ function lyingProducerBackend(inner: CryptoBackend): CryptoBackend {
 }
 
 async function sealed(lying: boolean): Promise<Uint8Array> {
-  return seal(PAYLOAD, {
+  return sealEnvelope(PAYLOAD, {
     backend: lying ? lyingProducerBackend(backend) : backend,
     signer: { key: producerKey, kid: producerKid },
     recipients: [readerSpec],
@@ -76,18 +76,18 @@ function refusedForCommitment(error: unknown): void {
 describe('key commitment', () => {
   test('the lying producer\'s envelope verifies: only the commitment check can see the lie', async () => {
     const envelope = await sealed(true);
-    const facts = await verify(envelope, { backend, trust });
+    const facts = await verifyEnvelope(envelope, { backend, trust });
     expect(facts.encryption).toBe('encrypt');
     expect(facts.provenance.issuer).toBe('meter-7');
   });
 
-  test('open() compares the key commitment: a CEK other than the signed one is refused, no plaintext, no decryption', async () => {
+  test('openEnvelope() compares the key commitment: a CEK other than the signed one is refused, no plaintext, no decryption', async () => {
     // the honest envelope opens (the test is not refusing everything)
-    expect((await open(await sealed(false), { backend, trust, recipient: reader })).plaintext).toEqual(PAYLOAD);
+    expect((await openEnvelope(await sealed(false), { backend, trust, recipient: reader })).plaintext).toEqual(PAYLOAD);
     const envelope = await sealed(true);
     const spy = spying(backend);
     let plaintext: Uint8Array | undefined;
-    const error = await open(envelope, { backend: spy.backend, trust, recipient: reader })
+    const error = await openEnvelope(envelope, { backend: spy.backend, trust, recipient: reader })
       .then((opened) => { plaintext = opened.plaintext; }, (e: unknown) => e);
     expect(plaintext).toBeUndefined();
     refusedForCommitment(error);
@@ -96,16 +96,16 @@ describe('key commitment', () => {
     expect(spy.calls).not.toContain('aeadDecrypt');
   });
 
-  test('rewrap() compares the key commitment: an uncommitted CEK is never carried forward to new readers', async () => {
+  test('rewrapEnvelope() compares the key commitment: an uncommitted CEK is never carried forward to new readers', async () => {
     const newReaderKey = backend.generateKey('X25519');
     const options = {
       backend, trust, recipient: reader, authority, rewrappedAt: 1_900_000_000,
       recipients: [{ publicKey: backend.publicKey(newReaderKey), kid: te.encode('reader-2') }],
     };
     // the honest envelope re-wraps (the test is not refusing everything)
-    expect(await rewrap(await sealed(false), options)).toBeInstanceOf(Uint8Array);
+    expect(await rewrapEnvelope(await sealed(false), options)).toBeInstanceOf(Uint8Array);
     let rewrapped: Uint8Array | undefined;
-    const error = await rewrap(await sealed(true), options).then((bytes) => { rewrapped = bytes; }, (e: unknown) => e);
+    const error = await rewrapEnvelope(await sealed(true), options).then((bytes) => { rewrapped = bytes; }, (e: unknown) => e);
     expect(rewrapped).toBeUndefined();
     refusedForCommitment(error);
   });

@@ -1,5 +1,5 @@
 /*
- * open() and the obligations of an allow (SPEC.md §Opening, issue 10 item 5b): every check that
+ * openEnvelope() and the obligations of an allow (SPEC.md §Opening, issue 10 item 5b): every check that
  * can refuse runs before anyone is notified — argument errors, verification, replay, the policy,
  * `authorize`, key resolution, unwrap, key commitment, decryption, redaction — so a notifier is
  * never told of an access that then does not happen. After the notifications only a failing
@@ -14,7 +14,7 @@ import { CborTag, decodeCbor } from '../cbor/index.js';
 import type { CborValue } from '../cbor/index.js';
 import { HeaderLabel, decodeProtectedHeader } from '../cose/headers.js';
 import type { HeaderMap } from '../cose/headers.js';
-import { signSign1 } from '../cose/sign1.js';
+import { createSign1 } from '../cose/sign1.js';
 import { ArgumentError, EnvelopeError, WardError } from '../errors.js';
 import { Keyset } from '../keys/keyset.js';
 import { MemoryDecisionLog } from '../policy/audit/decision-log.js';
@@ -22,10 +22,10 @@ import type { Obligation, PolicySubject } from '../policy/decision.js';
 import { PolicyEngine } from '../policy/evaluation/policy-engine.js';
 import { MemoryReplayStore } from '../replay/memory-replay-store.js';
 import { KEY_COMMITMENT_LENGTH } from './commitment.js';
-import { open } from './open.js';
+import { openEnvelope } from './open.js';
 import type { OpenOptions } from './open.js';
 import { WardHeaderLabel } from '../profile/labels.js';
-import { seal } from './seal.js';
+import { sealEnvelope } from './seal.js';
 
 const backend = createNobleBackend();
 const te = new TextEncoder();
@@ -48,8 +48,8 @@ async function sealed(form: 'encrypt' | 'encrypt0', readers: Keyset, payload = P
     attributes: { classification: 'internal', zone: 'market', purpose: ['planning'] },
   };
   return form === 'encrypt0'
-    ? seal(te.encode(payload), { ...common, key: shared })
-    : seal(te.encode(payload), { ...common, recipients: [await readers.recipient()] });
+    ? sealEnvelope(te.encode(payload), { ...common, key: shared })
+    : sealEnvelope(te.encode(payload), { ...common, recipients: [await readers.recipient()] });
 }
 
 /** A policy that allows the analyst with `obligations`, a reader keyset, and a notifier spy. */
@@ -71,13 +71,13 @@ async function resignedWith(envelope: Uint8Array, edit: (header: HeaderMap) => v
   header.delete(HeaderLabel.alg);
   header.delete(HeaderLabel.kid);
   edit(header);
-  return signSign1(fields[2] as Uint8Array, { backend, key: producerKey, kid: producerKid, protectedHeader: header, unprotectedHeader: fields[1] as HeaderMap });
+  return createSign1(fields[2] as Uint8Array, { backend, key: producerKey, kid: producerKid, protectedHeader: header, unprotectedHeader: fields[1] as HeaderMap });
 }
 
-describe('open(): nobody is notified of an access that is then refused', () => {
+describe('openEnvelope(): nobody is notified of an access that is then refused', () => {
   test('control: an allowed open notifies once, then releases', async () => {
     const { readers, notified, options } = await setup();
-    const { plaintext } = await open(await sealed('encrypt', readers), options);
+    const { plaintext } = await openEnvelope(await sealed('encrypt', readers), options);
     expect(td.decode(plaintext)).toBe(PAYLOAD);
     expect(notified).toEqual(['security-desk']);
   });
@@ -85,7 +85,7 @@ describe('open(): nobody is notified of an access that is then refused', () => {
   test('argument check first: a shared-key envelope opened without key is an ArgumentError, and nobody is notified', async () => {
     const { readers, notified, options } = await setup();
     const { key: _key, ...withoutKey } = options;
-    const error = await caught(open(await sealed('encrypt0', readers), withoutKey));
+    const error = await caught(openEnvelope(await sealed('encrypt0', readers), withoutKey));
     expect(error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', message: 'options need key for a shared-key envelope' });
     expect(notified).toEqual([]);
   });
@@ -93,7 +93,7 @@ describe('open(): nobody is notified of an access that is then refused', () => {
   test('argument check first: a multi-recipient envelope opened without recipient is an ArgumentError, and nobody is notified', async () => {
     const { readers, notified, options } = await setup();
     const { recipient: _recipient, ...withoutRecipient } = options;
-    const error = await caught(open(await sealed('encrypt', readers), withoutRecipient));
+    const error = await caught(openEnvelope(await sealed('encrypt', readers), withoutRecipient));
     expect(error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', message: 'options need recipient for a multi-recipient envelope' });
     expect(notified).toEqual([]);
   });
@@ -103,32 +103,32 @@ describe('open(): nobody is notified of an access that is then refused', () => {
     const replay = { store: new MemoryReplayStore() };
     const envelope = await sealed('encrypt0', readers);
     const { key: _key, ...withoutKey } = options;
-    expect(ArgumentError.isInstance(await caught(open(envelope, { ...withoutKey, replay })))).toBe(true);
+    expect(ArgumentError.isInstance(await caught(openEnvelope(envelope, { ...withoutKey, replay })))).toBe(true);
     // the corrected call opens: the misuse did not use up the envelope's place in the window
-    expect(td.decode((await open(envelope, { ...options, replay })).plaintext)).toBe(PAYLOAD);
+    expect(td.decode((await openEnvelope(envelope, { ...options, replay })).plaintext)).toBe(PAYLOAD);
   });
 
   test('authorize runs before notification: a denying authorize refuses, and nobody is notified', async () => {
     const { readers, notified, options } = await setup();
     const denial = new Error('outside working hours');
-    expect(await caught(open(await sealed('encrypt', readers), { ...options, authorize: () => { throw denial; } }))).toBe(denial);
+    expect(await caught(openEnvelope(await sealed('encrypt', readers), { ...options, authorize: () => { throw denial; } }))).toBe(denial);
     expect(notified).toEqual([]);
   });
 
   test('key resolution runs before notification: no key for the envelope refuses, and nobody is notified', async () => {
     const { readers, notified, options } = await setup();
-    expect(EnvelopeError.isInstance(await caught(open(await sealed('encrypt0', readers), { ...options, key: () => undefined })))).toBe(true);
+    expect(EnvelopeError.isInstance(await caught(openEnvelope(await sealed('encrypt0', readers), { ...options, key: () => undefined })))).toBe(true);
     const others = await Keyset.generate(backend, { purpose: 'recipient' });
-    expect(EnvelopeError.isInstance(await caught(open(await sealed('encrypt', readers), { ...options, recipient: others.recipientKey() })))).toBe(true);
+    expect(EnvelopeError.isInstance(await caught(openEnvelope(await sealed('encrypt', readers), { ...options, recipient: others.recipientKey() })))).toBe(true);
     expect(notified).toEqual([]);
   });
 
   test('decryption runs before notification: a wrong key refuses, and nobody is notified', async () => {
     const { readers, notified, options } = await setup();
     const wrong = { ...options, key: backend.generateKey('AES-GCM') };
-    expect(EnvelopeError.isInstance(await caught(open(await sealed('encrypt0', readers), wrong)))).toBe(true);
+    expect(EnvelopeError.isInstance(await caught(openEnvelope(await sealed('encrypt0', readers), wrong)))).toBe(true);
     const kek = { ...options, recipient: { kek: backend.generateKey('AES-KW') } };
-    expect(EnvelopeError.isInstance(await caught(open(await sealed('encrypt', readers), kek)))).toBe(true);
+    expect(EnvelopeError.isInstance(await caught(openEnvelope(await sealed('encrypt', readers), kek)))).toBe(true);
     expect(notified).toEqual([]);
   });
 
@@ -138,7 +138,7 @@ describe('open(): nobody is notified of an access that is then refused', () => {
       header.set(WardHeaderLabel.keyCommitment, new Uint8Array(KEY_COMMITMENT_LENGTH).fill(7));
     });
     const spy = spying(backend);
-    const error = await caught(open(forged, { ...options, backend: spy.backend }));
+    const error = await caught(openEnvelope(forged, { ...options, backend: spy.backend }));
     expect(EnvelopeError.isInstance(error)).toBe(true);
     expect(errorChain(error).some((e) => (e as Error).message?.includes('signed commitment'))).toBe(true);
     expect(spy.calls).not.toContain('aeadDecrypt');
@@ -152,7 +152,7 @@ describe('open(): nobody is notified of an access that is then refused', () => {
       [['people[]'], PAYLOAD], // a malformed path
     ] as const) {
       const { readers, notified, options } = await setup([NOTIFY, { type: 'redact', fields }]);
-      const error = await caught(open(await sealed('encrypt', readers, payload), options));
+      const error = await caught(openEnvelope(await sealed('encrypt', readers, payload), options));
       expect(error).toMatchObject({ code: 'ERR_POLICY_OBLIGATION' });
       expect(JSON.stringify(error)).not.toContain('Ann');
       expect(notified).toEqual([]);
@@ -163,7 +163,7 @@ describe('open(): nobody is notified of an access that is then refused', () => {
     const { readers, options } = await setup([NOTIFY]);
     const { notify: _notify, ...withoutNotifier } = options;
     const spy = spying(backend);
-    await expect(open(await sealed('encrypt', readers), { ...withoutNotifier, backend: spy.backend })).rejects.toMatchObject({ code: 'ERR_POLICY_OBLIGATION' });
+    await expect(openEnvelope(await sealed('encrypt', readers), { ...withoutNotifier, backend: spy.backend })).rejects.toMatchObject({ code: 'ERR_POLICY_OBLIGATION' });
     expect(spy.calls.filter((c) => ['deriveSharedSecret', 'unwrapKey', 'aeadDecrypt'].includes(c))).toEqual([]);
   });
 
@@ -171,13 +171,13 @@ describe('open(): nobody is notified of an access that is then refused', () => {
     const { readers, options } = await setup([{ type: 'redact', fields: ['people..name'] }]);
     const envelope = await sealed('encrypt', readers);
     const spy = spying(backend);
-    await expect(open(envelope, { ...options, backend: spy.backend })).rejects.toMatchObject({ code: 'ERR_POLICY_OBLIGATION' });
+    await expect(openEnvelope(envelope, { ...options, backend: spy.backend })).rejects.toMatchObject({ code: 'ERR_POLICY_OBLIGATION' });
     expect(spy.calls.filter((c) => ['deriveSharedSecret', 'unwrapKey', 'aeadDecrypt'].includes(c))).toEqual([]);
   });
 
   test('redact obligation applied: people[].name is removed before release, and the notifier is called after it', async () => {
     const { readers, notified, options } = await setup([{ type: 'redact', fields: ['people[].name'] }, NOTIFY]);
-    const { plaintext, decision } = await open(await sealed('encrypt', readers), options);
+    const { plaintext, decision } = await openEnvelope(await sealed('encrypt', readers), options);
     expect(JSON.parse(td.decode(plaintext))).toEqual({ count: 42, people: [{ seat: 1 }] });
     expect(td.decode(plaintext)).not.toContain('Ann');
     expect(decision?.obligations).toHaveLength(2);
@@ -188,7 +188,7 @@ describe('open(): nobody is notified of an access that is then refused', () => {
     const { readers, options } = await setup([NOTIFY, { type: 'notify', to: 'dpo' }]);
     const calls: string[] = [];
     let released: Uint8Array | undefined;
-    const error = await open(await sealed('encrypt', readers), {
+    const error = await openEnvelope(await sealed('encrypt', readers), {
       ...options,
       notify: (obligation) => { calls.push(obligation.to); throw new Error('smtp down'); },
     }).then((r) => { released = r.plaintext; }, (e: unknown) => e);
@@ -200,12 +200,12 @@ describe('open(): nobody is notified of an access that is then refused', () => {
   test('the decision record states the policy\'s allow even when the open is then refused (authorize)', async () => {
     const { readers, options } = await setup([]);
     const decisionLog = new MemoryDecisionLog();
-    await caught(open(await sealed('encrypt', readers), { ...options, decisionLog, authorize: () => { throw new Error('no'); } }));
+    await caught(openEnvelope(await sealed('encrypt', readers), { ...options, decisionLog, authorize: () => { throw new Error('no'); } }));
     expect(decisionLog.records().map((r) => r.decision.allow)).toEqual([true]);
   });
 });
 
-describe('open(): option checks name the option and come before verification', () => {
+describe('openEnvelope(): option checks name the option and come before verification', () => {
   test.each<[string, Partial<Record<keyof OpenOptions, unknown>>, string]>([
     ['authorize', { authorize: 'allow' }, 'options.authorize must be a function'],
     ['notify', { notify: 'security-desk@city' }, 'options.notify must be a function'],
@@ -216,7 +216,7 @@ describe('open(): option checks name the option and come before verification', (
   ])('a wrong-typed %s is an ArgumentError naming it, before anything is verified or anyone notified', async (_, change, message) => {
     const { readers, notified, options } = await setup();
     const spy = spying(backend);
-    const error = await caught(open(await sealed('encrypt', readers), { ...options, backend: spy.backend, ...change } as OpenOptions));
+    const error = await caught(openEnvelope(await sealed('encrypt', readers), { ...options, backend: spy.backend, ...change } as OpenOptions));
     expect(ArgumentError.isInstance(error)).toBe(true);
     expect((error as Error).message).toContain(message);
     expect(spy.calls).toEqual([]);
@@ -227,7 +227,7 @@ describe('open(): option checks name the option and come before verification', (
     const { readers, options } = await setup();
     const { policy: _policy, ...ungated } = options;
     for (const change of [{ notify: 1 }, { decisionLog: { write: 'file' } }]) {
-      expect(ArgumentError.isInstance(await caught(open(await sealed('encrypt', readers), { ...ungated, ...change } as unknown as OpenOptions)))).toBe(true);
+      expect(ArgumentError.isInstance(await caught(openEnvelope(await sealed('encrypt', readers), { ...ungated, ...change } as unknown as OpenOptions)))).toBe(true);
     }
   });
 
@@ -235,7 +235,7 @@ describe('open(): option checks name the option and come before verification', (
     const { readers } = await setup();
     const envelope = await sealed('encrypt', readers);
     for (const options of [undefined, null, 'backend', 42]) {
-      const error = await caught(open(envelope, options as unknown as OpenOptions));
+      const error = await caught(openEnvelope(envelope, options as unknown as OpenOptions));
       expect(WardError.isInstance(error) && (error as WardError).code === 'ERR_INVALID_ARGUMENT').toBe(true);
     }
   });

@@ -1,5 +1,5 @@
 /*
- * open(): policy before keys (the authorize gate runs on verified facts and before any key is
+ * openEnvelope(): policy before keys (the authorize gate runs on verified facts and before any key is
  * touched), wrong keys, and the AAD binding of the inner message to the signed header
  * (SPEC.md §AAD binding): stripping the producer's signature and re-signing, or moving the
  * inner message under other attributes or claims, never opens.
@@ -13,14 +13,14 @@ import type { CborValue } from '../cbor/index.js';
 import type { RecipientKey, RecipientSpec } from '../cose/encrypt.js';
 import { HeaderLabel, decodeProtectedHeader } from '../cose/headers.js';
 import type { HeaderMap } from '../cose/headers.js';
-import { signSign1 } from '../cose/sign1.js';
+import { createSign1 } from '../cose/sign1.js';
 import { ArgumentError, DecryptionError, EnvelopeError, WardError } from '../errors.js';
-import { open } from './open.js';
+import { openEnvelope } from './open.js';
 import type { OpenOptions } from './open.js';
 import { AttributeKey, ClaimKey, WardHeaderLabel } from '../profile/labels.js';
 import type { AccessAttributes } from '../profile/facts.js';
-import { seal } from './seal.js';
-import { verify } from './verify.js';
+import { sealEnvelope } from './seal.js';
+import { verifyEnvelope } from './verify.js';
 import type { EnvelopeFacts } from '../profile/facts.js';
 
 const backend = createNobleBackend();
@@ -61,7 +61,7 @@ const READERS: Record<string, RecipientKey> = {
 type Form = 'encrypt0' | 'encrypt';
 async function sealedBy(p: Producer, form: Form): Promise<Uint8Array> {
   const common = { backend, signer: { key: p.key, kid: p.kid }, claims: CLAIMS, attributes: ATTRIBUTES };
-  return form === 'encrypt0' ? seal(PAYLOAD, { ...common, key: shared }) : seal(PAYLOAD, { ...common, recipients: RECIPIENTS });
+  return form === 'encrypt0' ? sealEnvelope(PAYLOAD, { ...common, key: shared }) : sealEnvelope(PAYLOAD, { ...common, recipients: RECIPIENTS });
 }
 function readerOf(form: Form, recipient: RecipientKey = READERS['X25519 reader']!): Pick<OpenOptions, 'key' | 'recipient'> {
   return form === 'encrypt0' ? { key: shared.key } : { recipient };
@@ -83,25 +83,25 @@ async function resign(envelope: Uint8Array, by: Producer, edit: (header: HeaderM
   header.delete(HeaderLabel.alg);
   header.delete(HeaderLabel.kid);
   edit(header);
-  return signSign1(inner, { backend, key: by.key, kid: by.kid, protectedHeader: header, unprotectedHeader: unprotected });
+  return createSign1(inner, { backend, key: by.key, kid: by.kid, protectedHeader: header, unprotectedHeader: unprotected });
 }
 
 /* ------------------------------------------------------------------------------------------ */
 
-describe('open(): authorize runs on verified facts, before any key is used', () => {
+describe('openEnvelope(): authorize runs on verified facts, before any key is used', () => {
   test.each(['encrypt0', 'encrypt'] as const)('%s: authorize sees exactly the verified facts, once, then the plaintext is released', async (form) => {
     const envelope = await sealedBy(victim, form);
     const seen: EnvelopeFacts[] = [];
-    const opened = await open(envelope, { backend, trust: victim.trust, ...readerOf(form), authorize: (facts) => { seen.push(facts); } });
+    const opened = await openEnvelope(envelope, { backend, trust: victim.trust, ...readerOf(form), authorize: (facts) => { seen.push(facts); } });
     expect(opened.plaintext).toEqual(PAYLOAD);
-    expect(seen).toEqual([await verify(envelope, { backend, trust: victim.trust })]);
+    expect(seen).toEqual([await verifyEnvelope(envelope, { backend, trust: victim.trust })]);
     expect(opened.facts).toEqual(seen[0]);
   });
 
   test.each([
     ['encrypt0', 'shared key'],
     ...Object.keys(READERS).map((name) => ['encrypt', name] as const),
-  ] as const)('%s with a %s: a denying authorize stops open() before any key use; its error propagates unchanged', async (form, name) => {
+  ] as const)('%s with a %s: a denying authorize stops openEnvelope() before any key use; its error propagates unchanged', async (form, name) => {
     const envelope = await sealedBy(victim, form as Form);
     const spy = spying(backend);
     const denial = new Error('policy: purpose "marketing" not allowed for special-category');
@@ -116,7 +116,7 @@ describe('open(): authorize runs on verified facts, before any key is used', () 
         throw denial;
       },
     };
-    const error = await caught(open(envelope, options));
+    const error = await caught(openEnvelope(envelope, options));
     expect(error).toBe(denial); // unchanged: not wrapped in EnvelopeError
     expect(callsWhenAsked).toContain('verify'); // the signature was checked first
     expect(spy.calls).toEqual(callsWhenAsked); // and nothing ran after the gate
@@ -128,7 +128,7 @@ describe('open(): authorize runs on verified facts, before any key is used', () 
     const envelope = await sealedBy(victim, 'encrypt');
     const spy = spying(backend);
     const denial = { decision: 'deny', rule: 'zone-access' };
-    const error = await caught(open(envelope, { backend: spy.backend, trust: victim.trust, ...readerOf('encrypt'), authorize: async () => { throw denial; } }));
+    const error = await caught(openEnvelope(envelope, { backend: spy.backend, trust: victim.trust, ...readerOf('encrypt'), authorize: async () => { throw denial; } }));
     expect(error).toBe(denial);
     expect(spy.calls.filter((c) => KEY_USE.includes(c))).toEqual([]);
   });
@@ -136,7 +136,7 @@ describe('open(): authorize runs on verified facts, before any key is used', () 
   test('a WardError thrown by authorize is not re-wrapped either', async () => {
     const envelope = await sealedBy(victim, 'encrypt0');
     const denial = new ArgumentError('policy input incomplete');
-    expect(await caught(open(envelope, { backend, trust: victim.trust, ...readerOf('encrypt0'), authorize: () => { throw denial; } }))).toBe(denial);
+    expect(await caught(openEnvelope(envelope, { backend, trust: victim.trust, ...readerOf('encrypt0'), authorize: () => { throw denial; } }))).toBe(denial);
   });
 
   test('authorize is never called for an envelope that does not verify', async () => {
@@ -145,7 +145,7 @@ describe('open(): authorize runs on verified facts, before any key is used', () 
     tampered[tampered.length - 5]! ^= 0x10;
     let called = false;
     for (const [bytes, trust] of [[tampered, victim.trust], [envelope, attacker.trust], [envelope, () => undefined]] as const) {
-      const error = await caught(open(bytes, { backend, trust, ...readerOf('encrypt'), authorize: () => { called = true; } }));
+      const error = await caught(openEnvelope(bytes, { backend, trust, ...readerOf('encrypt'), authorize: () => { called = true; } }));
       expect(EnvelopeError.isInstance(error)).toBe(true);
     }
     expect(called).toBe(false);
@@ -155,7 +155,7 @@ describe('open(): authorize runs on verified facts, before any key is used', () 
     const envelope = await sealedBy(victim, 'encrypt');
     const spy = spying(backend);
     let decryptedBeforeDecision = false;
-    const opened = await open(envelope, {
+    const opened = await openEnvelope(envelope, {
       backend: spy.backend, trust: victim.trust, ...readerOf('encrypt'),
       authorize: async () => {
         await new Promise((resolve) => setTimeout(resolve, 5));
@@ -167,23 +167,23 @@ describe('open(): authorize runs on verified facts, before any key is used', () 
   });
 });
 
-describe('open(): wrong or missing keys', () => {
+describe('openEnvelope(): wrong or missing keys', () => {
   test('a wrong shared key: EnvelopeError, no plaintext', async () => {
     const envelope = await sealedBy(victim, 'encrypt0');
-    const error = await caught(open(envelope, { backend, trust: victim.trust, key: backend.generateKey('AES-GCM') }));
+    const error = await caught(openEnvelope(envelope, { backend, trust: victim.trust, key: backend.generateKey('AES-GCM') }));
     expect(EnvelopeError.isInstance(error)).toBe(true);
     expect(errorChain(error).some((e) => DecryptionError.isInstance(e))).toBe(true);
   });
 
   test('a shared key of another algorithm (ChaCha20/Poly1305 for an A256GCM message): EnvelopeError', async () => {
     const envelope = await sealedBy(victim, 'encrypt0');
-    const error = await caught(open(envelope, { backend, trust: victim.trust, key: backend.generateKey('ChaCha20-Poly1305') }));
+    const error = await caught(openEnvelope(envelope, { backend, trust: victim.trust, key: backend.generateKey('ChaCha20-Poly1305') }));
     expect(EnvelopeError.isInstance(error)).toBe(true);
   });
 
   test('a key resolver that finds no key: EnvelopeError', async () => {
     const envelope = await sealedBy(victim, 'encrypt0');
-    expect(EnvelopeError.isInstance(await caught(open(envelope, { backend, trust: victim.trust, key: () => undefined })))).toBe(true);
+    expect(EnvelopeError.isInstance(await caught(openEnvelope(envelope, { backend, trust: victim.trust, key: () => undefined })))).toBe(true);
   });
 
   test.each<[string, () => RecipientKey]>([
@@ -197,7 +197,7 @@ describe('open(): wrong or missing keys', () => {
     const envelope = await sealedBy(victim, 'encrypt');
     const spy = spying(backend);
     let released: Uint8Array | undefined;
-    const error = await open(envelope, { backend: spy.backend, trust: victim.trust, recipient: makeKey() })
+    const error = await openEnvelope(envelope, { backend: spy.backend, trust: victim.trust, recipient: makeKey() })
       .then((r) => { released = r.plaintext; }, (e: unknown) => e);
     expect(released).toBeUndefined();
     expect(EnvelopeError.isInstance(error)).toBe(true);
@@ -210,22 +210,22 @@ describe('open(): wrong or missing keys', () => {
     const encrypt0 = await sealedBy(victim, 'encrypt0');
     const encrypt = await sealedBy(victim, 'encrypt');
     const spy = spying(backend);
-    expect(ArgumentError.isInstance(await caught(open(encrypt, { backend: spy.backend, trust: victim.trust })))).toBe(true);
+    expect(ArgumentError.isInstance(await caught(openEnvelope(encrypt, { backend: spy.backend, trust: victim.trust })))).toBe(true);
     expect(spy.calls).toEqual([]);
-    expect(ArgumentError.isInstance(await caught(open(encrypt0, { backend, trust: victim.trust, recipient: READERS['KEK reader']! })))).toBe(true);
-    expect(ArgumentError.isInstance(await caught(open(encrypt, { backend, trust: victim.trust, key: shared.key })))).toBe(true);
+    expect(ArgumentError.isInstance(await caught(openEnvelope(encrypt0, { backend, trust: victim.trust, recipient: READERS['KEK reader']! })))).toBe(true);
+    expect(ArgumentError.isInstance(await caught(openEnvelope(encrypt, { backend, trust: victim.trust, key: shared.key })))).toBe(true);
   });
 });
 
 /* ------------------------------------------------------------------------------------------ */
 
-describe('open(): the inner message is bound to the signed header', () => {
+describe('openEnvelope(): the inner message is bound to the signed header', () => {
   test.each(['encrypt0', 'encrypt'] as const)('%s: control — re-signing the inner message with the victim\'s own key and header reproduces it, and it opens', async (form) => {
     const envelope = await sealedBy(victim, form);
     const again = await resign(envelope, victim);
     // Ed25519 and the header encoding are deterministic: the helper reproduces the envelope exactly
     expect(again).toEqual(envelope);
-    expect((await open(again, { backend, trust: victim.trust, ...readerOf(form) })).plaintext).toEqual(PAYLOAD);
+    expect((await openEnvelope(again, { backend, trust: victim.trust, ...readerOf(form) })).plaintext).toEqual(PAYLOAD);
   });
 
   test.each([
@@ -237,13 +237,13 @@ describe('open(): the inner message is bound to the signed header', () => {
     const envelope = await sealedBy(victim, form);
     const stolen = await resign(envelope, by);
     // the forgery is a validly signed envelope by a producer the reader trusts…
-    const facts = await verify(stolen, { backend, trust: trustBoth });
+    const facts = await verifyEnvelope(stolen, { backend, trust: trustBoth });
     expect(facts.signer.kid).toEqual(by.kid);
     expect(facts.attributes).toEqual(ATTRIBUTES);
     // …but every reader refuses it: the inner AAD binds the victim's Sign1 protected header
     for (const recipient of form === 'encrypt0' ? [undefined] : Object.values(READERS)) {
       const spy = spying(backend);
-      const error = await caught(open(stolen, { backend: spy.backend, trust: trustBoth, ...readerOf(form, recipient) }));
+      const error = await caught(openEnvelope(stolen, { backend: spy.backend, trust: trustBoth, ...readerOf(form, recipient) }));
       expect(EnvelopeError.isInstance(error)).toBe(true);
       expect(errorChain(error).some((e) => DecryptionError.isInstance(e))).toBe(true);
       expect(spy.calls).toContain('aeadDecrypt'); // refused by the AEAD itself (the key commitment still matches)
@@ -261,8 +261,8 @@ describe('open(): the inner message is bound to the signed header', () => {
     for (const form of ['encrypt0', 'encrypt'] as const) {
       const envelope = await sealedBy(victim, form);
       const moved = await resign(envelope, victim, edit);
-      expect(await verify(moved, { backend, trust: victim.trust })).not.toEqual(await verify(envelope, { backend, trust: victim.trust }));
-      const error = await caught(open(moved, { backend, trust: victim.trust, ...readerOf(form) }));
+      expect(await verifyEnvelope(moved, { backend, trust: victim.trust })).not.toEqual(await verifyEnvelope(envelope, { backend, trust: victim.trust }));
+      const error = await caught(openEnvelope(moved, { backend, trust: victim.trust, ...readerOf(form) }));
       expect(EnvelopeError.isInstance(error)).toBe(true);
       expect(errorChain(error).some((e) => DecryptionError.isInstance(e))).toBe(true);
     }
@@ -275,15 +275,15 @@ describe('open(): the inner message is bound to the signed header', () => {
       const { header: secondHeader } = partsOf(second);
       // the first inner message under the second envelope's exact header (id, issuedAt, commitment…)
       const { inner, unprotected } = partsOf(first);
-      const swapped = await signSign1(inner, { backend, key: victim.key, protectedHeader: secondHeader, unprotectedHeader: unprotected });
-      const error = await caught(open(swapped, { backend, trust: victim.trust, ...readerOf(form) }));
+      const swapped = await createSign1(inner, { backend, key: victim.key, protectedHeader: secondHeader, unprotectedHeader: unprotected });
+      const error = await caught(openEnvelope(swapped, { backend, trust: victim.trust, ...readerOf(form) }));
       expect(EnvelopeError.isInstance(error)).toBe(true);
     }
   });
 
   test('the refusal of a re-signed envelope carries no plaintext and no detail in its message', async () => {
     const stolen = await resign(await sealedBy(victim, 'encrypt'), attacker);
-    const error = await caught(open(stolen, { backend, trust: trustBoth, ...readerOf('encrypt') }));
+    const error = await caught(openEnvelope(stolen, { backend, trust: trustBoth, ...readerOf('encrypt') }));
     expect(error).toMatchObject({ name: 'EnvelopeError', code: 'ERR_ENVELOPE_INVALID', message: 'envelope refused' });
     expect(WardError.isInstance((error as EnvelopeError).cause)).toBe(true); // detail only in cause
     expect(JSON.stringify(error)).not.toContain('badge');

@@ -1,5 +1,5 @@
 /*
- * open(): verify, decide, and only then decrypt (DESIGN.md principle 2, "policy before keys");
+ * openEnvelope(): verify, decide, and only then decrypt (DESIGN.md principle 2, "policy before keys");
  * notify last, once nothing but the notifier itself can still refuse (SPEC.md §Opening).
  */
 import type { AeadKey, MaybePromise } from '../backend/crypto-backend.js';
@@ -18,7 +18,7 @@ import { checkVerifyOptions, refuseOnFailure, verifySealed, withFreshness } from
 import type { EnvelopeFacts } from '../profile/facts.js';
 import type { VerifyOptions } from './verify.js';
 
-/** Options of {@link open}. */
+/** Options of {@link openEnvelope}. */
 export interface OpenOptions extends VerifyOptions {
   /**
    * The reader's key for envelopes sealed to recipients (COSE_Encrypt), or a resolver by each
@@ -38,7 +38,7 @@ export interface OpenOptions extends VerifyOptions {
   readonly authorize?: (facts: EnvelopeFacts) => MaybePromise<void>;
   /**
    * The policy that decides (a `PolicyEngine`, or an isolated one such as `IsolatedPolicyEngine`
-   * of `@ward/node`, whose timeout refuses). With it, `open()` builds the policy input from
+   * of `@ward/node`, whose timeout refuses). With it, `openEnvelope()` builds the policy input from
    * the verified facts, `subject`, `action` and `environment`, refuses a deny with
    * `PolicyDeniedError` (`ERR_POLICY_DENIED`) before any key is touched, records the decision
    * in `decisionLog`, and fulfils the allow's obligations (log, notify, redact). Notifications
@@ -71,7 +71,7 @@ export interface OpenedEnvelope {
   readonly plaintext: Uint8Array;
   /** The verified facts it was released under. */
   readonly facts: EnvelopeFacts;
-  /** The policy's decision, when `open()` was policy-gated: its reasons and obligations. */
+  /** The policy's decision, when `openEnvelope()` was policy-gated: its reasons and obligations. */
   readonly decision?: PolicyDecision;
 }
 
@@ -106,22 +106,22 @@ export interface OpenedEnvelope {
  *   decided right after it (before the replay window records the envelope)
  * @example
  * ```ts
- * import { open } from '@ward/core';
+ * import { openEnvelope } from '@ward/core';
  *
- * const { plaintext, facts } = await open(envelope, {
+ * const { plaintext, facts } = await openEnvelope(envelope, {
  *   backend,
  *   trust: ({ kid }) => producers.get(hex(kid)),
  *   recipient: { privateKey: analystKey, kid: analystKid },
  * });
  *
  * // Policy-gated: the city's Rego decides on the verified facts before any key is touched.
- * const { plaintext: reading, decision } = await open(envelope, {
+ * const { plaintext: reading, decision } = await openEnvelope(envelope, {
  *   backend, trust: trustStore.keySource(), recipient: analysts.recipientKey(),
  *   policy: engine, subject: { id: 'ana', roles: ['analyst'], purpose: 'planning' }, decisionLog,
  * });
  * ```
  */
-export async function open(envelope: Uint8Array, options: OpenOptions): Promise<OpenedEnvelope> {
+export async function openEnvelope(envelope: Uint8Array, options: OpenOptions): Promise<OpenedEnvelope> {
   /* Caller misuse is decided before anything is read, any key touched or anyone notified. */
   checkVerifyOptions(envelope, options);
   if (options.key === undefined && options.recipient === undefined) throw new ArgumentError('options need recipient or key');

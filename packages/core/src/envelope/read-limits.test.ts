@@ -1,10 +1,10 @@
 /*
  * The profile's limits on read (SPEC.md §5, §7): an envelope comes from whoever holds a trusted
- * key, not from seal(). Envelopes here are forged with the low-level COSE API (correctly
+ * key, not from sealEnvelope(). Envelopes here are forged with the low-level COSE API (correctly
  * encrypted, bound and signed by a trusted producer or re-wrap authority) and break exactly one
- * stated limit: verify(), open() and rewrap() must all refuse them with ERR_ENVELOPE_INVALID,
+ * stated limit: verifyEnvelope(), openEnvelope() and rewrapEnvelope() must all refuse them with ERR_ENVELOPE_INVALID,
  * before any key is touched and without plaintext. At the limits, everything passes, and every
- * fact set verify() returns is a valid policy input (one rule set: profile.ts).
+ * fact set verifyEnvelope() returns is a valid policy input (one rule set: profile.ts).
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -14,7 +14,7 @@ import type { CryptoBackend, VerifyingKey } from '../backend/crypto-backend.js';
 import { CborTag, decodeCbor, encodeCbor } from '../cbor/index.js';
 import type { CborValue } from '../cbor/index.js';
 import { encryptContentLayer } from '../cose/encrypt.js';
-import { encryptEncrypt0 } from '../cose/encrypt0.js';
+import { createEncrypt0 } from '../cose/encrypt0.js';
 import { HeaderLabel, decodeProtectedHeader, encodeProtectedHeader } from '../cose/headers.js';
 import type { HeaderMap } from '../cose/headers.js';
 import { CoseTag } from '../cose/message.js';
@@ -23,14 +23,14 @@ import { EnvelopeError, WardError } from '../errors.js';
 import { canonicalPolicyInput, policyResourceOf } from '../policy/evaluation/policy-input.js';
 import { commitToContentKey } from './commitment.js';
 import { ciphertextDigest } from './detached.js';
-import { open } from './open.js';
+import { openEnvelope } from './open.js';
 import { AttributeKey, ClaimKey, ContentFormat, WardHeaderLabel } from '../profile/labels.js';
 import { PROFILE_LIMITS } from '../profile/limits.js';
 import type { AccessAttributes, ProvenanceInput } from '../profile/facts.js';
-import { rewrap } from './rewrap.js';
+import { rewrapEnvelope } from './rewrap.js';
 import type { RewrapOptions } from './rewrap.js';
-import { seal, sealExternalAad } from './seal.js';
-import { verify } from './verify.js';
+import { sealEnvelope, sealExternalAad } from './seal.js';
+import { verifyEnvelope } from './verify.js';
 import type { EnvelopeFacts } from '../profile/facts.js';
 
 const backend = createNobleBackend();
@@ -56,7 +56,7 @@ const text = (length: number): string => 'x'.repeat(length);
 const texts = (count: number): string[] => Array.from({ length: count }, (_, i) => `p${i}`);
 
 /* ------------------------------------------------------------------------------------------ */
-/* Forging: what a trusted producer can sign without seal()'s checks                          */
+/* Forging: what a trusted producer can sign without sealEnvelope()'s checks                          */
 /* ------------------------------------------------------------------------------------------ */
 
 interface Forgery {
@@ -125,7 +125,7 @@ async function forgeSealed(
 /** A COSE_Encrypt0 envelope under the shared key, signed by the trusted producer. */
 async function forgeShared(claims: Map<CborValue, CborValue>, attributes: Map<CborValue, CborValue>): Promise<Uint8Array> {
   const protectedBytes = await producerHeader(claims, attributes, undefined);
-  const inner = await encryptEncrypt0(PAYLOAD, { backend, key: sharedKey, kid: te.encode('shared'), externalAad: sealExternalAad(protectedBytes) });
+  const inner = await createEncrypt0(PAYLOAD, { backend, key: sharedKey, kid: te.encode('shared'), externalAad: sealExternalAad(protectedBytes) });
   return signEncodedSign1(inner, protectedBytes, new Map(), { backend, key: producerKey });
 }
 
@@ -136,20 +136,20 @@ const rewrapOptions = (b: CryptoBackend = backend): RewrapOptions => ({
 
 /** A valid envelope re-wrapped by the authority, whose CWT claims are then edited and re-signed by the (trusted) authority. */
 async function forgeRewrapped(edit: (claims: Map<CborValue, CborValue>) => void): Promise<Uint8Array> {
-  const rewrapped = await rewrap(await forgeSealed(), rewrapOptions());
+  const rewrapped = await rewrapEnvelope(await forgeSealed(), rewrapOptions());
   const [protectedBytes, outside, inner] = (decodeCbor(rewrapped) as CborTag).value as CborValue[];
   const header = decodeProtectedHeader(protectedBytes as Uint8Array);
   edit(claimsOf(header));
   return signEncodedSign1(inner as Uint8Array, encodeProtectedHeader(header), outside as HeaderMap, { backend, key: authorityKey });
 }
 
-/** verify(), open() and rewrap() all refuse, with the given cause code, and no key is touched. */
+/** verifyEnvelope(), openEnvelope() and rewrapEnvelope() all refuse, with the given cause code, and no key is touched. */
 async function expectRefusedOnRead(envelope: Uint8Array, cause: string): Promise<void> {
   const spy = spying(backend);
   for (const run of [
-    () => verify(envelope, { backend: spy.backend, trust: producerTrust, rewrapAuthorities: authorityTrust }),
-    () => open(envelope, { backend: spy.backend, trust: producerTrust, rewrapAuthorities: authorityTrust, recipient: READER }),
-    () => rewrap(envelope, rewrapOptions(spy.backend)),
+    () => verifyEnvelope(envelope, { backend: spy.backend, trust: producerTrust, rewrapAuthorities: authorityTrust }),
+    () => openEnvelope(envelope, { backend: spy.backend, trust: producerTrust, rewrapAuthorities: authorityTrust, recipient: READER }),
+    () => rewrapEnvelope(envelope, rewrapOptions(spy.backend)),
   ]) {
     const error = await caught(run());
     expect(EnvelopeError.isInstance(error)).toBe(true);
@@ -161,12 +161,12 @@ async function expectRefusedOnRead(envelope: Uint8Array, cause: string): Promise
   expect(spy.calls.filter((c) => KEY_USE.includes(c))).toEqual([]);
 }
 
-/** verify(), open() and rewrap() all accept it, and the facts are a valid policy input. */
+/** verifyEnvelope(), openEnvelope() and rewrapEnvelope() all accept it, and the facts are a valid policy input. */
 async function expectAcceptedOnRead(envelope: Uint8Array): Promise<EnvelopeFacts> {
   const options = { backend, trust: producerTrust, rewrapAuthorities: authorityTrust };
-  const facts = await verify(envelope, options);
-  expect((await open(envelope, { ...options, recipient: READER })).plaintext).toEqual(PAYLOAD);
-  expect((await open(await rewrap(envelope, rewrapOptions()), { ...options, recipient: READER })).plaintext).toEqual(PAYLOAD);
+  const facts = await verifyEnvelope(envelope, options);
+  expect((await openEnvelope(envelope, { ...options, recipient: READER })).plaintext).toEqual(PAYLOAD);
+  expect((await openEnvelope(await rewrapEnvelope(envelope, rewrapOptions()), { ...options, recipient: READER })).plaintext).toEqual(PAYLOAD);
   expect(() => canonicalPolicyInput({ action: 'open', subject: SUBJECT, resource: policyResourceOf(facts), environment: { time: 1_900_000_000 } })).not.toThrow();
   return facts;
 }
@@ -214,7 +214,7 @@ describe('the profile limits are enforced on read (SPEC.md §5, §7)', () => {
     ['a free-form integer −2^53', { edit: (h) => attributesOf(h).set('count', -(2n ** 53n)) }, INVALID],
     ['a free-form integral float (1.0)', { edit: (h) => attributesOf(h).set('count', 'PLACEHOLDER'), patch: ['PLACEHOLDER', Uint8Array.of(0xf9, 0x3c, 0x00)] }, 'ERR_CBOR_UNSUPPORTED'],
     ['a free-form text with a lone surrogate (CESU-8 bytes)', { edit: (h) => attributesOf(h).set('camera', 'PLACEHOLDER'), patch: ['PLACEHOLDER', Uint8Array.of(0x63, 0xed, 0xa0, 0x80)] }, 'ERR_CBOR_MALFORMED'],
-  ])('a trusted producer\'s envelope with %s is refused by verify(), open() and rewrap()', async (_, forgery, cause) => {
+  ])('a trusted producer\'s envelope with %s is refused by verifyEnvelope(), openEnvelope() and rewrapEnvelope()', async (_, forgery, cause) => {
     await expectRefusedOnRead(await forgeSealed(forgery), cause);
   });
 
@@ -223,7 +223,7 @@ describe('the profile limits are enforced on read (SPEC.md §5, §7)', () => {
     ['an empty issuer', (c) => c.set(ClaimKey.issuer, '')],
     ['a re-wrap time beyond 2^53 − 1', (c) => c.set(ClaimKey.issuedAt, 2n ** 53n)],
     ['a cti of 65 bytes', (c) => c.set(ClaimKey.id, new Uint8Array(65))],
-  ])('a trusted re-wrap authority\'s claims with %s are refused by verify(), open() and rewrap()', async (_, edit) => {
+  ])('a trusted re-wrap authority\'s claims with %s are refused by verifyEnvelope(), openEnvelope() and rewrapEnvelope()', async (_, edit) => {
     await expectRefusedOnRead(await forgeRewrapped(edit), 'ERR_COSE_INVALID_HEADER');
   });
 
@@ -246,7 +246,7 @@ describe('the profile limits are enforced on read (SPEC.md §5, §7)', () => {
 });
 
 /* ------------------------------------------------------------------------------------------ */
-/* Property: one rule set for seal(), verify() and the policy input                            */
+/* Property: one rule set for sealEnvelope(), verifyEnvelope() and the policy input                            */
 /* ------------------------------------------------------------------------------------------ */
 
 /* Well-formed text of 1..256 UTF-16 code units, from the whole of Unicode. */
@@ -313,32 +313,32 @@ const violation: fc.Arbitrary<(f: Facts) => Facts> = fc.oneof(
 /* Headers at every limit exceed the default 16 KiB bucket; the property is about the profile's limits. */
 const LARGE = { maxHeaderBytes: 1 << 20 };
 
-describe('one rule set: seal(), verify() and the policy input', () => {
+describe('one rule set: sealEnvelope(), verifyEnvelope() and the policy input', () => {
   test('property: a fact set within the limits seals, verifies to itself and is a valid policy input', async () => {
     await fc.assert(fc.asyncProperty(validFacts, async (facts) => {
       const { claims, attributes } = wire(facts as Facts);
-      const verified = await verify(await forgeShared(claims, attributes), { backend, trust: producerTrust, ...LARGE });
+      const verified = await verifyEnvelope(await forgeShared(claims, attributes), { backend, trust: producerTrust, ...LARGE });
       expect(() => canonicalPolicyInput({ action: 'open', subject: SUBJECT, resource: policyResourceOf(verified), environment: { time: 1 } })).not.toThrow();
-      /* seal() writes exactly what readers accept. */
-      const sealed = await seal(PAYLOAD, { backend, signer: { key: producerKey, kid: PRODUCER_KID }, key: { key: sharedKey, kid: te.encode('shared') }, ...(facts as Facts) });
-      expect((await verify(sealed, { backend, trust: producerTrust, ...LARGE })).attributes).toEqual(verified.attributes);
+      /* sealEnvelope() writes exactly what readers accept. */
+      const sealed = await sealEnvelope(PAYLOAD, { backend, signer: { key: producerKey, kid: PRODUCER_KID }, key: { key: sharedKey, kid: te.encode('shared') }, ...(facts as Facts) });
+      expect((await verifyEnvelope(sealed, { backend, trust: producerTrust, ...LARGE })).attributes).toEqual(verified.attributes);
     }), { numRuns: 40 });
   });
 
-  test('property: a fact set beyond any one limit fails verify() on read (ERR_ENVELOPE_INVALID) and seal() on write', async () => {
+  test('property: a fact set beyond any one limit fails verifyEnvelope() on read (ERR_ENVELOPE_INVALID) and sealEnvelope() on write', async () => {
     await fc.assert(fc.asyncProperty(validFacts, violation, async (facts, breakOne) => {
       const broken = breakOne(facts as Facts);
       const { claims, attributes } = wire(broken);
-      const error = await caught(verify(await forgeShared(claims, attributes), { backend, trust: producerTrust, ...LARGE }));
+      const error = await caught(verifyEnvelope(await forgeShared(claims, attributes), { backend, trust: producerTrust, ...LARGE }));
       expect(error).toMatchObject({ code: 'ERR_ENVELOPE_INVALID' });
-      const refused = await caught(seal(PAYLOAD, { backend, signer: { key: producerKey, kid: PRODUCER_KID }, key: { key: sharedKey, kid: te.encode('shared') }, ...broken }));
+      const refused = await caught(sealEnvelope(PAYLOAD, { backend, signer: { key: producerKey, kid: PRODUCER_KID }, key: { key: sharedKey, kid: te.encode('shared') }, ...broken }));
       expect(refused).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     }), { numRuns: 40 });
   });
 });
 
 describe('writers refuse what readers refuse', () => {
-  const sealWith = (claims: Partial<ProvenanceInput & { id: Uint8Array; issuedAt: number }>, attributes: Partial<AccessAttributes> = {}) => seal(PAYLOAD, {
+  const sealWith = (claims: Partial<ProvenanceInput & { id: Uint8Array; issuedAt: number }>, attributes: Partial<AccessAttributes> = {}) => sealEnvelope(PAYLOAD, {
     backend, signer: { key: producerKey, kid: PRODUCER_KID }, key: { key: sharedKey, kid: te.encode('shared') },
     claims: { issuer: 'parking-sensor-3', subject: 'parking/lot-b', sequence: 1, ...claims }, attributes: { classification: 'internal', ...attributes },
   });
@@ -349,8 +349,8 @@ describe('writers refuse what readers refuse', () => {
     ['an iat that is a bigint', () => sealWith({ issuedAt: 2n ** 60n as unknown as number })],
     ['a retention that is a bigint', () => sealWith({}, { retention: 2n ** 60n as unknown as number })],
     ['a free-form text list of 33 entries', () => sealWith({}, { extra: { cameras: texts(33) } })],
-    ['a re-wrap authority issuer of 257 characters', async () => rewrap(await forgeSealed(), { ...rewrapOptions(), authority: { ...AUTHORITY, issuer: text(257) } })],
-  ])('seal() and rewrap() refuse to write %s (ERR_INVALID_ARGUMENT)', async (_, write) => {
+    ['a re-wrap authority issuer of 257 characters', async () => rewrapEnvelope(await forgeSealed(), { ...rewrapOptions(), authority: { ...AUTHORITY, issuer: text(257) } })],
+  ])('sealEnvelope() and rewrapEnvelope() refuse to write %s (ERR_INVALID_ARGUMENT)', async (_, write) => {
     expect(await caught(write())).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
   });
 });

@@ -1,5 +1,5 @@
 /*
- * rewrap(): the payload ciphertext and the producer's facts are carried over byte for byte,
+ * rewrapEnvelope(): the payload ciphertext and the producer's facts are carried over byte for byte,
  * the recipient layer is new, the authority is recorded and must be trusted, and the inner
  * AAD still binds the producer's protected header (SPEC.md §Re-wrap).
  */
@@ -19,12 +19,12 @@ import { signEncodedSign1, verifySign1 } from '../cose/sign1.js';
 import { ArgumentError, EnvelopeError, ReplayError, WardError } from '../errors.js';
 import { Keyset } from '../keys/keyset.js';
 import { MemoryReplayStore } from '../replay/memory-replay-store.js';
-import { open } from './open.js';
+import { openEnvelope } from './open.js';
 import { AttributeKey, RewrapRecordKey, WardHeaderLabel } from '../profile/labels.js';
-import { rewrap, rewrapInParts } from './rewrap.js';
+import { rewrapEnvelope, rewrapEnvelopeInParts } from './rewrap.js';
 import type { RewrapOptions } from './rewrap.js';
-import { seal } from './seal.js';
-import { verify } from './verify.js';
+import { sealEnvelope } from './seal.js';
+import { verifyEnvelope } from './verify.js';
 
 const backend = createNobleBackend();
 const te = new TextEncoder();
@@ -47,7 +47,7 @@ const rewrapAuthorities = ({ kid }: { kid: Uint8Array | undefined }) => (kid !==
 async function setup() {
   const analysts = await Keyset.generate(backend, { purpose: 'recipient' });
   const archive = await Keyset.generate(backend, { purpose: 'recipient', algorithm: 'ECDH-P256' });
-  const envelope = await seal(PAYLOAD, {
+  const envelope = await sealEnvelope(PAYLOAD, {
     backend, signer: producer, recipients: [await analysts.recipient(), await archive.recipient()], claims, attributes,
   });
   const options = (extra?: Partial<RewrapOptions>): RewrapOptions => ({
@@ -67,7 +67,7 @@ describe('rewrap', () => {
   test('keeps the content layer byte for byte and replaces the recipients', async () => {
     const { analysts, archive, envelope, options } = await setup();
     await analysts.rotate();
-    const rewrapped = await rewrap(envelope, options({ recipients: [await analysts.recipient(), await archive.recipient()] }));
+    const rewrapped = await rewrapEnvelope(envelope, options({ recipients: [await analysts.recipient(), await archive.recipient()] }));
     const before = layers(envelope).encrypt;
     const after = layers(rewrapped).encrypt;
     expect(after[0]).toEqual(before[0]); // content protected header
@@ -82,13 +82,13 @@ describe('rewrap', () => {
 
   test('the new recipient opens it with identical plaintext and the producer facts; the authority is recorded', async () => {
     const { analysts, archive, envelope, options } = await setup();
-    const before = await verify(envelope, { backend, trust });
+    const before = await verifyEnvelope(envelope, { backend, trust });
     await analysts.rotate();
     const oldKid = analysts.keys()[0]!.kid;
     analysts.retire(oldKid);
     await analysts.destroy(oldKid);
-    const rewrapped = await rewrap(envelope, options({ recipients: [await analysts.recipient(), await archive.recipient()] }));
-    const { plaintext, facts } = await open(rewrapped, { backend, trust, rewrapAuthorities, recipient: analysts.recipientKey() });
+    const rewrapped = await rewrapEnvelope(envelope, options({ recipients: [await analysts.recipient(), await archive.recipient()] }));
+    const { plaintext, facts } = await openEnvelope(rewrapped, { backend, trust, rewrapAuthorities, recipient: analysts.recipientKey() });
     expect(plaintext).toEqual(PAYLOAD);
     expect(facts.provenance).toEqual(before.provenance);
     expect(facts.attributes).toEqual(before.attributes);
@@ -96,63 +96,63 @@ describe('rewrap', () => {
     expect(facts.rewrap).toMatchObject({ issuer: 'city-archive', kid: authority.kid, alg: -7, rewrappedAt: 1_900_000_000 });
     expect(facts.rewrap!.originSignature).toEqual(layers(envelope).sign1[3]);
     /* The original envelope, sealed to the destroyed key, no longer opens for the analysts. */
-    await expect(open(envelope, { backend, trust, recipient: analysts.recipientKey() })).rejects.toThrow(EnvelopeError);
+    await expect(openEnvelope(envelope, { backend, trust, recipient: analysts.recipientKey() })).rejects.toThrow(EnvelopeError);
   });
 
   test('a removed recipient cannot open the re-wrapped copy', async () => {
     const { analysts, archive, envelope, options } = await setup();
-    const rewrapped = await rewrap(envelope, options({ recipients: [await archive.recipient()] }));
-    await expect(open(envelope, { backend, trust, recipient: analysts.recipientKey() })).resolves.toBeDefined();
-    const error = await open(rewrapped, { backend, trust, rewrapAuthorities, recipient: analysts.recipientKey() }).catch((e: unknown) => e);
+    const rewrapped = await rewrapEnvelope(envelope, options({ recipients: [await archive.recipient()] }));
+    await expect(openEnvelope(envelope, { backend, trust, recipient: analysts.recipientKey() })).resolves.toBeDefined();
+    const error = await openEnvelope(rewrapped, { backend, trust, rewrapAuthorities, recipient: analysts.recipientKey() }).catch((e: unknown) => e);
     expect(codes(error)).toContain('ERR_DECRYPTION_FAILED');
   });
 
   test('verifiers that trust no re-wrap authority refuse re-wrapped envelopes (ERR_TRUST_ROLE)', async () => {
     const { archive, envelope, options } = await setup();
-    const rewrapped = await rewrap(envelope, options({ recipients: [await archive.recipient()] }));
-    expect(codes(await verify(rewrapped, { backend, trust }).catch((e: unknown) => e))).toEqual(['ERR_ENVELOPE_INVALID', 'ERR_TRUST_ROLE']);
+    const rewrapped = await rewrapEnvelope(envelope, options({ recipients: [await archive.recipient()] }));
+    expect(codes(await verifyEnvelope(rewrapped, { backend, trust }).catch((e: unknown) => e))).toEqual(['ERR_ENVELOPE_INVALID', 'ERR_TRUST_ROLE']);
     /* A producer key is not a re-wrap authority, even when it signs a well-formed record. */
-    const impostor = await rewrap(envelope, options({ recipients: [await archive.recipient()], authority: { ...producer, issuer: 'cctv-12' } }));
-    await expect(verify(impostor, { backend, trust, rewrapAuthorities })).rejects.toThrow(EnvelopeError);
+    const impostor = await rewrapEnvelope(envelope, options({ recipients: [await archive.recipient()], authority: { ...producer, issuer: 'cctv-12' } }));
+    await expect(verifyEnvelope(impostor, { backend, trust, rewrapAuthorities })).rejects.toThrow(EnvelopeError);
   });
 
   test('a producer that is no longer trusted is refused even behind a trusted authority', async () => {
     const { archive, envelope, options } = await setup();
-    const rewrapped = await rewrap(envelope, options({ recipients: [await archive.recipient()] }));
-    const error = await verify(rewrapped, { backend, trust: () => undefined, rewrapAuthorities }).catch((e: unknown) => e);
+    const rewrapped = await rewrapEnvelope(envelope, options({ recipients: [await archive.recipient()] }));
+    const error = await verifyEnvelope(rewrapped, { backend, trust: () => undefined, rewrapAuthorities }).catch((e: unknown) => e);
     expect(codes(error)).toEqual(['ERR_ENVELOPE_INVALID', 'ERR_TRUST_UNKNOWN_SIGNER']);
   });
 
   test('the inner AAD still binds the producer header: editing the recorded facts without re-encrypting yields no plaintext', async () => {
     const { archive, envelope, options } = await setup();
-    const rewrapped = await rewrap(envelope, options({ recipients: [await archive.recipient()] }));
+    const rewrapped = await rewrapEnvelope(envelope, options({ recipients: [await archive.recipient()] }));
     const { sign1, header } = layers(rewrapped);
     const record = header.get(WardHeaderLabel.rewrap) as Map<CborValue, CborValue>;
     const origin = decodeProtectedHeader(record.get(RewrapRecordKey.originProtected) as Uint8Array);
     (origin.get(WardHeaderLabel.attributes) as Map<CborValue, CborValue>).set(AttributeKey.classification, 'public');
     record.set(RewrapRecordKey.originProtected, encodeProtectedHeader(origin));
     const forged = await signEncodedSign1(sign1[2] as Uint8Array, encodeProtectedHeader(header), sign1[1] as HeaderMap, { backend, key: authorityKey });
-    const facts = await verify(forged, { backend, trust, rewrapAuthorities });
+    const facts = await verifyEnvelope(forged, { backend, trust, rewrapAuthorities });
     expect(facts.attributes.classification).toBe('public'); // the authority's word, verified as its signature
-    const error = await open(forged, { backend, trust, rewrapAuthorities, recipient: archive.recipientKey() }).catch((e: unknown) => e);
+    const error = await openEnvelope(forged, { backend, trust, rewrapAuthorities, recipient: archive.recipientKey() }).catch((e: unknown) => e);
     expect(codes(error)).toContain('ERR_DECRYPTION_FAILED');
   });
 
   test('any flipped bit of a re-wrapped envelope is refused by open', async () => {
     const { archive, envelope, options } = await setup();
-    const rewrapped = await rewrap(envelope, options({ recipients: [await archive.recipient()] }));
+    const rewrapped = await rewrapEnvelope(envelope, options({ recipients: [await archive.recipient()] }));
     for (let i = 0; i < rewrapped.length; i += Math.max(1, Math.floor(rewrapped.length / 97))) {
       const flipped = rewrapped.slice();
       flipped[i]! ^= 0x04;
-      await expect(open(flipped, { backend, trust, rewrapAuthorities, recipient: archive.recipientKey() })).rejects.toThrow(WardError);
+      await expect(openEnvelope(flipped, { backend, trust, rewrapAuthorities, recipient: archive.recipientKey() })).rejects.toThrow(WardError);
     }
   });
 
   test('re-wrapping a re-wrapped envelope keeps the producer record and names the latest authority', async () => {
     const { analysts, archive, envelope, options } = await setup();
-    const once = await rewrap(envelope, options({ recipients: [await archive.recipient()] }));
-    const twice = await rewrap(once, options({ recipients: [await analysts.recipient()], rewrappedAt: 1_900_000_100 }));
-    const { plaintext, facts } = await open(twice, { backend, trust, rewrapAuthorities, recipient: analysts.recipientKey() });
+    const once = await rewrapEnvelope(envelope, options({ recipients: [await archive.recipient()] }));
+    const twice = await rewrapEnvelope(once, options({ recipients: [await analysts.recipient()], rewrappedAt: 1_900_000_100 }));
+    const { plaintext, facts } = await openEnvelope(twice, { backend, trust, rewrapAuthorities, recipient: analysts.recipientKey() });
     expect(plaintext).toEqual(PAYLOAD);
     expect(facts.rewrap!.rewrappedAt).toBe(1_900_000_100);
     expect(facts.provenance.sequence).toBe(77);
@@ -162,25 +162,25 @@ describe('rewrap', () => {
     const { archive, envelope, options } = await setup();
     const { backend: spy, calls } = spying(backend);
     const denied = new Error('not for re-wrap');
-    await expect(rewrap(envelope, options({ backend: spy, recipients: [await archive.recipient()], authorize: () => { throw denied; } }))).rejects.toBe(denied);
+    await expect(rewrapEnvelope(envelope, options({ backend: spy, recipients: [await archive.recipient()], authorize: () => { throw denied; } }))).rejects.toBe(denied);
     expect(calls.filter((c) => ['deriveSharedSecret', 'unwrapKey', 'wrapKey', 'sign'].includes(c))).toEqual([]);
   });
 
   test('refuses shared-key envelopes, direct recipients, empty recipient sets and a key that does not open it', async () => {
     const { analysts, archive, envelope, options } = await setup();
     const shared = await Keyset.generate(backend, { purpose: 'shared' });
-    const single = await seal(PAYLOAD, { backend, signer: producer, key: shared.sharedKey(), claims, attributes });
-    await expect(rewrap(single, options({ recipients: [await archive.recipient()] }))).rejects.toThrow(ArgumentError);
+    const single = await sealEnvelope(PAYLOAD, { backend, signer: producer, key: shared.sharedKey(), claims, attributes });
+    await expect(rewrapEnvelope(single, options({ recipients: [await archive.recipient()] }))).rejects.toThrow(ArgumentError);
     const direct = { ...(await archive.recipient()), mode: 'direct' as const };
-    await expect(rewrap(envelope, options({ recipients: [direct] }))).rejects.toThrow(ArgumentError);
-    await expect(rewrap(envelope, options({ recipients: [] }))).rejects.toThrow(ArgumentError);
+    await expect(rewrapEnvelope(envelope, options({ recipients: [direct] }))).rejects.toThrow(ArgumentError);
+    await expect(rewrapEnvelope(envelope, options({ recipients: [] }))).rejects.toThrow(ArgumentError);
     const outsider = await Keyset.generate(backend, { purpose: 'recipient' });
-    await expect(rewrap(envelope, options({ recipient: outsider.recipientKey(), recipients: [await analysts.recipient()] }))).rejects.toThrow(EnvelopeError);
+    await expect(rewrapEnvelope(envelope, options({ recipient: outsider.recipientKey(), recipients: [await analysts.recipient()] }))).rejects.toThrow(EnvelopeError);
   });
 });
 
 describe('a direct key agreement recipient only as the single recipient, on read too (SPEC.md §2)', () => {
-  test('rewrap() and open() refuse a producer-signed envelope that has a direct recipient beside the authority\'s, and release nothing', async () => {
+  test('rewrapEnvelope() and openEnvelope() refuse a producer-signed envelope that has a direct recipient beside the authority\'s, and release nothing', async () => {
     const { archive, envelope, options } = await setup();
     /* The trusted producer adds a direct (ECDH-ES+HKDF-256) recipient and signs again: the AAD binding still holds. */
     const [protectedBytes, outside, inner] = (decodeCbor(envelope) as CborTag).value as CborValue[];
@@ -191,8 +191,8 @@ describe('a direct key agreement recipient only as the single recipient, on read
     const mixed = await signEncodedSign1(mixedInner, protectedBytes as Uint8Array, outside as HeaderMap, { backend, key: producerKey });
     const recipients = [await archive.recipient()];
     for (const run of [
-      () => rewrap(mixed, options({ recipients })),
-      () => open(mixed, { backend, trust, recipient: archive.recipientKey() }),
+      () => rewrapEnvelope(mixed, options({ recipients })),
+      () => openEnvelope(mixed, { backend, trust, recipient: archive.recipientKey() }),
     ]) {
       const error = await run().then(() => expect.unreachable('expected a refusal'), (e: unknown) => e);
       expect(EnvelopeError.isInstance(error)).toBe(true);
@@ -201,14 +201,14 @@ describe('a direct key agreement recipient only as the single recipient, on read
   });
 });
 
-describe('replay window in verify() and open()', () => {
+describe('replay window in verifyEnvelope() and openEnvelope()', () => {
   test('a second delivery is refused as ERR_REPLAY_DUPLICATE, before the authorize gate', async () => {
     const { analysts, envelope } = await setup();
     const replay = { store: new MemoryReplayStore() };
-    const first = await verify(envelope, { backend, trust, replay });
+    const first = await verifyEnvelope(envelope, { backend, trust, replay });
     expect(first.freshness).toEqual({ status: 'fresh', firstSeen: true, highest: 77n });
     let gateCalls = 0;
-    const error = await open(envelope, { backend, trust, replay, recipient: analysts.recipientKey(), authorize: () => { gateCalls++; } }).catch((e: unknown) => e);
+    const error = await openEnvelope(envelope, { backend, trust, replay, recipient: analysts.recipientKey(), authorize: () => { gateCalls++; } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ReplayError);
     expect((error as ReplayError).code).toBe('ERR_REPLAY_DUPLICATE');
     expect(gateCalls).toBe(0);
@@ -217,23 +217,23 @@ describe('replay window in verify() and open()', () => {
   test('gaps and reordering are reported in the facts; a forged envelope never reaches the window', async () => {
     const { analysts } = await setup();
     const store = new MemoryReplayStore();
-    const make = async (sequence: number) => seal(PAYLOAD, { backend, signer: producer, recipients: [await analysts.recipient()], claims: { ...claims, sequence }, attributes });
+    const make = async (sequence: number) => sealEnvelope(PAYLOAD, { backend, signer: producer, recipients: [await analysts.recipient()], claims: { ...claims, sequence }, attributes });
     const e1 = await make(1);
     const e5 = await make(5);
     const e3 = await make(3);
-    expect((await verify(e1, { backend, trust, replay: { store } })).freshness?.status).toBe('fresh');
-    expect((await verify(e5, { backend, trust, replay: { store } })).freshness).toEqual({ status: 'gap', missing: 3n, highest: 5n });
-    expect((await verify(e3, { backend, trust, replay: { store } })).freshness).toEqual({ status: 'out-of-order', behind: 2n, highest: 5n });
+    expect((await verifyEnvelope(e1, { backend, trust, replay: { store } })).freshness?.status).toBe('fresh');
+    expect((await verifyEnvelope(e5, { backend, trust, replay: { store } })).freshness).toEqual({ status: 'gap', missing: 3n, highest: 5n });
+    expect((await verifyEnvelope(e3, { backend, trust, replay: { store } })).freshness).toEqual({ status: 'out-of-order', behind: 2n, highest: 5n });
     const tampered = (await make(9)).slice();
     tampered[tampered.length - 1]! ^= 1;
-    await expect(verify(tampered, { backend, trust, replay: { store } })).rejects.toThrow(EnvelopeError);
-    expect((await verify(await make(6), { backend, trust, replay: { store } })).freshness?.status).toBe('fresh');
+    await expect(verifyEnvelope(tampered, { backend, trust, replay: { store } })).rejects.toThrow(EnvelopeError);
+    expect((await verifyEnvelope(await make(6), { backend, trust, replay: { store } })).freshness?.status).toBe('fresh');
   });
 
   test('a failing store fails closed with ERR_REPLAY_STORE_UNAVAILABLE', async () => {
     const { envelope } = await setup();
     const store = { record: () => { throw new Error('connection refused'); } };
-    const error = await verify(envelope, { backend, trust, replay: { store } }).catch((e: unknown) => e);
+    const error = await verifyEnvelope(envelope, { backend, trust, replay: { store } }).catch((e: unknown) => e);
     expect((error as ReplayError).code).toBe('ERR_REPLAY_STORE_UNAVAILABLE');
   });
 });
@@ -241,18 +241,18 @@ describe('replay window in verify() and open()', () => {
 describe('the re-wrap record is critical', () => {
   test('it is marked crit, and a re-wrapped envelope without the mark is refused', async () => {
     const { archive, envelope, options } = await setup();
-    const rewrapped = await rewrap(envelope, options({ recipients: [await archive.recipient()] }));
+    const rewrapped = await rewrapEnvelope(envelope, options({ recipients: [await archive.recipient()] }));
     const { sign1, header } = layers(rewrapped);
     expect(header.get(2)).toEqual([WardHeaderLabel.rewrap]);
     header.delete(2);
     const unmarked = await signEncodedSign1(sign1[2] as Uint8Array, encodeProtectedHeader(header), sign1[1] as HeaderMap, { backend, key: authorityKey });
-    const error = await verify(unmarked, { backend, trust, rewrapAuthorities }).catch((e: unknown) => e);
+    const error = await verifyEnvelope(unmarked, { backend, trust, rewrapAuthorities }).catch((e: unknown) => e);
     expect(codes(error)).toEqual(['ERR_ENVELOPE_INVALID', 'ERR_COSE_INVALID_HEADER']);
   });
 
   test('a plain COSE verifier that does not know the label refuses it (ERR_COSE_UNKNOWN_CRITICAL)', async () => {
     const { archive, envelope, options } = await setup();
-    const rewrapped = await rewrap(envelope, options({ recipients: [await archive.recipient()] }));
+    const rewrapped = await rewrapEnvelope(envelope, options({ recipients: [await archive.recipient()] }));
     await expect(verifySign1(rewrapped, { backend, key: authorityPublic })).rejects.toMatchObject({ code: 'ERR_COSE_UNKNOWN_CRITICAL' });
   });
 });
@@ -279,20 +279,20 @@ describe('re-wrap cost does not depend on the payload size', () => {
   test('with a 1 MiB payload, no crypto operation of a re-wrap sees more than a few KiB, and nothing is decrypted', async () => {
     const { archive, options } = await setup();
     const big = new Uint8Array(1 << 20).fill(0x5a);
-    const envelope = await seal(big, { backend, signer: producer, recipients: [await archive.recipient()], claims, attributes });
+    const envelope = await sealEnvelope(big, { backend, signer: producer, recipients: [await archive.recipient()], claims, attributes });
     const spy = measuring();
-    const rewrapped = await rewrap(envelope, options({ backend: spy.backend, recipients: [await archive.recipient()] }));
+    const rewrapped = await rewrapEnvelope(envelope, options({ backend: spy.backend, recipients: [await archive.recipient()] }));
     expect(spy.largest.has('sign')).toBe(true);
     expect(spy.largest.has('verify')).toBe(true);
     expect(spy.largest.has('aeadDecrypt')).toBe(false);
     for (const [method, size] of spy.largest) expect(size, `${method} input`).toBeLessThan(4096);
     /* and the result is whole: it opens to the same 1 MiB */
-    expect((await open(rewrapped, { backend, trust, rewrapAuthorities, recipient: archive.recipientKey() })).plaintext).toEqual(big);
+    expect((await openEnvelope(rewrapped, { backend, trust, rewrapAuthorities, recipient: archive.recipientKey() })).plaintext).toEqual(big);
   });
 
-  test('rewrapInParts hands back the ciphertext as a view into the input, and its parts join into the envelope', async () => {
+  test('rewrapEnvelopeInParts hands back the ciphertext as a view into the input, and its parts join into the envelope', async () => {
     const { archive, envelope, options } = await setup();
-    const parts = await rewrapInParts(envelope, options({ recipients: [await archive.recipient()] }));
+    const parts = await rewrapEnvelopeInParts(envelope, options({ recipients: [await archive.recipient()] }));
     expect(parts).toHaveLength(3);
     const detached = (layers(envelope).sign1[1] as HeaderMap).get(WardHeaderLabel.detachedCiphertext) as Uint8Array;
     expect(parts[1]!.buffer).toBe(envelope.buffer); // not copied
@@ -300,7 +300,7 @@ describe('re-wrap cost does not depend on the payload size', () => {
     const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     parts.reduce((at, p) => (joined.set(p, at), at + p.length), 0);
     expect(decodeCbor(joined)).toBeInstanceOf(CborTag); // one well-formed data item
-    expect((await open(joined, { backend, trust, rewrapAuthorities, recipient: archive.recipientKey() })).plaintext).toEqual(PAYLOAD);
+    expect((await openEnvelope(joined, { backend, trust, rewrapAuthorities, recipient: archive.recipientKey() })).plaintext).toEqual(PAYLOAD);
   });
 
   test('the authority does not vouch for the ciphertext: a corrupted one re-wraps, and every verifier and reader refuses the result', async () => {
@@ -310,10 +310,10 @@ describe('re-wrap cost does not depend on the payload size', () => {
     const offset = hex(corrupted).indexOf(hex(detached)) / 2;
     expect(offset).toBeGreaterThan(0);
     corrupted[offset + 3]! ^= 0x40;
-    const rewrapped = await rewrap(corrupted, options({ recipients: [await archive.recipient()] }));
+    const rewrapped = await rewrapEnvelope(corrupted, options({ recipients: [await archive.recipient()] }));
     for (const run of [
-      () => verify(rewrapped, { backend, trust, rewrapAuthorities }),
-      () => open(rewrapped, { backend, trust, rewrapAuthorities, recipient: archive.recipientKey() }),
+      () => verifyEnvelope(rewrapped, { backend, trust, rewrapAuthorities }),
+      () => openEnvelope(rewrapped, { backend, trust, rewrapAuthorities, recipient: archive.recipientKey() }),
     ]) {
       const error = await run().catch((e: unknown) => e);
       expect(codes(error)).toEqual(['ERR_ENVELOPE_INVALID', 'ERR_COSE_INVALID_HEADER']);
@@ -328,8 +328,8 @@ describe('re-wrap properties', () => {
     const reader = await archive.recipient();
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 2048 }), async (payload) => {
-        const envelope = await seal(payload, { backend, signer: producer, recipients: [reader], claims, attributes });
-        const parts = await rewrapInParts(envelope, options({ recipients: [reader] }));
+        const envelope = await sealEnvelope(payload, { backend, signer: producer, recipients: [reader], claims, attributes });
+        const parts = await rewrapEnvelopeInParts(envelope, options({ recipients: [reader] }));
         const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
         parts.reduce((at, p) => (joined.set(p, at), at + p.length), 0);
         const before = layers(envelope);
@@ -337,7 +337,7 @@ describe('re-wrap properties', () => {
         expect((after.sign1[1] as HeaderMap).get(WardHeaderLabel.detachedCiphertext)).toEqual((before.sign1[1] as HeaderMap).get(WardHeaderLabel.detachedCiphertext));
         expect(after.encrypt[0]).toEqual(before.encrypt[0]);
         expect(after.encrypt[1]).toEqual(before.encrypt[1]);
-        expect((await open(joined, { backend, trust, rewrapAuthorities, recipient: archive.recipientKey() })).plaintext).toEqual(payload);
+        expect((await openEnvelope(joined, { backend, trust, rewrapAuthorities, recipient: archive.recipientKey() })).plaintext).toEqual(payload);
       }),
       { numRuns: 25 },
     );

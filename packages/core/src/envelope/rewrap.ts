@@ -1,5 +1,5 @@
 /*
- * rewrap(): new recipients for a sealed COSE_Encrypt envelope, payload ciphertext untouched
+ * rewrapEnvelope(): new recipients for a sealed COSE_Encrypt envelope, payload ciphertext untouched
  * (DESIGN.md principle 3). SPEC.md §Re-wrap has the wire format.
  */
 import type { MaybePromise, SigningKey } from '../backend/crypto-backend.js';
@@ -36,7 +36,7 @@ export interface RewrapAuthority {
   readonly issuer: string;
 }
 
-/** Options of {@link rewrap}. */
+/** Options of {@link rewrapEnvelope}. */
 export interface RewrapOptions extends VerifyOptions {
   /** The authority's own reader key for the envelope (a key or a resolver, e.g. a keyset's `recipientKey()`). */
   readonly recipient: RecipientSource;
@@ -62,7 +62,7 @@ const REWRAP_ID_LENGTH = 16;
  * binds them; verifiers must trust the authority (`rewrapAuthorities`).
  *
  * Cost: the same for any payload size apart from one copy of the ciphertext into the returned
- * buffer ({@link rewrapInParts} avoids even that). The payload is not decrypted, re-encrypted
+ * buffer ({@link rewrapEnvelopeInParts} avoids even that). The payload is not decrypted, re-encrypted
  * or hashed: both signatures cover the signed digest of the detached ciphertext, not the
  * ciphertext itself (SPEC.md §Detached ciphertext).
  *
@@ -79,10 +79,10 @@ const REWRAP_ID_LENGTH = 16;
  * @throws whatever `authorize` throws, unchanged
  * @example
  * ```ts
- * import { rewrap } from '@ward/core';
+ * import { rewrapEnvelope } from '@ward/core';
  *
  * await analysts.rotate();
- * const updated = await rewrap(envelope, {
+ * const updated = await rewrapEnvelope(envelope, {
  *   backend,
  *   trust: producers.keySource(),
  *   recipient: archive.recipientKey(),                       // the authority can open it
@@ -91,43 +91,43 @@ const REWRAP_ID_LENGTH = 16;
  * });
  * ```
  */
-export async function rewrap(envelope: Uint8Array, options: RewrapOptions): Promise<Uint8Array> {
-  return concatBytes(await rewrapInParts(envelope, options));
+export async function rewrapEnvelope(envelope: Uint8Array, options: RewrapOptions): Promise<Uint8Array> {
+  return concatBytes(await rewrapEnvelopeInParts(envelope, options));
 }
 
 /**
- * {@link rewrap}, returning the re-wrapped envelope in parts whose concatenation is the
+ * {@link rewrapEnvelope}, returning the re-wrapped envelope in parts whose concatenation is the
  * envelope, without copying the payload ciphertext: the middle part is a view into
  * `envelope`. Its cost does not depend on the payload's size at all, so a service that
  * re-wraps large envelopes can write the parts straight out (`writev`, a stream) instead of
  * building one buffer. Do not modify `envelope` while the parts are in use.
  *
  * @param envelope - a sealed (or already re-wrapped) COSE_Encrypt envelope
- * @param options - as for {@link rewrap}
+ * @param options - as for {@link rewrapEnvelope}
  * @returns the parts, in order
- * @throws as {@link rewrap}
+ * @throws as {@link rewrapEnvelope}
  * @example
  * ```ts
- * import { rewrapInParts } from '@ward/core';
+ * import { rewrapEnvelopeInParts } from '@ward/core';
  * import { open } from 'node:fs/promises'; // or any sink that takes several buffers
  *
- * const parts = await rewrapInParts(envelope, { backend, trust, recipient, recipients, authority });
- * const file = await open('incident-0042.cose', 'w');
+ * const parts = await rewrapEnvelopeInParts(envelope, { backend, trust, recipient, recipients, authority });
+ * const file = await openEnvelope('incident-0042.cose', 'w');
  * await file.writev([...parts]); // the ciphertext is written from the input, never copied
  * await file.close();
  * ```
  */
-export async function rewrapInParts(envelope: Uint8Array, options: RewrapOptions): Promise<readonly Uint8Array[]> {
-  checkVerifyOptions(envelope, options, 'rewrap');
+export async function rewrapEnvelopeInParts(envelope: Uint8Array, options: RewrapOptions): Promise<readonly Uint8Array[]> {
+  checkVerifyOptions(envelope, options, 'rewrapEnvelope');
   const { backend, authority, recipients } = options;
-  if (options.recipient === undefined) checkRecipientSource(undefined, 'rewrap() options.recipient');
+  if (options.recipient === undefined) checkRecipientSource(undefined, 'rewrapEnvelope() options.recipient');
   /* The issuer obeys the profile's text rule (SPEC.md §5): verifiers refuse any other. */
   if (typeof authority !== 'object' || authority === null || !isWellFormedText(authority.issuer)) {
-    throw new ArgumentError(`rewrap() options.authority needs key, kid and an issuer of 1 to ${PROFILE_LIMITS.text} characters`);
+    throw new ArgumentError(`rewrapEnvelope() options.authority needs key, kid and an issuer of 1 to ${PROFILE_LIMITS.text} characters`);
   }
-  checkKeyHandleOption(authority.key, 'rewrap() options.authority.key');
-  assertBytes(authority.kid, 'rewrap() options.authority.kid');
-  checkRecipientSpecs(recipients, 'rewrap() options.recipients');
+  checkKeyHandleOption(authority.key, 'rewrapEnvelope() options.authority.key');
+  assertBytes(authority.kid, 'rewrapEnvelope() options.authority.kid');
+  checkRecipientSpecs(recipients, 'rewrapEnvelope() options.recipients');
   /* RFC 9052 §5.1: a direct recipient derives the CEK; an existing CEK cannot be carried by one. */
   if (recipients.some((r) => 'publicKey' in r && r.mode === 'direct')) throw new ArgumentError('a direct recipient cannot carry an existing content key');
   const rewrappedAt = options.rewrappedAt ?? Math.floor(Date.now() / 1000);
@@ -138,7 +138,7 @@ export async function rewrapInParts(envelope: Uint8Array, options: RewrapOptions
    * ciphertext bytes, which every verifier and reader checks against that digest. */
   const sealed = await refuseOnFailure(() => verifySealed(envelope, { ...options, byteStringViews: true }, { checkCiphertext: false }));
   if (sealed.facts.encryption !== 'encrypt') throw new ArgumentError('only multi-recipient (COSE_Encrypt) envelopes can be re-wrapped');
-  /* Policy before keys, as in open(). */
+  /* Policy before keys, as in openEnvelope(). */
   if (options.authorize !== undefined) {
     const decided = options.authorize(sealed.facts);
     if (isPromise(decided)) await decided;

@@ -1,5 +1,5 @@
 /*
- * seal(): round trips through open() and verify() for every encryption form, recipient kind
+ * sealEnvelope(): round trips through openEnvelope() and verifyEnvelope() for every encryption form, recipient kind
  * and signer Ward's profile supports; the envelope's wire shape; argument validation; and the
  * typed facts (bigint sequence numbers, free-form attributes). Noble backend; the node
  * backend and cross-backend round trips are in packages/node/src/envelope-*.test.ts.
@@ -15,12 +15,12 @@ import { HeaderLabel, decodeProtectedHeader } from '../cose/headers.js';
 import { CoseTag } from '../cose/message.js';
 import { ArgumentError, EnvelopeError, UnsupportedAlgorithmError, WardError } from '../errors.js';
 import { KEY_COMMITMENT_LENGTH } from './commitment.js';
-import { open } from './open.js';
+import { openEnvelope } from './open.js';
 import { ClaimKey, ContentFormat, WardHeaderLabel } from '../profile/labels.js';
 import type { AccessAttributes, ProvenanceInput } from '../profile/facts.js';
-import { seal } from './seal.js';
+import { sealEnvelope } from './seal.js';
 import type { SealOptions } from './seal.js';
-import { verify } from './verify.js';
+import { verifyEnvelope } from './verify.js';
 
 const backend = createNobleBackend();
 const te = new TextEncoder();
@@ -89,7 +89,7 @@ describe('seal → open round trips: one shared key (COSE_Encrypt0)', () => {
     const p = producer(signer);
     const key: AeadKey = makeKey();
     const kid = te.encode('shared-key-1');
-    const envelope = await seal(PAYLOAD, { ...baseOptions(p), key: { key, kid } });
+    const envelope = await sealEnvelope(PAYLOAD, { ...baseOptions(p), key: { key, kid } });
 
     const { header, inner, fields } = anatomy(envelope);
     expect(header.get(HeaderLabel.contentType)).toBe(ContentFormat.encrypt0);
@@ -102,26 +102,26 @@ describe('seal → open round trips: one shared key (COSE_Encrypt0)', () => {
     expect(innerHeader.get(HeaderLabel.alg)).toBe(alg);
     expect(innerHeader.get(HeaderLabel.kid)).toEqual(kid);
 
-    const opened = await open(envelope, { backend, trust: p.trust, key });
+    const opened = await openEnvelope(envelope, { backend, trust: p.trust, key });
     expect(opened.plaintext).toEqual(PAYLOAD);
     expect(opened.facts.encryption).toBe('encrypt0');
     expect(opened.facts.signer).toEqual({ kid: p.kid, alg: header.get(HeaderLabel.alg) });
-    expect(await verify(envelope, { backend, trust: p.trust })).toEqual(opened.facts);
+    expect(await verifyEnvelope(envelope, { backend, trust: p.trust })).toEqual(opened.facts);
   });
 
   test('an empty payload round trips', async () => {
     const p = producer();
     const key = backend.generateKey('AES-GCM');
-    const envelope = await seal(new Uint8Array(0), { ...baseOptions(p), key: { key, kid: te.encode('k') } });
-    expect((await open(envelope, { backend, trust: p.trust, key })).plaintext).toEqual(new Uint8Array(0));
+    const envelope = await sealEnvelope(new Uint8Array(0), { ...baseOptions(p), key: { key, kid: te.encode('k') } });
+    expect((await openEnvelope(envelope, { backend, trust: p.trust, key })).plaintext).toEqual(new Uint8Array(0));
   });
 
   test('a key resolver is offered the inner kid', async () => {
     const p = producer();
     const key = backend.generateKey('AES-GCM');
-    const envelope = await seal(PAYLOAD, { ...baseOptions(p), key: { key, kid: te.encode('shared-key-7') } });
+    const envelope = await sealEnvelope(PAYLOAD, { ...baseOptions(p), key: { key, kid: te.encode('shared-key-7') } });
     const asked: (Uint8Array | undefined)[] = [];
-    const opened = await open(envelope, { backend, trust: p.trust, key: ({ kid }) => { asked.push(kid); return key; } });
+    const opened = await openEnvelope(envelope, { backend, trust: p.trust, key: ({ kid }) => { asked.push(kid); return key; } });
     expect(opened.plaintext).toEqual(PAYLOAD);
     expect(asked).toEqual([te.encode('shared-key-7')]);
   });
@@ -138,7 +138,7 @@ describe('seal → open round trips: per-recipient keys (COSE_Encrypt)', () => {
   ] as const)('one %s recipient (ECDH-ES+A256KW, or AES key wrap), %s signer', async (kind, signer) => {
     const p = producer(signer);
     const r = reader(kind);
-    const envelope = await seal(PAYLOAD, { ...baseOptions(p), recipients: [r.spec] });
+    const envelope = await sealEnvelope(PAYLOAD, { ...baseOptions(p), recipients: [r.spec] });
 
     const { header, inner } = anatomy(envelope);
     expect(header.get(HeaderLabel.contentType)).toBe(ContentFormat.encrypt);
@@ -150,58 +150,58 @@ describe('seal → open round trips: per-recipient keys (COSE_Encrypt)', () => {
     expect(decodeProtectedHeader(innerFields[0] as Uint8Array).get(HeaderLabel.alg)).toBe(CoseAlgorithm.A256GCM);
     expect(innerFields[3]).toHaveLength(1);
 
-    const opened = await open(envelope, { backend, trust: p.trust, recipient: r.key });
+    const opened = await openEnvelope(envelope, { backend, trust: p.trust, recipient: r.key });
     expect(opened.plaintext).toEqual(PAYLOAD);
     expect(opened.facts.encryption).toBe('encrypt');
-    expect(await verify(envelope, { backend, trust: p.trust })).toEqual(opened.facts);
+    expect(await verifyEnvelope(envelope, { backend, trust: p.trust })).toEqual(opened.facts);
   });
 
   test.each(['X25519', 'P-256', 'A256KW'] as const)('ChaCha20/Poly1305 content for a %s recipient', async (kind) => {
     const p = producer();
     const r = reader(kind);
-    const envelope = await seal(PAYLOAD, { ...baseOptions(p), recipients: [r.spec], contentAlgorithm: CoseAlgorithm.ChaCha20Poly1305 });
+    const envelope = await sealEnvelope(PAYLOAD, { ...baseOptions(p), recipients: [r.spec], contentAlgorithm: CoseAlgorithm.ChaCha20Poly1305 });
     const innerFields = anatomy(envelope).inner.value as CborValue[];
     expect(decodeProtectedHeader(innerFields[0] as Uint8Array).get(HeaderLabel.alg)).toBe(CoseAlgorithm.ChaCha20Poly1305);
-    expect((await open(envelope, { backend, trust: p.trust, recipient: r.key })).plaintext).toEqual(PAYLOAD);
+    expect((await openEnvelope(envelope, { backend, trust: p.trust, recipient: r.key })).plaintext).toEqual(PAYLOAD);
   });
 
   test('ten mixed recipients (X25519, P-256, A256KW) each open to the same plaintext, with and without kid', async () => {
     const p = producer();
     const kinds: ReaderKind[] = ['X25519', 'P-256', 'A256KW', 'X25519', 'P-256', 'A256KW', 'X25519', 'P-256', 'A256KW', 'X25519'];
     const readers = kinds.map((kind, i) => reader(kind, i));
-    const envelope = await seal(PAYLOAD, { ...baseOptions(p), recipients: readers.map((r) => r.spec) });
+    const envelope = await sealEnvelope(PAYLOAD, { ...baseOptions(p), recipients: readers.map((r) => r.spec) });
     expect((anatomy(envelope).inner.value as CborValue[])[3]).toHaveLength(10);
     for (const r of readers) {
-      expect((await open(envelope, { backend, trust: p.trust, recipient: r.key })).plaintext).toEqual(PAYLOAD);
+      expect((await openEnvelope(envelope, { backend, trust: p.trust, recipient: r.key })).plaintext).toEqual(PAYLOAD);
       // without a kid the reader tries every structure that fits its key kind
       const { kid: _kid, ...anonymous } = r.key;
-      expect((await open(envelope, { backend, trust: p.trust, recipient: anonymous as RecipientKey })).plaintext).toEqual(PAYLOAD);
+      expect((await openEnvelope(envelope, { backend, trust: p.trust, recipient: anonymous as RecipientKey })).plaintext).toEqual(PAYLOAD);
     }
   });
 
   test('a reader not among the recipients is refused', async () => {
     const p = producer();
-    const envelope = await seal(PAYLOAD, { ...baseOptions(p), recipients: [reader('X25519', 1).spec, reader('A256KW', 2).spec] });
+    const envelope = await sealEnvelope(PAYLOAD, { ...baseOptions(p), recipients: [reader('X25519', 1).spec, reader('A256KW', 2).spec] });
     for (const outsider of [reader('X25519', 1), reader('A256KW', 2), reader('P-256', 3)]) {
-      const error = await caught(open(envelope, { backend, trust: p.trust, recipient: outsider.key }));
+      const error = await caught(openEnvelope(envelope, { backend, trust: p.trust, recipient: outsider.key }));
       expect(EnvelopeError.isInstance(error)).toBe(true);
     }
   });
 
-  /* Direct agreement derives the CEK; seal() commits to it once it exists (regression test). */
+  /* Direct agreement derives the CEK; sealEnvelope() commits to it once it exists (regression test). */
   test.each(['X25519', 'P-256'] as const)('one direct ECDH-ES+HKDF-256 %s recipient', async (kind) => {
     const p = producer();
     const r = reader(kind, 0, 'direct');
-    const envelope = await seal(PAYLOAD, { ...baseOptions(p), recipients: [r.spec] });
+    const envelope = await sealEnvelope(PAYLOAD, { ...baseOptions(p), recipients: [r.spec] });
     const innerFields = anatomy(envelope).inner.value as CborValue[];
     const recipient = (innerFields[3] as CborValue[])[0] as CborValue[];
     expect(decodeProtectedHeader(recipient[0] as Uint8Array).get(HeaderLabel.alg)).toBe(CoseAlgorithm.ECDH_ES_HKDF_256);
-    expect((await open(envelope, { backend, trust: p.trust, recipient: r.key })).plaintext).toEqual(PAYLOAD);
+    expect((await openEnvelope(envelope, { backend, trust: p.trust, recipient: r.key })).plaintext).toEqual(PAYLOAD);
   });
 
   test('a direct recipient among others is refused (RFC 9052 §5.1)', async () => {
     const p = producer();
-    const error = await caught(seal(PAYLOAD, { ...baseOptions(p), recipients: [reader('X25519', 0, 'direct').spec, reader('A256KW').spec] }));
+    const error = await caught(sealEnvelope(PAYLOAD, { ...baseOptions(p), recipients: [reader('X25519', 0, 'direct').spec, reader('A256KW').spec] }));
     expect(ArgumentError.isInstance(error)).toBe(true);
   });
 
@@ -209,8 +209,8 @@ describe('seal → open round trips: per-recipient keys (COSE_Encrypt)', () => {
     const p = producer();
     const r = reader('A256KW');
     const options = { ...baseOptions(p), claims: { ...CLAIMS, issuedAt: 1_700_000_000, id: te.encode('fixed-id') }, recipients: [r.spec] };
-    const a = anatomy(await seal(PAYLOAD, options));
-    const b = anatomy(await seal(PAYLOAD, options));
+    const a = anatomy(await sealEnvelope(PAYLOAD, options));
+    const b = anatomy(await sealEnvelope(PAYLOAD, options));
     expect(a.header.get(WardHeaderLabel.keyCommitment)).not.toEqual(b.header.get(WardHeaderLabel.keyCommitment));
     expect(a.fields[2]).not.toEqual(b.fields[2]);
   });
@@ -229,7 +229,7 @@ describe('seal argument validation (ERR_INVALID_ARGUMENT)', () => {
       { ...baseOptions(p), recipients: [r.spec], key: shared },
       { ...baseOptions(p) },
     ]) {
-      const error = await caught(seal(PAYLOAD, options));
+      const error = await caught(sealEnvelope(PAYLOAD, options));
       expect(ArgumentError.isInstance(error)).toBe(true);
       expect(error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     }
@@ -247,7 +247,7 @@ describe('seal argument validation (ERR_INVALID_ARGUMENT)', () => {
     ['sequence of 2^64', { sequence: 2n ** 64n }],
     ['negative issuedAt', { issuedAt: -1 }],
   ])('claims: %s', async (_, bad) => {
-    const error = await caught(seal(PAYLOAD, { ...baseOptions(p), key: shared, claims: { ...CLAIMS, ...bad } }));
+    const error = await caught(sealEnvelope(PAYLOAD, { ...baseOptions(p), key: shared, claims: { ...CLAIMS, ...bad } }));
     expect(error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
   });
 
@@ -275,7 +275,7 @@ describe('seal argument validation (ERR_INVALID_ARGUMENT)', () => {
     ['33 extra attributes', { extra: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`a${i}`, i])) }],
   ])('attributes: %s', async (_, bad) => {
     const attributes = { ...ATTRIBUTES, ...bad } as AccessAttributes;
-    const error = await caught(seal(PAYLOAD, { ...baseOptions(p), key: shared, attributes }));
+    const error = await caught(sealEnvelope(PAYLOAD, { ...baseOptions(p), key: shared, attributes }));
     expect(error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
   });
 
@@ -285,8 +285,8 @@ describe('seal argument validation (ERR_INVALID_ARGUMENT)', () => {
       purpose: Array.from({ length: 32 }, (_, i) => `purpose-${i}`),
       extra: Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`a${i}`, i])),
     };
-    const envelope = await seal(PAYLOAD, { ...baseOptions(p), key: shared, attributes, claims: { ...CLAIMS, issuer: 'i'.repeat(256) } });
-    expect((await verify(envelope, { backend, trust: p.trust })).attributes).toEqual(attributes);
+    const envelope = await sealEnvelope(PAYLOAD, { ...baseOptions(p), key: shared, attributes, claims: { ...CLAIMS, issuer: 'i'.repeat(256) } });
+    expect((await verifyEnvelope(envelope, { backend, trust: p.trust })).attributes).toEqual(attributes);
   });
 
   /* A lone UTF-16 surrogate has no UTF-8 encoding: refused as bad input, not by the encoder. */
@@ -296,7 +296,7 @@ describe('seal argument validation (ERR_INVALID_ARGUMENT)', () => {
       { attributes: { ...ATTRIBUTES, zone: '\uDC00zone' } },
       { attributes: { ...ATTRIBUTES, extra: { 'name\uD800': 'x' } } },
     ]) {
-      const error = await caught(seal(PAYLOAD, { ...baseOptions(p), key: shared, ...bad }));
+      const error = await caught(sealEnvelope(PAYLOAD, { ...baseOptions(p), key: shared, ...bad }));
       expect(error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     }
   });
@@ -307,17 +307,17 @@ describe('seal argument validation (ERR_INVALID_ARGUMENT)', () => {
       [PAYLOAD, { ...baseOptions(p), signer: { key: p.key, kid: 'kid' as unknown as Uint8Array }, key: shared }],
       [PAYLOAD, { ...baseOptions(p), key: { key, kid: [1, 2] as unknown as Uint8Array } }],
     ] as const) {
-      expect(await caught(seal(payload, options))).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+      expect(await caught(sealEnvelope(payload, options))).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     }
   });
 
   test('an unknown content algorithm is ERR_UNSUPPORTED_ALGORITHM', async () => {
-    const error = await caught(seal(PAYLOAD, { ...baseOptions(p), recipients: [r.spec], contentAlgorithm: 999 }));
+    const error = await caught(sealEnvelope(PAYLOAD, { ...baseOptions(p), recipients: [r.spec], contentAlgorithm: 999 }));
     expect(UnsupportedAlgorithmError.isInstance(error)).toBe(true);
   });
 
   test('no recipients at all is refused', async () => {
-    const error = await caught(seal(PAYLOAD, { ...baseOptions(p), recipients: [] }));
+    const error = await caught(sealEnvelope(PAYLOAD, { ...baseOptions(p), recipients: [] }));
     expect(WardError.isInstance(error) && error.code === 'ERR_INVALID_ARGUMENT').toBe(true);
   });
 });
@@ -328,9 +328,9 @@ describe('facts round trip with their types', () => {
   const p = producer();
   const key = backend.generateKey('AES-GCM');
   async function facts(claims: ProvenanceInput, attributes: AccessAttributes = ATTRIBUTES) {
-    const envelope = await seal(PAYLOAD, { ...baseOptions(p), key: { key, kid: te.encode('k') }, claims, attributes });
-    const verified = await verify(envelope, { backend, trust: p.trust });
-    expect((await open(envelope, { backend, trust: p.trust, key })).facts).toEqual(verified);
+    const envelope = await sealEnvelope(PAYLOAD, { ...baseOptions(p), key: { key, kid: te.encode('k') }, claims, attributes });
+    const verified = await verifyEnvelope(envelope, { backend, trust: p.trust });
+    expect((await openEnvelope(envelope, { backend, trust: p.trust, key })).facts).toEqual(verified);
     return verified;
   }
 
@@ -341,7 +341,7 @@ describe('facts round trip with their types', () => {
   ])('a bigint sequence %s comes back as the same bigint', async (sequence) => {
     const { provenance } = await facts({ ...CLAIMS, sequence });
     expect(provenance.sequence).toBe(sequence);
-    expect(anatomyClaims(await seal(PAYLOAD, { ...baseOptions(p), key: { key, kid: te.encode('k') }, claims: { ...CLAIMS, sequence } })).get(ClaimKey.sequence)).toBe(sequence);
+    expect(anatomyClaims(await sealEnvelope(PAYLOAD, { ...baseOptions(p), key: { key, kid: te.encode('k') }, claims: { ...CLAIMS, sequence } })).get(ClaimKey.sequence)).toBe(sequence);
   });
 
   test('a safe bigint sequence comes back with the same value (as a number: CBOR integers are numbers when safe)', async () => {

@@ -1,5 +1,5 @@
 /*
- * seal(): Ward's default for data (DESIGN.md principle 2; SPEC.md §Sealed envelope). A
+ * sealEnvelope(): Ward's default for data (DESIGN.md principle 2; SPEC.md §Sealed envelope). A
  * COSE_Sign1 whose payload is a COSE_Encrypt0 or COSE_Encrypt, with provenance and access
  * attributes in the signed protected header, the signed header bound into the encryption's
  * external AAD, and (for COSE_Encrypt) a signed commitment to the content key and a detached
@@ -14,7 +14,7 @@ import { CONTENT_ALGORITHMS, CoseAlgorithm } from '../cose/algorithms.js';
 import { encryptContentLayer } from '../cose/encrypt.js';
 import { checkRecipientSpecs } from '../cose/key-lookup.js';
 import type { RecipientSpec } from '../cose/encrypt.js';
-import { encryptEncrypt0 } from '../cose/encrypt0.js';
+import { createEncrypt0 } from '../cose/encrypt0.js';
 import { HeaderLabel, encodeProtectedHeader } from '../cose/headers.js';
 import type { HeaderMap } from '../cose/headers.js';
 import { CoseTag, DEFAULT_MAX_HEADER_BYTES } from '../cose/message.js';
@@ -51,7 +51,7 @@ export interface SharedContentKey {
   readonly kid: Uint8Array;
 }
 
-/** Options of {@link seal}: exactly one of `recipients` and `key`. */
+/** Options of {@link sealEnvelope}: exactly one of `recipients` and `key`. */
 export interface SealOptions {
   /** The backend for every operation. */
   readonly backend: CryptoBackend;
@@ -71,8 +71,8 @@ export interface SealOptions {
    */
   readonly contentAlgorithm?: number;
   /**
-   * The largest signed header seal() writes, in bytes; default {@link DEFAULT_MAX_HEADER_BYTES},
-   * the ceiling every reader applies by default (`maxHeaderBytes` of `verify()` and `open()`).
+   * The largest signed header sealEnvelope() writes, in bytes; default {@link DEFAULT_MAX_HEADER_BYTES},
+   * the ceiling every reader applies by default (`maxHeaderBytes` of `verifyEnvelope()` and `openEnvelope()`).
    * Raise it only together with your readers' limit.
    */
   readonly maxHeaderBytes?: number;
@@ -96,8 +96,8 @@ async function randomId(backend: CryptoBackend): Promise<Uint8Array> {
 /**
  * Seals `payload`: encrypts it for the readers, then signs the encrypted message together
  * with provenance and access attributes. Anyone with the producer's public key can verify
- * origin and attributes without any decryption key ({@link verify}); only a reader the
- * policy allows can {@link open} it.
+ * origin and attributes without any decryption key ({@link verifyEnvelope}); only a reader the
+ * policy allows can {@link openEnvelope} it.
  *
  * @param payload - the data, e.g. a CBOR or JSON reading
  * @param options - backend, signer, readers (`recipients` or shared `key`), claims, attributes
@@ -110,9 +110,9 @@ async function randomId(backend: CryptoBackend): Promise<Uint8Array> {
  * @throws {@link KeyError} for a key of the wrong kind or backend
  * @example
  * ```ts
- * import { createNobleBackend, seal } from '@ward/core';
+ * import { createNobleBackend, sealEnvelope } from '@ward/core';
  *
- * const envelope = await seal(new TextEncoder().encode('{"count":42}'), {
+ * const envelope = await sealEnvelope(new TextEncoder().encode('{"count":42}'), {
  *   backend,
  *   signer: { key: counterSigningKey, kid: counterKid },
  *   recipients: [{ publicKey: analystKey, kid: analystKid }],
@@ -121,12 +121,12 @@ async function randomId(backend: CryptoBackend): Promise<Uint8Array> {
  * });
  * ```
  */
-export async function seal(payload: Uint8Array, options: SealOptions): Promise<Uint8Array> {
+export async function sealEnvelope(payload: Uint8Array, options: SealOptions): Promise<Uint8Array> {
   assertBytes(payload, 'payload');
   checkSealOptions(options);
   const { backend, signer } = options;
   const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
-  if (!Number.isSafeInteger(maxHeaderBytes) || maxHeaderBytes <= 0) throw new ArgumentError(`seal() options.maxHeaderBytes must be a positive integer, got ${describeValue(options.maxHeaderBytes)}`);
+  if (!Number.isSafeInteger(maxHeaderBytes) || maxHeaderBytes <= 0) throw new ArgumentError(`sealEnvelope() options.maxHeaderBytes must be a positive integer, got ${describeValue(options.maxHeaderBytes)}`);
   signatureAlgorithmOf(signer.key, signer.algIdentifier); // an unknown algIdentifier fails before any work
   if ((options.recipients === undefined) === (options.key === undefined)) {
     throw new ArgumentError('seal needs exactly one of recipients and key');
@@ -144,7 +144,7 @@ export async function seal(payload: Uint8Array, options: SealOptions): Promise<U
     const { key, kid } = options.key;
     protectedHeader.set(HeaderLabel.contentType, ContentFormat.encrypt0);
     const sign1Protected = finalProtected(protectedHeader, signer, maxHeaderBytes);
-    const inner = await encryptEncrypt0(payload, { backend, key, kid, externalAad: sealExternalAad(sign1Protected) });
+    const inner = await createEncrypt0(payload, { backend, key, kid, externalAad: sealExternalAad(sign1Protected) });
     return signEncodedSign1(inner, sign1Protected, new Map(), { backend, key: signer.key });
   }
   const contentAlg = options.contentAlgorithm ?? CoseAlgorithm.A256GCM;
@@ -174,26 +174,26 @@ export async function seal(payload: Uint8Array, options: SealOptions): Promise<U
   return concatBytes(sealedParts(sign1Protected!, layer.ciphertext, inner, signature));
 }
 
-/** Names the missing or wrong option of seal(), and the fix for the common mistakes. */
+/** Names the missing or wrong option of sealEnvelope(), and the fix for the common mistakes. */
 function checkSealOptions(options: SealOptions): void {
-  checkBackendOptions(options, 'seal');
+  checkBackendOptions(options, 'sealEnvelope');
   const { signer, claims, attributes, key, recipients } = options;
   if (typeof signer !== 'object' || signer === null) {
-    throw new ArgumentError(`seal() options.signer must be { key, kid } (e.g. keyset.signer()), got ${describeValue(signer)}`);
+    throw new ArgumentError(`sealEnvelope() options.signer must be { key, kid } (e.g. keyset.signer()), got ${describeValue(signer)}`);
   }
-  checkKeyHandleOption(signer.key, 'seal() options.signer.key');
-  assertBytes(signer.kid, 'seal() options.signer.kid');
-  if (typeof claims !== 'object' || claims === null) throw new ArgumentError(`seal() options.claims must be { issuer, subject, sequence }, got ${describeValue(claims)}`);
-  if (typeof attributes !== 'object' || attributes === null) throw new ArgumentError(`seal() options.attributes must be { classification, … }, got ${describeValue(attributes)}`);
+  checkKeyHandleOption(signer.key, 'sealEnvelope() options.signer.key');
+  assertBytes(signer.kid, 'sealEnvelope() options.signer.kid');
+  if (typeof claims !== 'object' || claims === null) throw new ArgumentError(`sealEnvelope() options.claims must be { issuer, subject, sequence }, got ${describeValue(claims)}`);
+  if (typeof attributes !== 'object' || attributes === null) throw new ArgumentError(`sealEnvelope() options.attributes must be { classification, … }, got ${describeValue(attributes)}`);
   if (key !== undefined) {
     if (typeof key !== 'object' || key === null || !('key' in key)) {
       const fix = notAKeyHandle(key) !== undefined ? '' : ': wrap the handle as { key, kid } (keyset.sharedKey() gives both)';
-      throw new ArgumentError(`seal() options.key must be { key, kid }${fix}`);
+      throw new ArgumentError(`sealEnvelope() options.key must be { key, kid }${fix}`);
     }
-    checkKeyHandleOption(key.key, 'seal() options.key.key');
-    assertBytes(key.kid, 'seal() options.key.kid');
+    checkKeyHandleOption(key.key, 'sealEnvelope() options.key.key');
+    assertBytes(key.kid, 'sealEnvelope() options.key.kid');
   }
-  if (recipients !== undefined) checkRecipientSpecs(recipients, 'seal() options.recipients');
+  if (recipients !== undefined) checkRecipientSpecs(recipients, 'sealEnvelope() options.recipients');
 }
 
 /*

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createDeterministicBackend } from '../../test-kit/deterministic-backend.js';
 import { diagnostic, hex } from '../../test-kit/diagnostic.js';
-import { decodeCbor, open, seal, verify } from '../index.js';
+import { decodeCbor, openEnvelope, sealEnvelope, verifyEnvelope } from '../index.js';
 import type { CryptoBackend } from '../index.js';
 
 const SPEC = fileURLToPath(new URL('../../../../SPEC.md', import.meta.url));
@@ -27,8 +27,8 @@ async function example(kind: 'encrypt0' | 'encrypt'): Promise<{ envelope: Uint8A
     attributes: { classification: 'internal', zone: 'harbour', purpose: ['air-quality'], owner: 'environment-dept', retention: 31536000 },
   } as const;
   const envelope = kind === 'encrypt0'
-    ? await seal(payload, { ...common, key: { key: await backend.importKey('AES-GCM', 'secret', fill(0x02)), kid: utf8('harbour-shared') } })
-    : await seal(payload, { ...common, recipients: [{ kek: await backend.importKey('AES-KW', 'secret', fill(0x03)), kid: utf8('analysts-kek') }] });
+    ? await sealEnvelope(payload, { ...common, key: { key: await backend.importKey('AES-GCM', 'secret', fill(0x02)), kid: utf8('harbour-shared') } })
+    : await sealEnvelope(payload, { ...common, recipients: [{ kek: await backend.importKey('AES-KW', 'secret', fill(0x03)), kid: utf8('analysts-kek') }] });
   const embedded = (path: string): boolean => path === '#/0' || path === '#/2' || path.endsWith('#/0') || /#\/3\/\d+\/0$/.test(path);
   const text = [
     `payload (${payload.length} bytes): ${new TextDecoder().decode(payload)}`,
@@ -56,11 +56,11 @@ describe('SPEC.md examples are what the code produces', () => {
   it.each(['encrypt0', 'encrypt'] as const)('sealed %s example', async (kind) => {
     const { envelope, backend, text } = await example(kind);
     const signer = await backend.publicKey(await backend.importKey('Ed25519', 'private', fill(0x01)));
-    const facts = await verify(envelope, { backend, trust: signer });
+    const facts = await verifyEnvelope(envelope, { backend, trust: signer });
     expect(facts.provenance.sequence).toBe(7);
     const opened = kind === 'encrypt0'
-      ? await open(envelope, { backend, trust: signer, key: await backend.importKey('AES-GCM', 'secret', fill(0x02)) })
-      : await open(envelope, { backend, trust: signer, recipient: { kek: await backend.importKey('AES-KW', 'secret', fill(0x03)) } });
+      ? await openEnvelope(envelope, { backend, trust: signer, key: await backend.importKey('AES-GCM', 'secret', fill(0x02)) })
+      : await openEnvelope(envelope, { backend, trust: signer, recipient: { kek: await backend.importKey('AES-KW', 'secret', fill(0x03)) } });
     expect(new TextDecoder().decode(opened.plaintext)).toBe('{"pm2_5":7.1,"no2":18}');
 
     if (process.env.UPDATE_SPEC === '1') {

@@ -1,8 +1,8 @@
 /*
- * verify(): the signed facts of an envelope without any decryption key; unknown or wrong
+ * verifyEnvelope(): the signed facts of an envelope without any decryption key; unknown or wrong
  * signers; and the envelope profile (SPEC.md §Sealed envelope), checked with envelopes that
  * are correctly signed and correctly bound but break exactly one profile rule. Every refusal
- * is checked through open() too, which runs the same verification first.
+ * is checked through openEnvelope() too, which runs the same verification first.
  */
 import { describe, expect, test } from 'vitest';
 import { caught, errorChain, spying } from '../../test-kit/spying.js';
@@ -12,19 +12,19 @@ import { CborTag, decodeCbor, encodeCbor } from '../cbor/index.js';
 import type { CborValue } from '../cbor/index.js';
 import { CoseAlgorithm } from '../cose/algorithms.js';
 import { buildRecipient, encryptContentLayer } from '../cose/encrypt.js';
-import { encryptEncrypt0 } from '../cose/encrypt0.js';
+import { createEncrypt0 } from '../cose/encrypt0.js';
 import { HeaderLabel, decodeProtectedHeader, encodeProtectedHeader } from '../cose/headers.js';
 import type { HeaderMap } from '../cose/headers.js';
 import type { KeyLookup } from '../cose/key-lookup.js';
 import { CoseTag } from '../cose/message.js';
-import { signEncodedSign1, signSign1, signatureAlgorithmOf } from '../cose/sign1.js';
+import { signEncodedSign1, createSign1, signatureAlgorithmOf } from '../cose/sign1.js';
 import { ArgumentError, CoseError, EnvelopeError, KeyError, VerificationError, WardError } from '../errors.js';
 import { commitToContentKey } from './commitment.js';
-import { open } from './open.js';
+import { openEnvelope } from './open.js';
 import { AttributeKey, ClaimKey, ContentFormat, WardHeaderLabel } from '../profile/labels.js';
 import { encodeAttributes, encodeClaims } from '../profile/claims.js';
-import { seal, sealExternalAad } from './seal.js';
-import { verify } from './verify.js';
+import { sealEnvelope, sealExternalAad } from './seal.js';
+import { verifyEnvelope } from './verify.js';
 
 const backend = createNobleBackend();
 const te = new TextEncoder();
@@ -53,17 +53,17 @@ const KEY_USE = ['deriveSharedSecret', 'unwrapKey', 'aeadDecrypt', 'importKey', 
 async function sealed(form: 'encrypt0' | 'encrypt', signer: SigningKey = producerKey): Promise<Uint8Array> {
   const common = { backend, signer: { key: signer, kid: PRODUCER_KID }, claims: CLAIMS, attributes: ATTRIBUTES };
   return form === 'encrypt0'
-    ? seal(PAYLOAD, { ...common, key: { key: sharedKey, kid: te.encode('shared') } })
-    : seal(PAYLOAD, { ...common, recipients: [{ kek, kid: te.encode('kek') }] });
+    ? sealEnvelope(PAYLOAD, { ...common, key: { key: sharedKey, kid: te.encode('shared') } })
+    : sealEnvelope(PAYLOAD, { ...common, recipients: [{ kek, kid: te.encode('kek') }] });
 }
 
 /* ------------------------------------------------------------------------------------------ */
 
-describe('verify(): provenance without plaintext', () => {
+describe('verifyEnvelope(): provenance without plaintext', () => {
   test.each(['encrypt0', 'encrypt'] as const)('returns provenance, attributes and signer of a %s envelope with no decryption key', async (form) => {
     const envelope = await sealed(form);
     const spy = spying(backend);
-    const facts = await verify(envelope, { backend: spy.backend, trust: producerTrust });
+    const facts = await verifyEnvelope(envelope, { backend: spy.backend, trust: producerTrust });
     expect(facts).toEqual({
       provenance: CLAIMS,
       attributes: ATTRIBUTES,
@@ -76,25 +76,25 @@ describe('verify(): provenance without plaintext', () => {
 
   test('ES256 producer', async () => {
     const key = backend.generateKey('ECDSA-P256');
-    const facts = await verify(await sealed('encrypt', key), { backend, trust: backend.publicKey(key) });
+    const facts = await verifyEnvelope(await sealed('encrypt', key), { backend, trust: backend.publicKey(key) });
     expect(facts.signer.alg).toBe(CoseAlgorithm.ES256);
   });
 
   test('a trust resolver is asked with the signed kid and the algorithm', async () => {
     const asked: KeyLookup[] = [];
-    await verify(await sealed('encrypt0'), { backend, trust: (lookup) => { asked.push(lookup); return producerTrust; } });
+    await verifyEnvelope(await sealed('encrypt0'), { backend, trust: (lookup) => { asked.push(lookup); return producerTrust; } });
     expect(asked).toHaveLength(1);
     expect(asked[0]!.kid).toEqual(PRODUCER_KID);
     expect(asked[0]!.alg).toBe(CoseAlgorithm.EdDSA);
   });
 
   test('an async trust resolver works', async () => {
-    const facts = await verify(await sealed('encrypt'), { backend, trust: async () => producerTrust });
+    const facts = await verifyEnvelope(await sealed('encrypt'), { backend, trust: async () => producerTrust });
     expect(facts.provenance.issuer).toBe(CLAIMS.issuer);
   });
 });
 
-describe('verify() and open() refuse unknown and wrong signers with EnvelopeError', () => {
+describe('verifyEnvelope() and openEnvelope() refuse unknown and wrong signers with EnvelopeError', () => {
   const other = backend.generateKey('Ed25519');
   const es256 = backend.generateKey('ECDSA-P256');
 
@@ -105,8 +105,8 @@ describe('verify() and open() refuse unknown and wrong signers with EnvelopeErro
   ] as const)('%s', async (_, resolve, family, code) => {
     const envelope = await sealed('encrypt');
     for (const run of [
-      () => verify(envelope, { backend, trust: resolve }),
-      () => open(envelope, { backend, trust: resolve, recipient: { kek } }),
+      () => verifyEnvelope(envelope, { backend, trust: resolve }),
+      () => openEnvelope(envelope, { backend, trust: resolve, recipient: { kek } }),
     ]) {
       const error = await caught(run());
       expect(EnvelopeError.isInstance(error)).toBe(true);
@@ -117,24 +117,24 @@ describe('verify() and open() refuse unknown and wrong signers with EnvelopeErro
   });
 
   test('a trust resolver that throws refuses the envelope', async () => {
-    const error = await caught(verify(await sealed('encrypt0'), { backend, trust: () => { throw new Error('trust store offline'); } }));
+    const error = await caught(verifyEnvelope(await sealed('encrypt0'), { backend, trust: () => { throw new Error('trust store offline'); } }));
     expect(EnvelopeError.isInstance(error)).toBe(true);
   });
 });
 
-describe('verify() argument checks (ERR_INVALID_ARGUMENT, before the envelope is looked at)', () => {
+describe('verifyEnvelope() argument checks (ERR_INVALID_ARGUMENT, before the envelope is looked at)', () => {
   test.each([
     ['no backend', { trust: producerTrust }],
     ['no trust', { backend }],
     ['null options', null],
   ])('%s', async (_, options) => {
-    const error = await caught(verify(new Uint8Array([0xff]), options as never));
+    const error = await caught(verifyEnvelope(new Uint8Array([0xff]), options as never));
     expect(ArgumentError.isInstance(error)).toBe(true);
   });
 
   test('an envelope that is not bytes', async () => {
     for (const envelope of ['text', [1, 2], undefined, Buffer.from([1]).buffer]) {
-      expect(ArgumentError.isInstance(await caught(verify(envelope as never, { backend, trust: producerTrust })))).toBe(true);
+      expect(ArgumentError.isInstance(await caught(verifyEnvelope(envelope as never, { backend, trust: producerTrust })))).toBe(true);
     }
   });
 });
@@ -144,7 +144,7 @@ describe('verify() argument checks (ERR_INVALID_ARGUMENT, before the envelope is
 /* ------------------------------------------------------------------------------------------ */
 
 interface Craft {
-  /** Edits the Sign1 protected header seal() would build. */
+  /** Edits the Sign1 protected header sealEnvelope() would build. */
   readonly header?: (header: HeaderMap) => void;
   /** Which inner message to build (bound to the final header with the seal external AAD). */
   readonly inner?: 'encrypt0' | 'encrypt';
@@ -158,23 +158,23 @@ interface Craft {
   readonly signedInner?: (inner: Uint8Array) => Uint8Array;
 }
 
-/** The parts of a sealed envelope around its ciphertext, as seal() lays them out, for editing. */
+/** The parts of a sealed envelope around its ciphertext, as sealEnvelope() lays them out, for editing. */
 interface CraftedContent {
   /** The Sign1 unprotected bucket (holds the detached ciphertext of a COSE_Encrypt envelope). */
   readonly sign1Unprotected: HeaderMap;
   /** The COSE_Encrypt's unprotected bucket (IV and ciphertext digest). */
   readonly encryptUnprotected: HeaderMap;
-  /** The COSE_Encrypt's ciphertext field: `null` (detached) as seal() makes it. */
+  /** The COSE_Encrypt's ciphertext field: `null` (detached) as sealEnvelope() makes it. */
   attached: Uint8Array | null;
   /** The content ciphertext. */
   readonly ciphertext: Uint8Array;
 }
 
-/** An envelope like seal() makes, with `craft` applied before signing, inner correctly bound. */
+/** An envelope like sealEnvelope() makes, with `craft` applied before signing, inner correctly bound. */
 async function crafted(craft: Craft): Promise<Uint8Array> {
   const form = craft.inner ?? 'encrypt';
   const unprotectedHeader: HeaderMap = new Map();
-  /* Builds the Sign1 protected header seal() would, with `craft` applied; `cek` is the content key to commit to. */
+  /* Builds the Sign1 protected header sealEnvelope() would, with `craft` applied; `cek` is the content key to commit to. */
   const buildProtected = async (cek: Uint8Array | undefined): Promise<Uint8Array> => {
     const header: HeaderMap = new Map();
     header.set(HeaderLabel.cwtClaims, encodeClaims(CLAIMS, CLAIMS.issuedAt, CLAIMS.id));
@@ -194,7 +194,7 @@ async function crafted(craft: Craft): Promise<Uint8Array> {
   let inner: Uint8Array;
   if (form === 'encrypt0') {
     protectedBytes = await buildProtected(undefined);
-    inner = await encryptEncrypt0(PAYLOAD, { backend, key: sharedKey, kid: te.encode('shared'), externalAad: sealExternalAad(protectedBytes) });
+    inner = await createEncrypt0(PAYLOAD, { backend, key: sharedKey, kid: te.encode('shared'), externalAad: sealExternalAad(protectedBytes) });
   } else {
     let bound: Uint8Array | undefined;
     const layer = await encryptContentLayer(PAYLOAD, {
@@ -225,8 +225,8 @@ async function crafted(craft: Craft): Promise<Uint8Array> {
 async function expectProfileRefusal(envelope: Uint8Array, form: 'encrypt0' | 'encrypt'): Promise<void> {
   const reader = form === 'encrypt0' ? { key: sharedKey } : { recipient: { kek } };
   for (const run of [
-    () => verify(envelope, { backend, trust: producerTrust }),
-    () => open(envelope, { backend, trust: producerTrust, ...reader }),
+    () => verifyEnvelope(envelope, { backend, trust: producerTrust }),
+    () => openEnvelope(envelope, { backend, trust: producerTrust, ...reader }),
   ]) {
     const error = await caught(run());
     expect(EnvelopeError.isInstance(error)).toBe(true);
@@ -240,7 +240,7 @@ describe('the envelope profile', () => {
   test.each(['encrypt0', 'encrypt'] as const)('control: the crafting helper builds a valid %s envelope', async (form) => {
     const envelope = await crafted({ inner: form });
     const reader = form === 'encrypt0' ? { key: sharedKey } : { recipient: { kek } };
-    expect((await open(envelope, { backend, trust: producerTrust, ...reader })).plaintext).toEqual(PAYLOAD);
+    expect((await openEnvelope(envelope, { backend, trust: producerTrust, ...reader })).plaintext).toEqual(PAYLOAD);
   });
 
   test('an Encrypt0 envelope that carries a key commitment is refused', async () => {
@@ -272,14 +272,14 @@ describe('the envelope profile', () => {
     }), 'encrypt');
   });
 
-  test('the content type must name the inner message: Encrypt0 declared, COSE_Encrypt inside is refused by verify() and open() alike', async () => {
+  test('the content type must name the inner message: Encrypt0 declared, COSE_Encrypt inside is refused by verifyEnvelope() and openEnvelope() alike', async () => {
     const envelope = await crafted({
       header: (h) => { h.set(HeaderLabel.contentType, ContentFormat.encrypt0); h.delete(WardHeaderLabel.keyCommitment); },
       content: (c) => { c.attached = c.ciphertext; c.sign1Unprotected.delete(WardHeaderLabel.detachedCiphertext); },
     });
     for (const run of [
-      () => verify(envelope, { backend, trust: producerTrust }),
-      () => open(envelope, { backend, trust: producerTrust, key: sharedKey }),
+      () => verifyEnvelope(envelope, { backend, trust: producerTrust }),
+      () => openEnvelope(envelope, { backend, trust: producerTrust, key: sharedKey }),
     ]) {
       const error = await caught(run());
       expect(EnvelopeError.isInstance(error)).toBe(true);
@@ -310,7 +310,7 @@ describe('the envelope profile', () => {
     await expectProfileRefusal(await crafted({ inner: 'encrypt0', content: (c) => c.sign1Unprotected.set(WardHeaderLabel.detachedCiphertext, new Uint8Array(16)) }), 'encrypt0');
   });
 
-  test('verify() alone, with no key, refuses any flipped bit of the detached ciphertext (the signed digest binds it)', async () => {
+  test('verifyEnvelope() alone, with no key, refuses any flipped bit of the detached ciphertext (the signed digest binds it)', async () => {
     const envelope = await sealed('encrypt');
     const [, unprotected] = (decodeCbor(envelope) as CborTag).value as CborValue[];
     const ciphertext = (unprotected as HeaderMap).get(WardHeaderLabel.detachedCiphertext) as Uint8Array;
@@ -319,7 +319,7 @@ describe('the envelope profile', () => {
     for (let bit = 0; bit < ciphertext.length * 8; bit += 7) {
       const tampered = envelope.slice();
       tampered[at + (bit >> 3)]! ^= 1 << (bit & 7);
-      const error = await caught(verify(tampered, { backend, trust: producerTrust }));
+      const error = await caught(verifyEnvelope(tampered, { backend, trust: producerTrust }));
       expect(EnvelopeError.isInstance(error)).toBe(true);
       expect((error as EnvelopeError).cause).toMatchObject({ code: 'ERR_COSE_INVALID_HEADER', message: 'sealed envelope ciphertext does not match its signed digest' });
     }
@@ -347,8 +347,8 @@ describe('the envelope profile', () => {
   });
 
   test('a plain COSE_Sign1 (not an envelope) by a trusted key is refused', async () => {
-    const message = await signSign1(PAYLOAD, { backend, key: producerKey, kid: PRODUCER_KID });
-    const error = await caught(verify(message, { backend, trust: producerTrust }));
+    const message = await createSign1(PAYLOAD, { backend, key: producerKey, kid: PRODUCER_KID });
+    const error = await caught(verifyEnvelope(message, { backend, trust: producerTrust }));
     expect(EnvelopeError.isInstance(error)).toBe(true);
   });
 
@@ -362,7 +362,7 @@ describe('the envelope profile', () => {
     const doctored = encodeCbor(new CborTag(CoseTag.Sign1, [protectedBytes!, overrides, payload!, signature!]));
     let facts;
     try {
-      facts = await verify(doctored, { backend, trust: producerTrust });
+      facts = await verifyEnvelope(doctored, { backend, trust: producerTrust });
     } catch (error) {
       expect(EnvelopeError.isInstance(error)).toBe(true); // refusing is fine too
       return;
@@ -376,7 +376,7 @@ describe('the envelope profile', () => {
     const envelope = await sealed('encrypt0');
     const tampered = envelope.slice();
     tampered[tampered.length - 1]! ^= 1;
-    const error = await caught(verify(tampered, { backend, trust: producerTrust }));
+    const error = await caught(verifyEnvelope(tampered, { backend, trust: producerTrust }));
     expect(EnvelopeError.isInstance(error)).toBe(true);
     expect(errorChain(error).slice(1).every((e) => WardError.isInstance(e))).toBe(true);
   });
@@ -386,13 +386,13 @@ describe('the envelope profile', () => {
 /* The signed inner message is what the content type says (SPEC.md §5), checked without keys */
 /* ------------------------------------------------------------------------------------------ */
 
-/** verify() (no key) and open() refuse with the given cause code; verify() touches no key. */
+/** verifyEnvelope() (no key) and openEnvelope() refuse with the given cause code; verifyEnvelope() touches no key. */
 async function expectInnerRefusal(envelope: Uint8Array, form: 'encrypt0' | 'encrypt', code: string): Promise<void> {
   const reader = form === 'encrypt0' ? { key: sharedKey } : { recipient: { kek } };
   const spy = spying(backend);
   for (const run of [
-    () => verify(envelope, { backend: spy.backend, trust: producerTrust }),
-    () => open(envelope, { backend, trust: producerTrust, ...reader }),
+    () => verifyEnvelope(envelope, { backend: spy.backend, trust: producerTrust }),
+    () => openEnvelope(envelope, { backend, trust: producerTrust, ...reader }),
   ]) {
     const error = await caught(run());
     expect(EnvelopeError.isInstance(error)).toBe(true);
@@ -405,12 +405,12 @@ async function expectInnerRefusal(envelope: Uint8Array, form: 'encrypt0' | 'encr
 
 /** A COSE message with `tag` and `fields`, encoded. */
 const tagged = (tag: number, fields: CborValue[]): Uint8Array => encodeCbor(new CborTag(tag, fields));
-/** The fields of the inner message seal() built. */
+/** The fields of the inner message sealEnvelope() built. */
 const fieldsOf = (inner: Uint8Array): CborValue[] => (decodeCbor(inner) as CborTag).value as CborValue[];
 /** Arrays nested `depth` deep around 0: a nesting bomb. */
 const nestingBomb = (depth: number): Uint8Array => Uint8Array.from([...new Uint8Array(depth).fill(0x81), 0x00]);
 
-describe('verify() checks the shape of the inner message it signs off, without keys', () => {
+describe('verifyEnvelope() checks the shape of the inner message it signs off, without keys', () => {
   test.each<[string, (inner: Uint8Array) => Uint8Array, string]>([
     ['bytes that are not CBOR', () => Uint8Array.of(0xff, 0xfe, 0xfd), 'ERR_CBOR_MALFORMED'],
     ['a nesting bomb', () => nestingBomb(100_000), 'ERR_CBOR_LIMIT'],
@@ -449,15 +449,15 @@ describe('verify() checks the shape of the inner message it signs off, without k
         return tagged(CoseTag.Encrypt0, [p!, new Map([...(u as HeaderMap), ['note', nested]]), c!]);
       },
     });
-    expect((await open(envelope, { backend, trust: producerTrust, key: sharedKey })).plaintext).toEqual(PAYLOAD);
-    const error = await caught(verify(envelope, { backend, trust: producerTrust, maxDepth: 8 }));
+    expect((await openEnvelope(envelope, { backend, trust: producerTrust, key: sharedKey })).plaintext).toEqual(PAYLOAD);
+    const error = await caught(verifyEnvelope(envelope, { backend, trust: producerTrust, maxDepth: 8 }));
     expect(EnvelopeError.isInstance(error)).toBe(true);
     expect((error as EnvelopeError).cause).toMatchObject({ code: 'ERR_CBOR_LIMIT' });
   });
 });
 
 describe('a direct key agreement recipient only as the single recipient, on read too (SPEC.md §2, RFC 9052 §5.1)', () => {
-  test.each(['after', 'before'] as const)('a signed COSE_Encrypt with a direct (ECDH-ES+HKDF-256) recipient %s the reader\'s is refused by verify() and open()', async (where) => {
+  test.each(['after', 'before'] as const)('a signed COSE_Encrypt with a direct (ECDH-ES+HKDF-256) recipient %s the reader\'s is refused by verifyEnvelope() and openEnvelope()', async (where) => {
     const x25519 = backend.publicKey(backend.generateKey('X25519'));
     const { structure } = await buildRecipient(backend, { publicKey: x25519, mode: 'direct' }, undefined, CoseAlgorithm.A256GCM, 32);
     const envelope = await crafted({ recipients: (r) => (where === 'after' ? [...r, structure] : [structure, ...r]) });

@@ -1,5 +1,5 @@
 /*
- * verify(): provenance without plaintext (DESIGN.md principle 2). Checks the producer's
+ * verifyEnvelope(): provenance without plaintext (DESIGN.md principle 2). Checks the producer's
  * signature and the envelope profile, and returns the signed facts. Needs no decryption key.
  */
 import type { CryptoBackend, VerifyingKey } from '../backend/crypto-backend.js';
@@ -22,7 +22,7 @@ import { ClaimKey, ContentFormat, RewrapRecordKey, WardHeaderLabel } from '../pr
 import { decodeAttributes, decodeClaims, idField, secondsField, textField } from '../profile/claims.js';
 import type { EnvelopeFacts } from '../profile/facts.js';
 
-/** Options of {@link verify}. */
+/** Options of {@link verifyEnvelope}. */
 export interface VerifyOptions extends CoseDecodeOptions {
   /** The backend for signature verification. */
   readonly backend: CryptoBackend;
@@ -46,7 +46,7 @@ export interface VerifyOptions extends CoseDecodeOptions {
   readonly replay?: CheckReplayOptions;
 }
 
-/** Internal: what open() and rewrap() need beyond the facts. */
+/** Internal: what openEnvelope() and rewrapEnvelope() need beyond the facts. */
 export interface VerifiedSealed {
   readonly facts: EnvelopeFacts;
   readonly inner: Uint8Array;
@@ -71,7 +71,7 @@ export interface VerifySealedMode {
 
 /**
  * Runs `fn`; any failure becomes one uninformative EnvelopeError (STYLE.md convention 2: the
- * caller of open() does not learn which check failed; `cause` keeps it for local logs).
+ * caller of openEnvelope() does not learn which check failed; `cause` keeps it for local logs).
  */
 export async function refuseOnFailure<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -84,13 +84,13 @@ export async function refuseOnFailure<T>(fn: () => Promise<T>): Promise<T> {
 /**
  * Caller misuse is reported as such, naming the option and the fix, before anything about the
  * envelope is looked at (an `ArgumentError`, never an `EnvelopeError`: a TrustStore passed as
- * `trust` is not an envelope that fails to verify). Shared by verify(), open() and rewrap(),
+ * `trust` is not an envelope that fails to verify). Shared by verifyEnvelope(), openEnvelope() and rewrapEnvelope(),
  * so it also checks their `recipient` and `key` when given; `fn` names the caller.
  */
 export function checkVerifyOptions(
   envelope: unknown,
   options: VerifyOptions & { readonly recipient?: unknown; readonly key?: unknown },
-  fn = 'open',
+  fn = 'openEnvelope',
 ): void {
   checkBackendOptions(options, fn);
   checkKeySource(options.trust, `${fn}() options.trust`);
@@ -241,14 +241,14 @@ export async function withFreshness(facts: EnvelopeFacts, options: VerifyOptions
  *   too old, or the store cannot answer (fail closed)
  * @example
  * ```ts
- * import { verify } from '@ward/core';
+ * import { verifyEnvelope } from '@ward/core';
  *
- * const facts = await verify(envelope, { backend, trust: ({ kid }) => producers.get(hex(kid)) });
+ * const facts = await verifyEnvelope(envelope, { backend, trust: ({ kid }) => producers.get(hex(kid)) });
  * console.log(facts.provenance.issuer, facts.provenance.sequence, facts.attributes.classification);
  * ```
  */
-export async function verify(envelope: Uint8Array, options: VerifyOptions): Promise<EnvelopeFacts> {
-  checkVerifyOptions(envelope, options, 'verify');
+export async function verifyEnvelope(envelope: Uint8Array, options: VerifyOptions): Promise<EnvelopeFacts> {
+  checkVerifyOptions(envelope, options, 'verifyEnvelope');
   const facts = await refuseOnFailure(async () => (await verifySealed(envelope, options)).facts);
   /* Only verified envelopes reach the replay window, so forgeries cannot move it. */
   return withFreshness(facts, options);

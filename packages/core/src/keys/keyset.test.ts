@@ -11,8 +11,8 @@ import { decodeCbor, encodeCbor } from '../cbor/index.js';
 import type { CborValue } from '../cbor/index.js';
 import { CoseKeyLabel } from '../cose/cose-key.js';
 import { ArgumentError, DecryptionError, KeyError, WardError } from '../errors.js';
-import { open } from '../envelope/open.js';
-import { seal } from '../envelope/seal.js';
+import { openEnvelope } from '../envelope/open.js';
+import { sealEnvelope } from '../envelope/seal.js';
 import { coseKeyFromHandle, coseKeyThumbprint } from './cose-key.js';
 import { MemoryKeyStore, checkKeysetName } from './key-store.js';
 import { DEFAULT_RANDOM_NONCE_USE_LIMIT, Keyset, RANDOM_NONCE_USE_LIMIT } from './keyset.js';
@@ -89,13 +89,13 @@ describe('transitions', () => {
   test('rotate makes a new primary; the old one steps down to decrypt-only and keeps opening', async () => {
     const { now, advance } = clock();
     const readers = await Keyset.generate(backend, { purpose: 'recipient', now });
-    const envelope = await seal(PAYLOAD, { backend, signer, recipients: [await readers.recipient()], claims, attributes });
+    const envelope = await sealEnvelope(PAYLOAD, { backend, signer, recipients: [await readers.recipient()], claims, attributes });
     const first = readers.primaryKid!;
     advance(10);
     const next = await readers.rotate();
     expect(hex(readers.primaryKid!)).toBe(hex(next.kid));
     expect(readers.get(first)).toMatchObject({ state: 'decrypt-only', primary: false, retiredAt: now() });
-    expect((await open(envelope, { backend, trust, recipient: readers.recipientKey() })).plaintext).toEqual(PAYLOAD);
+    expect((await openEnvelope(envelope, { backend, trust, recipient: readers.recipientKey() })).plaintext).toEqual(PAYLOAD);
   });
 
   test('signing keys step down to verify-only, not decrypt-only', async () => {
@@ -121,13 +121,13 @@ describe('transitions', () => {
   test('revoked keys neither seal nor open; the revocation time and reason are kept; revoking twice keeps the first time', async () => {
     const { now, advance } = clock();
     const shared = await Keyset.generate(backend, { purpose: 'shared', now });
-    const sealed = await seal(PAYLOAD, { backend, signer, key: shared.sharedKey(), claims, attributes });
+    const sealed = await sealEnvelope(PAYLOAD, { backend, signer, key: shared.sharedKey(), claims, attributes });
     const kid = shared.primaryKid!;
     shared.revoke(kid, { reason: 'zone controller stolen' });
     advance(100);
     expect(shared.revoke(kid, { reason: 'again' })).toMatchObject({ state: 'revoked', revokedAt: now() - 100, revocationReason: 'zone controller stolen' });
     expect(codeOf(thrown(() => shared.sharedKey()))).toBe('ERR_KEY_NOT_FOUND');
-    const error = await open(sealed, { backend, trust, key: shared.openingKey() }).catch((e: unknown) => e);
+    const error = await openEnvelope(sealed, { backend, trust, key: shared.openingKey() }).catch((e: unknown) => e);
     expect(errorChain(error).map(codeOf)).toContain('ERR_KEY_REVOKED');
     expect(codeOf(thrown(() => shared.retire(kid)))).toBe('ERR_KEY_REVOKED');
   });
@@ -135,14 +135,14 @@ describe('transitions', () => {
   test('destroyed keys are erased in the backend, refused with ERR_KEY_DESTROYED, and terminal', async () => {
     const readers = await Keyset.generate(backend, { purpose: 'recipient' });
     const recipient = await readers.recipient();
-    const envelope = await seal(PAYLOAD, { backend, signer, recipients: [recipient], claims, attributes });
+    const envelope = await sealEnvelope(PAYLOAD, { backend, signer, recipients: [recipient], claims, attributes });
     const kid = readers.primaryKid!;
     /* Another holder of the handle: destroy must stop it too (backend.destroyKey). */
     const handle = (await readers.recipientKey()({ kid, alg: -31 }) as { privateKey: Parameters<typeof backend.exportKey>[0] }).privateKey;
     const tombstone = await readers.destroy(kid);
     expect(tombstone).toMatchObject({ state: 'destroyed', primary: false });
     expect(codeOf(thrown(() => backend.exportKey(handle)))).toBe('ERR_KEY_DESTROYED');
-    const error = await open(envelope, { backend, trust, recipient: readers.recipientKey() }).catch((e: unknown) => e);
+    const error = await openEnvelope(envelope, { backend, trust, recipient: readers.recipientKey() }).catch((e: unknown) => e);
     expect(errorChain(error).some((e) => e instanceof DecryptionError)).toBe(true);
     expect(errorChain(error).map(codeOf)).toContain('ERR_KEY_DESTROYED');
     expect(codeOf(thrown(() => readers.revoke(kid)))).toBe('ERR_KEY_DESTROYED');
@@ -240,12 +240,12 @@ describe('documents', () => {
 
   test('a reloaded recipient keyset opens what the original sealed', async () => {
     const readers = await Keyset.generate(backend, { purpose: 'recipient' });
-    const envelope = await seal(PAYLOAD, { backend, signer, recipients: [await readers.recipient()], claims, attributes });
+    const envelope = await sealEnvelope(PAYLOAD, { backend, signer, recipients: [await readers.recipient()], claims, attributes });
     await readers.rotate();
     const store = new MemoryKeyStore(backend);
     await store.save('readers', readers);
     const again = (await store.load('readers'))!;
-    expect((await open(envelope, { backend, trust, recipient: again.recipientKey() })).plaintext).toEqual(PAYLOAD);
+    expect((await openEnvelope(envelope, { backend, trust, recipient: again.recipientKey() })).plaintext).toEqual(PAYLOAD);
     expect(store.names()).toEqual(['readers']);
     expect(store.delete('readers')).toBe(true);
     expect(await store.load('readers')).toBeUndefined();

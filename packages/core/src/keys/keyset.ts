@@ -16,7 +16,7 @@ import type {
 import { settle } from '../backend/crypto-backend.js';
 import type { CborValue } from '../cbor/index.js';
 import { decodeCbor, encodeCbor } from '../cbor/index.js';
-import { decryptEncrypt0, encryptEncrypt0 } from '../cose/encrypt0.js';
+import { decryptEncrypt0, createEncrypt0 } from '../cose/encrypt0.js';
 import type { KeyAgreementRecipient, KeyWrapRecipient, RecipientKey, RecipientLookup } from '../cose/encrypt.js';
 import { HeaderLabel } from '../cose/headers.js';
 import type { KeyLookup } from '../cose/key-lookup.js';
@@ -167,7 +167,7 @@ export interface KeysetToDocumentOptions {
   readonly revisionAbove?: number;
 }
 
-/** What a reader or sealer hands to `open()` / `seal()` for a keyset's keys. */
+/** What a reader or sealer hands to `openEnvelope()` / `sealEnvelope()` for a keyset's keys. */
 export type KeysetRecipientKey = (lookup: RecipientLookup) => MaybePromise<RecipientKey | undefined>;
 
 const PURPOSE_ALGORITHMS: Readonly<Record<KeysetPurpose, readonly KeyAlgorithm[]>> = {
@@ -285,12 +285,12 @@ function freezeInfo(info: KeysetKeyInfo): KeysetKeyInfo {
  *
  * @example
  * ```ts
- * import { Keyset, open, seal } from '@ward/core';
+ * import { Keyset, openEnvelope, sealEnvelope } from '@ward/core';
  *
  * const readers = await Keyset.generate(backend, { purpose: 'recipient' }); // X25519
- * const envelope = await seal(reading, { backend, signer, recipients: [await readers.recipient()], claims, attributes });
+ * const envelope = await sealEnvelope(reading, { backend, signer, recipients: [await readers.recipient()], claims, attributes });
  * await readers.rotate();                                   // new primary; the old key becomes decrypt-only
- * await open(envelope, { backend, trust, recipient: readers.recipientKey() }); // still opens
+ * await openEnvelope(envelope, { backend, trust, recipient: readers.recipientKey() }); // still opens
  * ```
  */
 export class Keyset {
@@ -557,7 +557,7 @@ export class Keyset {
   }
 
   /**
-   * The primary signing key, for `seal()`'s `signer`; counts one use.
+   * The primary signing key, for `sealEnvelope()`'s `signer`; counts one use.
    *
    * @returns the signing key and its kid
    * @throws {@link KeyError} `ERR_KEY_USAGE` unless this is a `sign` keyset (or the key's
@@ -565,7 +565,7 @@ export class Keyset {
    *   past the rotation policy
    * @example
    * ```ts
-   * const envelope = await seal(reading, { backend, signer: signingKeys.signer(), recipients, claims, attributes });
+   * const envelope = await sealEnvelope(reading, { backend, signer: signingKeys.signer(), recipients, claims, attributes });
    * ```
    */
   signer(): { readonly key: SigningKey; readonly kid: Uint8Array } {
@@ -574,7 +574,7 @@ export class Keyset {
   }
 
   /**
-   * The primary shared content key, for `seal()`'s `key` (single-key envelopes); counts one
+   * The primary shared content key, for `sealEnvelope()`'s `key` (single-key envelopes); counts one
    * use against the random-nonce limit. Call it once per seal.
    *
    * @returns the AEAD key and its kid
@@ -582,7 +582,7 @@ export class Keyset {
    *   without a primary; `ERR_KEY_LIMIT_REACHED` past the rotation policy (by default 2^31 uses)
    * @example
    * ```ts
-   * const envelope = await seal(reading, { backend, signer, key: zoneKeys.sharedKey(), claims, attributes });
+   * const envelope = await sealEnvelope(reading, { backend, signer, key: zoneKeys.sharedKey(), claims, attributes });
    * ```
    */
   sharedKey(): { readonly key: AeadKey; readonly kid: Uint8Array } {
@@ -591,7 +591,7 @@ export class Keyset {
   }
 
   /**
-   * The primary as a recipient for `seal()`'s `recipients`: its public key (recipient keysets)
+   * The primary as a recipient for `sealEnvelope()`'s `recipients`: its public key (recipient keysets)
    * or the KEK itself (wrap keysets), with its kid. Counts one use.
    *
    * @returns the recipient spec
@@ -599,7 +599,7 @@ export class Keyset {
    *   `ERR_KEY_NOT_FOUND` without a primary; `ERR_KEY_LIMIT_REACHED` past the rotation policy
    * @example
    * ```ts
-   * const envelope = await seal(reading, { backend, signer, recipients: [await analysts.recipient()], claims, attributes });
+   * const envelope = await sealEnvelope(reading, { backend, signer, recipients: [await analysts.recipient()], claims, attributes });
    * ```
    */
   async recipient(): Promise<KeyAgreementRecipient | KeyWrapRecipient> {
@@ -611,16 +611,16 @@ export class Keyset {
   }
 
   /**
-   * The keys that may open data, as `open()`'s `recipient` (recipient and wrap keysets): a
+   * The keys that may open data, as `openEnvelope()`'s `recipient` (recipient and wrap keysets): a
    * resolver that returns the key whose kid a recipient structure names, when it is active or
    * decrypt-only. Revoked and destroyed keys are refused with `ERR_KEY_REVOKED` /
-   * `ERR_KEY_DESTROYED` (in `open()`'s error cause); unknown kids are skipped.
+   * `ERR_KEY_DESTROYED` (in `openEnvelope()`'s error cause); unknown kids are skipped.
    *
    * @returns the resolver
    * @throws {@link KeyError} `ERR_KEY_USAGE` unless this is a `recipient` or `wrap` keyset
    * @example
    * ```ts
-   * const { plaintext } = await open(envelope, { backend, trust, recipient: readers.recipientKey() });
+   * const { plaintext } = await openEnvelope(envelope, { backend, trust, recipient: readers.recipientKey() });
    * ```
    */
   recipientKey(): KeysetRecipientKey {
@@ -637,7 +637,7 @@ export class Keyset {
   }
 
   /**
-   * The keys that may open single-key envelopes, as `open()`'s `key` (shared keysets): a
+   * The keys that may open single-key envelopes, as `openEnvelope()`'s `key` (shared keysets): a
    * resolver by the envelope's signed kid. Revoked and destroyed keys are refused with
    * `ERR_KEY_REVOKED` / `ERR_KEY_DESTROYED`; unknown kids resolve to no key.
    *
@@ -645,7 +645,7 @@ export class Keyset {
    * @throws {@link KeyError} `ERR_KEY_USAGE` unless this is a `shared` keyset
    * @example
    * ```ts
-   * const { plaintext } = await open(envelope, { backend, trust, key: zoneKeys.openingKey() });
+   * const { plaintext } = await openEnvelope(envelope, { backend, trust, key: zoneKeys.openingKey() });
    * ```
    */
   openingKey(): (lookup: KeyLookup) => AeadKey | undefined {
@@ -759,7 +759,7 @@ export class Keyset {
     ]));
     if (kek === undefined) return document;
     try {
-      return await encryptEncrypt0(document, {
+      return await createEncrypt0(document, {
         backend: this.#backend, key: kek.key, ...(kek.kid === undefined ? {} : { kid: kek.kid }),
         protectedHeader: new Map([[HeaderLabel.contentType, KEYSET_CONTENT_TYPE]]), externalAad: KEYSET_AAD,
       });

@@ -12,9 +12,9 @@ import { describe, expect, test } from 'vitest';
 import { errorChain } from '../../test-kit/spying.js';
 import { createNobleBackend } from '../backend/noble-backend.js';
 import { WardError } from '../errors.js';
-import { open } from '../envelope/open.js';
-import { rewrap } from '../envelope/rewrap.js';
-import { seal } from '../envelope/seal.js';
+import { openEnvelope } from '../envelope/open.js';
+import { rewrapEnvelope } from '../envelope/rewrap.js';
+import { sealEnvelope } from '../envelope/seal.js';
 import { MemoryKeyStore } from './key-store.js';
 import { Keyset } from './keyset.js';
 
@@ -80,7 +80,7 @@ describe('key lifecycle properties', () => {
                 break;
               }
               const recipient = await readers.recipient();
-              const envelope = await seal(step.payload, {
+              const envelope = await sealEnvelope(step.payload, {
                 backend, signer, recipients: [recipient, await archive.recipient()],
                 claims: { issuer: 'meter-1', subject: 'power', sequence: sequence++ }, attributes: { classification: 'internal' },
               });
@@ -111,7 +111,7 @@ describe('key lifecycle properties', () => {
               if (sealed.length === 0 || readers.primaryKid === undefined) break;
               const target = sealed[step.pick % sealed.length]!;
               const recipient = await readers.recipient();
-              const envelope = await rewrap(target.envelope, {
+              const envelope = await rewrapEnvelope(target.envelope, {
                 backend, trust, rewrapAuthorities, recipient: archive.recipientKey(), authority,
                 recipients: [recipient, await archive.recipient()],
               });
@@ -122,7 +122,7 @@ describe('key lifecycle properties', () => {
               if (sealed.length === 0) break;
               const target = sealed[step.pick % sealed.length]!;
               const state = stateOf(target.readerKid);
-              const result = await open(target.envelope, { backend, trust, rewrapAuthorities, recipient: readers.recipientKey() })
+              const result = await openEnvelope(target.envelope, { backend, trust, rewrapAuthorities, recipient: readers.recipientKey() })
                 .catch((e: unknown) => e);
               if (OPENS.has(state)) {
                 expect(result).toMatchObject({ plaintext: target.payload });
@@ -141,7 +141,7 @@ describe('key lifecycle properties', () => {
         }
         /* Final sweep: every envelope against the final states. */
         for (const target of sealed) {
-          const opened = await open(target.envelope, { backend, trust, rewrapAuthorities, recipient: readers.recipientKey() })
+          const opened = await openEnvelope(target.envelope, { backend, trust, rewrapAuthorities, recipient: readers.recipientKey() })
             .then((r) => r.plaintext, () => undefined);
           expect(opened !== undefined).toBe(OPENS.has(stateOf(target.readerKid)));
           if (opened !== undefined) expect(opened).toEqual(target.payload);

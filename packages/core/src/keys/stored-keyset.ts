@@ -48,11 +48,11 @@ interface Persisted {
  *
  * @example
  * ```ts
- * import { Keyset, MemoryKeyStore, StoredKeyset, seal } from '@ward/core';
+ * import { Keyset, MemoryKeyStore, StoredKeyset, sealEnvelope } from '@ward/core';
  *
  * const store = new MemoryKeyStore(backend); // or FileKeyStore from @ward/node
  * const zone = await StoredKeyset.create(store, 'zone-a', await Keyset.generate(backend, { purpose: 'shared' }));
- * const envelope = await seal(reading, { backend, signer, key: await zone.sharedKey(), claims, attributes });
+ * const envelope = await sealEnvelope(reading, { backend, signer, key: await zone.sharedKey(), claims, attributes });
  * await zone.rotate(); // saved before it resolves; the next seal uses the new key
  * ```
  */
@@ -129,14 +129,14 @@ export class StoredKeyset {
   }
 
   /**
-   * The primary signing key, as `seal()`'s `signer`, once it is saved and within a saved use
+   * The primary signing key, as `sealEnvelope()`'s `signer`, once it is saved and within a saved use
    * reservation (saving first when needed).
    *
    * @returns the signing key and its kid
    * @throws as `Keyset.signer()`, and whatever the store's `save` throws
    * @example
    * ```ts
-   * const envelope = await seal(reading, { backend, signer: await signing.signer(), recipients, claims, attributes });
+   * const envelope = await sealEnvelope(reading, { backend, signer: await signing.signer(), recipients, claims, attributes });
    * ```
    */
   async signer(): Promise<{ readonly key: SigningKey; readonly kid: Uint8Array }> {
@@ -144,14 +144,14 @@ export class StoredKeyset {
   }
 
   /**
-   * The primary shared content key, as `seal()`'s `key`, once it is saved and within a saved
+   * The primary shared content key, as `sealEnvelope()`'s `key`, once it is saved and within a saved
    * use reservation (saving first when needed). Call it once per seal.
    *
    * @returns the AEAD key and its kid
    * @throws as `Keyset.sharedKey()`, and whatever the store's `save` throws
    * @example
    * ```ts
-   * const envelope = await seal(reading, { backend, signer, key: await zone.sharedKey(), claims, attributes });
+   * const envelope = await sealEnvelope(reading, { backend, signer, key: await zone.sharedKey(), claims, attributes });
    * ```
    */
   async sharedKey(): Promise<{ readonly key: AeadKey; readonly kid: Uint8Array }> {
@@ -159,14 +159,14 @@ export class StoredKeyset {
   }
 
   /**
-   * The primary as a recipient for `seal()`, once it is saved and within a saved use
+   * The primary as a recipient for `sealEnvelope()`, once it is saved and within a saved use
    * reservation (saving first when needed).
    *
    * @returns the recipient spec
    * @throws as `Keyset.recipient()`, and whatever the store's `save` throws
    * @example
    * ```ts
-   * const envelope = await seal(reading, { backend, signer, recipients: [await readers.recipient()], claims, attributes });
+   * const envelope = await sealEnvelope(reading, { backend, signer, recipients: [await readers.recipient()], claims, attributes });
    * ```
    */
   async recipient(): Promise<KeyAgreementRecipient | KeyWrapRecipient> {

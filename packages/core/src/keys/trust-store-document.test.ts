@@ -16,7 +16,7 @@ import type { CborValue } from '../cbor/index.js';
 import { CoseAlgorithm } from '../cose/algorithms.js';
 import { HeaderLabel, decodeProtectedHeader } from '../cose/headers.js';
 import type { HeaderMap } from '../cose/headers.js';
-import { signSign1 } from '../cose/sign1.js';
+import { createSign1 } from '../cose/sign1.js';
 import { ArgumentError, TrustError, WardError } from '../errors.js';
 import { coseKeyFromHandle, coseKeyThumbprint } from './cose-key.js';
 import {
@@ -71,7 +71,7 @@ async function craft(payload: CborValue | Uint8Array, o: CraftOptions = {}): Pro
     [HeaderLabel.contentType, TRUST_STORE_CONTENT_TYPE],
     [HeaderLabel.cwtClaims, m([1, o.issuer ?? ADMIN], [6, o.issuedAt ?? NOW])],
   ]);
-  return signSign1(bytes, {
+  return createSign1(bytes, {
     backend, key: o.key ?? adminSigning, kid: o.kid ?? adminKid, protectedHeader,
     ...(o.unprotectedHeader === undefined ? {} : { unprotectedHeader: o.unprotectedHeader }),
   });

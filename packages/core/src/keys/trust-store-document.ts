@@ -13,7 +13,7 @@ import { assertBytes } from '../backend/validate.js';
 import { CoseAlgorithm, sameSignatureAlgorithm } from '../cose/algorithms.js';
 import { HeaderLabel } from '../cose/headers.js';
 import type { HeaderMap } from '../cose/headers.js';
-import { signSign1 } from '../cose/sign1.js';
+import { createSign1 } from '../cose/sign1.js';
 import type { VerifiedSign1 } from '../cose/sign1.js';
 import { ClaimKey } from '../profile/labels.js';
 import { ArgumentError, KeyStoreError, TrustError } from '../errors.js';
@@ -487,7 +487,7 @@ export async function signTrustStoreDocument(
     [HeaderLabel.contentType, TRUST_STORE_CONTENT_TYPE],
     [HeaderLabel.cwtClaims, new Map<CborValue, CborValue>([[ClaimKey.issuer, options.issuer], [ClaimKey.issuedAt, issuedAt]])],
   ]);
-  const document = await signSign1(payload, { backend, key: signer.key, kid: signer.kid, protectedHeader });
+  const document = await createSign1(payload, { backend, key: signer.key, kid: signer.kid, protectedHeader });
   if (document.length > limits.maxDocumentBytes) {
     throw new ArgumentError(`the document is ${document.length} bytes, above maxDocumentBytes (${limits.maxDocumentBytes})`);
   }

@@ -1,6 +1,6 @@
 /*
  * TrustStore: adding keys (public only), resolve() with one test per attack each check stops,
- * revocation semantics, keySource() inside verify() and verifySign1(), and redaction of the
+ * revocation semantics, keySource() inside verifyEnvelope() and verifySign1(), and redaction of the
  * printed entries. The signed document is tested in trust-store-document.test.ts.
  */
 import { inspect } from 'node:util';
@@ -12,9 +12,9 @@ import type { SigningKey, VerifyingKey } from '../backend/crypto-backend.js';
 import type { CborValue } from '../cbor/index.js';
 import { CoseAlgorithm } from '../cose/algorithms.js';
 import { HeaderLabel } from '../cose/headers.js';
-import { signSign1, verifySign1 } from '../cose/sign1.js';
-import { seal } from '../envelope/seal.js';
-import { verify } from '../envelope/verify.js';
+import { createSign1, verifySign1 } from '../cose/sign1.js';
+import { sealEnvelope } from '../envelope/seal.js';
+import { verifyEnvelope } from '../envelope/verify.js';
 import { ArgumentError, CoseError, EnvelopeError, KeyError, TrustError, WardError } from '../errors.js';
 import { coseKeyFromHandle, coseKeyThumbprint, createCoseKey } from './cose-key.js';
 import { TrustStore } from './trust-store.js';
@@ -292,7 +292,7 @@ const ATTRIBUTES = { classification: 'internal', zone: 'lot-b' };
 const sharedKey = backend.generateKey('AES-GCM');
 
 async function sealedBy(key: SigningKey, kid: Uint8Array, claims: Partial<typeof PRODUCER_CLAIMS> = {}): Promise<Uint8Array> {
-  return seal(te.encode('{"free":12}'), {
+  return sealEnvelope(te.encode('{"free":12}'), {
     backend,
     signer: { key, kid },
     key: { key: sharedKey, kid: te.encode('shared') },
@@ -302,26 +302,26 @@ async function sealedBy(key: SigningKey, kid: Uint8Array, claims: Partial<typeof
 }
 
 async function refusedWith(envelope: Uint8Array, trust: TrustStore): Promise<string> {
-  const error = await caught(verify(envelope, { backend, trust: trust.keySource() }));
+  const error = await caught(verifyEnvelope(envelope, { backend, trust: trust.keySource() }));
   expect(EnvelopeError.isInstance(error)).toBe(true);
   const trustError = errorChain(error).find((e) => TrustError.isInstance(e)) as TrustError | undefined;
   expect(trustError, 'the cause chain holds the TrustError').toBeDefined();
   return trustError!.code;
 }
 
-describe('keySource(): the store inside verify()', () => {
-  test('verify() accepts envelopes sealed by trusted Ed25519 and ES256 producers', async () => {
+describe('keySource(): the store inside verifyEnvelope()', () => {
+  test('verifyEnvelope() accepts envelopes sealed by trusted Ed25519 and ES256 producers', async () => {
     const trust = store();
     const ed = await trust.add({ key: edPublic, issuer: 'parking-sensor-3' });
     const es = await trust.add({ key: esPublic, issuer: 'camera-7' });
-    const facts = await verify(await sealedBy(edSigning, ed.kid), { backend, trust: trust.keySource() });
+    const facts = await verifyEnvelope(await sealedBy(edSigning, ed.kid), { backend, trust: trust.keySource() });
     expect(facts.provenance.issuer).toBe('parking-sensor-3');
     expect(facts.signer).toEqual({ kid: ed.kid, alg: CoseAlgorithm.EdDSA });
-    const esFacts = await verify(await sealedBy(esSigning, es.kid, { issuer: 'camera-7' }), { backend, trust: trust.keySource('producer') });
+    const esFacts = await verifyEnvelope(await sealedBy(esSigning, es.kid, { issuer: 'camera-7' }), { backend, trust: trust.keySource('producer') });
     expect(esFacts.signer.alg).toBe(CoseAlgorithm.ES256);
   });
 
-  test('verify() refuses a revoked producer: EnvelopeError caused by ERR_TRUST_REVOKED', async () => {
+  test('verifyEnvelope() refuses a revoked producer: EnvelopeError caused by ERR_TRUST_REVOKED', async () => {
     const trust = store();
     const entry = await trust.add({ key: edPublic, issuer: 'parking-sensor-3' });
     const envelope = await sealedBy(edSigning, entry.kid);
@@ -329,14 +329,14 @@ describe('keySource(): the store inside verify()', () => {
     expect(await refusedWith(envelope, trust)).toBe('ERR_TRUST_REVOKED');
   });
 
-  test("verify() refuses producer A's key claiming producer B: EnvelopeError caused by ERR_TRUST_ISSUER_MISMATCH", async () => {
+  test("verifyEnvelope() refuses producer A's key claiming producer B: EnvelopeError caused by ERR_TRUST_ISSUER_MISMATCH", async () => {
     const trust = store();
     const a = await trust.add({ key: edPublic, issuer: 'parking-sensor-3' });
     await trust.add({ key: otherPublic, issuer: 'parking-sensor-4' });
     expect(await refusedWith(await sealedBy(edSigning, a.kid, { issuer: 'parking-sensor-4' }), trust)).toBe('ERR_TRUST_ISSUER_MISMATCH');
   });
 
-  test('verify() refuses an unknown producer, a key outside its window, a future-dated envelope and a key without the producer role', async () => {
+  test('verifyEnvelope() refuses an unknown producer, a key outside its window, a future-dated envelope and a key without the producer role', async () => {
     const trust = store();
     const entry = await trust.add({ key: edPublic, issuer: 'parking-sensor-3', notBefore: NOW - 3600, notAfter: NOW });
     const role = await trust.add({ key: esPublic, issuer: 'rewrap-1', roles: ['rewrap'] });
@@ -345,7 +345,7 @@ describe('keySource(): the store inside verify()', () => {
     expect(await refusedWith(await sealedBy(edSigning, entry.kid, { issuedAt: NOW + 3600 }), trust)).toBe('ERR_TRUST_NOT_VALID');
     expect(await refusedWith(await sealedBy(esSigning, role.kid, { issuer: 'rewrap-1' }), trust)).toBe('ERR_TRUST_ROLE');
     /* The same envelope passes where the key is asked for in its role. */
-    await verify(await sealedBy(esSigning, role.kid, { issuer: 'rewrap-1' }), { backend, trust: trust.keySource('rewrap') });
+    await verifyEnvelope(await sealedBy(esSigning, role.kid, { issuer: 'rewrap-1' }), { backend, trust: trust.keySource('rewrap') });
   });
 
   test('kid swapping: a kid only in the unprotected header is ERR_TRUST_UNKNOWN_SIGNER', async () => {
@@ -354,7 +354,7 @@ describe('keySource(): the store inside verify()', () => {
     await trust.add({ key: edPublic, issuer: 'ops', kid: te.encode('low'), roles: ['decision-log'] });
     await trust.add({ key: edPublic, issuer: 'ops', kid: te.encode('high'), roles: ['trust-store'] });
     const claims = new Map<CborValue, CborValue>([[1, 'ops'], [6, NOW]]);
-    const message = await signSign1(te.encode('x'), {
+    const message = await createSign1(te.encode('x'), {
       backend, key: edSigning, protectedHeader: new Map([[HeaderLabel.cwtClaims, claims]]), unprotectedHeader: new Map([[HeaderLabel.kid, te.encode('high')]]),
     });
     const error = await caught(verifySign1(message, { backend, key: trust.keySource('trust-store') }));
@@ -364,7 +364,7 @@ describe('keySource(): the store inside verify()', () => {
 
   test('missing claims: no iss is ERR_TRUST_ISSUER_MISMATCH, no iat is ERR_TRUST_NOT_VALID', async () => {
     const { trust, entry } = await trusted();
-    const sign = (claims: Map<CborValue, CborValue> | undefined) => signSign1(te.encode('x'), {
+    const sign = (claims: Map<CborValue, CborValue> | undefined) => createSign1(te.encode('x'), {
       backend, key: edSigning, kid: entry.kid, protectedHeader: claims === undefined ? new Map() : new Map([[HeaderLabel.cwtClaims, claims]]),
     });
     const code = async (message: Uint8Array) => ((await caught(verifySign1(message, { backend, key: trust.keySource() }))) as WardError).code;
@@ -382,7 +382,7 @@ describe('keySource(): the store inside verify()', () => {
 
   test('KeyError is not used for trust refusals (they are TrustErrors)', async () => {
     const { trust } = await trusted();
-    const message = await signSign1(te.encode('x'), { backend, key: otherSigning, kid: te.encode('nope') });
+    const message = await createSign1(te.encode('x'), { backend, key: otherSigning, kid: te.encode('nope') });
     const error = await caught(verifySign1(message, { backend, key: trust.keySource() }));
     expect(KeyError.isInstance(error)).toBe(false);
     expect(TrustError.isInstance(error)).toBe(true);

@@ -1,7 +1,7 @@
 /*
  * TrustStore: the verifier's answer to "may this key sign this, as this issuer, at this
  * time, in this role?". Each trusted public key is bound to one issuer identity, a set of
- * roles, an optional validity window and an optional revocation; verify() asks through
+ * roles, an optional validity window and an optional revocation; verifyEnvelope() asks through
  * keySource(), other verifiers (policy bundles, decision logs, re-wrap) through resolve().
  * A store can be filled by hand (add, revoke) or from a signed trust-store document
  * (load, update; format in trust-store-document.ts) whose signer is itself checked against a
@@ -263,7 +263,7 @@ function revocationOf(entry: TrustedKey): Revocation | undefined {
  * over which validity window, and which are revoked.
  *
  * {@link TrustStore.resolve} decides one signature; {@link TrustStore.keySource} plugs the
- * store into `verify()` and `verifySign1()`. A store is filled by hand ({@link TrustStore.add},
+ * store into `verifyEnvelope()` and `verifySign1()`. A store is filled by hand ({@link TrustStore.add},
  * {@link TrustStore.revoke}) or from a signed trust-store document ({@link TrustStore.load},
  * {@link TrustStore.update}) whose signer must itself be trusted by a store of anchors.
  *
@@ -273,12 +273,12 @@ function revocationOf(entry: TrustedKey): Revocation | undefined {
  *
  * @example
  * ```ts
- * import { TrustStore, createNobleBackend, verify } from '@ward/core';
+ * import { TrustStore, createNobleBackend, verifyEnvelope } from '@ward/core';
  *
  * const backend = createNobleBackend();
  * const trust = new TrustStore({ backend });
  * await trust.add({ key: counterPublicKey, issuer: 'footfall-counter-17', kid: counterKid });
- * const facts = await verify(envelope, { backend, trust: trust.keySource() });
+ * const facts = await verifyEnvelope(envelope, { backend, trust: trust.keySource() });
  *
  * // the counter was stolen:
  * trust.revoke(counterKid, { reason: 'device stolen from the market square' });
@@ -619,10 +619,10 @@ export class TrustStore {
   }
 
   /**
-   * A key source for `verify()`'s `trust` option (and `verifySign1()`'s `key`): for each
+   * A key source for `verifyEnvelope()`'s `trust` option (and `verifySign1()`'s `key`): for each
    * signature it reads the signer's kid and the CWT claims `iss` and `iat` (header 15) from
    * the protected header only, and calls {@link TrustStore.resolve} with `role`. A refusal is
-   * thrown as the TrustError (verify() wraps it as the `cause` of its EnvelopeError).
+   * thrown as the TrustError (verifyEnvelope() wraps it as the `cause` of its EnvelopeError).
    *
    * A kid in the unprotected header is ignored: it is not signed, and an attacker could
    * point it at another entry for the same public key with another issuer or role. The
@@ -639,7 +639,7 @@ export class TrustStore {
    *   of {@link TrustStore.resolve}
    * @example
    * ```ts
-   * const facts = await verify(envelope, { backend, trust: trust.keySource() });
+   * const facts = await verifyEnvelope(envelope, { backend, trust: trust.keySource() });
    * const bundle = await verifySign1(bundleBytes, { backend, key: trust.keySource('policy-bundle') });
    * ```
    */

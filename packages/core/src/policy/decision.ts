@@ -64,10 +64,10 @@ export interface PolicyInput {
 
 /**
  * An obligation attached to an allow: what the caller (or Ward) must do when acting on it;
- * `open()` fulfils each or releases nothing (SPEC.md §Obligations).
+ * `openEnvelope()` fulfils each or releases nothing (SPEC.md §Obligations).
  *
  * - `log`: the decision must be recorded (a decision log is required).
- * - `notify`: `to` must be told; `open()` calls its `notify` option last, once every other
+ * - `notify`: `to` must be told; `openEnvelope()` calls its `notify` option last, once every other
  *   check has passed.
  * - `redact`: the `fields` must be gone from the released payload (a JSON object or CBOR map).
  *   Each field is a path: names joined by `.`, a name followed by `[]` for every element of an

@@ -75,7 +75,7 @@ function malformed(what: string): never {
 
 /*
  * Reading applies the same rules as writing (SPEC.md §5, §7): an envelope comes from whoever
- * holds a trusted key, not from seal(), and the facts it yields go to the policy as they are.
+ * holds a trusted key, not from sealEnvelope(), and the facts it yields go to the policy as they are.
  */
 /** Text of 1 to {@link PROFILE_LIMITS}`.text` characters, or a refusal. Internal to core (the re-wrap issuer too). */
 export function textField(value: CborValue | undefined, what: string): string {

@@ -1,6 +1,6 @@
 /*
  * The typed facts of Ward's envelope profile: access attributes, provenance, the re-wrap
- * authority's facts, freshness, and EnvelopeFacts, which gathers them. verify() returns them, the
+ * authority's facts, freshness, and EnvelopeFacts, which gathers them. verifyEnvelope() returns them, the
  * replay guard and trust store read them, and the policy decides on them. Types only.
  */
 

@@ -1,6 +1,6 @@
 /*
  * The envelope profile's limits (SPEC.md §5 and §7) and the value rules built on them, one table
- * for the writer and every reader: seal() refuses beyond them, verify()/open()/rewrap() refuse to
+ * for the writer and every reader: sealEnvelope() refuses beyond them, verifyEnvelope()/openEnvelope()/rewrapEnvelope() refuse to
  * read beyond them, and the policy input accepts exactly what they allow.
  */
 import { MAX_SHORT_TEXT, isWellFormedText } from '../text.js';
@@ -8,10 +8,10 @@ import type { AttributeValue } from './facts.js';
 
 /**
  * The limits SPEC.md §5 and §7 state for claims and attributes: one table for both sides.
- * seal() refuses to write beyond them (`ERR_INVALID_ARGUMENT`); every reader (verify(), open(),
- * rewrap()) refuses to read beyond them (`ERR_ENVELOPE_INVALID`), because an envelope comes from
+ * sealEnvelope() refuses to write beyond them (`ERR_INVALID_ARGUMENT`); every reader (verifyEnvelope(), openEnvelope(),
+ * rewrapEnvelope()) refuses to read beyond them (`ERR_ENVELOPE_INVALID`), because an envelope comes from
  * whoever holds a trusted key, not from Ward's encoder; and the policy input accepts exactly
- * what they allow, so every fact set verify() returns is a valid policy input. Internal to core.
+ * what they allow, so every fact set verifyEnvelope() returns is a valid policy input. Internal to core.
  */
 export const PROFILE_LIMITS = {
   /** Characters (UTF-16 code units) of a claim text, an attribute text or an attribute name; at least 1. */

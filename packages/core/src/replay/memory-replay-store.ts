@@ -76,10 +76,10 @@ function positiveInteger(value: number | undefined, fallback: number, name: stri
  *
  * @example
  * ```ts
- * import { MemoryReplayStore, checkReplay, verify } from '@ward/core';
+ * import { MemoryReplayStore, checkReplay, verifyEnvelope } from '@ward/core';
  *
  * const store = new MemoryReplayStore({ maxStreams: 50_000 });
- * const facts = await verify(envelope, { backend, trust });
+ * const facts = await verifyEnvelope(envelope, { backend, trust });
  * const verdict = await checkReplay(facts, { store }); // throws ReplayError on a replay
  * if (verdict.status === 'gap') log.warn('messages missing', { missing: verdict.missing });
  * ```

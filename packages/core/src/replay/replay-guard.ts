@@ -35,7 +35,7 @@ function toBigInt(sequence: unknown): bigint {
 
 /**
  * Checks a verified envelope's sequence number and id against its stream's replay window
- * (stream = issuer + subject) and records it. Call it after `verify()` or `open()`, only for
+ * (stream = issuer + subject) and records it. Call it after `verifyEnvelope()` or `openEnvelope()`, only for
  * envelopes whose signature verified, so that forged messages cannot move the window.
  *
  * Duplicates (same sequence number or same id already accepted on the stream) and messages
@@ -54,10 +54,10 @@ function toBigInt(sequence: unknown): bigint {
  * @throws ArgumentError `ERR_INVALID_ARGUMENT` when the options, window or provenance are malformed
  * @example
  * ```ts
- * import { MemoryReplayStore, ReplayError, checkReplay, verify } from '@ward/core';
+ * import { MemoryReplayStore, ReplayError, checkReplay, verifyEnvelope } from '@ward/core';
  *
  * const store = new MemoryReplayStore();
- * const facts = await verify(envelope, { backend, trust });
+ * const facts = await verifyEnvelope(envelope, { backend, trust });
  * try {
  *   const check = await checkReplay(facts, { store, window: { windowSize: 256 } });
  *   if (check.status === 'gap') log.warn('missing messages', { missing: check.missing });

@@ -3,7 +3,7 @@
  * (format in json-lines-format.ts), optionally signing (COSE_Sign1) and hash-chaining every
  * record, and continuing the chain of an existing file when reopened.
  *
- *   open(path, O_RDWR | O_APPEND | O_CREAT [| O_EXCL] | O_NOFOLLOW, 0600)
+ *   openEnvelope(path, O_RDWR | O_APPEND | O_CREAT [| O_EXCL] | O_NOFOLLOW, 0600)
  *   → read the last line; refuse a corrupt one; drop a torn one only when asked
  *   → per record, in call order: link + sign → write(line) → fdatasync (by default)
  *

@@ -22,7 +22,7 @@
  */
 import { fsyncSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { StoredKeyset, seal } from '@ward/core';
+import { StoredKeyset, sealEnvelope } from '@ward/core';
 import { createNodeBackend } from '../node-backend.js';
 import { FileKeyStore } from './file-keystore.js';
 
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
       const key = await shared.sharedKey();
       const { kid } = key;
       if (kid.length !== KID_BYTES) throw new Error(`a kid of ${kid.length} bytes, not ${KID_BYTES}`);
-      const envelope = await seal(te.encode(`reading ${sequence}`), {
+      const envelope = await sealEnvelope(te.encode(`reading ${sequence}`), {
         backend, signer: signing.signer(), key,
         claims: { issuer: 'crash-child', subject: 'crash/test', sequence }, attributes: { classification: 'internal' },
       });

@@ -42,7 +42,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { KeyStoreError, Keyset, open } from '@ward/core';
+import { KeyStoreError, Keyset, openEnvelope } from '@ward/core';
 import type { VerifyingKey } from '@ward/core';
 import { FileKeyStore, createNodeBackend } from '@ward/node';
 import { isTempFileOf } from './atomic-file.js';
@@ -245,7 +245,7 @@ async function trial(index: number): Promise<TrialResult> {
     expect(key!.uses, `trial ${index}: key ${kid} stored with more than a reservation beyond its uses`).toBeLessThanOrEqual(sealed + RESERVE_USES + 1);
   }
   for (const record of records) {
-    const { plaintext } = await open(record.envelope, { backend, trust, key: shared.openingKey() });
+    const { plaintext } = await openEnvelope(record.envelope, { backend, trust, key: shared.openingKey() });
     expect(td.decode(plaintext)).toBe(`reading ${record.sequence}`);
   }
   expect((await fs.readdir(dir)).filter((name) => isTempFileOf(path, name)), 'open removes leftover temp files').toEqual([]);

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, test, vi } from 'vitest';
 import {
   ArgumentError, CborTag, CoseTag, EnvelopeError, HeaderLabel, KeyStoreError, Keyset, WardError, decodeCbor, decodeProtectedHeader,
-  encodeCbor, encryptEncrypt0, open, seal,
+  encodeCbor, createEncrypt0, openEnvelope, sealEnvelope,
 } from '@ward/core';
 import type { CborValue, KeysetPurpose, KeyStoreErrorCode, OpenOptions, SealOptions } from '@ward/core';
 import { FileKeyStore, createNodeBackend } from '@ward/node';
@@ -58,10 +58,10 @@ const signing = await Keyset.generate(backend, { purpose: 'sign' });
 const signer = signing.signer();
 const trust = await backend.publicKey(signer.key);
 async function sealWith(keys: Pick<SealOptions, 'key' | 'recipients'>): Promise<Uint8Array> {
-  return seal(PAYLOAD, { backend, signer, claims: CLAIMS, attributes: ATTRIBUTES, ...keys });
+  return sealEnvelope(PAYLOAD, { backend, signer, claims: CLAIMS, attributes: ATTRIBUTES, ...keys });
 }
 async function opened(envelope: Uint8Array, keys: Pick<OpenOptions, 'key' | 'recipient'>): Promise<Uint8Array> {
-  return (await open(envelope, { backend, trust, ...keys })).plaintext;
+  return (await openEnvelope(envelope, { backend, trust, ...keys })).plaintext;
 }
 /** Seals to the keyset's primary in the form its purpose allows. */
 async function sealTo(keyset: Keyset): Promise<Uint8Array> {
@@ -93,9 +93,9 @@ describe('round trip', () => {
     if (purpose === 'sign') {
       // the loaded private key signs what the original's public key verifies
       const key = (await Keyset.generate(backend, { purpose: 'shared' })).sharedKey();
-      const envelope = await seal(PAYLOAD, { backend, signer: loaded.signer(), claims: CLAIMS, attributes: ATTRIBUTES, key });
+      const envelope = await sealEnvelope(PAYLOAD, { backend, signer: loaded.signer(), claims: CLAIMS, attributes: ATTRIBUTES, key });
       const originalPublic = await backend.publicKey(keyset.signer().key);
-      expect((await open(envelope, { backend, trust: originalPublic, key: key.key })).plaintext).toEqual(PAYLOAD);
+      expect((await openEnvelope(envelope, { backend, trust: originalPublic, key: key.key })).plaintext).toEqual(PAYLOAD);
     } else {
       // sealed with the original, opened with the copy from the file, and the reverse
       expect(await openWith(loaded, await sealTo(keyset))).toEqual(PAYLOAD);
@@ -110,7 +110,7 @@ describe('round trip', () => {
     const keysets = await Promise.all(names.map(() => Keyset.generate(backend, { purpose: 'shared' })));
     await Promise.all(names.map((name, i) => store.save(name, keysets[i]!)));
     expect(await store.names()).toEqual([...names].sort());
-    // open() decodes the content with requireDeterministic: the hand-written map encoding must be canonical
+    // openEnvelope() decodes the content with requireDeterministic: the hand-written map encoding must be canonical
     const reopened = await FileKeyStore.open(path, OPEN);
     expect(await reopened.names()).toEqual([...names].sort());
     for (const [i, name] of names.entries()) expect((await reopened.load(name))!.primaryKid).toEqual(keysets[i]!.primaryKid);
@@ -358,14 +358,14 @@ describe('hostile and damaged files', () => {
     // and so is an encrypted keyset document, and an arbitrary Encrypt0
     const kek = await backend.generateKey('AES-GCM');
     expect(await keystoreError(openBytes(await keyset.toDocument({ kek: { key: kek } })))).toBe('ERR_KEYSTORE_CORRUPT');
-    expect(await keystoreError(openBytes(await encryptEncrypt0(PAYLOAD, { backend, key: kek })))).toBe('ERR_KEYSTORE_CORRUPT');
+    expect(await keystoreError(openBytes(await createEncrypt0(PAYLOAD, { backend, key: kek })))).toBe('ERR_KEYSTORE_CORRUPT');
     // and a plaintext payload map (name → document) without the encryption
     expect(await keystoreError(openBytes(encodeCbor(new Map([['zone', await keyset.toDocument()]]))))).toBe('ERR_KEYSTORE_CORRUPT');
   });
 
   /** A file like the keystore's, with these KDF values; its tag cannot verify (random key), so only pre-derivation checks are exercised. */
   async function withKdf(logN: unknown, r: unknown, p: unknown, salt: Uint8Array = new Uint8Array(16)): Promise<Uint8Array> {
-    return encryptEncrypt0(new Uint8Array(64), {
+    return createEncrypt0(new Uint8Array(64), {
       backend, key: await backend.generateKey('AES-GCM'), externalAad: te.encode('Ward keystore v1'),
       protectedHeader: new Map<number | string, CborValue>([
         [HeaderLabel.contentType, 'application/ward-keystore+cbor'],

@@ -21,7 +21,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
   ArgumentError, CborTag, CoseTag, HeaderLabel, KeyStoreError, Keyset, WardError, checkKeysetName, decodeCbor,
-  decodeProtectedHeader, decryptEncrypt0, encodeCbor, encryptEncrypt0, keysetDocumentRevision,
+  decodeProtectedHeader, decryptEncrypt0, encodeCbor, createEncrypt0, keysetDocumentRevision,
 } from '@ward/core';
 import type { AeadKey, CborValue, CryptoBackend, HeaderMap, KeyStore, StateStore } from '@ward/core';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic-file.js';
@@ -251,7 +251,7 @@ const REVISION_STATE_SUFFIX = '.revisions';
 
 /**
  * The store that keeps the revision marks: the caller's, or by default a FileStateStore beside
- * the keystore file (its path in `defaultPath`, so open() can clean up after it and name it).
+ * the keystore file (its path in `defaultPath`, so openEnvelope() can clean up after it and name it).
  */
 function revisionState(state: StateStore | undefined, target: string): { readonly store: StateStore; readonly defaultPath?: string } {
   if (state !== undefined) return { store: checkState(state) };
@@ -404,7 +404,7 @@ function decodePayload(plaintext: Uint8Array): Map<string, Uint8Array> {
 async function readKeystoreFile(path: string, allowInsecurePermissions: boolean): Promise<Uint8Array> {
   let handle: FileHandle;
   try {
-    /* O_NONBLOCK: a FIFO planted at the path must not hang open(); it is refused below as not a regular file. */
+    /* O_NONBLOCK: a FIFO planted at the path must not hang openEnvelope(); it is refused below as not a regular file. */
     handle = await fsp.open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     throw io(`could not open keystore ${path}`, error);
@@ -764,7 +764,7 @@ export class FileKeyStore implements KeyStore {
         this.#documents = next;
         previous?.fill(0);
         this.#revisions.set(name, revision);
-        /* After the file: a crash in between leaves the state behind the file, which open() catches up;
+        /* After the file: a crash in between leaves the state behind the file, which openEnvelope() catches up;
          * the reverse order could leave a mark above every copy of the keyset, which no open could load. */
         await this.#state.save(encodeRevisions(this.#revisions));
       } catch (error) {
@@ -897,9 +897,9 @@ export class FileKeyStore implements KeyStore {
     const plaintext = encodePayload(documents);
     let file: Uint8Array;
     try {
-      /* Refused before encrypting: open() would refuse a file over the cap. */
+      /* Refused before encrypting: openEnvelope() would refuse a file over the cap. */
       if (plaintext.length + 1024 > MAX_KEYSTORE_BYTES) throw new ArgumentError(`the keystore would exceed ${MAX_KEYSTORE_BYTES} bytes`);
-      file = await encryptEncrypt0(plaintext, { backend: this.#backend, key: kek, protectedHeader: kdfHeader(kdf), externalAad: KEYSTORE_AAD });
+      file = await createEncrypt0(plaintext, { backend: this.#backend, key: kek, protectedHeader: kdfHeader(kdf), externalAad: KEYSTORE_AAD });
     } finally {
       plaintext.fill(0);
     }

@@ -1,7 +1,7 @@
 /*
  * Isolation mode (issue 11 item 4e): IsolatedPolicyEngine decides like the in-process engine on
  * every city scenario, refuses a decision that runs over its time budget (ERR_POLICY_TIMEOUT, a
- * deny) and replaces the worker, refuses through open() with no plaintext, and lets the process
+ * deny) and replaces the worker, refuses through openEnvelope() with no plaintext, and lets the process
  * exit once closed. Every wait is bounded: the hostile loops run only inside pool workers, every
  * decision that could hang is raced against a guard, and every pool is closed.
  */
@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, test } from 'vitest';
-import { ArgumentError, Keyset, PolicyEngine, PolicyError, open, seal, verify, type EngineDecision, type PolicyDecision, type PolicyInput } from '@ward/core';
+import { ArgumentError, Keyset, PolicyEngine, PolicyError, openEnvelope, sealEnvelope, verifyEnvelope, type EngineDecision, type PolicyDecision, type PolicyInput } from '@ward/core';
 import { HOSTILE_ENTRYPOINT, hostileInput, hostileWasm } from '../../../core/test-kit/hostile-policy.js';
 import { createNodeBackend } from '../node-backend.js';
 import { IsolatedPolicyEngine } from './isolated-policy-engine.js';
@@ -83,24 +83,24 @@ describe('IsolatedPolicyEngine', () => {
     expect((await bounded(isolated.decide(hostileInput('open')))).decision.allow).toBe(true);
   }, 60_000);
 
-  test('timeout refusal: open() with the isolated engine as policy refuses a looping decision, with no plaintext', async () => {
+  test('timeout refusal: openEnvelope() with the isolated engine as policy refuses a looping decision, with no plaintext', async () => {
     const isolated = await hostilePool(2);
     const signing = await Keyset.generate(backend, { purpose: 'sign' });
     const readers = await Keyset.generate(backend, { purpose: 'recipient' });
     const signer = signing.signer();
     const trust = await backend.publicKey(signer.key);
-    const envelope = await seal(new TextEncoder().encode('{"count":42}'), {
+    const envelope = await sealEnvelope(new TextEncoder().encode('{"count":42}'), {
       backend, signer, recipients: [await readers.recipient()], claims: { issuer: 'counter-17', subject: 'footfall/market', sequence: 1, issuedAt: 1_900_000_000 },
       attributes: { classification: 'internal' },
     });
-    await verify(envelope, { backend, trust });
+    await verifyEnvelope(envelope, { backend, trust });
     const subject = { id: 'ana', roles: ['analyst'], purpose: 'planning' };
     const options = { backend, trust, recipient: readers.recipientKey(), policy: isolated, subject, environment: { time: 1_900_000_100 } };
     /* The eval-loop module loops on "verify" and allows "open". */
-    const outcome = await bounded(open(envelope, { ...options, action: 'verify' })).then((opened) => opened, (error: unknown) => error);
+    const outcome = await bounded(openEnvelope(envelope, { ...options, action: 'verify' })).then((opened) => opened, (error: unknown) => error);
     expect(PolicyError.isInstance(outcome) && outcome.code).toBe('ERR_POLICY_TIMEOUT');
     expect(outcome).not.toHaveProperty('plaintext');
-    const opened = await bounded(open(envelope, options));
+    const opened = await bounded(openEnvelope(envelope, options));
     expect(new TextDecoder().decode(opened.plaintext)).toBe('{"count":42}');
     expect(opened.decision?.allow).toBe(true);
   }, 60_000);

@@ -80,19 +80,19 @@ function positive(value: number | undefined, fallback: number, name: string, lea
  * Decides in a pool of worker threads, each with its own `PolicyEngine` on the same
  * policy: a policy that loops or blows up cannot hang or crash the caller's thread, and each
  * decision has a time budget. A decision over budget is refused with `ERR_POLICY_TIMEOUT` (a
- * deny: `open()` refuses it, with no plaintext) and its worker is terminated and replaced.
- * Implements `PolicyDecider`, so it is the `policy` of `open()` like an in-process engine.
+ * deny: `openEnvelope()` refuses it, with no plaintext) and its worker is terminated and replaced.
+ * Implements `PolicyDecider`, so it is the `policy` of `openEnvelope()` like an in-process engine.
  * Keeps no decision cache, and answers with a promise (a message round trip per decision:
  * `npm run bench -- policy` measures it against the in-process path). {@link close} it when done:
  * the workers keep the process alive.
  *
  * @example
  * ```ts
- * import { open } from '@ward/core';
+ * import { openEnvelope } from '@ward/core';
  * import { IsolatedPolicyEngine } from '@ward/node';
  *
  * const policy = await IsolatedPolicyEngine.load(bundle, { workers: 4, timeoutMs: 250 });
- * const { plaintext } = await open(envelope, { backend, trust, recipient, policy, subject }); // ERR_POLICY_TIMEOUT when the policy runs over 250 ms
+ * const { plaintext } = await openEnvelope(envelope, { backend, trust, recipient, policy, subject }); // ERR_POLICY_TIMEOUT when the policy runs over 250 ms
  * await policy.close();
  * ```
  */

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import * as fc from 'fast-check';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArgumentError, MemoryReplayStore, ReplayError, checkReplay, replayStreamKey, seal, verify } from '@ward/core';
+import { ArgumentError, MemoryReplayStore, ReplayError, checkReplay, replayStreamKey, sealEnvelope, verifyEnvelope } from '@ward/core';
 import type { AeadKey, ReplayVerdict, ReplayWindowOptions, SigningKey } from '@ward/core';
 import { createNodeBackend } from '../node-backend.js';
 import { freePort, startRedisServer } from '../../test-kit/redis-server.js';
@@ -511,7 +511,7 @@ describe('RedisReplayStore with sealed envelopes', () => {
 
   /** Seals one 32-byte reading per sequence number on `subject` and writes each to a file. */
   async function sealAll(subject: string, sequences: readonly number[]): Promise<{ paths: string[]; envelopes: Uint8Array[] }> {
-    const envelopes = await Promise.all(sequences.map((sequence) => seal(new Uint8Array(32).fill(sequence), {
+    const envelopes = await Promise.all(sequences.map((sequence) => sealEnvelope(new Uint8Array(32).fill(sequence), {
       backend, signer, key: content, claims: { issuer: 'meter-7', subject, sequence }, attributes: { classification: 'internal' },
     })));
     const paths = envelopes.map((envelope, index) => {
@@ -557,7 +557,7 @@ describe('RedisReplayStore with sealed envelopes', () => {
   it('checkReplay accepts a verified envelope once and refuses its redelivery', async () => {
     const store = new RedisReplayStore(redis, { keyPrefix: PREFIX });
     const { envelopes } = await sealAll(`power/in-process-${randomUUID()}`, [0]);
-    const facts = await verify(envelopes[0]!, { backend, trust: await backend.publicKey(signer.key) });
+    const facts = await verifyEnvelope(envelopes[0]!, { backend, trust: await backend.publicKey(signer.key) });
     expect(await checkReplay(facts, { store })).toEqual({ status: 'fresh', firstSeen: true, highest: 0n });
     const refusal = await checkReplay(facts, { store }).then(() => undefined, (error: unknown) => error);
     expect(ReplayError.isInstance(refusal) && refusal.code).toBe('ERR_REPLAY_DUPLICATE');

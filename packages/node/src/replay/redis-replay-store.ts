@@ -377,13 +377,13 @@ function integerOption(value: number | undefined, fallback: number, max: number,
  * @example
  * ```ts
  * import { createClient } from 'redis';
- * import { checkReplay, verify } from '@ward/core';
+ * import { checkReplay, verifyEnvelope } from '@ward/core';
  * import { RedisReplayStore } from '@ward/node';
  *
  * const redis = await createClient({ url: 'redis://127.0.0.1:6379', disableOfflineQueue: true }).connect();
  * const store = new RedisReplayStore({ sendCommand: (args) => redis.sendCommand([...args]) });
  *
- * const facts = await verify(envelope, { backend, trust });
+ * const facts = await verifyEnvelope(envelope, { backend, trust });
  * const check = await checkReplay(facts, { store }); // throws ReplayError on a replay or when Redis is down
  * ```
  */

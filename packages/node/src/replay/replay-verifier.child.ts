@@ -15,7 +15,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
-import { ReplayError, checkReplay, verify } from '@ward/core';
+import { ReplayError, checkReplay, verifyEnvelope } from '@ward/core';
 import type { VerifyingKey } from '@ward/core';
 import { createClient } from 'redis';
 import { createNodeBackend } from '../node-backend.js';
@@ -42,7 +42,7 @@ async function main(jobPath: string): Promise<void> {
   const backend = createNodeBackend();
   const trust = (await backend.importKey('Ed25519', 'public', Buffer.from(job.publicKey, 'base64'))) as VerifyingKey;
   // Verify first, so that after the go signal the two processes do nothing but race on Redis.
-  const verified = await Promise.all(job.envelopes.map(async (path) => verify(new Uint8Array(await readFile(path)), { backend, trust })));
+  const verified = await Promise.all(job.envelopes.map(async (path) => verifyEnvelope(new Uint8Array(await readFile(path)), { backend, trust })));
 
   const redis = createClient({ url: job.redisUrl, disableOfflineQueue: true, socket: { reconnectStrategy: false } });
   redis.on('error', (error: unknown) => process.stderr.write(`redis client error: ${String(error)}\n`));

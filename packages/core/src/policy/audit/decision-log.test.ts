@@ -15,7 +15,7 @@ import { CborTag, decodeCbor, encodeCbor } from '../../cbor/index.js';
 import type { CborValue } from '../../cbor/index.js';
 import { HeaderLabel, decodeProtectedHeader } from '../../cose/headers.js';
 import type { HeaderMap } from '../../cose/headers.js';
-import { signSign1 } from '../../cose/sign1.js';
+import { createSign1 } from '../../cose/sign1.js';
 import { ArgumentError, DecisionLogError, TrustError, VerificationError, WardError } from '../../errors.js';
 import { TrustStore } from '../../keys/trust-store.js';
 import {
@@ -544,7 +544,7 @@ describe('signed records', () => {
   });
 
   async function craft(protectedHeader: HeaderMap, unprotectedHeader?: HeaderMap): Promise<Uint8Array> {
-    return signSign1(encodeDecisionRecord(await record()), {
+    return createSign1(encodeDecisionRecord(await record()), {
       backend, key: logKey, kid: logKid, protectedHeader, ...(unprotectedHeader === undefined ? {} : { unprotectedHeader }),
     });
   }

@@ -17,7 +17,7 @@ import { HeaderLabel } from '../../cose/headers.js';
 import type { HeaderMap } from '../../cose/headers.js';
 import type { KeySource } from '../../cose/key-lookup.js';
 import { CoseTag, bytesField, decodeLayer } from '../../cose/message.js';
-import { signSign1, verifySign1 } from '../../cose/sign1.js';
+import { createSign1, verifySign1 } from '../../cose/sign1.js';
 import { ClaimKey } from '../../profile/labels.js';
 import { ArgumentError, DecisionLogError, WardError } from '../../errors.js';
 import type { PolicyAction, PolicyDecision, PolicyInput } from '../decision.js';
@@ -865,7 +865,7 @@ export async function signDecisionRecord(record: DecisionRecord, options: SignDe
     [HeaderLabel.contentType, DECISION_RECORD_CONTENT_TYPE],
     [HeaderLabel.cwtClaims, new Map<CborValue, CborValue>([[ClaimKey.issuer, issuer], [ClaimKey.issuedAt, issuedAt]])],
   ]);
-  return signSign1(payload, { backend, key: signer.key, kid: signer.kid, protectedHeader });
+  return createSign1(payload, { backend, key: signer.key, kid: signer.kid, protectedHeader });
 }
 
 /** Options of {@link verifyDecisionRecord}. */

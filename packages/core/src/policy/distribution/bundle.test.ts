@@ -11,7 +11,7 @@ import { createNobleBackend } from '../../backend/noble-backend.js';
 import { encodeCbor } from '../../cbor/index.js';
 import type { CborValue } from '../../cbor/index.js';
 import { HeaderLabel } from '../../cose/headers.js';
-import { signSign1 } from '../../cose/sign1.js';
+import { createSign1 } from '../../cose/sign1.js';
 import { ClaimKey } from '../../profile/labels.js';
 import { ArgumentError, WardError } from '../../errors.js';
 import { TrustStore } from '../../keys/trust-store.js';
@@ -466,13 +466,13 @@ describe('signPolicyBundle and readPolicyBundle: Ward-signed bundles', () => {
     for (const [path, data] of files) digests.set(path, await sha256(data));
     const payload = encodeCbor(new Map<CborValue, CborValue>([[1, '2026.11.1'], [2, digests]]));
     const claims = (extra: [number, CborValue][] = []): Map<CborValue, CborValue> => new Map<CborValue, CborValue>([[ClaimKey.issuer, ISSUER], [ClaimKey.issuedAt, 1_767_225_600], ...extra]);
-    const variants: [Parameters<typeof signSign1>[1], RegExp][] = [
+    const variants: [Parameters<typeof createSign1>[1], RegExp][] = [
       [{ backend, key: adminKey, kid: adminKid, protectedHeader: new Map<number | string, CborValue>([[HeaderLabel.contentType, 'application/ward-trust-store+cbor'], [HeaderLabel.cwtClaims, claims()]]) }, /content type/],
       [{ backend, key: adminKey, kid: adminKid, protectedHeader: new Map<number | string, CborValue>([[HeaderLabel.contentType, POLICY_BUNDLE_CONTENT_TYPE], [HeaderLabel.cwtClaims, claims()]]), unprotectedHeader: new Map([[99, 1]]) }, /unprotected/],
       [{ backend, key: adminKey, kid: adminKid, protectedHeader: new Map<number | string, CborValue>([[HeaderLabel.contentType, POLICY_BUNDLE_CONTENT_TYPE], [HeaderLabel.cwtClaims, claims([[4, 1]])]]) }, /only iss and iat/],
     ];
     for (const [options, message] of variants) {
-      files.set('.signatures.cose', await signSign1(payload, options));
+      files.set('.signatures.cose', await createSign1(payload, options));
       await refused(read(packBundle(files), ward), 'ERR_POLICY_BUNDLE_SIGNATURE', message);
     }
   });

@@ -10,7 +10,7 @@ import type { CborValue } from '../../cbor/index.js';
 import { HeaderLabel } from '../../cose/headers.js';
 import type { HeaderMap } from '../../cose/headers.js';
 import type { KeySource } from '../../cose/key-lookup.js';
-import { signSign1, verifySign1 } from '../../cose/sign1.js';
+import { createSign1, verifySign1 } from '../../cose/sign1.js';
 import { ClaimKey } from '../../profile/labels.js';
 import { PolicyError } from '../../errors.js';
 import { sameBytes, toHex } from '../../bytes.js';
@@ -88,7 +88,7 @@ export async function signWardSignature(
     [HeaderLabel.contentType, POLICY_BUNDLE_CONTENT_TYPE],
     [HeaderLabel.cwtClaims, new Map<CborValue, CborValue>([[ClaimKey.issuer, options.issuer], [ClaimKey.issuedAt, options.issuedAt]])],
   ]);
-  return signSign1(payload, { backend: options.backend, key: options.signer.key, kid: options.signer.kid, protectedHeader });
+  return createSign1(payload, { backend: options.backend, key: options.signer.key, kid: options.signer.kid, protectedHeader });
 }
 
 /**

@@ -1,5 +1,5 @@
 /*
- * The policy gate of open(): decide on verified facts before any key is touched, record the
+ * The policy gate of openEnvelope(): decide on verified facts before any key is touched, record the
  * decision, refuse a deny with its reasons, check that every obligation of an allow can be
  * met, and — only once nothing else can refuse — deliver its notifications (SPEC.md §Opening).
  */
@@ -15,13 +15,13 @@ import { policyResourceOf } from '../evaluation/policy-input.js';
 import { parseRedactionPaths, redactPaths } from './redact.js';
 import type { RedactionPath } from './redact.js';
 
-/** What `open()` needs to ask the policy. */
+/** What `openEnvelope()` needs to ask the policy. */
 export interface PolicyGateOptions {
   /** The loaded policy: a `PolicyEngine`, or any {@link PolicyDecider} (an isolated engine answers with a promise). */
   readonly policy: PolicyDecider;
   /** Who asks. */
   readonly subject: PolicySubject;
-  /** The action; `open()` uses `'open'`. */
+  /** The action; `openEnvelope()` uses `'open'`. */
   readonly action?: PolicyAction;
   /** The circumstances; `time` defaults to the system clock. */
   readonly environment?: Partial<PolicyEnvironment>;
@@ -48,7 +48,7 @@ export interface PolicyGateOptions {
  * @example
  * ```ts
  * try {
- *   await open(envelope, { backend, trust, recipient, policy, subject });
+ *   await openEnvelope(envelope, { backend, trust, recipient, policy, subject });
  * } catch (error) {
  *   if (PolicyDeniedError.isInstance(error)) console.log(error.reasons); // ['purpose-not-permitted']
  * }

@@ -38,7 +38,7 @@ function refuse(message: string, cause?: unknown): never {
 
 /**
  * Parses redaction paths. A malformed path cannot name a field that can then be proven gone,
- * so it refuses (`ERR_POLICY_OBLIGATION`); `open()` calls this before any key is touched.
+ * so it refuses (`ERR_POLICY_OBLIGATION`); `openEnvelope()` calls this before any key is touched.
  */
 export function parseRedactionPaths(fields: readonly string[]): RedactionPath[] {
   if (!Array.isArray(fields)) throw new ArgumentError('fields must be an array of redaction paths');

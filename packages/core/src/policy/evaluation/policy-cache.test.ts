@@ -10,8 +10,8 @@ import * as fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { createNobleBackend } from '../../backend/noble-backend.js';
 import { concatBytes, toHex } from '../../bytes.js';
-import { open } from '../../envelope/open.js';
-import { seal } from '../../envelope/seal.js';
+import { openEnvelope } from '../../envelope/open.js';
+import { sealEnvelope } from '../../envelope/seal.js';
 import { ArgumentError, WardError } from '../../errors.js';
 import { Keyset } from '../../keys/keyset.js';
 import { opaCanonicalBytes, parseJson } from '../strict-json.js';
@@ -227,7 +227,7 @@ describe('the digest of raw policy parts covers wasm and data', () => {
     const te = new TextEncoder();
     const key = backend.generateKey('Ed25519');
     const readers = await Keyset.generate(backend, { purpose: 'recipient' });
-    const envelope = await seal(te.encode('{}'), {
+    const envelope = await sealEnvelope(te.encode('{}'), {
       backend, signer: { key, kid: te.encode('counter-17') }, recipients: [await readers.recipient()],
       claims: { issuer: 'counter-17', subject: 'footfall/market', sequence: 1, issuedAt: 1_900_000_000 },
       attributes: { classification: 'internal', zone: 'market', purpose: ['planning'] },
@@ -235,7 +235,7 @@ describe('the digest of raw policy parts covers wasm and data', () => {
     const data = { obligations: [{ type: 'log' }] };
     const policy = await PolicyEngine.load({ wasm: WASM, data, revision: '3' }, { backend });
     const decisionLog = new MemoryDecisionLog();
-    await open(envelope, {
+    await openEnvelope(envelope, {
       backend, trust: backend.publicKey(key), recipient: readers.recipientKey(), policy, decisionLog,
       subject: { id: 'ana', roles: ['analyst'], purpose: 'planning' }, environment: { time: 1_900_000_100 },
     });

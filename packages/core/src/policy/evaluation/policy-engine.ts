@@ -84,7 +84,7 @@ export interface EngineDecision {
 }
 
 /**
- * What decides for `open()`'s policy gate: {@link PolicyEngine} (synchronous, in this thread) or
+ * What decides for `openEnvelope()`'s policy gate: {@link PolicyEngine} (synchronous, in this thread) or
  * an engine that decides elsewhere and answers with a promise (`IsolatedPolicyEngine` of
  * `@ward/node`, a worker pool with a per-decision timeout). A rejection refuses the open.
  *

@@ -9,9 +9,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { createNobleBackend } from '../../backend/noble-backend.js';
-import { open } from '../../envelope/open.js';
-import { seal } from '../../envelope/seal.js';
-import { verify } from '../../envelope/verify.js';
+import { openEnvelope } from '../../envelope/open.js';
+import { sealEnvelope } from '../../envelope/seal.js';
+import { verifyEnvelope } from '../../envelope/verify.js';
 import { ArgumentError } from '../../errors.js';
 import { Keyset } from '../../keys/keyset.js';
 import { MemoryDecisionLog, createDecisionRecord, minimalDecisionInput, parseDecisionRecord } from '../audit/decision-log.js';
@@ -152,12 +152,12 @@ describe('a signed attribute named "__proto__" reaches the policy', () => {
   test('through seal → verify → policyResourceOf → decide, as an own property of the JSON the wasm sees', async () => {
     const key = backend.generateKey('Ed25519');
     const readers = await Keyset.generate(backend, { purpose: 'recipient' });
-    const envelope = await seal(te.encode('{}'), {
+    const envelope = await sealEnvelope(te.encode('{}'), {
       backend, signer: { key, kid: te.encode('counter-17') }, recipients: [await readers.recipient()],
       claims: { issuer: 'counter-17', subject: 'footfall/market', sequence: 1, issuedAt: 1_900_000_000 },
       attributes: { classification: 'internal', extra: JSON.parse('{"__proto__":"signed-value"}') as Record<string, string> },
     });
-    const facts = await verify(envelope, { backend, trust: backend.publicKey(key) });
+    const facts = await verifyEnvelope(envelope, { backend, trust: backend.publicKey(key) });
     const resource = policyResourceOf(facts);
     expect(Object.prototype.hasOwnProperty.call(resource.attributes, '__proto__')).toBe(true);
     const { cached, uncached } = await engines(CONTRACT, {}, 'ward/contract/decision');
@@ -233,17 +233,17 @@ describe('input.context: the caller\'s own facts, validated with limits', () => 
     await expect(createDecisionRecord(seen, decision, { backend, bundle, context: 'warrant' as unknown as string[] })).rejects.toBeInstanceOf(ArgumentError);
   });
 
-  test('open() passes context to the policy and logContext to the decision log', async () => {
+  test('openEnvelope() passes context to the policy and logContext to the decision log', async () => {
     const key = backend.generateKey('Ed25519');
     const readers = await Keyset.generate(backend, { purpose: 'recipient' });
-    const envelope = await seal(te.encode('{}'), {
+    const envelope = await sealEnvelope(te.encode('{}'), {
       backend, signer: { key, kid: te.encode('counter-17') }, recipients: [await readers.recipient()],
       claims: { issuer: 'counter-17', subject: 'footfall/market', sequence: 1, issuedAt: 1_900_000_000 },
       attributes: { classification: 'internal' },
     });
     const policy = await PolicyEngine.load({ wasm: CONTRACT, data: {}, revision: '1' }, { backend, entrypoint: 'ward/contract/decision' });
     const decisionLog = new MemoryDecisionLog();
-    const { decision } = await open(envelope, {
+    const { decision } = await openEnvelope(envelope, {
       backend, trust: backend.publicKey(key), recipient: readers.recipientKey(), policy, decisionLog,
       subject: { id: 'officer', roles: ['police'], purpose: 'investigation' }, environment: { time: 1_900_000_100 },
       context: { warrant: 'W-17', suspect: 'Jane Doe' }, logContext: ['warrant'],
@@ -252,7 +252,7 @@ describe('input.context: the caller\'s own facts, validated with limits', () => 
     expect(JSON.parse(decision!.reasons[1]!)).toEqual({ warrant: 'W-17', suspect: 'Jane Doe' });
     expect(decisionLog.records()[0]!.input.context).toEqual({ warrant: 'W-17' });
     /* A logContext that is not a list is caller misuse, refused before the envelope is read. */
-    await expect(open(envelope, {
+    await expect(openEnvelope(envelope, {
       backend, trust: backend.publicKey(key), recipient: readers.recipientKey(), policy, decisionLog,
       subject: { id: 'officer', roles: ['police'], purpose: 'investigation' }, logContext: 'warrant' as unknown as string[],
     })).rejects.toBeInstanceOf(ArgumentError);

@@ -1,7 +1,7 @@
 /*
  * The policy input's resource obeys the envelope profile's rules (SPEC.md §5, §7), the ones
- * verify() enforces on read: a resource no envelope could carry is a caller mistake. The other
- * direction (every fact set verify() returns is a valid input) is a property in
+ * verifyEnvelope() enforces on read: a resource no envelope could carry is a caller mistake. The other
+ * direction (every fact set verifyEnvelope() returns is a valid input) is a property in
  * envelope/read-limits.test.ts.
  */
 import { describe, expect, test } from 'vitest';

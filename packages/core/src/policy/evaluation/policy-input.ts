@@ -28,13 +28,13 @@ const UINT64_LIMIT = 1n << 64n;
  * hex, the sequence number as a decimal string so it survives JSON beyond 2^53). Nothing else
  * of the envelope reaches the policy: no payload, no key, nothing unverified.
  *
- * @param facts - facts returned by `verify()` / seen by `open()`'s gate
+ * @param facts - facts returned by `verifyEnvelope()` / seen by `openEnvelope()`'s gate
  * @returns the resource document
  * @example
  * ```ts
- * import { policyResourceOf, verify } from '@ward/core';
+ * import { policyResourceOf, verifyEnvelope } from '@ward/core';
  *
- * const resource = policyResourceOf(await verify(envelope, { backend, trust }));
+ * const resource = policyResourceOf(await verifyEnvelope(envelope, { backend, trust }));
  * resource.attributes.classification; // 'internal'
  * ```
  */
@@ -70,8 +70,8 @@ function text(value: unknown, name: string): string {
 }
 
 /*
- * Envelope facts obey the envelope profile's rules (SPEC.md §5, §7), exactly the ones verify()
- * enforces on read: every fact set verify() returns is a valid resource, and a resource the
+ * Envelope facts obey the envelope profile's rules (SPEC.md §5, §7), exactly the ones verifyEnvelope()
+ * enforces on read: every fact set verifyEnvelope() returns is a valid resource, and a resource the
  * profile could not carry is a caller mistake.
  */
 function fact(value: unknown, name: string): string {
