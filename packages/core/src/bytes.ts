@@ -27,6 +27,30 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
+/**
+ * Compares bytes `aStart..aEnd` of `a` with bytes `bStart..bEnd` of `b` in bytewise
+ * lexicographic order: negative when the first sorts first, 0 when equal, positive otherwise.
+ * A shorter range that is a prefix of the longer sorts first (RFC 8949 §4.2.1 key order).
+ * Not constant time: for ordering public bytes only.
+ */
+export function compareByteRanges(
+  a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number,
+): number {
+  const aLength = aEnd - aStart;
+  const bLength = bEnd - bStart;
+  const common = aLength < bLength ? aLength : bLength;
+  for (let i = 0; i < common; i++) {
+    const difference = (a[aStart + i] as number) - (b[bStart + i] as number);
+    if (difference !== 0) return difference;
+  }
+  return aLength - bLength;
+}
+
+/** {@link compareByteRanges} over the whole of `a` and `b`. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  return compareByteRanges(a, 0, a.length, b, 0, b.length);
+}
+
 /** One buffer holding `parts` in order. */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   let length = 0;

@@ -18,7 +18,7 @@ const CORE = join(ROOT, 'packages/core/src');
  */
 export const CORE_LAYERS: readonly (readonly string[])[] = [
   ['errors.ts'],
-  ['bytes.ts', 'text.ts'],
+  ['bytes.ts', 'text.ts', 'freeze.ts', 'limits.ts'],
   ['backend', 'cbor'],
   ['cose'],
   ['profile'],

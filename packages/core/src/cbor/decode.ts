@@ -19,7 +19,7 @@ import { CborSimple, CborTag, type CborValue } from './data-model.js';
 import { encodeValue, isPreferredBignum } from './encode.js';
 import { CANONICAL_NAN_HALF, decodeHalf, exactHalfBits } from './float.js';
 import { canonicalKey, identityOf } from './key-equality.js';
-import { compareBytes } from './key-order.js';
+import { compareByteRanges } from '../bytes.js';
 import { resolveDecodeLimits, type CborDecodeLimits } from './limits.js';
 import { decodeUtf8 } from './text.js';
 
@@ -417,7 +417,7 @@ class Reader {
     if (this.deterministic) {
       // RFC 8949 §4.2.1: keys sorted by the bytewise lexicographic order of their encodings
       if (frame.previousKeyEnd >= 0) {
-        const order = compareBytes(input, frame.previousKeyStart, frame.previousKeyEnd, input, frame.keyStart, keyEnd);
+        const order = compareByteRanges(input, frame.previousKeyStart, frame.previousKeyEnd, input, frame.keyStart, keyEnd);
         if (order === 0) this.fail('ERR_CBOR_DUPLICATE_KEY', 'duplicate map key', frame.keyStart);
         if (order > 0) this.fail('ERR_CBOR_MALFORMED', 'map keys not in bytewise lexicographic order (not deterministic)', frame.keyStart);
       }

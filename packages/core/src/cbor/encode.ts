@@ -28,7 +28,7 @@ import { DecodeError } from '../errors.js';
 import { CborSimple, CborTag, type CborValue } from './data-model.js';
 import { encodeFloat } from './float.js';
 import { canonicalKey, identityOf, mayHaveOtherEncoding } from './key-equality.js';
-import { compareBytes } from './key-order.js';
+import { compareBytes } from '../bytes.js';
 import { isWellFormedText } from './text.js';
 
 /**
@@ -208,7 +208,7 @@ function byEncodedKey(a: Entry, b: Entry): number {
   }
   const p = keyBytes(a);
   const q = keyBytes(b);
-  return compareBytes(p, 0, p.length, q, 0, q.length);
+  return compareBytes(p, q);
 }
 
 const utf8Encoder = new TextEncoder();

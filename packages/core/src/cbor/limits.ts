@@ -3,7 +3,7 @@
  * quantity an attacker controls has a ceiling, checked when a head declares it and before
  * anything is allocated for it.
  */
-import { ArgumentError } from '../errors.js';
+import { resolveLimits } from '../limits.js';
 
 /**
  * Ceilings that {@link decodeCbor} enforces, each before allocating anything for the item
@@ -71,7 +71,6 @@ export const DEFAULT_CBOR_DECODE_LIMITS: Readonly<CborDecodeLimits> = Object.fre
   maxItems: 65536,
 });
 
-const LIMIT_NAMES = ['maxBytes', 'maxDepth', 'maxArrayEntries', 'maxMapEntries', 'maxStringBytes', 'maxItems'] as const;
 
 /**
  * Fills in the defaults for the limits `options` leaves out (`maxStringBytes` defaults to the
@@ -82,20 +81,7 @@ const LIMIT_NAMES = ['maxBytes', 'maxDepth', 'maxArrayEntries', 'maxMapEntries',
  */
 export function resolveDecodeLimits(options: Partial<CborDecodeLimits> | undefined): CborDecodeLimits {
   if (options === undefined) return DEFAULT_CBOR_DECODE_LIMITS;
-  for (const name of LIMIT_NAMES) {
-    const value = options[name];
-    if (value === undefined) continue;
-    if (typeof value !== 'number' || !(value === Infinity || (Number.isInteger(value) && value >= 0))) {
-      throw new ArgumentError(`CBOR decode option ${name} must be a non-negative integer or Infinity`);
-    }
-  }
-  const maxBytes = options.maxBytes ?? DEFAULT_CBOR_DECODE_LIMITS.maxBytes;
-  return {
-    maxBytes,
-    maxDepth: options.maxDepth ?? DEFAULT_CBOR_DECODE_LIMITS.maxDepth,
-    maxArrayEntries: options.maxArrayEntries ?? DEFAULT_CBOR_DECODE_LIMITS.maxArrayEntries,
-    maxMapEntries: options.maxMapEntries ?? DEFAULT_CBOR_DECODE_LIMITS.maxMapEntries,
-    maxStringBytes: options.maxStringBytes ?? maxBytes,
-    maxItems: options.maxItems ?? DEFAULT_CBOR_DECODE_LIMITS.maxItems,
-  };
+  const resolved = resolveLimits(DEFAULT_CBOR_DECODE_LIMITS, options, { what: 'CBOR decode option', kind: 'non-negative-or-infinity' });
+  /* An unstated maxStringBytes follows maxBytes: no string can be longer than its input. */
+  return options.maxStringBytes === undefined ? { ...resolved, maxStringBytes: resolved.maxBytes } : resolved;
 }

@@ -138,6 +138,20 @@ export interface HeaderRules {
 }
 
 /**
+ * Whether a signed document's headers are closed: its protected bucket holds only `allowed`
+ * labels and its unprotected bucket is empty. Ward's own signed formats (trust-store documents,
+ * bundle signatures, decision records) define every parameter they carry, so anything else is a
+ * different object, or an attempt to smuggle one in (cross-format confusion). Returns which rule
+ * failed, or undefined; the caller throws its own typed error. Internal to core.
+ */
+export function closedHeaderProblem(
+  protectedHeader: HeaderMap, unprotectedHeader: HeaderMap, allowed: ReadonlySet<number | string>,
+): 'unknown-protected' | 'unprotected' | undefined {
+  for (const label of protectedHeader.keys()) if (!allowed.has(label)) return 'unknown-protected';
+  return unprotectedHeader.size === 0 ? undefined : 'unprotected';
+}
+
+/**
  * Checks a layer's two header buckets together and returns the algorithm.
  *
  * - the buckets are disjoint (RFC 9052 §3: a label in both is an error);

@@ -19,7 +19,8 @@ import { ClaimKey } from '../profile/labels.js';
 import { ArgumentError, KeyStoreError, TrustError } from '../errors.js';
 import type { CoseKey } from './cose-key.js';
 import { coseKeyThumbprint, createCoseKey, decodeCoseKey, encodeCoseKey } from './cose-key.js';
-import { sameBytes } from '../bytes.js';
+import { compareBytes, sameBytes } from '../bytes.js';
+import { resolveLimits } from '../limits.js';
 import { MAX_SHORT_TEXT, isSeconds, isWellFormedText } from '../text.js';
 
 /**
@@ -201,14 +202,7 @@ export function roleProblem(roles: unknown): string | undefined {
 
 /** Fills in and checks document limits. */
 export function resolveTrustDocumentLimits(limits: Partial<TrustDocumentLimits> | undefined): TrustDocumentLimits {
-  const resolved = { ...DEFAULT_TRUST_DOCUMENT_LIMITS, ...limits };
-  for (const name of ['maxDocumentBytes', 'maxEntries'] as const) {
-    const value = resolved[name];
-    if (!(typeof value === 'number' && Number.isSafeInteger(value) && value > 0)) {
-      throw new ArgumentError(`trust-store document limit ${name} must be a positive integer`);
-    }
-  }
-  return resolved;
+  return resolveLimits(DEFAULT_TRUST_DOCUMENT_LIMITS, limits, { what: 'trust-store document limit' });
 }
 
 /** The CBOR decoding limits for a payload under `limits`: as tight as the format allows. */
@@ -341,15 +335,6 @@ function entryKeyMap(coseKey: CoseKey, alg: number): CborValue {
   else if (coseKey.kty === 2) key = createCoseKey({ kty: 2, crv: coseKey.crv, alg, x: coseKey.x, y: coseKey.y });
   else throw new ArgumentError('a trust-store document holds public signature keys only');
   return decodeCbor(encodeCoseKey(key));
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) {
-    const d = (a[i] ?? 0) - (b[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return a.length - b.length;
 }
 
 async function encodeEntry(entry: TrustedKey, index: number, backend: CryptoBackend): Promise<Map<CborValue, CborValue>> {

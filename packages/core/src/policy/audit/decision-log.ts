@@ -22,6 +22,7 @@ import { ClaimKey } from '../../profile/labels.js';
 import { ArgumentError, DecisionLogError, WardError } from '../../errors.js';
 import type { PolicyAction, PolicyDecision, PolicyInput } from '../decision.js';
 import { toHex } from '../../bytes.js';
+import { deepFreeze } from '../../freeze.js';
 
 /* ------------------------------------------------------------------------------------------ */
 /* The record                                                                                  */
@@ -387,13 +388,6 @@ function checkRecord(value: unknown, fail: Fail): DecisionRecord {
   return deepFreeze(checked);
 }
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
-}
 
 /* ------------------------------------------------------------------------------------------ */
 /* The canonical encoding                                                                      */

@@ -23,6 +23,8 @@ import { normalizeBundlePath, readTar, writeTar } from './tar.js';
 import type { TarFile } from './tar.js';
 import { signWardSignature, verifyWardSignature } from './ward-signature.js';
 import type { WardBundleVerification } from './ward-signature.js';
+import { deepFreeze } from '../../freeze.js';
+import { resolveLimits } from '../../limits.js';
 
 /** Ceilings on a policy bundle, each checked before the thing it bounds is allocated or parsed. */
 export interface PolicyBundleLimits {
@@ -153,15 +155,8 @@ const invalid = (message: string, cause?: unknown): PolicyError =>
   new PolicyError('ERR_POLICY_BUNDLE_INVALID', `policy bundle: ${message}`, cause === undefined ? undefined : { cause });
 const quoted = (text: string): string => JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
 
-function resolveLimits(limits: Partial<PolicyBundleLimits> | undefined): PolicyBundleLimits {
-  if (limits !== undefined && (typeof limits !== 'object' || limits === null)) throw new ArgumentError('limits must be an object');
-  const resolved = { ...DEFAULT_POLICY_BUNDLE_LIMITS, ...limits };
-  for (const name of ['maxUncompressedBytes', 'maxFiles', 'maxFileBytes', 'maxJsonDepth'] as const) {
-    const value = resolved[name];
-    if (!(typeof value === 'number' && Number.isSafeInteger(value) && value > 0)) {
-      throw new ArgumentError(`policy bundle limit ${name} must be a positive integer`);
-    }
-  }
+function resolveBundleLimits(limits: Partial<PolicyBundleLimits> | undefined): PolicyBundleLimits {
+  const resolved = resolveLimits(DEFAULT_POLICY_BUNDLE_LIMITS, limits, { what: 'policy bundle limit' });
   /* The JSON parser recurses once per level: the depth stays far from any engine's stack limit. */
   if (resolved.maxJsonDepth > MAX_JSON_DEPTH) throw new ArgumentError(`policy bundle limit maxJsonDepth must be at most ${MAX_JSON_DEPTH}`);
   return resolved;
@@ -279,13 +274,6 @@ async function sha256(backend: CryptoBackend, data: Uint8Array): Promise<Uint8Ar
   return settle(backend.sha256(data));
 }
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-  }
-  return value;
-}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -582,7 +570,7 @@ export async function readPolicyBundle(bundle: Uint8Array, options: ReadPolicyBu
   if (!(bundle instanceof Uint8Array)) throw new ArgumentError('bundle must be a Uint8Array');
   if (typeof options !== 'object' || options === null) throw new ArgumentError('readPolicyBundle() needs options');
   checkBackend(options.backend);
-  const limits = resolveLimits(options.limits);
+  const limits = resolveBundleLimits(options.limits);
   const { backend } = options;
   const verification = await resolveKeys(checkVerification(options.verification), backend);
   try {
@@ -665,7 +653,7 @@ export async function signPolicyBundle(bundle: Uint8Array, options: SignPolicyBu
   if (!isWellFormedText(options.issuer)) throw new ArgumentError('issuer must be a well-formed text of 1 to 256 characters');
   const issuedAt = options.issuedAt ?? Math.floor(Date.now() / 1000);
   if (!isSeconds(issuedAt)) throw new ArgumentError('issuedAt must be a non-negative safe integer');
-  const limits = resolveLimits(options.limits);
+  const limits = resolveBundleLimits(options.limits);
 
   let layout: Layout;
   let manifest: PolicyBundleManifest;
