@@ -87,13 +87,13 @@ export {
   DECISION_RECORD_CONTENT_TYPE, decisionInputDigest, minimalDecisionInput, createDecisionRecord, parseDecisionRecord,
   encodeDecisionRecord, decodeDecisionRecord, decisionRecordDigest, MemoryDecisionLog, signDecisionRecord, verifyDecisionRecord,
   inspectSignedDecisionRecord, DecisionChain, DecisionChainVerifier, verifyDecisionChain,
-} from './policy/audit/decision-log.js';
+} from './policy/audit/index.js';
 export type {
   DecisionRecord, DecisionRecordInput, DecisionSubject, DecisionResource, DecisionEnvironment, DecisionBundle,
   CreateDecisionRecordOptions, DecisionLogSink, MemoryDecisionLogOptions, DecisionRecordSigner, SignDecisionRecordOptions,
   VerifyDecisionRecordOptions, DecisionRecordSignature, InspectedDecisionRecord, DecisionChainOptions, ChainedDecisionRecord,
   VerifyDecisionChainOptions, DecisionChainVerification,
-} from './policy/audit/decision-log.js';
+} from './policy/audit/index.js';
 export { PolicyEngine, DEFAULT_POLICY_ENTRYPOINT, compareRevisions, validateDecision } from './policy/evaluation/policy-engine.js';
 export type { PolicySource, PolicyEngineOptions, EngineDecision, PolicyAdmission, PolicyDecider } from './policy/evaluation/policy-engine.js';
 export { DEFAULT_POLICY_MEMORY_BYTES } from './policy/evaluation/wasm-policy.js';

@@ -17,7 +17,7 @@ import type { HeaderMap } from '../cose/headers.js';
 import { createSign1 } from '../cose/sign1.js';
 import { ArgumentError, EnvelopeError, WardError } from '../errors.js';
 import { Keyset } from '../keys/keyset.js';
-import { MemoryDecisionLog } from '../policy/audit/decision-log.js';
+import { MemoryDecisionLog } from '../policy/audit/index.js';
 import type { Obligation, PolicySubject } from '../policy/decision.js';
 import { PolicyEngine } from '../policy/evaluation/policy-engine.js';
 import { MemoryReplayStore } from '../replay/memory-replay-store.js';

@@ -9,8 +9,8 @@
 import { describe, expect, test } from 'vitest';
 import { createNobleBackend } from '../../backend/noble-backend.js';
 import { DecisionLogError } from '../../errors.js';
-import { DecisionChain, createDecisionRecord, verifyDecisionChain } from './decision-log.js';
-import type { DecisionRecord } from './decision-log.js';
+import { DecisionChain, createDecisionRecord, verifyDecisionChain } from './index.js';
+import type { DecisionRecord } from './index.js';
 import type { PolicyInput } from '../decision.js';
 
 const backend = createNobleBackend();

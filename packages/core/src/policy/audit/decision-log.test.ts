@@ -22,8 +22,8 @@ import {
   DECISION_RECORD_CONTENT_TYPE, DecisionChain, DecisionChainVerifier, MemoryDecisionLog, createDecisionRecord, decisionInputDigest,
   decisionRecordDigest, decodeDecisionRecord, encodeDecisionRecord, inspectSignedDecisionRecord, minimalDecisionInput,
   parseDecisionRecord, signDecisionRecord, verifyDecisionChain, verifyDecisionRecord,
-} from './decision-log.js';
-import type { DecisionRecord } from './decision-log.js';
+} from './index.js';
+import type { DecisionRecord } from './index.js';
 import type { PolicyDecision, PolicyInput } from '../decision.js';
 
 const backend = createNobleBackend();

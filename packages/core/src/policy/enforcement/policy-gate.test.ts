@@ -15,7 +15,7 @@ import { openEnvelope } from '../../envelope/open.js';
 import { sealEnvelope } from '../../envelope/seal.js';
 import { WardError } from '../../errors.js';
 import { Keyset } from '../../keys/keyset.js';
-import { MemoryDecisionLog } from '../audit/decision-log.js';
+import { MemoryDecisionLog } from '../audit/index.js';
 import type { PolicySubject } from '../decision.js';
 import { PolicyEngine } from '../evaluation/policy-engine.js';
 import { PolicyDeniedError } from './policy-gate.js';

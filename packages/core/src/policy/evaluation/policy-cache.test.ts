@@ -15,7 +15,7 @@ import { sealEnvelope } from '../../envelope/seal.js';
 import { ArgumentError, WardError } from '../../errors.js';
 import { Keyset } from '../../keys/keyset.js';
 import { opaCanonicalBytes, parseJson } from '../strict-json.js';
-import { MemoryDecisionLog } from '../audit/decision-log.js';
+import { MemoryDecisionLog } from '../audit/index.js';
 import type { PolicyInput } from '../decision.js';
 import { PolicyEngine } from './policy-engine.js';
 import type { EngineDecision } from './policy-engine.js';

@@ -14,7 +14,7 @@ import { sealEnvelope } from '../../envelope/seal.js';
 import { verifyEnvelope } from '../../envelope/verify.js';
 import { ArgumentError } from '../../errors.js';
 import { Keyset } from '../../keys/keyset.js';
-import { MemoryDecisionLog, createDecisionRecord, minimalDecisionInput, parseDecisionRecord } from '../audit/decision-log.js';
+import { MemoryDecisionLog, createDecisionRecord, minimalDecisionInput, parseDecisionRecord } from '../audit/index.js';
 import type { PolicyInput } from '../decision.js';
 import { PolicyEngine, validateDecision } from './policy-engine.js';
 import { POLICY_CONTEXT_LIMITS, canonicalPolicyInput, policyResourceOf } from './policy-input.js';
