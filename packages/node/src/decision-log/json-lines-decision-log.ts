@@ -3,7 +3,7 @@
  * (format in json-lines-format.ts), optionally signing (COSE_Sign1) and hash-chaining every
  * record, and continuing the chain of an existing file when reopened.
  *
- *   openEnvelope(path, O_RDWR | O_APPEND | O_CREAT [| O_EXCL] | O_NOFOLLOW, 0600)
+ *   open(path, O_RDWR | O_APPEND | O_CREAT [| O_EXCL] | O_NOFOLLOW, 0600)
  *   → read the last line; refuse a corrupt one; drop a torn one only when asked
  *   → per record, in call order: link + sign → write(line) → fdatasync (by default)
  *
@@ -56,8 +56,9 @@ export interface JsonLinesDecisionLogOptions {
 }
 
 const FSYNC_MODES: ReadonlySet<unknown> = new Set<unknown>(['every-record', 'none']);
+/* Disclosure: the log names subjects and their purposes (personal data); only its owner reads it. */
 const PRIVATE_FILE_MODE = 0o600;
-/* O_NOFOLLOW: a symlink planted at the log's path cannot redirect the appends (absent on Windows). */
+/* Symlink attack (CWE-59): with O_NOFOLLOW a symlink planted at the log's path cannot redirect the appends (absent on Windows). */
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 const NEWLINE = 0x0a;
 
@@ -98,12 +99,13 @@ interface Tail {
 async function readTail(handle: FileHandle, path: string, repairTornTail: boolean): Promise<Tail | undefined> {
   let size = (await handle.stat()).size;
   if (size === 0) return undefined;
-  /* One line plus the newline before it: enough to find where the last line starts. */
+  /* Resource exhaustion: at most one line plus the newline before it is read, enough to find where the last line starts. */
   let window = Math.min(size, MAX_DECISION_LINE_BYTES + 1);
   let bytes = await readAt(handle, window, size - window);
   if (bytes[bytes.length - 1] !== NEWLINE) {
     /* A crash during an append leaves an unterminated last line: the record was never fully written. */
     const start = bytes.lastIndexOf(NEWLINE) + 1;
+    /* Only a torn append is repaired: a tail longer than any line Ward writes is someone else's data, never truncated. */
     if (start === 0 && size > window) {
       throw invalid(`${path} ends in more than ${MAX_DECISION_LINE_BYTES} bytes without a newline: not a torn append, refusing to touch it`);
     }
@@ -122,6 +124,7 @@ async function readTail(handle: FileHandle, path: string, repairTornTail: boolea
   let line: { record: DecisionRecord; cose: Uint8Array | undefined };
   try {
     line = parseDecisionLine(bytes.subarray(start, bytes.length - 1));
+    /* The chain continues from the signed bytes: a last line whose plain fields differ from its signed record is corrupt, not resumed. */
     if (line.cose !== undefined && !sameDecisionRecord(line.record, inspectSignedDecisionRecord(line.cose).record)) {
       throw invalid('its plain fields differ from its signed record');
     }
@@ -241,6 +244,7 @@ export class JsonLinesDecisionLog implements DecisionLogSink {
         await syncDirectory(dirname(absolute));
       }
       const stat = await handle.stat();
+      /* A device, FIFO or directory at the log's path is not a log: appends there would go nowhere an auditor reads. */
       if (!stat.isFile()) throw unavailable(`${absolute} is not a regular file`);
       const key = `${stat.dev}:${stat.ino}`;
       /* Two writers would interleave their chains: one open writer per file in this process. */
@@ -311,6 +315,7 @@ export class JsonLinesDecisionLog implements DecisionLogSink {
   }
 
   async #append(record: DecisionRecord): Promise<void> {
+    /* Fail closed: after a failed write the file may end in a torn line and the chain's head has moved; nothing more is appended. */
     if (this.#failure !== undefined) {
       throw unavailable(`an earlier write to ${this.#path} failed; reopen the log (repairTornTail drops a torn last line)`, this.#failure);
     }
@@ -325,6 +330,7 @@ export class JsonLinesDecisionLog implements DecisionLogSink {
     }
     const bytes = Buffer.from(line, 'utf8');
     try {
+      /* A writer never writes a line the verifier would refuse as too long (resource exhaustion limit of the reader). */
       if (bytes.length > MAX_DECISION_LINE_BYTES) throw new Error(`the line is ${bytes.length} bytes, above ${MAX_DECISION_LINE_BYTES}`);
       for (let offset = 0; offset < bytes.length;) {
         const { bytesWritten } = await this.#handle.write(bytes, offset, bytes.length - offset);

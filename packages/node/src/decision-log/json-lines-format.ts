@@ -20,6 +20,7 @@ import type { DecisionRecord } from '@ward/core';
 export const MAX_DECISION_LINE_BYTES = 1024 * 1024;
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
+/* RFC 3629 §3: an invalid UTF-8 sequence is an error, never replaced by U+FFFD (two different lines would read as one). */
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** A parsed line: the record of its plain fields, and its COSE_Sign1 bytes when signed. */
@@ -49,7 +50,10 @@ export function formatDecisionLine(record: DecisionRecord, cose: Uint8Array | un
   return `${JSON.stringify(value)}\n`;
 }
 
-/** Strict base64url: the alphabet only, no padding, no stray bits (the encoding must round-trip). */
+/**
+ * Strict base64url (RFC 4648 §5, unpadded): the alphabet only, no padding, and no stray bits
+ * (RFC 4648 §3.5: non-zero pad bits would give one COSE many spellings), so the encoding round-trips.
+ */
 function decodeBase64Url(text: string): Uint8Array {
   if (!BASE64URL.test(text) || text.length % 4 === 1) throw invalid('"cose" is not unpadded base64url');
   const bytes = Buffer.from(text, 'base64url');
@@ -71,6 +75,7 @@ function decodeBase64Url(text: string): Uint8Array {
  * ```
  */
 export function parseDecisionLine(bytes: Uint8Array): ParsedDecisionLine {
+  /* An empty line is no record: a blank line smuggled between two records would otherwise be skipped silently. */
   if (bytes.length === 0) throw invalid('the line is empty');
   let line: string;
   try {
@@ -92,7 +97,10 @@ export function parseDecisionLine(bytes: Uint8Array): ParsedDecisionLine {
     cose = decodeBase64Url(coseText);
   }
   const record = parseDecisionRecord(plain);
-  /* Grep must see what was signed: duplicate keys, reordering or other spellings are refused. */
+  /*
+   * Grep must see what was signed: duplicate keys (RFC 8259 §4 leaves them to the parser, so two
+   * readers could see two records), reordering or other spellings are refused.
+   */
   if (formatDecisionLine(record, cose) !== `${line}\n`) {
     throw invalid('the line is not in canonical form (whitespace, key order, duplicate keys or escapes differ from what Ward writes)');
   }

@@ -79,7 +79,7 @@ export async function verifyJsonLinesDecisionLog(
         await verifier.add(record);
       } else {
         const signed = await verifier.add(cose);
-        /* What grep shows must be what was signed. */
+        /* Substitution: what grep shows must be what was signed (the plain fields are not covered by the signature). */
         if (!sameDecisionRecord(record, signed)) {
           throw new DecisionLogError('ERR_DECISION_LOG_INVALID', 'the plain fields differ from the signed record');
         }
@@ -123,6 +123,7 @@ export async function verifyJsonLinesDecisionLog(
         throw fail(new DecisionLogError('ERR_DECISION_LOG_INVALID', `the line is longer than ${MAX_DECISION_LINE_BYTES} bytes`));
       }
     }
+    /* Truncation: a last line without its newline is a torn (or cut) append, never read as a record. */
     if (pending.length > 0) {
       lineNumber += 1;
       throw fail(new DecisionLogError('ERR_DECISION_LOG_INVALID', 'the last line is torn (no newline at the end: a crash during an append?)'));

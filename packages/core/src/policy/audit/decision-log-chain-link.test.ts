@@ -1,5 +1,5 @@
 /*
- * The decision-log chain link (SPEC.md §Decision logs): in a chained log each record's
+ * The decision-log chain link (SPEC.md §Decision record): in a chained log each record's
  * `previous` is the link digest of the record before it, so deleting, reordering or inserting
  * a record breaks the chain at the first entry it touches; a first record that has a link
  * (its predecessors missing), a link missing in a chained log, and a record id seen twice are
