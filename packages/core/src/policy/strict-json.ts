@@ -213,8 +213,9 @@ export function parseJson(bytes: Uint8Array, what: string, maxDepth: number): Js
   return new Parser(source, what, maxDepth).document();
 }
 
-function defineOwn(target: object, key: string, value: unknown): void {
-  /* defineProperty, not assignment: a key "__proto__" is data, never the prototype. */
+/** Sets an own, enumerable data property, as `JSON.parse` does. */
+export function defineOwn(target: object, key: string, value: unknown): void {
+  /* Prototype pollution: defineProperty, not assignment, so a key "__proto__" is data, never the prototype. */
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
