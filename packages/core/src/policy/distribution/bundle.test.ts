@@ -1,3 +1,8 @@
+/*
+ * readPolicyBundle and signPolicyBundle end to end: bundles built and signed by the real OPA
+ * (fixtures/), each OPA and Ward signature refusal, the layout, manifest, data and wasm rules of
+ * bundle-layout.ts, malformed archives, options, and properties over generated bundles.
+ */
 import * as fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

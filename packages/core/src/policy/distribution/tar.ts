@@ -46,7 +46,8 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
   S: 'a GNU sparse file', D: 'a GNU directory dump', M: 'a GNU multi-volume continuation', V: 'a GNU volume label',
 };
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+/* Name confusion: a leading U+FEFF is part of the name, as in Go's archive/tar; TextDecoder would drop it by default. */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const encoder = new TextEncoder();
 /* C0 controls, DEL and the backslash: never in a bundle path (log injection, Windows separators). */
 const FORBIDDEN = /[\u0000-\u001f\u007f\\]/u;
