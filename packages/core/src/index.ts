@@ -108,9 +108,10 @@ export { PolicyError } from './errors.js';
 export type { PolicyErrorCode } from './errors.js';
 export { DEFAULT_POLICY_BUNDLE_LIMITS, readPolicyBundle, signPolicyBundle } from './policy/distribution/bundle.js';
 export type {
-  PolicyBundle, PolicyBundleLimits, PolicyBundleManifest, PolicyBundleWasmEntry, PolicyBundleSignature, PolicyBundleVerification,
+  PolicyBundle, PolicyBundleLimits, PolicyBundleSignature, PolicyBundleVerification,
   UnsignedBundleVerification, ReadPolicyBundleOptions, SignPolicyBundleOptions,
 } from './policy/distribution/bundle.js';
+export type { PolicyBundleManifest, PolicyBundleWasmEntry } from './policy/distribution/bundle-layout.js';
 export type { OpaBundleVerification } from './policy/distribution/opa-signature.js';
 export { POLICY_BUNDLE_CONTENT_TYPE } from './policy/distribution/ward-signature.js';
 export type { WardBundleVerification } from './policy/distribution/ward-signature.js';

@@ -1,3 +1,7 @@
+/*
+ * strict-json.ts: the strict RFC 8259 parser's refusals (duplicate keys, depth, lone surrogates,
+ * byte-order mark, numbers a JavaScript number would change) and the canonical bytes OPA hashes.
+ */
 import * as fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { WardError } from '../errors.js';

@@ -57,6 +57,7 @@ class Parser {
     this.skip();
     const node = this.value(0);
     this.skip();
+    /* RFC 8259 §2: JSON-text = ws value ws; anything after it is smuggled content another parser might read. */
     if (this.#at !== this.source.length) throw this.fail('data after the value');
     return node;
   }
@@ -65,7 +66,7 @@ class Parser {
     const s = this.source;
     const c = s.charCodeAt(this.#at);
     if (c === 0x7b || c === 0x5b) {
-      /* Resource exhaustion: nesting is bounded before it is entered. */
+      /* Stack exhaustion (RFC 8259 §9 lets a parser limit nesting): the depth is bounded before a level is entered. */
       if (depth >= this.maxDepth) throw invalid(this.what, `nests deeper than maxJsonDepth (${this.maxDepth})`);
       return c === 0x7b ? this.object(depth + 1) : this.array(depth + 1);
     }
@@ -73,12 +74,13 @@ class Parser {
     if (s.startsWith('true', this.#at)) return this.word(4, true);
     if (s.startsWith('false', this.#at)) return this.word(5, false);
     if (s.startsWith('null', this.#at)) return this.word(4, null);
+    /* RFC 8259 §6: the number grammar exactly (no leading zeros, "+", ".5", hex, NaN or Infinity). */
     NUMBER.lastIndex = this.#at;
     const match = NUMBER.exec(s);
     if (match === null) throw this.fail('unexpected character');
     const literal = match[0];
     const value = Number(literal);
-    /* The policy must see the value that was signed: refuse what a JavaScript number would change. */
+    /* RFC 8259 §6 (interoperability beyond IEEE 754 doubles): the policy must see the value that was signed, so what a JavaScript number would change is refused. */
     if (!Number.isFinite(value)) throw this.fail(`number ${literal.slice(0, 32)} is out of range`);
     if (/^-?[0-9]+$/u.test(literal) && !Number.isSafeInteger(value)) throw this.fail(`integer ${literal.slice(0, 32)} is beyond 2^53`);
     this.#at += literal.length;
@@ -102,7 +104,7 @@ class Parser {
     for (;;) {
       if (this.source.charCodeAt(this.#at) !== 0x22) throw this.fail('expected a key');
       const key = this.string();
-      /* Duplicate keys: Go keeps the last, other parsers the first; a signed file must mean one thing. */
+      /* Duplicate keys (RFC 8259 §4: names SHOULD be unique, else behaviour is unpredictable): Go keeps the last, other parsers the first; a signed file must mean one thing. */
       if (keys.has(key)) throw this.fail(`duplicate key ${JSON.stringify(key.slice(0, 64))}`);
       keys.add(key);
       this.skip();
@@ -145,7 +147,7 @@ class Parser {
       const c = s.charCodeAt(at);
       if (Number.isNaN(c)) throw this.fail('unterminated string');
       if (c === 0x22) break;
-      /* Raw surrogates here are always paired: the source came from strict UTF-8, which cannot encode a lone one. */
+      /* RFC 8259 §7: control characters U+0000 to U+001F must be escaped. Raw surrogates here are always paired: the source came from strict UTF-8, which cannot encode a lone one. */
       if (c < 0x20) throw this.fail('control character in a string');
       if (c !== 0x5c) {
         at++;
@@ -167,7 +169,7 @@ class Parser {
           let unit = this.hex4(s, at);
           at += 4;
           if (unit >= 0xd800 && unit <= 0xdbff) {
-            /* RFC 8259 §7: a character outside the BMP is an escaped surrogate pair; a half of one is no character. */
+            /* RFC 8259 §7, §8.2: a character outside the BMP is an escaped surrogate pair; a lone half is no character (and reads differently in every parser). */
             if (s.charCodeAt(at) !== 0x5c || s.charCodeAt(at + 1) !== 0x75) throw this.fail('lone surrogate escape');
             const low = this.hex4(s, at + 2);
             if (low < 0xdc00 || low > 0xdfff) throw this.fail('lone surrogate escape');
@@ -181,6 +183,7 @@ class Parser {
           break;
         }
         default:
+          /* RFC 8259 §7: only the eight two-character escapes and \uXXXX exist. */
           throw this.fail('invalid escape');
       }
       run = at;
@@ -206,6 +209,7 @@ export function parseJson(bytes: Uint8Array, what: string, maxDepth: number): Js
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) throw invalid(what, 'begins with a byte-order mark');
   let source: string;
   try {
+    /* RFC 8259 §8.1: JSON exchanged between systems is UTF-8; invalid sequences are refused, never replaced (fatal decoder). */
     source = utf8.decode(bytes);
   } catch (error) {
     throw invalid(what, 'is not UTF-8', error);
@@ -213,8 +217,9 @@ export function parseJson(bytes: Uint8Array, what: string, maxDepth: number): Js
   return new Parser(source, what, maxDepth).document();
 }
 
-function defineOwn(target: object, key: string, value: unknown): void {
-  /* defineProperty, not assignment: a key "__proto__" is data, never the prototype. */
+/** Sets an own, enumerable data property, as `JSON.parse` does. */
+export function defineOwn(target: object, key: string, value: unknown): void {
+  /* Prototype pollution: defineProperty, not assignment, so a key "__proto__" is data, never the prototype. */
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 

@@ -1,3 +1,8 @@
+/*
+ * readPolicyBundle and signPolicyBundle end to end: bundles built and signed by the real OPA
+ * (fixtures/), each OPA and Ward signature refusal, the layout, manifest, data and wasm rules of
+ * bundle-layout.ts, malformed archives, options, and properties over generated bundles.
+ */
 import * as fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -460,7 +465,7 @@ describe('signPolicyBundle and readPolicyBundle: Ward-signed bundles', () => {
     await refused(read(packBundle(files), ward), 'ERR_POLICY_BUNDLE_SIGNATURE', /32-byte/);
   });
 
-  test('confusion with other signed objects: another content type, unprotected parameters, extra claims are refused', async () => {
+  test('confusion with other signed objects: another content type, a protected parameter the format does not define, unprotected parameters, extra claims are refused', async () => {
     const files = withoutSignatures(UNSIGNED);
     const digests = new Map<CborValue, CborValue>();
     for (const [path, data] of files) digests.set(path, await sha256(data));
@@ -468,6 +473,7 @@ describe('signPolicyBundle and readPolicyBundle: Ward-signed bundles', () => {
     const claims = (extra: [number, CborValue][] = []): Map<CborValue, CborValue> => new Map<CborValue, CborValue>([[ClaimKey.issuer, ISSUER], [ClaimKey.issuedAt, 1_767_225_600], ...extra]);
     const variants: [Parameters<typeof createSign1>[1], RegExp][] = [
       [{ backend, key: adminKey, kid: adminKid, protectedHeader: new Map<number | string, CborValue>([[HeaderLabel.contentType, 'application/ward-trust-store+cbor'], [HeaderLabel.cwtClaims, claims()]]) }, /content type/],
+      [{ backend, key: adminKey, kid: adminKid, protectedHeader: new Map<number | string, CborValue>([[HeaderLabel.contentType, POLICY_BUNDLE_CONTENT_TYPE], [HeaderLabel.cwtClaims, claims()], [99, 1]]) }, /protected header parameter this format does not define/],
       [{ backend, key: adminKey, kid: adminKid, protectedHeader: new Map<number | string, CborValue>([[HeaderLabel.contentType, POLICY_BUNDLE_CONTENT_TYPE], [HeaderLabel.cwtClaims, claims()]]), unprotectedHeader: new Map([[99, 1]]) }, /unprotected/],
       [{ backend, key: adminKey, kid: adminKid, protectedHeader: new Map<number | string, CborValue>([[HeaderLabel.contentType, POLICY_BUNDLE_CONTENT_TYPE], [HeaderLabel.cwtClaims, claims([[4, 1]])]]) }, /only iss and iat/],
     ];

@@ -2,29 +2,33 @@
  * Policy bundles: OPA's bundle format (a gzipped tar of `.manifest`, `data.json` files, Rego
  * sources and the compiled `policy.wasm`), read safely and with a signature verified in the
  * form the caller names: OPA's `.signatures.json` (a JWS), Ward's `.signatures.cose` (a
- * COSE_Sign1 by a trust-store key), or explicitly none.
+ * COSE_Sign1 by a trust-store key), or explicitly none. This file holds the public API and
+ * the order of the steps; each step has its own file.
  *
- * Reading goes: size-bounded gunzip (gzip.ts) → strict tar (tar.ts) → layout checks → the
- * signature over the raw files (opa-signature.ts, ward-signature.ts) → only then are the
- * manifest and data interpreted (bundle-json.ts) and the wasm picked. Every failure is a
- * PolicyError; nothing of a refused bundle is returned.
+ * Reading goes: size-bounded gunzip (gzip.ts) → strict tar (tar.ts) → layout checks
+ * (bundle-layout.ts) → the signature over the raw files (opa-signature.ts, ward-signature.ts)
+ * → only then are the manifest and data interpreted (bundle-layout.ts, strict-json.ts) and the
+ * wasm picked. Every failure is a PolicyError; nothing of a refused bundle is returned.
  */
 import type { CryptoBackend, SigningKey, VerifyingKey } from '../../backend/crypto-backend.js';
 import { settle } from '../../backend/crypto-backend.js';
 import { ArgumentError, PolicyError } from '../../errors.js';
+import { deepFreeze } from '../../freeze.js';
 import { importSpkiPublicKey } from '../../keys/spki.js';
+import { resolveLimits } from '../../limits.js';
 import { isSeconds, isWellFormedText } from '../../text.js';
-import { compareCodePoints, jsonValue, opaCanonicalBytes, parseJson } from '../strict-json.js';
-import type { JsonNode } from '../strict-json.js';
+import { compareCodePoints, opaCanonicalBytes } from '../strict-json.js';
+import {
+  JsonFiles, SIGNATURES_COSE, interpret, isStructured, layoutOf, opaSignedPaths, wardSignedFiles,
+} from './bundle-layout.js';
+import type { BundleLayout, PolicyBundleManifest } from './bundle-layout.js';
 import { gunzipBounded, gzipDeterministic } from './gzip.js';
 import { verifyOpaSignature } from './opa-signature.js';
 import type { OpaBundleVerification } from './opa-signature.js';
-import { normalizeBundlePath, readTar, writeTar } from './tar.js';
-import type { TarFile } from './tar.js';
+import { bundleInvalid as invalid, quoted, signatureRefused } from './refusal.js';
+import { readTar, writeTar } from './tar.js';
 import { signWardSignature, verifyWardSignature } from './ward-signature.js';
 import type { WardBundleVerification } from './ward-signature.js';
-import { deepFreeze } from '../../freeze.js';
-import { resolveLimits } from '../../limits.js';
 
 /** Ceilings on a policy bundle, each checked before the thing it bounds is allocated or parsed. */
 export interface PolicyBundleLimits {
@@ -79,26 +83,6 @@ export interface ReadPolicyBundleOptions {
   readonly limits?: Partial<PolicyBundleLimits> | undefined;
 }
 
-/** One `wasm` entry of a manifest: which entrypoint the module serves. */
-export interface PolicyBundleWasmEntry {
-  /** The entrypoint, e.g. `ward/authz/decision`. */
-  readonly entrypoint: string;
-  /** The module's path as the manifest writes it, e.g. `/policy.wasm`. */
-  readonly module: string;
-}
-
-/** The bundle's `.manifest` (OPA's manifest), as far as Ward reads it. Frozen. */
-export interface PolicyBundleManifest {
-  /** The revision; `""` when the bundle has no manifest or the manifest none. */
-  readonly revision: string;
-  /** The data and policy roots the bundle owns; absent means the whole tree (`[""]`). */
-  readonly roots?: readonly string[];
-  /** Which wasm module serves which entrypoint. */
-  readonly wasm?: readonly PolicyBundleWasmEntry[];
-  /** Free-form metadata. */
-  readonly metadata?: Readonly<Record<string, unknown>>;
-}
-
 /** How a bundle was signed, as verified. */
 export interface PolicyBundleSignature {
   /** The signature form that verified, or `'none'` when none was asked for. */
@@ -144,16 +128,8 @@ export interface SignPolicyBundleOptions {
   readonly limits?: Partial<PolicyBundleLimits> | undefined;
 }
 
-const SIGNATURES_JSON = '.signatures.json';
-const SIGNATURES_COSE = '.signatures.cose';
-const MANIFEST = '.manifest';
-const WASM_MAGIC = Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0);
-const MANIFEST_KEYS: ReadonlySet<string> = new Set(['revision', 'roots', 'wasm', 'metadata', 'rego_version', 'file_rego_versions']);
+/** Deepest `maxJsonDepth` a caller may set. */
 const MAX_JSON_DEPTH = 1000;
-
-const invalid = (message: string, cause?: unknown): PolicyError =>
-  new PolicyError('ERR_POLICY_BUNDLE_INVALID', `policy bundle: ${message}`, cause === undefined ? undefined : { cause });
-const quoted = (text: string): string => JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
 
 function resolveBundleLimits(limits: Partial<PolicyBundleLimits> | undefined): PolicyBundleLimits {
   const resolved = resolveLimits(DEFAULT_POLICY_BUNDLE_LIMITS, limits, { what: 'policy bundle limit' });
@@ -162,7 +138,11 @@ function resolveBundleLimits(limits: Partial<PolicyBundleLimits> | undefined): P
   return resolved;
 }
 
-function checkBackend(backend: unknown): void {
+/** The arguments both entry points take first: the bundle bytes, an options object, a backend. */
+function checkArguments(bundle: unknown, options: unknown, name: string): void {
+  if (!(bundle instanceof Uint8Array)) throw new ArgumentError('bundle must be a Uint8Array');
+  if (typeof options !== 'object' || options === null) throw new ArgumentError(`${name}() needs options`);
+  const { backend } = options as { backend?: unknown };
   if (typeof backend !== 'object' || backend === null) throw new ArgumentError('options need a backend');
 }
 
@@ -207,303 +187,63 @@ async function resolveKeys(verification: PolicyBundleVerification, backend: Cryp
   return verification as ResolvedVerification;
 }
 
-function basename(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
-}
-
-function dirname(path: string): string {
-  const slash = path.lastIndexOf('/');
-  return slash < 0 ? '' : path.slice(0, slash);
-}
-
-/** The files of a bundle, sorted out by role. */
-interface Layout {
-  readonly files: readonly TarFile[];
-  readonly byPath: ReadonlyMap<string, Uint8Array>;
-  readonly signaturesJson: Uint8Array | undefined;
-  readonly signaturesCose: Uint8Array | undefined;
-}
-
-/** Unpacks a bundle and checks where its special files sit. */
-function unpack(bundle: Uint8Array, limits: PolicyBundleLimits): Layout {
-  const archive = gunzipBounded(bundle, limits.maxUncompressedBytes);
-  const files = readTar(archive, limits);
-  const byPath = new Map<string, Uint8Array>();
-  for (const file of files) {
-    const name = basename(file.path);
-    const atRoot = file.path === name;
-    /* Ambiguity: OPA treats any file named like these as special, wherever it is; Ward only at the root. */
-    if ((name === SIGNATURES_JSON || name === SIGNATURES_COSE || name === MANIFEST) && !atRoot) {
-      throw invalid(`${quoted(file.path)}: ${name} belongs in the bundle root`);
-    }
-    /* Content Ward would have to skip: refused rather than silently dropped from the data or policy. */
-    if (name === 'data.yaml' || name === 'data.yml') throw invalid(`${quoted(file.path)}: YAML data files are not supported; use data.json`);
-    if (name === 'patch.json') throw invalid(`${quoted(file.path)}: delta bundles (patch.json) are not supported`);
-    if (name === '.manifest.pb') throw invalid('protobuf manifests (.manifest.pb) are not supported; use .manifest');
-    if (name === 'data.json' && dirname(file.path).startsWith('.')) {
-      /* OPA strips leading dots from a data directory (".a/data.json" lands at data.a): refused as ambiguous. */
-      throw invalid(`${quoted(file.path)}: a data directory may not begin with "."`);
-    }
-    byPath.set(file.path, file.data);
-  }
-  return { files, byPath, signaturesJson: byPath.get(SIGNATURES_JSON), signaturesCose: byPath.get(SIGNATURES_COSE) };
-}
-
-/** Parses JSON files once and hashes them as OPA does. */
-class JsonFiles {
-  readonly #cache = new Map<string, JsonNode>();
-  constructor(readonly layout: Layout, readonly maxDepth: number) {}
-
-  get(path: string): JsonNode {
-    let node = this.#cache.get(path);
-    if (node === undefined) {
-      node = parseJson(this.layout.byPath.get(path)!, quoted(path), this.maxDepth);
-      this.#cache.set(path, node);
-    }
-    return node;
-  }
-}
-
-/** OPA treats these as structured documents and hashes their canonical JSON (bundle.IsStructuredDoc). */
-function isStructured(path: string): boolean {
-  const name = basename(path);
-  return name === 'data.json' || name === MANIFEST;
+/** Unpacks a bundle (gunzip, then tar, each within `limits`) and sorts its files by role. */
+function unpack(bundle: Uint8Array, limits: PolicyBundleLimits): BundleLayout {
+  return layoutOf(readTar(gunzipBounded(bundle, limits.maxUncompressedBytes), limits));
 }
 
 async function sha256(backend: CryptoBackend, data: Uint8Array): Promise<Uint8Array> {
   return settle(backend.sha256(data));
 }
 
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function stringList(node: JsonNode | undefined, what: string): string[] {
-  if (node === undefined || node.kind !== 'array') throw invalid(`manifest ${what} must be an array of strings`);
-  return node.items.map((item) => {
-    if (item.kind !== 'string') throw invalid(`manifest ${what} must be an array of strings`);
-    return item.value;
-  });
-}
-
-function regoVersion(node: JsonNode | undefined, what: string): void {
-  if (node === undefined || node.kind !== 'number' || (node.literal !== '0' && node.literal !== '1')) {
-    throw invalid(`manifest ${what} must be 0 or 1`);
+/**
+ * Runs one step of reading or signing, failing closed: anything it throws that is not already
+ * a PolicyError leaves as one with `code`, the original kept as cause.
+ */
+async function failClosed<T>(code: 'ERR_POLICY_BUNDLE_INVALID' | 'ERR_POLICY_BUNDLE_SIGNATURE', step: () => T | Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (PolicyError.isInstance(error)) throw error;
+    throw new PolicyError(code, code === 'ERR_POLICY_BUNDLE_SIGNATURE' ? 'policy bundle: signature refused' : 'policy bundle: refused', { cause: error });
   }
 }
 
-/** Reads the manifest strictly: the fields OPA defines, with their types; anything else is refused. */
-function readManifest(node: JsonNode | undefined): PolicyBundleManifest {
-  if (node === undefined) return Object.freeze({ revision: '' });
-  if (node.kind !== 'object') throw invalid('the manifest is not a JSON object');
-  const fields = new Map(node.entries);
-  for (const key of fields.keys()) {
-    /* Unknown fields could carry meaning Ward does not enforce: refused, never ignored. */
-    if (!MANIFEST_KEYS.has(key)) throw invalid(`the manifest holds an unknown field ${quoted(key)}`);
-  }
-  const manifest: { -readonly [K in keyof PolicyBundleManifest]: PolicyBundleManifest[K] } = { revision: '' };
-  const revision = fields.get('revision');
-  if (revision !== undefined) {
-    if (revision.kind !== 'string') throw invalid('the manifest revision is not a string');
-    manifest.revision = revision.value;
-  }
-  if (fields.has('roots')) manifest.roots = Object.freeze(stringList(fields.get('roots'), 'roots'));
-  if (fields.has('wasm')) {
-    const list = fields.get('wasm')!;
-    if (list.kind !== 'array') throw invalid('the manifest wasm is not an array');
-    manifest.wasm = Object.freeze(list.items.map((item) => {
-      if (item.kind !== 'object') throw invalid('a manifest wasm entry is not an object');
-      const entry = new Map(item.entries);
-      for (const key of entry.keys()) {
-        if (key !== 'entrypoint' && key !== 'module' && key !== 'annotations') throw invalid(`a manifest wasm entry holds an unknown field ${quoted(key)}`);
-      }
-      const entrypoint = entry.get('entrypoint');
-      const module = entry.get('module');
-      if (entrypoint?.kind !== 'string' || entrypoint.value === '' || module?.kind !== 'string' || module.value === '') {
-        throw invalid('a manifest wasm entry needs a non-empty entrypoint and module');
-      }
-      if (entry.has('annotations') && entry.get('annotations')!.kind !== 'array') throw invalid('manifest wasm annotations must be an array');
-      return Object.freeze({ entrypoint: entrypoint.value, module: module.value });
-    }));
-  }
-  if (fields.has('metadata')) {
-    const metadata = fields.get('metadata')!;
-    if (metadata.kind !== 'object') throw invalid('the manifest metadata is not an object');
-    manifest.metadata = deepFreeze(jsonValue(metadata) as Record<string, unknown>);
-  }
-  if (fields.has('rego_version')) regoVersion(fields.get('rego_version'), 'rego_version');
-  if (fields.has('file_rego_versions')) {
-    const versions = fields.get('file_rego_versions')!;
-    if (versions.kind !== 'object') throw invalid('the manifest file_rego_versions is not an object');
-    for (const [pattern, version] of versions.entries) regoVersion(version, `file_rego_versions[${quoted(pattern)}]`);
-  }
-  return Object.freeze(manifest);
-}
-
-function defineOwn(target: object, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-/** Merges `add` into `into` (OPA's merge.InterfaceMaps): objects merge key by key; any other overlap is a conflict. */
-function merge(into: Record<string, unknown>, add: Record<string, unknown>, at: string): void {
-  for (const key of Object.keys(add)) {
-    const value = add[key];
-    if (!Object.hasOwn(into, key)) {
-      defineOwn(into, key, value);
-      continue;
-    }
-    const existing = into[key];
-    /* Two data files claiming one value: which would win depends on the reader, so neither does. */
-    if (!isObject(existing) || !isObject(value)) throw invalid(`two data files set data${at}.${key}`);
-    merge(existing, value, `${at}.${key}`);
-  }
-}
-
-/** Every `data.json`, merged at its directory path (OPA's insertValue / mktree). */
-function mergeData(layout: Layout, json: JsonFiles): Record<string, unknown> {
-  const data: Record<string, unknown> = {};
-  const paths = layout.files.map((f) => f.path).filter((p) => basename(p) === 'data.json').sort(compareCodePoints);
-  for (const path of paths) {
-    const value = jsonValue(json.get(path));
-    const directory = dirname(path);
-    if (directory === '') {
-      if (!isObject(value)) throw invalid('the root data.json must hold a JSON object');
-      merge(data, value, '');
-      continue;
-    }
-    const segments = directory.split('/');
-    let tree: unknown = value;
-    for (let i = segments.length - 1; i >= 0; i--) {
-      const level = {};
-      defineOwn(level, segments[i]!, tree);
-      tree = level;
-    }
-    merge(data, tree as Record<string, unknown>, '');
-  }
-  return data;
-}
-
-/** OPA's rootContains: `root` (segments) contains `path` (segments). The root `""` contains everything. */
-function rootContains(root: readonly string[], path: readonly string[]): boolean {
-  if (root.length === 1 && root[0] === '') return true;
-  if (root.length > path.length) return false;
-  return root.every((segment, i) => segment === path[i]);
-}
-
-/** OPA's manifest root checks: no overlapping roots; all data and every wasm entrypoint under a root. */
-function checkRoots(manifest: PolicyBundleManifest, data: Record<string, unknown>): void {
-  const roots = (manifest.roots ?? ['']).map((root) => root.replace(/^\/+|\/+$/gu, '').split('/'));
-  for (let i = 0; i < roots.length; i++) {
-    for (let j = i + 1; j < roots.length; j++) {
-      if (rootContains(roots[i]!, roots[j]!) || rootContains(roots[j]!, roots[i]!)) {
-        throw invalid(`the manifest has overlapping roots ${quoted(roots[i]!.join('/'))} and ${quoted(roots[j]!.join('/'))}`);
-      }
-    }
-  }
-  const contained = (path: readonly string[]): boolean => roots.some((root) => rootContains(root, path));
-  /* Scope: a bundle may only ship data under the roots it declares (another bundle may own the rest). */
-  const walk = (node: unknown, path: string[]): void => {
-    if (path.length > 0 && contained(path)) return;
-    /* Above every root: descend into objects on the way to a root; anything else is outside. */
-    const leadsToRoot = path.length === 0 || roots.some((root) => rootContains(path, root));
-    if (!isObject(node) || !leadsToRoot) throw invalid(`the manifest roots do not permit data at ${quoted(path.join('/'))}`);
-    for (const key of Object.keys(node)) walk(node[key], [...path, key]);
-  };
-  walk(data, []);
-  for (const entry of manifest.wasm ?? []) {
-    if (!contained(entry.entrypoint.replace(/^\/+|\/+$/gu, '').split('/'))) {
-      throw invalid(`the manifest roots do not permit the wasm entrypoint ${quoted(entry.entrypoint)}`);
-    }
-  }
-}
-
-/** The one wasm module: the file the manifest names, else `/policy.wasm`. */
-function selectWasm(layout: Layout, manifest: PolicyBundleManifest): Uint8Array {
-  /* OPA loads every file named policy.wasm as a module; Ward's engine runs exactly one. */
-  const modules = layout.files.filter((f) => basename(f.path) === 'policy.wasm');
-  if (modules.length === 0) throw invalid('the bundle holds no policy.wasm');
-  if (modules.length > 1) throw invalid('the bundle holds more than one policy.wasm; Ward loads one module');
-  const module = modules[0]!;
-  const entries = manifest.wasm ?? [];
-  const entrypoints = new Set<string>();
-  for (const entry of entries) {
-    let path: string;
-    try {
-      path = normalizeBundlePath(entry.module);
-    } catch (error) {
-      throw invalid(`the manifest names an unusable wasm module ${quoted(entry.module)}`, error);
-    }
-    if (path !== module.path) throw invalid(`the manifest names wasm module ${quoted(entry.module)}, which the bundle does not hold`);
-    if (entrypoints.has(entry.entrypoint)) throw invalid(`the manifest names entrypoint ${quoted(entry.entrypoint)} twice`);
-    entrypoints.add(entry.entrypoint);
-  }
-  if (entries.length === 0 && module.path !== 'policy.wasm') throw invalid('the bundle holds no /policy.wasm and its manifest names no module');
-  const wasm = module.data;
-  if (wasm.length < WASM_MAGIC.length || WASM_MAGIC.some((b, i) => wasm[i] !== b)) throw invalid(`${quoted(module.path)} is not a WebAssembly 1.0 module`);
-  return wasm.slice();
-}
-
-interface Interpreted {
-  readonly manifest: PolicyBundleManifest;
-  readonly data: Record<string, unknown>;
-  readonly wasm: Uint8Array;
-}
-
-function interpret(layout: Layout, json: JsonFiles): Interpreted {
-  const manifest = readManifest(layout.byPath.has(MANIFEST) ? json.get(MANIFEST) : undefined);
-  const data = mergeData(layout, json);
-  checkRoots(manifest, data);
-  const wasm = selectWasm(layout, manifest);
-  return { manifest, data, wasm };
-}
-
-/** Fails closed: anything thrown that is not already a PolicyError becomes one with `code`, the original kept as cause. */
-function asPolicyError(error: unknown, code: 'ERR_POLICY_BUNDLE_INVALID' | 'ERR_POLICY_BUNDLE_SIGNATURE'): PolicyError {
-  if (PolicyError.isInstance(error)) return error;
-  return new PolicyError(code, code === 'ERR_POLICY_BUNDLE_SIGNATURE' ? 'policy bundle: signature refused' : 'policy bundle: refused', { cause: error });
-}
-
-/** SHA-256 of every file except the signature files: what `.signatures.cose` signs. */
-async function wardDigests(layout: Layout, backend: CryptoBackend): Promise<Map<string, Uint8Array>> {
+/** SHA-256 of every file `.signatures.cose` covers, by path. */
+async function wardDigests(layout: BundleLayout, backend: CryptoBackend): Promise<Map<string, Uint8Array>> {
   const digests = new Map<string, Uint8Array>();
-  for (const file of layout.files) {
-    if (file.path === SIGNATURES_JSON || file.path === SIGNATURES_COSE) continue;
-    digests.set(file.path, await sha256(backend, file.data));
-  }
+  for (const file of wardSignedFiles(layout)) digests.set(file.path, await sha256(backend, file.data));
   return digests;
 }
 
+/** Verifies the signature `verification` asks for, over the raw files; nothing is interpreted yet. */
 async function verifySignature(
-  layout: Layout,
+  layout: BundleLayout,
   json: JsonFiles,
   verification: ResolvedVerification,
   backend: CryptoBackend,
   limits: PolicyBundleLimits,
 ): Promise<{ signature: PolicyBundleSignature; signedRevision?: string }> {
   if (verification.form === 'none') return { signature: Object.freeze({ form: 'none' }) };
-  try {
+  return failClosed('ERR_POLICY_BUNDLE_SIGNATURE', async () => {
     if (verification.form === 'opa') {
       /* Stripped signatures: a bundle without the requested signature is refused, never read as unsigned. */
-      if (layout.signaturesJson === undefined) throw new PolicyError('ERR_POLICY_BUNDLE_SIGNATURE', 'policy bundle: no .signatures.json (the bundle is not OPA-signed)');
-      const paths = layout.files.map((f) => f.path).filter((p) => p !== SIGNATURES_JSON);
-      const opaHash = async (path: string): Promise<Uint8Array> => {
-        const bytes = layout.byPath.get(path)!;
-        return sha256(backend, isStructured(path) ? opaCanonicalBytes(json.get(path)) : bytes);
-      };
-      const facts = await verifyOpaSignature(layout.signaturesJson, paths, opaHash, verification, backend);
-      return { signature: Object.freeze({ form: 'opa', keyId: facts.keyId }) };
+      if (layout.signaturesJson === undefined) throw signatureRefused('no .signatures.json (the bundle is not OPA-signed)');
+      /* OPA hashes a structured file's canonical JSON, any other file's raw bytes (v1/bundle/hash.go). */
+      const opaHash = async (path: string): Promise<Uint8Array> =>
+        sha256(backend, isStructured(path) ? opaCanonicalBytes(json.get(path)) : layout.byPath.get(path)!);
+      const facts = await verifyOpaSignature(layout.signaturesJson, opaSignedPaths(layout), opaHash, verification, backend);
+      return { signature: Object.freeze({ form: 'opa' as const, keyId: facts.keyId }) };
     }
-    if (layout.signaturesCose === undefined) throw new PolicyError('ERR_POLICY_BUNDLE_SIGNATURE', 'policy bundle: no .signatures.cose (the bundle is not Ward-signed)');
+    /* Stripped signatures, as above. */
+    if (layout.signaturesCose === undefined) throw signatureRefused('no .signatures.cose (the bundle is not Ward-signed)');
     const digests = await wardDigests(layout, backend);
     const facts = await verifyWardSignature(layout.signaturesCose, digests, verification, backend, limits.maxFiles);
     return {
-      signature: Object.freeze({ form: 'ward', keyId: facts.keyId, issuer: facts.issuer, issuedAt: facts.issuedAt }),
+      signature: Object.freeze({ form: 'ward' as const, keyId: facts.keyId, issuer: facts.issuer, issuedAt: facts.issuedAt }),
       signedRevision: facts.revision,
     };
-  } catch (error) {
-    throw asPolicyError(error, 'ERR_POLICY_BUNDLE_SIGNATURE');
-  }
+  });
 }
 
 /**
@@ -525,7 +265,7 @@ async function verifySignature(
  *      Ed25519); the signature verifies; the `scope` claim equals `scope` (or is absent when
  *      no scope is given); and the signed list names exactly every file but
  *      `.signatures.json`, each with its SHA-256 as OPA computes it (raw bytes, or for
- *      `data.json` and `.manifest` the canonical JSON of bundle-json.ts);
+ *      `data.json` and `.manifest` the canonical JSON of strict-json.ts);
  *    - `ward`: `.signatures.cose` verifies with `trust`, has the bundle content type, and its
  *      payload maps exactly every file but the signature files to its SHA-256, with the
  *      manifest's revision;
@@ -567,26 +307,23 @@ async function verifySignature(
  * ```
  */
 export async function readPolicyBundle(bundle: Uint8Array, options: ReadPolicyBundleOptions): Promise<PolicyBundle> {
-  if (!(bundle instanceof Uint8Array)) throw new ArgumentError('bundle must be a Uint8Array');
-  if (typeof options !== 'object' || options === null) throw new ArgumentError('readPolicyBundle() needs options');
-  checkBackend(options.backend);
+  checkArguments(bundle, options, 'readPolicyBundle');
   const limits = resolveBundleLimits(options.limits);
   const { backend } = options;
   const verification = await resolveKeys(checkVerification(options.verification), backend);
-  try {
+  return failClosed('ERR_POLICY_BUNDLE_INVALID', async () => {
     const digest = await sha256(backend, bundle);
     const layout = unpack(bundle, limits);
     const json = new JsonFiles(layout, limits.maxJsonDepth);
     const { signature, signedRevision } = await verifySignature(layout, json, verification, backend, limits);
     const { manifest, data, wasm } = interpret(layout, json);
-    /* Revision substitution: the Ward signature binds the revision the engine's rollback check sees. */
+    /* Revision substitution (rollback): the Ward signature binds the revision the engine's rollback check sees. */
     if (signedRevision !== undefined && signedRevision !== manifest.revision) {
-      throw new PolicyError('ERR_POLICY_BUNDLE_SIGNATURE', `policy bundle: signed revision ${quoted(signedRevision)} is not the manifest's ${quoted(manifest.revision)}`);
+      throw signatureRefused(`signed revision ${quoted(signedRevision)} is not the manifest's ${quoted(manifest.revision)}`);
     }
+    /* Own what you return: the bundle, its data and its digest are frozen or copied. */
     return Object.freeze({ wasm, data: deepFreeze(data), manifest, revision: manifest.revision, digest: digest.slice(), signature });
-  } catch (error) {
-    throw asPolicyError(error, 'ERR_POLICY_BUNDLE_INVALID');
-  }
+  });
 }
 
 /**
@@ -642,9 +379,7 @@ export async function readPolicyBundle(bundle: Uint8Array, options: ReadPolicyBu
  * ```
  */
 export async function signPolicyBundle(bundle: Uint8Array, options: SignPolicyBundleOptions): Promise<Uint8Array> {
-  if (!(bundle instanceof Uint8Array)) throw new ArgumentError('bundle must be a Uint8Array');
-  if (typeof options !== 'object' || options === null) throw new ArgumentError('signPolicyBundle() needs options');
-  checkBackend(options.backend);
+  checkArguments(bundle, options, 'signPolicyBundle');
   const { backend, signer } = options;
   if (typeof signer !== 'object' || signer === null || typeof signer.key !== 'object' || signer.key === null) {
     throw new ArgumentError('options need signer: { key, kid }');
@@ -655,15 +390,13 @@ export async function signPolicyBundle(bundle: Uint8Array, options: SignPolicyBu
   if (!isSeconds(issuedAt)) throw new ArgumentError('issuedAt must be a non-negative safe integer');
   const limits = resolveBundleLimits(options.limits);
 
-  let layout: Layout;
-  let manifest: PolicyBundleManifest;
-  try {
-    layout = unpack(bundle, limits);
-    ({ manifest } = interpret(layout, new JsonFiles(layout, limits.maxJsonDepth)));
-  } catch (error) {
-    throw asPolicyError(error, 'ERR_POLICY_BUNDLE_INVALID');
-  }
+  /* Only a bundle readPolicyBundle accepts is signed: the same unpacking, layout and interpretation checks. */
+  const { layout, manifest } = await failClosed('ERR_POLICY_BUNDLE_INVALID', () => {
+    const unpacked = unpack(bundle, limits);
+    return { layout: unpacked, manifest: interpret(unpacked, new JsonFiles(unpacked, limits.maxJsonDepth)).manifest };
+  });
   const kept = layout.files.filter((f) => f.path !== SIGNATURES_COSE);
+  /* Resource limits: the signed bundle must still be one readPolicyBundle reads. */
   if (kept.length + 1 > limits.maxFiles) throw invalid(`the signed bundle would hold more than maxFiles (${limits.maxFiles}) files`);
   const digests = await wardDigests(layout, backend);
   const signature = await signWardSignature(digests, manifest.revision, { backend, signer, issuer: options.issuer, issuedAt });

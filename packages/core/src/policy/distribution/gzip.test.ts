@@ -1,3 +1,8 @@
+/*
+ * gunzipBounded and gzipDeterministic: RFC 1952 framing refusals (magic, flags, header CRC,
+ * trailer, concatenated members, trailing bytes), the decompression-bomb ceiling, and agreement
+ * with zlib.
+ */
 import * as fc from 'fast-check';
 import { createGzip, gzipSync as zlibGzip } from 'node:zlib';
 import { Gunzip } from 'fflate';

@@ -12,8 +12,9 @@
  * the input.
  */
 import { Gunzip, gzipSync } from 'fflate';
-import { PolicyError } from '../../errors.js';
 import { concatBytes } from '../../bytes.js';
+import { PolicyError } from '../../errors.js';
+import { bundleInvalid as invalid } from './refusal.js';
 
 /** Input is pushed to the inflater in slices this size, so one push inflates at most ~1032× it (RFC 1951's best ratio). */
 const PUSH_BYTES = 4096;
@@ -25,9 +26,6 @@ const FEXTRA = 4;
 const FNAME = 8;
 const FCOMMENT = 16;
 const RESERVED_FLAGS = 0xe0;
-
-const invalid = (message: string, cause?: unknown): PolicyError =>
-  new PolicyError('ERR_POLICY_BUNDLE_INVALID', `policy bundle: ${message}`, cause === undefined ? undefined : { cause });
 
 /** CRC-32 of RFC 1952 §8 (the ISO 3309 / ITU-T V.42 polynomial, reflected), one table. */
 const CRC_TABLE = ((): Uint32Array => {
@@ -62,6 +60,7 @@ function skipZeroTerminated(input: Uint8Array, offset: number, end: number, what
 function headerLength(input: Uint8Array): number {
   /* The smallest member: a 10-byte header, 2 bytes of DEFLATE, the 8-byte trailer. */
   if (input.length < 20) throw invalid('too short to be gzip');
+  /* RFC 1952 §2.3.1.2: a decompressor must check ID1 ID2 (0x1f 0x8b) and CM (8, deflate, the only method defined). */
   if (input[0] !== 0x1f || input[1] !== 0x8b) throw invalid('not gzip (bad magic number)');
   if (input[2] !== 8) throw invalid('gzip compression method is not DEFLATE');
   const flags = input[3]!;
@@ -69,6 +68,7 @@ function headerLength(input: Uint8Array): number {
   if ((flags & RESERVED_FLAGS) !== 0) throw invalid('gzip header sets reserved flags');
   const end = input.length - 8;
   let offset = 10;
+  /* RFC 1952 §2.3.1.1 (FEXTRA: XLEN, then XLEN bytes), FNAME and FCOMMENT (zero-terminated); each must end before the trailer. */
   if (flags & FEXTRA) {
     const length = input[offset]! | (input[offset + 1]! << 8);
     offset += 2 + length;
@@ -82,6 +82,7 @@ function headerLength(input: Uint8Array): number {
     if ((crc32(input.subarray(0, offset)) & 0xffff) !== expected) throw invalid('gzip header CRC does not match');
     offset += 2;
   }
+  /* Truncation: an FEXTRA length or field running into the trailer leaves no room for compressed data. */
   if (offset >= end) throw invalid('gzip header is truncated');
   return offset;
 }
@@ -103,7 +104,7 @@ export function gunzipBounded(input: Uint8Array, maxOutputBytes: number): Uint8A
   const members: number[] = [];
   const gunzip = new Gunzip((chunk) => {
     total += chunk.length;
-    /* Decompression bombs: the output is counted as it is produced, never trusted from ISIZE. */
+    /* Decompression bombs (RFC 1951 reaches ~1032:1): the output is counted as it is produced, never trusted from ISIZE. */
     if (total > maxOutputBytes) {
       over = true;
       return;
@@ -131,11 +132,11 @@ export function gunzipBounded(input: Uint8Array, maxOutputBytes: number): Uint8A
     throw invalid('gzip data is corrupt', error);
   }
   if (over) throw overLimit();
-  /* Concatenated members and trailing bytes: exactly one member, ending exactly at the end of the input. */
+  /* RFC 1952 §2.2: a file may hold several members; a bundle is exactly one, ending exactly at the end of the input (no appended or trailing data). */
   if (members.length !== 1 || members[0] !== input.length) {
     throw invalid(members.some((m) => m < input.length) ? 'gzip stream holds more than one member' : 'gzip stream does not end where its data ends');
   }
-  /* RFC 1952 §2.3.1: CRC-32 and ISIZE (the length modulo 2^32) of the uncompressed data. */
+  /* RFC 1952 §2.3.1: CRC32 and ISIZE (the length modulo 2^32) of the uncompressed data; §2.3.1.2 lets a decompressor skip them, a verifier does not (corruption, truncation). */
   if (le32(input, input.length - 8) !== crc) throw invalid('gzip CRC-32 does not match the data');
   if (le32(input, input.length - 4) !== total % 2 ** 32) throw invalid('gzip ISIZE does not match the data');
   return concatBytes(chunks);

@@ -1,3 +1,8 @@
+/*
+ * readTar, writeTar and normalizeBundlePath: the strict ustar/pax reader against path traversal,
+ * links and devices, duplicate entries, pax and GNU headers, size fields, checksums and
+ * truncation, and the writer's round trip.
+ */
 import * as fc from 'fast-check';
 import { gunzipSync } from 'fflate';
 import { describe, expect, test } from 'vitest';
@@ -89,6 +94,14 @@ describe('readTar', () => {
     for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : header[i]!;
     header.set(utf8(`${sum.toString(8).padStart(6, '0')}\0 `), 148);
     refused(() => readTar(tarArchive([{ header }]), LIMITS), /UTF-8/);
+  });
+
+  test('name confusion: a leading U+FEFF stays part of the name (".manifest" is not "\\uFEFF.manifest"), in the header and in pax', () => {
+    const header = tarHeader({ name: '\uFEFF.manifest', size: 0 });
+    expect(readTar(tarArchive([{ header }]), LIMITS).map((f) => f.path)).toEqual(['\uFEFF.manifest']);
+    const records = paxRecords([['path', '\uFEFFdata.json']]);
+    const pax = tarArchive([{ header: tarHeader({ name: 'PaxHeader', type: 'x', size: records.length }), data: records }, { header: tarHeader({ name: 'x', size: 0 }) }]);
+    expect(readTar(pax, LIMITS).map((f) => f.path)).toEqual(['\uFEFFdata.json']);
   });
 
   test('duplicate paths are refused, also when they differ only before normalisation', () => {

@@ -7,14 +7,14 @@
 import type { CryptoBackend, SigningKey, VerifyingKey } from '../../backend/crypto-backend.js';
 import { decodeCbor, encodeCbor } from '../../cbor/index.js';
 import type { CborValue } from '../../cbor/index.js';
-import { HeaderLabel } from '../../cose/headers.js';
+import { HeaderLabel, closedHeaderProblem } from '../../cose/headers.js';
 import type { HeaderMap } from '../../cose/headers.js';
 import type { KeySource } from '../../cose/key-lookup.js';
 import { createSign1, verifySign1 } from '../../cose/sign1.js';
 import { ClaimKey } from '../../profile/labels.js';
-import { PolicyError } from '../../errors.js';
 import { sameBytes, toHex } from '../../bytes.js';
 import { isSeconds, isWellFormedText } from '../../text.js';
+import { quoted, signatureRefused as refused } from './refusal.js';
 import { MAX_PATH_BYTES, normalizeBundlePath } from './tar.js';
 
 /**
@@ -67,9 +67,6 @@ const PROTECTED_LABELS: ReadonlySet<number | string> = new Set<number | string>(
 /** Longest revision the payload may carry, in bytes. */
 const MAX_REVISION_BYTES = 64 * 1024;
 
-const refused = (message: string, cause?: unknown): PolicyError =>
-  new PolicyError('ERR_POLICY_BUNDLE_SIGNATURE', `policy bundle: ${message}`, cause === undefined ? undefined : { cause });
-
 /** Signs the file digests and revision; returns the `.signatures.cose` bytes. */
 export async function signWardSignature(
   digests: ReadonlyMap<string, Uint8Array>,
@@ -112,27 +109,31 @@ export async function verifyWardSignature(
     throw refused('.signatures.cose does not verify', error);
   }
   const header = verified.protectedHeader;
-  /* Confusion with other signed objects: exact content type, only the parameters this format defines. */
-  for (const label of header.keys()) {
-    if (!PROTECTED_LABELS.has(label)) throw refused('.signatures.cose has a protected header parameter this format does not define');
-  }
-  if (verified.unprotectedHeader.size !== 0) throw refused('.signatures.cose must have an empty unprotected header');
+  /* Cross-format confusion: only the protected parameters this format defines, nothing unprotected. */
+  const headerProblem = closedHeaderProblem(header, verified.unprotectedHeader, PROTECTED_LABELS);
+  if (headerProblem === 'unknown-protected') throw refused('.signatures.cose has a protected header parameter this format does not define');
+  if (headerProblem === 'unprotected') throw refused('.signatures.cose must have an empty unprotected header');
+  /* Cross-format confusion: a Sign1 the same key made for another purpose carries another content type. */
   if (header.get(HeaderLabel.contentType) !== POLICY_BUNDLE_CONTENT_TYPE) throw refused(`.signatures.cose content type is not "${POLICY_BUNDLE_CONTENT_TYPE}"`);
+  /* RFC 9052 §3.1: the kid names the signer; protected here, so it cannot be swapped after signing. */
   const kid = header.get(HeaderLabel.kid);
   if (!(kid instanceof Uint8Array) || kid.length === 0) throw refused('.signatures.cose names no signer (protected kid)');
+  /* RFC 9597 §2: CWT claims in the protected header (label 15) are signed with the payload. */
   const claims = header.get(HeaderLabel.cwtClaims);
   if (!(claims instanceof Map)) throw refused('.signatures.cose has no CWT claims');
+  /* Smuggled claims: only iss and iat (RFC 8392 §3.1.1, §3.1.6); any other claim would be unenforced meaning. */
   for (const label of claims.keys()) {
     if (label !== ClaimKey.issuer && label !== ClaimKey.issuedAt) throw refused('.signatures.cose CWT claims may hold only iss and iat');
   }
   const issuer = claims.get(ClaimKey.issuer);
   const issuedAt = claims.get(ClaimKey.issuedAt);
+  /* Log injection and type confusion: iss is well-formed text (no lone surrogates, bounded), iat NumericDate seconds. */
   if (!isWellFormedText(issuer)) throw refused('.signatures.cose CWT iss is not a text of 1 to 256 characters');
   if (!isSeconds(issuedAt)) throw refused('.signatures.cose CWT iat is not an unsigned integer');
 
   let payload: CborValue;
   try {
-    /* Malformed or smuggled content: deterministic CBOR only, limits as tight as the format allows. */
+    /* Malformed or smuggled content: deterministic CBOR only (RFC 8949 §4.2.1), limits as tight as the format allows. */
     payload = decodeCbor(verified.payload, {
       requireDeterministic: true,
       rejectIntegralFloats: true,
@@ -146,6 +147,7 @@ export async function verifyWardSignature(
   } catch (error) {
     throw refused('.signatures.cose payload is not the signed file list', error);
   }
+  /* Smuggled content: the payload is exactly { 1: revision, 2: files }, nothing more. */
   if (!(payload instanceof Map) || payload.size !== 2) throw refused('.signatures.cose payload must be a map of revision and files');
   const revision = payload.get(PayloadKey.revision);
   const files = payload.get(PayloadKey.files);
@@ -159,17 +161,18 @@ export async function verifyWardSignature(
     }
     let canonical: string;
     try {
+      /* Path traversal and aliasing: a signed path obeys the tar reader's rules and is in canonical form, so it names one file. */
       canonical = normalizeBundlePath(path);
     } catch (error) {
-      throw refused(`the signature lists an unusable path ${JSON.stringify(path.slice(0, 64))}`, error);
+      throw refused(`the signature lists an unusable path ${quoted(path)}`, error);
     }
-    if (canonical !== path) throw refused(`the signature lists ${JSON.stringify(path.slice(0, 64))}, not in canonical form`);
+    if (canonical !== path) throw refused(`the signature lists ${quoted(path)}, not in canonical form`);
     const actual = digests.get(path);
-    if (actual === undefined) throw refused(`the signature lists ${JSON.stringify(path.slice(0, 64))}, which the bundle does not hold`);
-    if (!sameBytes(actual, digest)) throw refused(`${JSON.stringify(path.slice(0, 64))} does not match its signed hash`);
+    if (actual === undefined) throw refused(`the signature lists ${quoted(path)}, which the bundle does not hold`);
+    if (!sameBytes(actual, digest)) throw refused(`${quoted(path)} does not match its signed hash`);
   }
   for (const path of digests.keys()) {
-    if (!files.has(path)) throw refused(`${JSON.stringify(path.slice(0, 64))} is not covered by the signature`);
+    if (!files.has(path)) throw refused(`${quoted(path)} is not covered by the signature`);
   }
   return { keyId: toHex(kid), issuer, issuedAt, revision };
 }
