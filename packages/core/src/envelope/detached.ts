@@ -83,6 +83,8 @@ export function detachedContentOf(
 
 /** Refuses a ciphertext whose SHA-256 is not the signed digest. Reads the whole ciphertext once. */
 export async function checkCiphertextDigest(backend: CryptoBackend, content: DetachedContent): Promise<void> {
+  /* The ciphertext sits in the unsigned bucket: without this check a recipient, who knows the
+   * CEK, could encrypt other content for every other reader under the producer's signature. */
   const digest = backend.sha256(content.ciphertext);
   const actual = isPromise(digest) ? await digest : digest;
   if (!sameBytes(actual, content.digest)) refuse('ciphertext does not match its signed digest');

@@ -142,6 +142,8 @@ export async function openEnvelope(envelope: Uint8Array, options: OpenOptions): 
     if (isPromise(decided)) await decided;
   }
   const opened = await refuseOnFailure(async () => {
+    /* RFC 9052 §5.3: the Enc_structure's external AAD is the producer's signed header, so the
+     * inner message decrypts only under the signature (and signer kid) it was sealed with. */
     const externalAad = sealExternalAad(sealed.protectedBytes);
     if (facts.encryption === 'encrypt0') {
       const { plaintext } = await decryptEncrypt0(sealed.inner, { ...options, key: options.key!, externalAad });
