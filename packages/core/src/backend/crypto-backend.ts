@@ -384,8 +384,12 @@ export interface CryptoBackend {
 }
 
 /**
- * True when `value` is a promise (or any thenable): lets hot paths skip an `await` on
- * synchronous backends.
+ * True when `value` is a promise (or any thenable). Core's one idiom for consuming a
+ * {@link MaybePromise}: `const x = isPromise(r) ? await r : r`. A synchronous backend (noble,
+ * `node:crypto`) must not pay a microtask per call on the hot path: `await` on a plain value
+ * still yields to the microtask queue, so only the branch that skips the `await` keeps a
+ * synchronous backend synchronous. Write it inline at
+ * each call (a helper cannot skip its caller's `await`).
  *
  * @example
  * ```ts
@@ -398,11 +402,11 @@ export function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
 }
 
 /**
- * A {@link MaybePromise} as a promise, for `await settle(backend.method(...))`: costs exactly
- * what awaiting the value itself costs (one microtask for a synchronous backend's plain value;
- * a native promise is returned as it is, so an asynchronous backend pays no extra one). It does
- * not make a synchronous backend free: a hot path that must pay no microtask tests
- * {@link isPromise} and skips the `await`. Never throws; a value whose `then` throws becomes a
+ * A {@link MaybePromise} as a promise, for `await settle(backend.method(...))`. Not core's
+ * idiom: it always costs a microtask, even for a synchronous backend's plain value. New code
+ * uses {@link isPromise} inline (see there for why). Kept only until the remaining callers
+ * (cose/encrypt.ts, keys/, policy/distribution/bundle.ts, policy/audit/decision-log.ts) move
+ * to {@link isPromise}; then it goes. Never throws; a value whose `then` throws becomes a
  * rejection. Internal to core.
  */
 export function settle<T>(value: MaybePromise<T>): Promise<T> {

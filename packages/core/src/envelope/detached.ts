@@ -9,7 +9,7 @@
  * own without reading the ciphertext.
  */
 import type { CryptoBackend } from '../backend/crypto-backend.js';
-import { settle } from '../backend/crypto-backend.js';
+import { isPromise } from '../backend/crypto-backend.js';
 import { encodeCbor, encodeHead } from '../cbor/index.js';
 import type { CborValue } from '../cbor/index.js';
 import { decodeEncryptStructure } from '../cose/encrypt.js';
@@ -32,7 +32,8 @@ function refuse(what: string): never {
 
 /** The ciphertext digest header value: `[-16, SHA-256(ciphertext)]`. */
 export async function ciphertextDigest(backend: CryptoBackend, ciphertext: Uint8Array): Promise<CborValue> {
-  return [COSE_SHA_256, await settle(backend.sha256(ciphertext))];
+  const digest = backend.sha256(ciphertext);
+  return [COSE_SHA_256, isPromise(digest) ? await digest : digest];
 }
 
 /** A multi-recipient envelope's content, as its signed COSE_Encrypt describes it. */
@@ -82,7 +83,10 @@ export function detachedContentOf(
 
 /** Refuses a ciphertext whose SHA-256 is not the signed digest. Reads the whole ciphertext once. */
 export async function checkCiphertextDigest(backend: CryptoBackend, content: DetachedContent): Promise<void> {
-  const actual = await settle(backend.sha256(content.ciphertext));
+  /* The ciphertext sits in the unsigned bucket: without this check a recipient, who knows the
+   * CEK, could encrypt other content for every other reader under the producer's signature. */
+  const digest = backend.sha256(content.ciphertext);
+  const actual = isPromise(digest) ? await digest : digest;
   if (!sameBytes(actual, content.digest)) refuse('ciphertext does not match its signed digest');
 }
 

@@ -4,7 +4,7 @@
  */
 import type { AeadKey, MaybePromise } from '../backend/crypto-backend.js';
 import { isPromise } from '../backend/crypto-backend.js';
-import { ArgumentError, CoseError } from '../errors.js';
+import { ArgumentError } from '../errors.js';
 import { decryptEncrypt } from '../cose/encrypt.js';
 import type { RecipientSource } from '../cose/encrypt.js';
 import { decryptEncrypt0 } from '../cose/encrypt0.js';
@@ -12,7 +12,7 @@ import type { KeySource } from '../cose/key-lookup.js';
 import type { PolicyDecision } from '../policy/decision.js';
 import { applyRedactions, checkGateOptions, deliverNotifications, runPolicyGate } from '../policy/enforcement/policy-gate.js';
 import type { GateOutcome, PolicyGateOptions } from '../policy/enforcement/policy-gate.js';
-import { commitToContentKey, commitmentsEqual } from './commitment.js';
+import { checkCommittedContentKey } from './commitment.js';
 import { sealExternalAad } from './seal.js';
 import { checkVerifyOptions, refuseOnFailure, verifySealed, withFreshness } from './verify.js';
 import type { EnvelopeFacts } from '../profile/facts.js';
@@ -142,23 +142,20 @@ export async function openEnvelope(envelope: Uint8Array, options: OpenOptions): 
     if (isPromise(decided)) await decided;
   }
   const opened = await refuseOnFailure(async () => {
+    /* RFC 9052 §5.3: the Enc_structure's external AAD is the producer's signed header, so the
+     * inner message decrypts only under the signature (and signer kid) it was sealed with. */
     const externalAad = sealExternalAad(sealed.protectedBytes);
     if (facts.encryption === 'encrypt0') {
       const { plaintext } = await decryptEncrypt0(sealed.inner, { ...options, key: options.key!, externalAad });
       return { plaintext, facts };
     }
-    const expected = sealed.keyCommitment!;
     const { plaintext } = await decryptEncrypt(sealed.inner, {
       ...options,
       recipient: options.recipient!,
       externalAad,
       detachedCiphertext: sealed.content!.ciphertext,
-      /* SPEC.md §Key commitment: refuse a CEK that is not the one the producer signed for. */
-      checkContentKey: async (contentKey) => {
-        if (!commitmentsEqual(await commitToContentKey(options.backend, contentKey), expected)) {
-          throw new CoseError('ERR_COSE_INVALID_HEADER', 'content key does not match the signed commitment');
-        }
-      },
+      /* SPEC.md §Key commitment: refuse a CEK that is not the one the producer signed for (invisible salamanders). */
+      checkContentKey: checkCommittedContentKey(options.backend, sealed.keyCommitment!),
     });
     return { plaintext, facts };
   });

@@ -3,7 +3,7 @@
  * (DESIGN.md principle 3). SPEC.md §Re-wrap has the wire format.
  */
 import type { MaybePromise, SigningKey } from '../backend/crypto-backend.js';
-import { isPromise, settle } from '../backend/crypto-backend.js';
+import { isPromise } from '../backend/crypto-backend.js';
 import { assertBytes, checkKeyHandleOption } from '../backend/validate.js';
 import { EncodedCbor, encodeFrame } from '../cbor/index.js';
 import type { CborValue } from '../cbor/index.js';
@@ -15,13 +15,13 @@ import type { HeaderMap } from '../cose/headers.js';
 import { CoseTag } from '../cose/message.js';
 import { checkRecipientSource, checkRecipientSpecs } from '../cose/key-lookup.js';
 import { signSign1Structure, signatureAlgorithmOf } from '../cose/sign1.js';
-import { ArgumentError, CoseError } from '../errors.js';
-import { commitToContentKey, commitmentsEqual } from './commitment.js';
+import { ArgumentError } from '../errors.js';
+import { checkCommittedContentKey } from './commitment.js';
 import { concatBytes } from '../bytes.js';
 import { sealedParts } from './detached.js';
 import { ClaimKey, ContentFormat, RewrapRecordKey, WardHeaderLabel } from '../profile/labels.js';
 import { PROFILE_LIMITS } from '../profile/limits.js';
-import { isWellFormedText } from '../text.js';
+import { isSeconds, isWellFormedText } from '../text.js';
 import { checkVerifyOptions, refuseOnFailure, verifySealed } from './verify.js';
 import type { EnvelopeFacts } from '../profile/facts.js';
 import type { VerifyOptions } from './verify.js';
@@ -112,7 +112,7 @@ export async function rewrapEnvelope(envelope: Uint8Array, options: RewrapOption
  * import { open } from 'node:fs/promises'; // or any sink that takes several buffers
  *
  * const parts = await rewrapEnvelopeInParts(envelope, { backend, trust, recipient, recipients, authority });
- * const file = await openEnvelope('incident-0042.cose', 'w');
+ * const file = await open('incident-0042.cose', 'w');
  * await file.writev([...parts]); // the ciphertext is written from the input, never copied
  * await file.close();
  * ```
@@ -131,7 +131,7 @@ export async function rewrapEnvelopeInParts(envelope: Uint8Array, options: Rewra
   /* RFC 9052 §5.1: a direct recipient derives the CEK; an existing CEK cannot be carried by one. */
   if (recipients.some((r) => 'publicKey' in r && r.mode === 'direct')) throw new ArgumentError('a direct recipient cannot carry an existing content key');
   const rewrappedAt = options.rewrappedAt ?? Math.floor(Date.now() / 1000);
-  if (!Number.isSafeInteger(rewrappedAt) || rewrappedAt < 0) throw new ArgumentError('rewrappedAt must be a non-negative integer');
+  if (!isSeconds(rewrappedAt)) throw new ArgumentError('rewrappedAt must be a non-negative integer');
 
   /* Byte strings as views and no ciphertext hashing: nothing here reads or copies the payload
    * ciphertext. The authority vouches for the producer's signed header and digest, not for the
@@ -145,17 +145,12 @@ export async function rewrapEnvelopeInParts(envelope: Uint8Array, options: Rewra
   }
   const ciphertext = sealed.content!.ciphertext;
   const newEncrypt = await refuseOnFailure(async () => {
-    const expected = sealed.keyCommitment!;
     const recovered = await recoverEncryptContentKey(sealed.inner, {
       ...options,
       recipient: options.recipient,
       detachedCiphertext: ciphertext,
-      /* SPEC.md §Key commitment: carry forward only the CEK the producer committed to. */
-      checkContentKey: async (contentKey) => {
-        if (!commitmentsEqual(await commitToContentKey(backend, contentKey), expected)) {
-          throw new CoseError('ERR_COSE_INVALID_HEADER', 'content key does not match the signed commitment');
-        }
-      },
+      /* SPEC.md §Key commitment: carry forward only the CEK the producer committed to (invisible salamanders). */
+      checkContentKey: checkCommittedContentKey(backend, sealed.keyCommitment!),
     });
     try {
       const keyLength = CONTENT_ALGORITHMS.get(recovered.contentAlg)!.keyLength;
@@ -173,7 +168,8 @@ export async function rewrapEnvelopeInParts(envelope: Uint8Array, options: Rewra
     }
   });
 
-  const id = await settle(backend.randomBytes(REWRAP_ID_LENGTH));
+  const random = backend.randomBytes(REWRAP_ID_LENGTH);
+  const id = isPromise(random) ? await random : random;
   const header: HeaderMap = new Map<CborValue, CborValue>([
     [HeaderLabel.alg, signatureAlgorithmOf(authority.key)],
     /* RFC 9052 §3.1: verifiers that do not understand the re-wrap record must refuse. */

@@ -80,9 +80,10 @@ export interface SealOptions {
 
 /**
  * The external AAD of the inner encryption: the signed protected header under a context
- * string. It binds the signer's kid, provenance, attributes and key commitment into the
- * AEAD, so the inner message cannot be re-signed by someone else or moved under other
- * attributes (SPEC.md §AAD binding).
+ * string. It enters the AEAD through RFC 9052 §5.3's Enc_structure (`external_aad`) and
+ * binds the signer's kid, provenance, attributes and key commitment into the ciphertext, so
+ * the inner message cannot be stripped of its signature and re-signed by someone else, or
+ * moved under other attributes (SPEC.md §AAD binding).
  */
 export function sealExternalAad(sign1ProtectedBytes: Uint8Array): Uint8Array {
   return encodeFrame([SEAL_CONTEXT, sign1ProtectedBytes]);

@@ -106,7 +106,9 @@ function profileError(what: string): never {
 
 /** The profile of a producer's protected header (SPEC.md §Sealed envelope). */
 function checkProducerHeader(header: HeaderMap): Pick<EnvelopeFacts, 'encryption'> & { kid: Uint8Array; commitment: Uint8Array | undefined } {
-  /* The signer's kid is protected, so it is signed and bound. */
+  /* The signer's kid is protected, so it is signed, and bound into the inner AEAD through the
+   * external AAD (SPEC.md §AAD binding): stripping the signature and re-signing under another
+   * key breaks decryption. */
   const kid = header.get(HeaderLabel.kid);
   if (!(kid instanceof Uint8Array)) profileError('has no protected signer kid');
   const contentType = header.get(HeaderLabel.contentType);
@@ -114,11 +116,14 @@ function checkProducerHeader(header: HeaderMap): Pick<EnvelopeFacts, 'encryption
   if (contentType === ContentFormat.encrypt0) encryption = 'encrypt0';
   else if (contentType === ContentFormat.encrypt) encryption = 'encrypt';
   else profileError('content type is not COSE_Encrypt0 or COSE_Encrypt');
+  /* Key commitment (invisible salamanders): a multi-recipient envelope must carry one, so no
+   * recipient can be given a CEK the producer did not sign for. */
   const commitment = header.get(WardHeaderLabel.keyCommitment);
   if (encryption === 'encrypt' && !(commitment instanceof Uint8Array && commitment.length === KEY_COMMITMENT_LENGTH)) {
     profileError(`needs a ${KEY_COMMITMENT_LENGTH}-byte key commitment`);
   }
   if (encryption === 'encrypt0' && commitment !== undefined) profileError('with one shared key carries no key commitment');
+  /* One re-wrap layer only: a nested record would let an authority restate another's facts. */
   if (header.has(WardHeaderLabel.rewrap)) profileError('nests one re-wrap record in another');
   return { kid, encryption, commitment: commitment instanceof Uint8Array ? commitment : undefined };
 }
@@ -130,6 +135,7 @@ const REWRAP_UNDERSTOOD: ReadonlySet<number> = new Set([WardHeaderLabel.rewrap])
 export async function verifySealed(envelope: Uint8Array, options: VerifyOptions, mode: VerifySealedMode = {}): Promise<VerifiedSealed> {
   const signed = await verifySignedParts(envelope, options);
   const content = detachedContentOf(signed.unprotectedHeader, signed.facts.encryption, signed.inner, options);
+  /* The detached ciphertext sits outside the signed bytes: only its signed SHA-256 digest binds it. */
   if (content !== undefined && mode.checkCiphertext !== false) await checkCiphertextDigest(options.backend, content);
   return { ...signed, content };
 }
@@ -137,7 +143,9 @@ export async function verifySealed(envelope: Uint8Array, options: VerifyOptions,
 /** What the signature covers: the outer Sign1 and the profile, the ciphertext aside. */
 async function verifySignedParts(envelope: Uint8Array, options: VerifyOptions): Promise<Omit<VerifiedSealed, 'content'> & { unprotectedHeader: HeaderMap }> {
   const { trust, rewrapAuthorities } = options;
-  /* A re-wrapped envelope is signed by a re-wrap authority, never by a producer key, and only
+  /* RFC 9052 §4.4: the signature is checked over Sig_structure ("Signature1", the protected
+   * bytes as received, empty external AAD, the payload), so every fact read below is signed.
+   * A re-wrapped envelope is signed by a re-wrap authority, never by a producer key, and only
    * verifiers that name their authorities accept one. */
   const verified = await verifySign1(envelope, {
     ...options,

@@ -8,7 +8,7 @@ import type { CborValue } from '../cbor/index.js';
 import { ArgumentError, CoseError } from '../errors.js';
 import { HeaderLabel } from '../cose/headers.js';
 import type { HeaderMap } from '../cose/headers.js';
-import { isWellFormedText } from '../text.js';
+import { isSeconds, isWellFormedText } from '../text.js';
 import { AttributeKey, ClaimKey, WardHeaderLabel } from './labels.js';
 import type { AccessAttributes, AttributeValue, Provenance, ProvenanceInput } from './facts.js';
 import { PROFILE_LIMITS, isAttributeValue, isTextList } from './limits.js';
@@ -29,7 +29,7 @@ function uint(value: unknown, name: string): number | bigint {
 
 /* Seconds (issuedAt, retention) are JavaScript numbers on read, so they are safe integers on write. */
 function seconds(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new ArgumentError(`${name} must be a non-negative safe integer`);
+  if (!isSeconds(value)) throw new ArgumentError(`${name} must be a non-negative safe integer`);
   return value;
 }
 

@@ -87,7 +87,8 @@ export const AttributeKey = {
 } as const;
 
 /**
- * CoAP content formats of the inner message (RFC 9052 §9.? / IANA "CoAP Content-Formats"):
+ * CoAP content formats of the inner message, carried in the content type header (RFC 9052
+ * §3.1, label 3) as registered by RFC 9052 in IANA's "CoAP Content-Formats" registry:
  * `application/cose; cose-type="cose-encrypt0"` is 16, `"cose-encrypt"` is 96.
  */
 export const ContentFormat = {

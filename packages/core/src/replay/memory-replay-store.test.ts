@@ -1,3 +1,8 @@
+/*
+ * MemoryReplayStore: the RFC 4303 §3.4.3 sliding window (fresh, gap, out-of-order, duplicate,
+ * too-old), duplicate ids within their retention, bounded memory (streams and ids evicted), and
+ * its options; with properties over random delivery orders.
+ */
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ArgumentError } from '../errors.js';

@@ -1,10 +1,12 @@
 /**
- * An in-process {@link ReplayStore} with bounded memory.
+ * An in-process {@link ReplayStore} with bounded memory: per stream, the highest sequence
+ * number, an anti-replay bitmap window below it (RFC 4303 §3.4.3) and the ids seen.
  *
  * @module
  */
 import { checkOptionsObject } from '../backend/validate.js';
 import { ArgumentError } from '../errors.js';
+import { resolveLimits } from '../limits.js';
 import type { ReplayEntry, ReplayStore, ReplayVerdict, ReplayWindowOptions } from './replay-store.js';
 import { toHex } from '../bytes.js';
 
@@ -46,11 +48,8 @@ function setBit(bits: Uint8Array, i: number, on: boolean): void {
   bits[i >> 3] = on ? byte | (1 << (i & 7)) : byte & ~(1 << (i & 7));
 }
 
-function positiveInteger(value: number | undefined, fallback: number, name: string): number {
-  const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || v < 1) throw new ArgumentError(`${name} must be a positive integer`);
-  return v;
-}
+/* The memory bounds by default (limits.ts resolveLimits checks a caller's). */
+const DEFAULT_BOUNDS = { maxStreams: 10_000, maxIdsPerStream: 4096 } as const;
 
 /**
  * A {@link ReplayStore} in process memory: per stream, the highest sequence number, a ring
@@ -96,8 +95,9 @@ export class MemoryReplayStore implements ReplayStore {
    */
   constructor(options: MemoryReplayStoreOptions = {}) {
     checkOptionsObject(options, 'new MemoryReplayStore');
-    this.#maxStreams = positiveInteger(options.maxStreams, 10_000, 'maxStreams');
-    this.#maxIds = positiveInteger(options.maxIdsPerStream, 4096, 'maxIdsPerStream');
+    const bounds = resolveLimits<{ maxStreams: number; maxIdsPerStream: number }>(DEFAULT_BOUNDS, options, { what: 'MemoryReplayStore option' });
+    this.#maxStreams = bounds.maxStreams;
+    this.#maxIds = bounds.maxIdsPerStream;
     const now = options.now ?? (() => Date.now() / 1000);
     if (typeof now !== 'function') throw new ArgumentError('now must be a function');
     this.#now = now;
@@ -168,6 +168,8 @@ export class MemoryReplayStore implements ReplayStore {
     if (state.windowSize !== windowSize) resize(state, windowSize);
 
     const idKey = toHex(id);
+    /* Duplicate id: RFC 9052 has no replay protection, so a captured envelope would verify and
+     * open again; its cti is remembered until issuedAt + idTtlSeconds (older ones are too-old). */
     const idExpiry = state.ids.get(idKey);
     if (idExpiry !== undefined && idExpiry > now) return { status: 'duplicate', reason: 'id', highest: state.highest };
 
@@ -186,6 +188,8 @@ export class MemoryReplayStore implements ReplayStore {
         : { status: 'gap', missing: advance - 1n, highest: sequence };
     } else {
       const behind = highest - sequence;
+      /* The sliding window of RFC 4303 §3.4.3: below it, nothing is remembered, so refuse; inside
+       * it, a set bit means this sequence number was accepted already (a replay). */
       if (behind >= BigInt(windowSize)) return { status: 'too-old', reason: 'sequence', highest };
       if (getBit(state.bits, slot(sequence, windowSize))) return { status: 'duplicate', reason: 'sequence', highest };
       // The highest's own bit is always set, so `behind` is at least 1 here.

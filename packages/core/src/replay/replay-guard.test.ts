@@ -1,3 +1,8 @@
+/*
+ * checkReplay(): replays and too-old messages are thrown as ReplayErrors, accepted ones are
+ * reported (fresh, gap, out-of-order), a failing or nonsensical store fails closed unless
+ * `onStoreFailure: 'accept'`, and malformed options or provenance are argument errors.
+ */
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, ReplayError, WardError } from '../errors.js';

@@ -1,5 +1,9 @@
 /**
- * checkReplay(): sequence-number and id replay checks for verified envelopes.
+ * checkReplay(): sequence-number and id replay checks for verified envelopes. RFC 9052 has no
+ * replay protection: a captured COSE message verifies, and opens, as often as it is delivered
+ * (a replayed door-open or meter reading). Ward's guard keeps, per producer stream, the sliding
+ * window of RFC 4303 §3.4.3 (IPsec ESP anti-replay) over the signed sequence number, and the
+ * signed ids (CWT `cti`, RFC 8392 §3.1.7) for a retention time.
  *
  * @module
  */
@@ -96,11 +100,13 @@ export async function checkReplay(
   } catch (error) {
     failure = error ?? new TypeError('replay store failed');
   }
+  /* Fail closed: a store that cannot answer cannot say the message is new. */
   if (failure !== undefined || !isVerdict(verdict)) {
     if (onStoreFailure === 'accept') return { status: 'unchecked', cause: failure };
     throw new ReplayError('ERR_REPLAY_STORE_UNAVAILABLE', 'replay store unavailable; message refused', { cause: failure });
   }
 
+  /* Refusals are thrown, never returned: a caller that ignores the result cannot accept a replay. */
   switch (verdict.status) {
     case 'duplicate':
       throw new ReplayError('ERR_REPLAY_DUPLICATE', `${verdict.reason === 'id' ? 'id' : `sequence ${sequence}`} was already accepted`);

@@ -1,3 +1,7 @@
+/*
+ * The ReplayStore seam: stream keys are unambiguous (length-prefixed issuer and subject), and
+ * resolveReplayWindow() fills in defaults and refuses windows outside their ranges.
+ */
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ArgumentError } from '../errors.js';

@@ -6,6 +6,7 @@
  */
 import { ArgumentError } from '../errors.js';
 import type { MaybePromise } from '../backend/crypto-backend.js';
+import type { ReplayCheck } from '../profile/facts.js';
 
 /**
  * How far back a verifier remembers. The defaults are {@link DEFAULT_REPLAY_WINDOW}.
@@ -56,9 +57,8 @@ export interface ReplayEntry {
  * store holds no state for the stream).
  */
 export type ReplayVerdict =
-  | { readonly status: 'fresh'; readonly firstSeen: boolean; readonly highest: bigint }
-  | { readonly status: 'gap'; readonly missing: bigint; readonly highest: bigint }
-  | { readonly status: 'out-of-order'; readonly behind: bigint; readonly highest: bigint }
+  /* The accepted statuses are the ones checkReplay() returns (ReplayCheck, profile/facts.ts), written once. */
+  | Exclude<ReplayCheck, { readonly status: 'unchecked' }>
   | { readonly status: 'duplicate'; readonly reason: 'sequence' | 'id'; readonly highest: bigint }
   | { readonly status: 'too-old'; readonly reason: 'sequence' | 'expired'; readonly highest?: bigint };
 

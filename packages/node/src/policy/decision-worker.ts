@@ -24,9 +24,7 @@ function serve(job: WorkerPolicyJob): void {
           port.postMessage({ failed: true, ...failure(error) });
         }
       });
-      let digest = '';
-      for (const b of engine.digest) digest += b.toString(16).padStart(2, '0');
-      port.postMessage({ ready: true, revision: engine.revision, digest });
+      port.postMessage({ ready: true, revision: engine.revision, digest: Buffer.from(engine.digest).toString('hex') });
     },
     (error: unknown) => port.postMessage({ ready: false, ...failure(error) }),
   );

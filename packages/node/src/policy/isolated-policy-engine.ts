@@ -179,6 +179,7 @@ export class IsolatedPolicyEngine implements PolicyDecider {
           eval: this.#spec.eval,
           workerData: generation.job,
           execArgv: this.#spec.execArgv,
+          /* Memory bound: the worker's JS heap is capped (the wasm memory by the engine's maxMemoryBytes). */
           resourceLimits: { maxOldGenerationSizeMb: this.#maxHeapMb },
           stdout: true,
           stderr: true,

@@ -65,6 +65,7 @@ export function createWorkerAdmission(options: WorkerAdmissionOptions = {}): Pol
         eval: spec.eval,
         workerData: { source, entrypoint: limits.entrypoint, maxMemoryBytes: limits.maxMemoryBytes, probes },
         execArgv: spec.execArgv,
+        /* Memory bound: the worker's JS heap is capped (the wasm memory by limits.maxMemoryBytes). */
         resourceLimits: { maxOldGenerationSizeMb: maxHeapMb },
         stdout: true,
         stderr: true,

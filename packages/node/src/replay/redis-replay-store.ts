@@ -1,7 +1,9 @@
 /**
  * A {@link ReplayStore} in Redis, shared by every verifier that talks to the same server: one
  * Lua script per message does the whole check-and-record (the atomicity contract of
- * `ReplayStore`), so two processes can never both accept one delivery.
+ * `ReplayStore`), so two processes can never both accept one delivery. The checks are
+ * MemoryReplayStore's (RFC 9052 has no replay protection; the sequence window is RFC 4303
+ * §3.4.3's sliding window, the ids are remembered until their retention ends).
  *
  * @module
  */

@@ -67,6 +67,23 @@ describe('policy-gated open', () => {
     expect(decisionLog.records()[0]!.decision.allow).toBe(false);
   });
 
+  test('a decider whose answer is not an explicit allow, or names an unknown obligation, refuses before any key is touched', async () => {
+    const { readers, envelope } = await setup();
+    const answers = [
+      { allow: 'yes', reasons: [], obligations: [] },
+      { allow: true, reasons: [], obligations: [{ type: 'audit-somewhere-else' }] },
+    ];
+    for (const decision of answers) {
+      const policy = { decide: () => ({ decision, cached: false, input: {} as never, revision: '1', digest: '' }) } as never;
+      const { backend: spy, calls } = spying(backend);
+      const error = await openEnvelope(envelope, { backend: spy, trust, recipient: readers.recipientKey(), policy, subject: analyst, environment })
+        .catch((e: unknown) => e);
+      expect(WardError.isInstance(error)).toBe(true);
+      expect(['ERR_POLICY_DENIED', 'ERR_POLICY_OBLIGATION']).toContain((error as WardError).code);
+      expect(calls.filter((c) => KEY_USE.includes(c))).toEqual([]);
+    }
+  });
+
   test('a log obligation without a decision log refuses before any key is touched', async () => {
     const { readers, envelope, policy } = await setup([{ type: 'log' }]);
     const { backend: spy, calls } = spying(backend);

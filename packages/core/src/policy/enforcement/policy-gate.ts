@@ -2,9 +2,11 @@
  * The policy gate of openEnvelope(): decide on verified facts before any key is touched, record the
  * decision, refuse a deny with its reasons, check that every obligation of an allow can be
  * met, and — only once nothing else can refuse — deliver its notifications (SPEC.md §Opening).
+ * It sits above evaluation and audit and below envelope/, which calls it: openEnvelope() hands
+ * it verified facts, never bytes or keys.
  */
 import type { CryptoBackend, MaybePromise } from '../../backend/crypto-backend.js';
-import { settle } from '../../backend/crypto-backend.js';
+import { isPromise } from '../../backend/crypto-backend.js';
 import type { EnvelopeFacts } from '../../profile/facts.js';
 import { ArgumentError, PolicyError } from '../../errors.js';
 import type { Obligation, PolicyAction, PolicyContext, PolicyDecision, PolicyEnvironment, PolicySubject } from '../decision.js';
@@ -114,7 +116,8 @@ async function record(
     ...(options.logContext === undefined ? {} : { context: options.logContext }),
   });
   try {
-    await settle(sink.write(entry));
+    const written = sink.write(entry);
+    if (isPromise(written)) await written;
   } catch (error) {
     throw new PolicyError('ERR_POLICY_OBLIGATION', 'the decision could not be recorded; access refused', { cause: error });
   }
@@ -128,6 +131,8 @@ async function record(
  * wait until nothing else can refuse ({@link deliverNotifications}).
  */
 export async function runPolicyGate(facts: EnvelopeFacts, options: PolicyGateOptions, backend: CryptoBackend): Promise<GateOutcome> {
+  /* Policy before keys (DESIGN.md principle 2): the input is built from verified facts only,
+   * and the caller has touched no key yet, so a deny leaks no plaintext and costs no unwrap. */
   const environment = options.environment ?? {};
   const deciding = options.policy.decide({
     action: options.action ?? 'open',
@@ -137,10 +142,13 @@ export async function runPolicyGate(facts: EnvelopeFacts, options: PolicyGateOpt
     ...(options.context === undefined ? {} : { context: options.context }),
   });
   /* An isolated engine answers with a promise (its rejection, such as ERR_POLICY_TIMEOUT, refuses); an in-process one adds no await. */
-  const decided = typeof (deciding as Partial<PromiseLike<EngineDecision>>).then === 'function' ? await deciding : (deciding as EngineDecision);
+  const decided = isPromise(deciding) ? await deciding : deciding;
   await record(options, backend, decided, facts);
   const { decision } = decided;
-  if (!decision.allow) throw new PolicyDeniedError(decision);
+  /* Deny unless allowed (STYLE.md: unknown or empty policy output is a deny): PolicyEngine's
+   * validateDecision turns such output into a deny, and for any other PolicyDecider only an
+   * explicit `allow: true` passes. */
+  if (decision.allow !== true) throw new PolicyDeniedError(decision);
   const redact: RedactionPath[] = [];
   const notify: Extract<Obligation, { type: 'notify' }>[] = [];
   for (const obligation of decision.obligations) {
@@ -158,6 +166,10 @@ export async function runPolicyGate(facts: EnvelopeFacts, options: PolicyGateOpt
         /* A malformed path cannot be proven gone: refuse before any key is touched. */
         redact.push(...parseRedactionPaths(obligation.fields));
         break;
+      default:
+        /* Fail closed: validateDecision admits only the three types above, but a PolicyDecider of
+         * the caller's may not; an obligation Ward cannot fulfil refuses before any key is touched. */
+        throw new PolicyError('ERR_POLICY_OBLIGATION', 'the policy demands an obligation Ward cannot fulfil');
     }
   }
   return { decided, redact, notify };
@@ -181,7 +193,8 @@ export async function deliverNotifications(outcome: GateOutcome, options: Policy
   const { decision } = outcome.decided;
   for (const obligation of outcome.notify) {
     try {
-      await settle(options.notify!(obligation, { facts, decision }));
+      const delivered = options.notify!(obligation, { facts, decision });
+      if (isPromise(delivered)) await delivered;
     } catch (error) {
       throw new PolicyError('ERR_POLICY_OBLIGATION', `notifying ${obligation.to} failed; access refused`, { cause: error });
     }

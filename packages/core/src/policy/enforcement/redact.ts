@@ -1,7 +1,9 @@
 /*
  * The `redact` obligation: remove named fields from a JSON object or CBOR map payload before
  * it is released (SPEC.md §Obligations). The rule is fail closed: a field the policy named
- * is either provably gone from the released bytes, or nothing is released.
+ * is either provably gone from the released bytes, or nothing is released: a redaction that
+ * skips what it cannot see through (a string holding JSON, an array where an object was
+ * expected) would release the very field the policy withheld, and nobody would know.
  *
  * Path syntax: `segment ("." segment)*`, where a segment is a field name followed by any
  * number of `[]`, each meaning "every element of this array". `person.badge` names `badge`
@@ -69,7 +71,8 @@ const jsonTree: Tree = {
     if (Array.isArray(node)) return 'array';
     return typeof node === 'object' ? 'object' : 'other';
   },
-  /* Own properties only: `__proto__`, `constructor` or `toString` must never reach Object.prototype. */
+  /* Own properties only (prototype pollution): a path `__proto__.x`, `constructor` or `toString`
+   * must never walk into, or delete from, Object.prototype; an inherited field is no payload field. */
   has: (object, key) => Object.hasOwn(object as object, key),
   get: (object, key) => (object as Record<string, unknown>)[key],
   remove: (object, key) => { delete (object as Record<string, unknown>)[key]; },
@@ -100,6 +103,7 @@ const cborTree: Tree = {
 function removePath(tree: Tree, node: unknown, path: RedactionPath, at: number, remove: boolean): void {
   const kind = tree.kind(node);
   if (kind === 'absent') return;
+  /* Fail closed: a value the walk cannot see into might hold the field in another shape. */
   if (kind !== 'object') refuse(`the redaction path "${path.text}" meets ${kind === 'array' ? 'an array (write "[]" after the name to go through every element)' : 'a value that is not an object'}: the field cannot be proven gone`);
   const { segments } = path;
   let key = '';
@@ -128,6 +132,7 @@ function removeThrough(tree: Tree, node: unknown, arrays: number, path: Redactio
  * refused just as `c.a` then `c` is).
  */
 function removeAll(tree: Tree, value: unknown, paths: readonly RedactionPath[]): void {
+  /* Check all, then remove: the verdict cannot depend on the order of the paths. */
   for (const path of paths) removePath(tree, value, path, 0, false);
   for (const path of paths) removePath(tree, value, path, 0, true);
 }
@@ -152,7 +157,8 @@ export function redactPaths(payload: Uint8Array, paths: readonly RedactionPath[]
         /* No cause: V8's SyntaxError quotes the JSON text, and a refusal must carry no plaintext. */
         refuse('the payload starts like JSON but is not valid UTF-8 JSON: it cannot be redacted');
       }
-      /* Text that starts with "{" and parses is a JSON object; removeAll refuses anything else anyway. */
+      /* Text that starts with "{" and parses is a JSON object; removeAll refuses anything else anyway.
+       * JSON.parse defines "__proto__" as an own data property, never the prototype. */
       removeAll(jsonTree, value, paths);
       try {
         return encoder.encode(JSON.stringify(value));

@@ -15,7 +15,7 @@
  * The length prefixes keep the two parts apart: no wasm/data split hashes like another.
  */
 import type { CryptoBackend } from '../../backend/crypto-backend.js';
-import { settle } from '../../backend/crypto-backend.js';
+import { isPromise } from '../../backend/crypto-backend.js';
 import { ArgumentError } from '../../errors.js';
 import { concatBytes } from '../../bytes.js';
 import { opaCanonicalBytes, parseJson } from '../strict-json.js';
@@ -53,5 +53,6 @@ export function policyDataBytes(data: unknown): Uint8Array {
  */
 export async function policyDigest(wasm: Uint8Array, data: unknown, backend: CryptoBackend): Promise<Uint8Array> {
   const canonicalData = policyDataBytes(data);
-  return settle(backend.sha256(concatBytes([LABEL, u64be(wasm.length), wasm, u64be(canonicalData.length), canonicalData])));
+  const digest = backend.sha256(concatBytes([LABEL, u64be(wasm.length), wasm, u64be(canonicalData.length), canonicalData]));
+  return isPromise(digest) ? await digest : digest;
 }

@@ -17,7 +17,7 @@ import { ArgumentError, PolicyError } from '../../errors.js';
 import type { Obligation, PolicyDecision, PolicyInput } from '../decision.js';
 import { canonicalPolicyInput, matchesCanonicalInput, policyCacheBucket } from './policy-input.js';
 import { createPolicyBuiltins, missingBuiltins } from './builtins.js';
-import { sameBytes } from '../../bytes.js';
+import { sameBytes, toHex } from '../../bytes.js';
 import { isWellFormedText } from '../../text.js';
 import { DEFAULT_POLICY_MEMORY_BYTES, WasmPolicy, policyMemoryPages } from './wasm-policy.js';
 import { policyDigest } from './policy-digest.js';
@@ -113,7 +113,6 @@ interface LoadedWasm {
 
 const MAX_REASONS = 64;
 const MAX_OBLIGATIONS = 32;
-const MAX_TEXT = 256;
 const MAX_FIELDS = 64;
 const MAX_BUCKET_ENTRIES = 8;
 
@@ -123,9 +122,11 @@ function deny(reason: string): PolicyDecision {
   return Object.freeze({ allow: false, reasons: Object.freeze([reason]), obligations: Object.freeze([]) as readonly Obligation[] });
 }
 
-/* The one text rule (text.ts): 1 to 256 characters and no lone surrogate, which has no UTF-8 form. */
+/* Reasons, notify targets and redact fields obey core's one text rule (text.ts): 1 to
+ * MAX_SHORT_TEXT (256) characters and no lone surrogate, which has no UTF-8 form. A wrapper,
+ * not `every(isWellFormedText)`, which would pass the array index as the maximum. */
 function isText(value: unknown): value is string {
-  return isWellFormedText(value, MAX_TEXT);
+  return isWellFormedText(value);
 }
 
 function obligationOf(value: unknown): Obligation | undefined {
@@ -352,9 +353,7 @@ export class PolicyEngine implements PolicyDecider {
       const code = configuredEntrypoint === undefined && source.manifest?.wasm !== undefined ? 'ERR_POLICY_BUNDLE_INVALID' : 'ERR_POLICY_EVALUATION';
       throw new PolicyError(code, `the policy has no entrypoint ${entrypointName}; it exports: ${exported}`);
     }
-    let digestHex = '';
-    for (const b of digest) digestHex += b.toString(16).padStart(2, '0');
-    return { policy, entrypoint, clock, revision, digest: digest.slice(), digestHex };
+    return { policy, entrypoint, clock, revision, digest: digest.slice(), digestHex: toHex(digest) };
   }
 
   /** The active policy's revision. */

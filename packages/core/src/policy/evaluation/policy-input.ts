@@ -4,7 +4,7 @@
  * is serialised once per decision.
  */
 import { PROFILE_LIMITS, isAttributeValue } from '../../profile/limits.js';
-import { isWellFormedText } from '../../text.js';
+import { isSeconds, isWellFormedOrEmptyText, isWellFormedText } from '../../text.js';
 import type { AttributeValue } from '../../profile/facts.js';
 import type { EnvelopeFacts } from '../../profile/facts.js';
 import { ArgumentError } from '../../errors.js';
@@ -63,9 +63,9 @@ export function policyResourceOf(facts: EnvelopeFacts): PolicyResource {
   };
 }
 
-/* The caller's texts: empty, or well-formed by the profile's one text rule (no lone surrogate). */
+/* The caller's texts: empty, or well-formed by core's one text rule (text.ts: no lone surrogate). */
 function text(value: unknown, name: string): string {
-  if (value !== '' && !isWellFormedText(value, MAX_TEXT)) throw new ArgumentError(`${name} must be a well-formed string of at most ${MAX_TEXT} characters`);
+  if (!isWellFormedOrEmptyText(value, MAX_TEXT)) throw new ArgumentError(`${name} must be a well-formed string of at most ${MAX_TEXT} characters`);
   return value;
 }
 
@@ -93,8 +93,9 @@ function texts(value: unknown, name: string): readonly string[] {
   return Object.freeze(out);
 }
 
+/* Times by core's one time rule (text.ts isSeconds); -0 is written as 0, as JSON would. */
 function seconds(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new ArgumentError(`${name} must be a non-negative integer`);
+  if (!isSeconds(value)) throw new ArgumentError(`${name} must be a non-negative integer`);
   return value === 0 ? 0 : value;
 }
 

@@ -159,6 +159,7 @@ export class WasmPolicy {
   }
 
   #instantiate(): Instance {
+    /* Memory bound: the policy's only memory has a maximum, so memory.grow past it fails (a trap, then recovery). */
     const memory = new webAssembly.Memory({ initial: Math.min(INITIAL_PAGES, this.#maxPages), maximum: this.#maxPages });
     const self = { exports: undefined as OpaExports | undefined };
     const builtin = (id: number, args: number[]): number => this.#callBuiltin(memory, self.exports!, id, args);
@@ -264,11 +265,13 @@ export class WasmPolicy {
   #callBuiltin(memory: WasmMemory, exports: OpaExports, id: number, args: number[]): number {
     const name = this.#builtinNames.get(id);
     if (name === undefined) throw failed(`the policy called an unknown builtin id ${id}`);
+    /* Builtin arguments are read within memory, like every text (bounded scan, issue 11 item 4a). */
     const texts = args.map((addr) => readText(memory, exports.opa_json_dump(addr), memory.buffer.byteLength));
     let result: string | undefined;
     if (OPA_WASM_BUILTINS.includes(name)) {
       result = callOpaWasmBuiltin(name, texts);
     } else if (Object.hasOwn(this.#builtins, name)) {
+      /* Own properties only (hasOwn above): a builtin named `constructor` or `__proto__` never reaches Object.prototype. */
       const value = (this.#builtins[name] as (...values: unknown[]) => unknown)(...texts.map((text) => JSON.parse(text) as unknown));
       result = value === undefined ? undefined : JSON.stringify(value);
     } else {
