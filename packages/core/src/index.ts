@@ -60,11 +60,12 @@ export type { CheckReplayOptions } from './replay/replay-guard.js';
 export type { ReplayCheck } from './profile/facts.js';
 export { ReplayError, TrustError, KeyStoreError } from './errors.js';
 export type { ReplayErrorCode, TrustErrorCode, KeyStoreErrorCode } from './errors.js';
-export { Keyset, RANDOM_NONCE_USE_LIMIT, DEFAULT_RANDOM_NONCE_USE_LIMIT, keysetDocumentRevision } from './keys/keyset.js';
+export { Keyset, RANDOM_NONCE_USE_LIMIT, DEFAULT_RANDOM_NONCE_USE_LIMIT } from './keys/keyset.js';
+export { keysetDocumentRevision } from './keys/keyset-document.js';
 export type {
-  KeysetPurpose, KeyState, RotationPolicy, KeysetKeyInfo, GenerateKeysetOptions, KeysetEncryptionKey,
-  KeysetFromDocumentOptions, KeysetRecipientKey, KeysetToDocumentOptions,
+  RotationPolicy, GenerateKeysetOptions, KeysetEncryptionKey, KeysetFromDocumentOptions, KeysetRecipientKey, KeysetToDocumentOptions,
 } from './keys/keyset.js';
+export type { KeysetPurpose, KeyState, KeysetKeyInfo } from './keys/keyset-document.js';
 export { MemoryKeyStore, checkKeysetName } from './keys/key-store.js';
 export type { KeyStore } from './keys/key-store.js';
 export { MemoryStateStore } from './keys/state-store.js';
