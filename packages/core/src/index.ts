@@ -44,13 +44,12 @@ export { openEnvelope } from './envelope/open.js';
 export type { OpenOptions, OpenedEnvelope } from './envelope/open.js';
 export { WardHeaderLabel, ClaimKey, AttributeKey, ContentFormat, RewrapRecordKey } from './profile/labels.js';
 export type { AccessAttributes, AttributeValue, Classification, Provenance, ProvenanceInput } from './profile/facts.js';
-export {
-  CoseKeyOp, createCoseKey, encodeCoseKey, decodeCoseKey, coseKeyThumbprint, coseKeyFromHandle, importCoseKey,
-} from './keys/cose-key.js';
+export { CoseKeyOp } from './cose/cose-key.js';
+export { createCoseKey, encodeCoseKey, decodeCoseKey, coseKeyThumbprint, coseKeyFromHandle, importCoseKey } from './keys/cose-key.js';
 export type {
   CoseKey, CoseKeyType, CoseCurve, CoseKeyOpValue, CoseKeyCommon, OkpCoseKey, Ec2CoseKey, SymmetricCoseKey,
-  DecodeCoseKeyOptions, CoseKeyFromHandleOptions, ImportCoseKeyOptions,
-} from './keys/cose-key.js';
+} from './cose/cose-key.js';
+export type { DecodeCoseKeyOptions, CoseKeyFromHandleOptions, ImportCoseKeyOptions } from './keys/cose-key.js';
 export { DEFAULT_REPLAY_WINDOW, replayStreamKey, resolveReplayWindow } from './replay/replay-store.js';
 export type { ReplayStore, ReplayEntry, ReplayVerdict, ReplayWindowOptions } from './replay/replay-store.js';
 export { MemoryReplayStore } from './replay/memory-replay-store.js';

@@ -12,7 +12,7 @@ import { decryptEncrypt0, createEncrypt0 } from '../cose/encrypt0.js';
 import { HeaderLabel } from '../cose/headers.js';
 import { ArgumentError, KeyError } from '../errors.js';
 import { toHex } from '../bytes.js';
-import type { CoseKey } from './cose-key.js';
+import type { CoseKey } from '../cose/cose-key.js';
 import { decodeCoseKeyValue, encodeCoseKeyValue } from './cose-key.js';
 
 /**

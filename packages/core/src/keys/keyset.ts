@@ -18,8 +18,9 @@ import type { KeyAgreementRecipient, KeyWrapRecipient, RecipientKey, RecipientLo
 import type { KeyLookup } from '../cose/key-lookup.js';
 import { ArgumentError, KeyError, KeyStoreError, WardError } from '../errors.js';
 import { assertBytes, checkBackendOption, checkBackendOptions } from '../backend/validate.js';
-import type { CoseKey, CoseKeyOpValue } from './cose-key.js';
-import { CoseKeyOp, coseKeyFromHandle, coseKeyThumbprint, importCoseKey } from './cose-key.js';
+import type { CoseKey, CoseKeyOpValue } from '../cose/cose-key.js';
+import { CoseKeyOp } from '../cose/cose-key.js';
+import { coseKeyFromHandle, coseKeyThumbprint, importCoseKey } from './cose-key.js';
 import type { KeysetKeyInfo, KeysetPurpose } from './keyset-document.js';
 import {
   MAX_KEYS, MAX_REASON_LENGTH, PURPOSES, PURPOSE_ALGORITHMS, decodeKeysetDocument, encodeKeysetDocument, keysetInvalid as invalid,

@@ -17,7 +17,7 @@ import { createSign1 } from '../cose/sign1.js';
 import type { VerifiedSign1 } from '../cose/sign1.js';
 import { ClaimKey } from '../profile/labels.js';
 import { ArgumentError, KeyStoreError, TrustError } from '../errors.js';
-import type { CoseKey } from './cose-key.js';
+import type { CoseKey } from '../cose/cose-key.js';
 import { coseKeyThumbprint, createCoseKey, decodeCoseKey, encodeCoseKey } from './cose-key.js';
 import { compareBytes, sameBytes } from '../bytes.js';
 import { resolveLimits } from '../limits.js';

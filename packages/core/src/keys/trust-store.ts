@@ -15,8 +15,9 @@ import type { KeyLookup } from '../cose/key-lookup.js';
 import { verifySign1 } from '../cose/sign1.js';
 import { ClaimKey } from '../profile/labels.js';
 import { ArgumentError, KeyError, TrustError, WardError } from '../errors.js';
-import type { CoseKey } from './cose-key.js';
-import { CoseKeyOp, coseKeyFromHandle, coseKeyThumbprint, createCoseKey, importCoseKey } from './cose-key.js';
+import type { CoseKey } from '../cose/cose-key.js';
+import { CoseKeyOp } from '../cose/cose-key.js';
+import { coseKeyFromHandle, coseKeyThumbprint, createCoseKey, importCoseKey } from './cose-key.js';
 import {
   checkDocumentHeaders, decodeTrustState, decodeTrustStorePayload, encodeTrustState, resolveTrustDocumentLimits,
   roleProblem,
