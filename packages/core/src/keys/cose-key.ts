@@ -97,14 +97,21 @@ function freezeRedacted(fields: CoseKey): CoseKey {
     if (fields.kty === L.ktyEC2) key.y = fields.y.slice();
     if (fields.d !== undefined) key.d = fields.d.slice();
   }
-  const typed = key as unknown as CoseKey;
+  return freezeWithView(key as unknown as CoseKey, 'CoseKey', redactedView);
+}
+
+/**
+ * Freezes `target` after giving it non-enumerable `toJSON`, `toString` and `util.inspect`
+ * methods that print `view(target)`, so secrets it holds never reach a log. Internal to keys/.
+ */
+export function freezeWithView<T extends object>(target: T, name: string, view: (value: T) => Record<string, unknown>): T {
   const hidden = (value: unknown): PropertyDescriptor => ({ value, enumerable: false });
-  Object.defineProperties(key, {
-    toJSON: hidden(() => redactedView(typed)),
-    toString: hidden(() => `CoseKey ${JSON.stringify(redactedView(typed))}`),
-    [INSPECT]: hidden(() => redactedView(typed)),
+  Object.defineProperties(target, {
+    toJSON: hidden(() => view(target)),
+    toString: hidden(() => `${name} ${JSON.stringify(view(target))}`),
+    [INSPECT]: hidden(() => view(target)),
   });
-  return Object.freeze(typed);
+  return Object.freeze(target);
 }
 
 /**

@@ -24,6 +24,7 @@ import {
   decodeProtectedHeader, decryptEncrypt0, encodeCbor, createEncrypt0, keysetDocumentRevision,
 } from '@ward/core';
 import type { AeadKey, CborValue, CryptoBackend, HeaderMap, KeyStore, StateStore } from '@ward/core';
+import { concatBytes, encodeHead } from '@ward/core/backend-kit';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic-file.js';
 import { readInto } from '../durable-fs.js';
 import { FileStateStore } from './file-state-store.js';
@@ -166,11 +167,7 @@ function decodeRevisions(bytes: Uint8Array | undefined): Map<string, number> {
     if (typeof name !== 'string' || typeof revision !== 'number' || !Number.isSafeInteger(revision) || revision < 0) {
       throw corrupt('a keystore revision state entry is not name → revision');
     }
-    try {
-      checkKeysetName(name);
-    } catch (error) {
-      throw corrupt('a keystore revision state entry has an invalid name', error);
-    }
+    checkStoredName(name, 'a keystore revision state entry has an invalid name');
     revisions.set(name, revision);
   }
   return revisions;
@@ -348,33 +345,25 @@ function readKdfHeader(file: Uint8Array, insecure: boolean): KdfParameters {
  * are copied only into this one buffer, which is wiped after encryption, and not into the
  * CBOR encoder's reused internal buffer.
  */
-function head(major: number, length: number): number[] {
-  const m = major << 5;
-  if (length < 24) return [m | length];
-  if (length < 0x100) return [m | 24, length];
-  if (length < 0x10000) return [m | 25, length >>> 8, length & 0xff];
-  return [m | 26, length >>> 24, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff];
-}
-
 function encodePayload(documents: ReadonlyMap<string, Uint8Array>): Uint8Array {
   /* RFC 8949 §4.2.1 order: by the encoded key, which for text keys shorter than 256 bytes is by length, then bytewise. */
   const names = [...documents.keys()].sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
-  const parts: (number[] | Uint8Array)[] = [head(5, names.length)];
-  let total = parts[0]!.length;
+  const parts: Uint8Array[] = [encodeHead(5, names.length)];
   for (const name of names) {
-    const key = [...head(3, name.length), ...Array.from(name, (c) => c.charCodeAt(0))];
     const document = documents.get(name)!;
-    const valueHead = head(2, document.length);
-    parts.push(key, valueHead, document);
-    total += key.length + valueHead.length + document.length;
+    /* Names are ASCII (checkKeysetName), so their UTF-8 bytes are their char codes. */
+    parts.push(encodeHead(3, name.length), Uint8Array.from(name, (c) => c.charCodeAt(0)), encodeHead(2, document.length), document);
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
+  return concatBytes(parts);
+}
+
+/* Path traversal: a name read back from disk passes the same rule as a name given to save(). */
+function checkStoredName(name: string, message: string): void {
+  try {
+    checkKeysetName(name);
+  } catch (error) {
+    throw corrupt(message, error);
   }
-  return out;
 }
 
 function decodePayload(plaintext: Uint8Array): Map<string, Uint8Array> {
@@ -391,11 +380,7 @@ function decodePayload(plaintext: Uint8Array): Map<string, Uint8Array> {
   const documents = new Map<string, Uint8Array>();
   for (const [name, document] of value) {
     if (typeof name !== 'string' || !(document instanceof Uint8Array)) throw corrupt('a keystore entry is not name → document');
-    try {
-      checkKeysetName(name);
-    } catch (error) {
-      throw corrupt('a keystore entry has an invalid name', error);
-    }
+    checkStoredName(name, 'a keystore entry has an invalid name');
     documents.set(name, document);
   }
   return documents;
