@@ -257,6 +257,7 @@ function impliedAlg(algorithm: KeyAlgorithm, size: number): number | undefined {
  * Unknown algorithms are unsupported; known ones that do not fit are a mismatch.
  */
 function checkAlgFits(alg: number, algorithm: KeyAlgorithm, size: number): void {
+  /* RFC 9052 §7.1: alg restricts the key to one algorithm; cross-algorithm key reuse is refused. */
   if (!KNOWN_ALGS.has(alg) || alg === CoseAlgorithm.Direct) throw new UnsupportedAlgorithmError(`COSE alg ${alg} is not one Ward imports keys for`);
   let fits: boolean;
   switch (algorithm) {
@@ -425,9 +426,12 @@ export async function importCoseKey(backend: CryptoBackend, key: CoseKey, option
     publicRaw.set(key.x, 1);
     publicRaw.set(key.y, 33);
   }
+  /* Invalid-curve attacks: the backend import validates the point (on the curve, right length). */
   if (key.d === undefined) return settle(backend.importKey(algorithm, 'public', publicRaw));
   const privateKey = await settle(backend.importKey(algorithm, 'private', key.d, keyOptions));
   const derived = await settle(backend.exportKey(await settle(backend.publicKey(privateKey as KeyHandle<'Ed25519', 'private'>))));
+  /* Key substitution: a stored d that does not match x/y would sign or decrypt under another
+   * key's thumbprint (RFC 9679 §3 hashes x/y, not d). */
   if (!sameBytes(derived, publicRaw)) throw new KeyError('ERR_KEY_INVALID', 'the COSE_Key d does not belong to its x/y');
   return privateKey;
 }

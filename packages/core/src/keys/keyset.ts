@@ -821,6 +821,7 @@ export class Keyset {
     if (this.#primary === undefined) throw new KeyError('ERR_KEY_NOT_FOUND', 'this keyset has no primary key: rotate');
     const entry = this.#entries.get(this.#primary)!;
     const op = PURPOSE_OPS[purpose].seal;
+    /* RFC 9052 §7.1: key_ops restrict what a key may do; enforced on every use, not just at load. */
     if (entry.keyOps !== undefined && !entry.keyOps.includes(op)) throw new KeyError('ERR_KEY_USAGE', `key_ops of ${toHex(entry.info.kid)} do not allow operation ${op}`);
     const limit = this.#limitReached(entry.info);
     if (limit !== undefined) {
@@ -838,6 +839,7 @@ export class Keyset {
     if (state === 'revoked') throw new KeyError('ERR_KEY_REVOKED', `key ${toHex(kid)} was revoked`);
     if (state === 'destroyed' || entry.key === undefined) throw new KeyError('ERR_KEY_DESTROYED', `key ${toHex(kid)} was destroyed`);
     const op = PURPOSE_OPS[this.#purpose].open;
+    /* RFC 9052 §7.1: key_ops restrict what a key may do. */
     if (entry.keyOps !== undefined && !entry.keyOps.includes(op)) throw new KeyError('ERR_KEY_USAGE', `key_ops of ${toHex(kid)} do not allow operation ${op}`);
     return entry;
   }

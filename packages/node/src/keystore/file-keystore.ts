@@ -207,11 +207,13 @@ function scryptProblem(logN: number, r: number, p: number, insecure: boolean): s
   if (!Number.isSafeInteger(logN) || !Number.isSafeInteger(r) || !Number.isSafeInteger(p) || logN < 1 || r < 1 || p < 1) {
     return 'scrypt N must be a power of two and r, p positive integers';
   }
-  /* Ceilings first: they bound what we are about to allocate. */
+  /* Resource exhaustion (RFC 7914 §2: memory 128·N·r): ceilings first, since a hostile file
+   * header names the parameters; they bound what we are about to allocate. */
   if (logN > 30 || 128 * 2 ** logN * r > MAX_MEMORY_BYTES) return `scrypt memory 128·N·r exceeds ${MAX_MEMORY_BYTES / 2 ** 20} MiB`;
   if (r > MAX_R || p > MAX_P) return `scrypt r may be at most ${MAX_R} and p at most ${MAX_P}`;
   if (2 ** logN * r * p > MAX_WORK) return 'scrypt work N·r·p exceeds 2^23';
-  /* Floors: below them the passphrase is cheap to brute-force from a stolen file. */
+  /* Offline brute force (RFC 7914 §2, OWASP scrypt minimums): below the floors the passphrase is
+   * cheap to guess from a stolen file. */
   if (insecure) {
     if (logN < MIN_TEST_LOG_N) return `scrypt N must be at least 2^${MIN_TEST_LOG_N}, even for tests`;
   } else if (logN < MIN_LOG_N || 2 ** logN * r * p < MIN_WORK) {
@@ -690,6 +692,7 @@ export class FileKeyStore implements KeyStore {
     if (document === undefined) return undefined;
     try {
       /* Rollback (SPEC.md §9): a keyset older than one this store (or its state) saw is refused. */
+      /* Rollback: an older copy of the file must not bring back a revoked or destroyed key. */
       return await Keyset.fromDocument(document, { backend: this.#backend, minRevision: this.#revisions.get(name) ?? 0 });
     } catch (error) {
       if (WardError.isInstance(error) && error.code === 'ERR_KEYSET_INVALID') throw corrupt(`stored keyset ${name} is malformed`, error);
