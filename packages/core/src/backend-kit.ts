@@ -13,3 +13,7 @@ export {
   isWrappedLength,
 } from './backend/validate.js';
 export type { CryptoBackend } from './backend/crypto-backend.js';
+/* For platform packages that write CBOR by hand (the node keystore's payload, which holds
+ * private keys and so is built in one buffer it wipes). */
+export { concatBytes } from './bytes.js';
+export { encodeHead } from './cbor/frame.js';

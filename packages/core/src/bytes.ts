@@ -51,7 +51,18 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return compareByteRanges(a, 0, a.length, b, 0, b.length);
 }
 
-/** One buffer holding `parts` in order. */
+/**
+ * One buffer holding `parts` in order: the only copy made, so a caller can wipe it afterwards.
+ *
+ * @param parts - the byte strings, in order
+ * @returns a new buffer of their total length
+ * @example
+ * ```ts
+ * import { concatBytes, encodeHead } from '@ward/core/backend-kit';
+ *
+ * const byteString = concatBytes([encodeHead(2, content.length), content]); // CBOR bstr
+ * ```
+ */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   let length = 0;
   for (const part of parts) length += part.length;

@@ -44,13 +44,12 @@ export { openEnvelope } from './envelope/open.js';
 export type { OpenOptions, OpenedEnvelope } from './envelope/open.js';
 export { WardHeaderLabel, ClaimKey, AttributeKey, ContentFormat, RewrapRecordKey } from './profile/labels.js';
 export type { AccessAttributes, AttributeValue, Classification, Provenance, ProvenanceInput } from './profile/facts.js';
-export {
-  CoseKeyOp, createCoseKey, encodeCoseKey, decodeCoseKey, coseKeyThumbprint, coseKeyFromHandle, importCoseKey,
-} from './keys/cose-key.js';
+export { CoseKeyOp } from './cose/cose-key.js';
+export { createCoseKey, encodeCoseKey, decodeCoseKey, coseKeyThumbprint, coseKeyFromHandle, importCoseKey } from './keys/cose-key.js';
 export type {
   CoseKey, CoseKeyType, CoseCurve, CoseKeyOpValue, CoseKeyCommon, OkpCoseKey, Ec2CoseKey, SymmetricCoseKey,
-  DecodeCoseKeyOptions, CoseKeyFromHandleOptions, ImportCoseKeyOptions,
-} from './keys/cose-key.js';
+} from './cose/cose-key.js';
+export type { DecodeCoseKeyOptions, CoseKeyFromHandleOptions, ImportCoseKeyOptions } from './keys/cose-key.js';
 export { DEFAULT_REPLAY_WINDOW, replayStreamKey, resolveReplayWindow } from './replay/replay-store.js';
 export type { ReplayStore, ReplayEntry, ReplayVerdict, ReplayWindowOptions } from './replay/replay-store.js';
 export { MemoryReplayStore } from './replay/memory-replay-store.js';
@@ -60,11 +59,12 @@ export type { CheckReplayOptions } from './replay/replay-guard.js';
 export type { ReplayCheck } from './profile/facts.js';
 export { ReplayError, TrustError, KeyStoreError } from './errors.js';
 export type { ReplayErrorCode, TrustErrorCode, KeyStoreErrorCode } from './errors.js';
-export { Keyset, RANDOM_NONCE_USE_LIMIT, DEFAULT_RANDOM_NONCE_USE_LIMIT, keysetDocumentRevision } from './keys/keyset.js';
+export { Keyset, RANDOM_NONCE_USE_LIMIT, DEFAULT_RANDOM_NONCE_USE_LIMIT } from './keys/keyset.js';
+export { keysetDocumentRevision } from './keys/keyset-document.js';
 export type {
-  KeysetPurpose, KeyState, RotationPolicy, KeysetKeyInfo, GenerateKeysetOptions, KeysetEncryptionKey,
-  KeysetFromDocumentOptions, KeysetRecipientKey, KeysetToDocumentOptions,
+  RotationPolicy, GenerateKeysetOptions, KeysetEncryptionKey, KeysetFromDocumentOptions, KeysetRecipientKey, KeysetToDocumentOptions,
 } from './keys/keyset.js';
+export type { KeysetPurpose, KeyState, KeysetKeyInfo } from './keys/keyset-document.js';
 export { MemoryKeyStore, checkKeysetName } from './keys/key-store.js';
 export type { KeyStore } from './keys/key-store.js';
 export { MemoryStateStore } from './keys/state-store.js';

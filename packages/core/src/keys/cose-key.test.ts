@@ -11,7 +11,7 @@ import type { KeyAlgorithm } from '../backend/crypto-backend.js';
 import { encodeCbor, type CborValue } from '../cbor/index.js';
 import { CoseKeyLabel as L } from '../cose/cose-key.js';
 import { BACKENDS, expectWardError, fromHex, toHex } from '../../test-kit/cose-vectors.js';
-import type { CoseKey } from './cose-key.js';
+import type { CoseKey } from '../cose/cose-key.js';
 import { coseKeyFromHandle, coseKeyThumbprint, createCoseKey, decodeCoseKey, encodeCoseKey, importCoseKey } from './cose-key.js';
 
 const m = (...entries: [CborValue, CborValue][]): Map<CborValue, CborValue> => new Map(entries);

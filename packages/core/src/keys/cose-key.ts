@@ -1,105 +1,21 @@
 /*
- * COSE_Key (RFC 9052 §7, RFC 9053 §7) for every key Ward handles: OKP (Ed25519, X25519), EC2
- * (P-256) and Symmetric keys; strict decoding; the RFC 9679 COSE Key Thumbprint used as kid;
- * conversions to and from backend key handles. Private and secret parameters (`d`, `k`) of the
- * key objects built here print as "[redacted]" in String(), JSON.stringify() and util.inspect().
- *
- * The ephemeral-key helpers of `cose/cose-key.ts` stay as they are: they read the compressed
- * P-256 form peers may send inline, which a stored COSE_Key here does not accept.
+ * COSE_Keys as the keys layer holds them: frozen key objects whose private and secret parameters
+ * (`d`, `k`) print as "[redacted]"; encode and decode through the one codec in cose/cose-key.ts
+ * under its STORED_COSE_KEY / PUBLIC_COSE_KEY profiles; the RFC 9679 thumbprint used as kid;
+ * conversions to and from backend key handles, with the alg / key-type checks they need.
  */
 import type { CborValue, DecodeCborOptions } from '../cbor/index.js';
 import { decodeCbor, encodeCbor } from '../cbor/index.js';
 import type { CryptoBackend, KeyAlgorithm, KeyHandle } from '../backend/crypto-backend.js';
 import { settle } from '../backend/crypto-backend.js';
 import { CoseAlgorithm, CONTENT_ALGORITHMS, KEY_WRAP_ALGORITHMS, SIGNATURE_ALGORITHMS } from '../cose/algorithms.js';
-import { CoseKeyLabel as L } from '../cose/cose-key.js';
+import type { CoseCurve, CoseKey, CoseKeyCommon, CoseKeyOpValue, CoseKeyType } from '../cose/cose-key.js';
+import {
+  CoseKeyLabel as L, PUBLIC_COSE_KEY, STORED_COSE_KEY, checkCoseKey, coseKeyToMap, parseCoseKeyMap,
+} from '../cose/cose-key.js';
 import { ArgumentError, CoseError, KeyError, UnsupportedAlgorithmError } from '../errors.js';
 import { checkBackendOption, checkKeyHandleOption, notAKeyHandle } from '../backend/validate.js';
 import { sameBytes, toHex } from '../bytes.js';
-
-/** COSE key types Ward handles (IANA "COSE Key Types"): OKP 1, EC2 2, Symmetric 4. */
-export type CoseKeyType = 1 | 2 | 4;
-
-/** COSE elliptic curves Ward handles (IANA "COSE Elliptic Curves"): P-256 1, X25519 4, Ed25519 6. */
-export type CoseCurve = 1 | 4 | 6;
-
-/**
- * COSE `key_ops` values (RFC 9052 §7.1, Table 5).
- *
- * @example
- * ```ts
- * import { CoseKeyOp } from '@ward/core';
- *
- * const keyOps = [CoseKeyOp.sign, CoseKeyOp.verify]; // [1, 2]
- * ```
- */
-export const CoseKeyOp = {
-  sign: 1,
-  verify: 2,
-  encrypt: 3,
-  decrypt: 4,
-  wrapKey: 5,
-  unwrapKey: 6,
-  deriveKey: 7,
-  deriveBits: 8,
-  macCreate: 9,
-  macVerify: 10,
-} as const;
-
-/** One of the values in {@link CoseKeyOp}. */
-export type CoseKeyOpValue = (typeof CoseKeyOp)[keyof typeof CoseKeyOp];
-
-/** Parameters every COSE_Key may carry (RFC 9052 §7.1). */
-export interface CoseKeyCommon {
-  /** COSE algorithm the key is restricted to (label 3), an integer identifier. */
-  readonly alg?: number;
-  /** Key identifier (label 2). Ward uses the {@link coseKeyThumbprint} by default. */
-  readonly kid?: Uint8Array;
-  /** Permitted operations (label 4), non-empty, no repeats. Keysets enforce them on every use. */
-  readonly keyOps?: readonly CoseKeyOpValue[];
-}
-
-/** An OKP key (RFC 9053 §7.2): Ed25519 (`crv` 6) or X25519 (`crv` 4). */
-export interface OkpCoseKey extends CoseKeyCommon {
-  /** Key type OKP. */
-  readonly kty: 1;
-  /** 6 = Ed25519, 4 = X25519. */
-  readonly crv: 4 | 6;
-  /** The 32-byte public key. Ward requires it, also for private keys. */
-  readonly x: Uint8Array;
-  /** The 32-byte private key (seed / scalar), when this is a private key. */
-  readonly d?: Uint8Array;
-}
-
-/** An EC2 key (RFC 9053 §7.1) on P-256 (`crv` 1), uncompressed. */
-export interface Ec2CoseKey extends CoseKeyCommon {
-  /** Key type EC2. */
-  readonly kty: 2;
-  /** 1 = P-256. */
-  readonly crv: 1;
-  /** The 32-byte big-endian x-coordinate. */
-  readonly x: Uint8Array;
-  /** The 32-byte big-endian y-coordinate (Ward does not store the compressed sign-bit form). */
-  readonly y: Uint8Array;
-  /** The 32-byte big-endian private scalar, when this is a private key. */
-  readonly d?: Uint8Array;
-}
-
-/** A Symmetric key (RFC 9053 §6.1): 16 to 128 bytes of `k`. */
-export interface SymmetricCoseKey extends CoseKeyCommon {
-  /** Key type Symmetric. */
-  readonly kty: 4;
-  /** The secret key bytes. */
-  readonly k: Uint8Array;
-}
-
-/**
- * A COSE_Key as Ward holds it: one of {@link OkpCoseKey}, {@link Ec2CoseKey},
- * {@link SymmetricCoseKey}. Objects returned by {@link createCoseKey}, {@link decodeCoseKey}
- * and {@link coseKeyFromHandle} are frozen and print `d` and `k` as `"[redacted]"`; a spread
- * copy (`{ ...key }`) is a plain object and does not.
- */
-export type CoseKey = OkpCoseKey | Ec2CoseKey | SymmetricCoseKey;
 
 /** Options of {@link decodeCoseKey}: CBOR limits plus what the caller expects. */
 export interface DecodeCoseKeyOptions extends DecodeCborOptions {
@@ -145,71 +61,11 @@ const ECDH_ALGS: ReadonlySet<number> = new Set([
 const KNOWN_ALGS: ReadonlySet<number> = new Set(Object.values(CoseAlgorithm));
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
-const malformed = (message: string): CoseError => new CoseError('ERR_COSE_MALFORMED', message);
 const mismatch = (message: string): CoseError => new CoseError('ERR_COSE_ALGORITHM_MISMATCH', message);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Validation and construction                                                                 */
 /* ------------------------------------------------------------------------------------------ */
-
-function checkBytes(value: unknown, name: string, length?: number): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw malformed(`COSE_Key ${name} must be a byte string`);
-  if (length !== undefined && value.length !== length) throw malformed(`COSE_Key ${name} must be ${length} bytes`);
-  return value;
-}
-
-function checkCommon(key: CoseKeyCommon): void {
-  if (key.alg !== undefined && !Number.isSafeInteger(key.alg)) throw malformed('COSE_Key alg must be an integer');
-  if (key.kid !== undefined) checkBytes(key.kid, 'kid');
-  if (key.keyOps !== undefined) {
-    if (!Array.isArray(key.keyOps) || key.keyOps.length === 0) throw malformed('COSE_Key key_ops must be a non-empty array');
-    const seen = new Set<number>();
-    for (const op of key.keyOps as readonly unknown[]) {
-      if (typeof op !== 'number' || !Number.isInteger(op) || op < 1 || op > 10) {
-        throw malformed('COSE_Key key_ops holds a value that is not a key operation (1 to 10)');
-      }
-      if (seen.has(op)) throw malformed('COSE_Key key_ops repeats an operation');
-      seen.add(op);
-    }
-  }
-}
-
-/** Checks the shape of a (possibly caller-built) COSE_Key; returns it typed. */
-function checkCoseKey(key: CoseKey): CoseKey {
-  if (typeof key !== 'object' || key === null) throw new ArgumentError('a COSE_Key must be an object');
-  checkCommon(key);
-  const kty = (key as { kty: unknown }).kty;
-  if (kty === L.ktyOKP) {
-    const okp = key as OkpCoseKey;
-    if (okp.crv !== L.crvEd25519 && okp.crv !== L.crvX25519) throw unsupportedCurve(okp.crv, 'OKP');
-    checkBytes(okp.x, 'x', 32);
-    if (okp.d !== undefined) checkBytes(okp.d, 'd', 32);
-  } else if (kty === L.ktyEC2) {
-    const ec2 = key as Ec2CoseKey;
-    if (ec2.crv !== L.crvP256) throw unsupportedCurve(ec2.crv, 'EC2');
-    checkBytes(ec2.x, 'x', 32);
-    if (typeof (ec2 as { y: unknown }).y === 'boolean') {
-      throw malformed('COSE_Key y must be the 32-byte coordinate; the compressed sign-bit form is not accepted');
-    }
-    checkBytes(ec2.y, 'y', 32);
-    if (ec2.d !== undefined) checkBytes(ec2.d, 'd', 32);
-  } else if (kty === L.ktySymmetric) {
-    const k = checkBytes((key as SymmetricCoseKey).k, 'k');
-    if (k.length < 16 || k.length > 128) throw malformed('COSE_Key k must be 16 to 128 bytes');
-  } else if (typeof kty === 'number' || typeof kty === 'bigint' || typeof kty === 'string') {
-    throw new UnsupportedAlgorithmError('COSE_Key kty is not OKP, EC2 or Symmetric');
-  } else {
-    throw malformed('COSE_Key kty must be an integer');
-  }
-  return key;
-}
-
-function unsupportedCurve(crv: unknown, kty: string): Error {
-  if (typeof crv === 'number' || typeof crv === 'bigint' || typeof crv === 'string') {
-    return new UnsupportedAlgorithmError(`COSE_Key crv is not a curve Ward uses with ${kty}`);
-  }
-  return malformed(`COSE_Key ${kty} key needs crv as an integer`);
-}
 
 /** The printable form of a key: public parameters in hex, `d` and `k` replaced by "[redacted]". */
 function redactedView(key: CoseKey): Record<string, unknown> {
@@ -241,14 +97,21 @@ function freezeRedacted(fields: CoseKey): CoseKey {
     if (fields.kty === L.ktyEC2) key.y = fields.y.slice();
     if (fields.d !== undefined) key.d = fields.d.slice();
   }
-  const typed = key as unknown as CoseKey;
+  return freezeWithView(key as unknown as CoseKey, 'CoseKey', redactedView);
+}
+
+/**
+ * Freezes `target` after giving it non-enumerable `toJSON`, `toString` and `util.inspect`
+ * methods that print `view(target)`, so secrets it holds never reach a log. Internal to keys/.
+ */
+export function freezeWithView<T extends object>(target: T, name: string, view: (value: T) => Record<string, unknown>): T {
   const hidden = (value: unknown): PropertyDescriptor => ({ value, enumerable: false });
-  Object.defineProperties(key, {
-    toJSON: hidden(() => redactedView(typed)),
-    toString: hidden(() => `CoseKey ${JSON.stringify(redactedView(typed))}`),
-    [INSPECT]: hidden(() => redactedView(typed)),
+  Object.defineProperties(target, {
+    toJSON: hidden(() => view(target)),
+    toString: hidden(() => `${name} ${JSON.stringify(view(target))}`),
+    [INSPECT]: hidden(() => view(target)),
   });
-  return Object.freeze(typed);
+  return Object.freeze(target);
 }
 
 /**
@@ -275,25 +138,6 @@ export function createCoseKey(fields: CoseKey): CoseKey {
 /* Encoding and decoding                                                                       */
 /* ------------------------------------------------------------------------------------------ */
 
-/** The COSE_Key map; with `requiredOnly`, just the parameters RFC 9679 §3 hashes. */
-function toMap(key: CoseKey, requiredOnly = false): Map<CborValue, CborValue> {
-  const map = new Map<CborValue, CborValue>([[L.kty, key.kty]]);
-  if (!requiredOnly) {
-    if (key.kid !== undefined) map.set(L.kid, key.kid);
-    if (key.alg !== undefined) map.set(L.alg, key.alg);
-    if (key.keyOps !== undefined) map.set(L.keyOps, [...key.keyOps]);
-  }
-  if (key.kty === L.ktySymmetric) {
-    map.set(L.k, key.k);
-  } else {
-    map.set(L.crv, key.crv);
-    map.set(L.x, key.x);
-    if (key.kty === L.ktyEC2) map.set(L.y, key.y);
-    if (!requiredOnly && key.d !== undefined) map.set(L.d, key.d);
-  }
-  return map;
-}
-
 /**
  * Encodes a COSE_Key as a deterministic CBOR map (RFC 8949 §4.2.1) with the RFC 9052 / 9053
  * labels. The key is validated first.
@@ -311,13 +155,8 @@ function toMap(key: CoseKey, requiredOnly = false): Map<CborValue, CborValue> {
  * ```
  */
 export function encodeCoseKey(key: CoseKey): Uint8Array {
-  return encodeCbor(toMap(checkCoseKey(key)));
+  return encodeCbor(coseKeyToMap(checkCoseKey(key)));
 }
-
-const COMMON_LABELS: ReadonlySet<CborValue> = new Set<CborValue>([L.kty, L.kid, L.alg, L.keyOps]);
-const OKP_LABELS: ReadonlySet<CborValue> = new Set<CborValue>([L.crv, L.x, L.d]);
-const EC2_LABELS: ReadonlySet<CborValue> = new Set<CborValue>([L.crv, L.x, L.y, L.d]);
-const SYMMETRIC_LABELS: ReadonlySet<CborValue> = new Set<CborValue>([L.k]);
 
 /**
  * Decodes and strictly validates a COSE_Key: a CBOR map whose labels are the common
@@ -349,7 +188,7 @@ export function decodeCoseKey(bytes: Uint8Array, options?: DecodeCoseKeyOptions)
  * COSE_KeySet. Internal to core.
  */
 export function encodeCoseKeyValue(key: CoseKey): Map<CborValue, CborValue> {
-  return toMap(checkCoseKey(key));
+  return coseKeyToMap(checkCoseKey(key));
 }
 
 /**
@@ -357,49 +196,7 @@ export function encodeCoseKeyValue(key: CoseKey): Map<CborValue, CborValue> {
  * for documents that embed COSE_Keys and were decoded with `rejectIntegralFloats`.
  */
 export function decodeCoseKeyValue(value: CborValue, publicOnly = false): CoseKey {
-  if (!(value instanceof Map)) throw malformed('a COSE_Key must be a CBOR map');
-  const kty = value.get(L.kty);
-  let allowed: ReadonlySet<CborValue>;
-  if (kty === L.ktyOKP) allowed = OKP_LABELS;
-  else if (kty === L.ktyEC2) allowed = EC2_LABELS;
-  else if (kty === L.ktySymmetric) allowed = SYMMETRIC_LABELS;
-  else if (kty === undefined && !value.has(L.kty)) throw malformed('COSE_Key has no kty');
-  else {
-    checkCoseKey({ kty } as unknown as CoseKey); // throws: unsupported or malformed kty
-    throw malformed('COSE_Key kty is invalid');
-  }
-  for (const label of value.keys()) {
-    if (!COMMON_LABELS.has(label) && !allowed.has(label)) throw malformed('COSE_Key holds a parameter Ward does not accept for its kty');
-  }
-  const fields: Record<string, unknown> = { kty };
-  const read = (label: number, name: string): void => {
-    if (value.has(label)) {
-      const v = value.get(label);
-      if (v === undefined) throw malformed(`COSE_Key ${name} must not be undefined`);
-      fields[name] = v;
-    }
-  };
-  read(L.kid, 'kid');
-  read(L.alg, 'alg');
-  read(L.keyOps, 'keyOps');
-  if (typeof fields.alg === 'string' || typeof fields.alg === 'bigint') throw new UnsupportedAlgorithmError('COSE_Key alg is not an algorithm Ward uses');
-  if (kty === L.ktySymmetric) {
-    read(L.k, 'k');
-    if (!value.has(L.k)) throw malformed('Symmetric COSE_Key has no k');
-    if (publicOnly) throw malformed('a public key was expected, not a Symmetric COSE_Key');
-  } else {
-    read(L.crv, 'crv');
-    read(L.x, 'x');
-    read(L.d, 'd');
-    if (!value.has(L.crv)) throw malformed('COSE_Key has no crv');
-    if (!value.has(L.x)) throw malformed('COSE_Key has no x');
-    if (kty === L.ktyEC2) {
-      read(L.y, 'y');
-      if (!value.has(L.y)) throw malformed('COSE_Key has no y');
-    }
-    if (publicOnly && value.has(L.d)) throw malformed('a public key was expected; the COSE_Key carries a private part');
-  }
-  return createCoseKey(fields as unknown as CoseKey);
+  return freezeRedacted(parseCoseKeyMap(value, publicOnly ? PUBLIC_COSE_KEY : STORED_COSE_KEY) as CoseKey);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -412,7 +209,7 @@ export function decodeCoseKeyValue(value: CborValue, publicOnly = false): CoseKe
  */
 function thumbprintInput(key: CoseKey): Uint8Array {
   checkCoseKey(key);
-  return encodeCbor(toMap(key, true));
+  return encodeCbor(coseKeyToMap(key, true));
 }
 
 /**
@@ -460,6 +257,7 @@ function impliedAlg(algorithm: KeyAlgorithm, size: number): number | undefined {
  * Unknown algorithms are unsupported; known ones that do not fit are a mismatch.
  */
 function checkAlgFits(alg: number, algorithm: KeyAlgorithm, size: number): void {
+  /* RFC 9052 §7.1: alg restricts the key to one algorithm; cross-algorithm key reuse is refused. */
   if (!KNOWN_ALGS.has(alg) || alg === CoseAlgorithm.Direct) throw new UnsupportedAlgorithmError(`COSE alg ${alg} is not one Ward imports keys for`);
   let fits: boolean;
   switch (algorithm) {
@@ -628,9 +426,12 @@ export async function importCoseKey(backend: CryptoBackend, key: CoseKey, option
     publicRaw.set(key.x, 1);
     publicRaw.set(key.y, 33);
   }
+  /* Invalid-curve attacks: the backend import validates the point (on the curve, right length). */
   if (key.d === undefined) return settle(backend.importKey(algorithm, 'public', publicRaw));
   const privateKey = await settle(backend.importKey(algorithm, 'private', key.d, keyOptions));
   const derived = await settle(backend.exportKey(await settle(backend.publicKey(privateKey as KeyHandle<'Ed25519', 'private'>))));
+  /* Key substitution: a stored d that does not match x/y would sign or decrypt under another
+   * key's thumbprint (RFC 9679 §3 hashes x/y, not d). */
   if (!sameBytes(derived, publicRaw)) throw new KeyError('ERR_KEY_INVALID', 'the COSE_Key d does not belong to its x/y');
   return privateKey;
 }

@@ -4,7 +4,8 @@
  */
 import type { CryptoBackend, MaybePromise } from '../backend/crypto-backend.js';
 import { ArgumentError } from '../errors.js';
-import { Keyset, keysetDocumentRevision } from './keyset.js';
+import { Keyset } from './keyset.js';
+import { keysetDocumentRevision } from './keyset-document.js';
 
 /**
  * Named keysets, persisted. Implementations must make {@link KeyStore.save} atomic: a reader

@@ -16,7 +16,7 @@ import { sealEnvelope } from '../envelope/seal.js';
 import { coseKeyFromHandle, coseKeyThumbprint } from './cose-key.js';
 import { MemoryKeyStore, checkKeysetName } from './key-store.js';
 import { DEFAULT_RANDOM_NONCE_USE_LIMIT, Keyset, RANDOM_NONCE_USE_LIMIT } from './keyset.js';
-import type { KeysetPurpose } from './keyset.js';
+import type { KeysetPurpose } from './keyset-document.js';
 
 const backend = createNobleBackend();
 const te = new TextEncoder();

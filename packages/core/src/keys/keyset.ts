@@ -14,40 +14,19 @@ import type {
   WrappingKey,
 } from '../backend/crypto-backend.js';
 import { settle } from '../backend/crypto-backend.js';
-import type { CborValue } from '../cbor/index.js';
-import { decodeCbor, encodeCbor } from '../cbor/index.js';
-import { decryptEncrypt0, createEncrypt0 } from '../cose/encrypt0.js';
 import type { KeyAgreementRecipient, KeyWrapRecipient, RecipientKey, RecipientLookup } from '../cose/encrypt.js';
-import { HeaderLabel } from '../cose/headers.js';
 import type { KeyLookup } from '../cose/key-lookup.js';
 import { ArgumentError, KeyError, KeyStoreError, WardError } from '../errors.js';
 import { assertBytes, checkBackendOption, checkBackendOptions } from '../backend/validate.js';
-import type { CoseKey, CoseKeyOpValue } from './cose-key.js';
-import { CoseKeyOp, coseKeyFromHandle, coseKeyThumbprint, decodeCoseKeyValue, encodeCoseKeyValue, importCoseKey } from './cose-key.js';
+import type { CoseKey, CoseKeyOpValue } from '../cose/cose-key.js';
+import { CoseKeyOp } from '../cose/cose-key.js';
+import { coseKeyFromHandle, coseKeyThumbprint, importCoseKey } from './cose-key.js';
+import type { KeysetKeyInfo, KeysetPurpose } from './keyset-document.js';
+import {
+  MAX_KEYS, MAX_REASON_LENGTH, PURPOSES, PURPOSE_ALGORITHMS, decodeKeysetDocument, encodeKeysetDocument, keysetInvalid as invalid,
+  openKeysetDocument, sealKeysetDocument,
+} from './keyset-document.js';
 import { toHex } from '../bytes.js';
-
-/**
- * What a keyset's keys are for. One keyset holds keys of one purpose:
- *
- * - `sign`: a producer's signing keys (Ed25519, ECDSA P-256). The primary signs.
- * - `recipient`: a reader's key-agreement keys (X25519, ECDH P-256). Producers seal to the
- *   primary's public key; older keys still open older envelopes.
- * - `shared`: content keys for single-key envelopes (AES-GCM, ChaCha20-Poly1305). The primary seals.
- * - `wrap`: key-encryption keys for symmetric recipients (AES-KW).
- */
-export type KeysetPurpose = 'sign' | 'recipient' | 'shared' | 'wrap';
-
-/**
- * A key's lifecycle state.
- *
- * | state | seals / signs | opens / verifies | material |
- * | --- | --- | --- | --- |
- * | `active` (the primary) | yes | yes | kept |
- * | `decrypt-only` (`verify-only` for signing keys) | no | yes | kept |
- * | `revoked` | no | no (refused, with the revocation time) | kept until destroyed |
- * | `destroyed` | no | no: data under it is crypto-shredded | erased |
- */
-export type KeyState = 'active' | 'decrypt-only' | 'verify-only' | 'revoked' | 'destroyed';
 
 /**
  * When the primary must be replaced. Ward checks both on every {@link Keyset.signer} /
@@ -80,34 +59,6 @@ export const RANDOM_NONCE_USE_LIMIT = 2 ** 32;
  * key below 2^32. A {@link StoredKeyset} never under-counts (it saves use reservations first).
  */
 export const DEFAULT_RANDOM_NONCE_USE_LIMIT = 2 ** 31;
-
-/** A key of a keyset, as metadata (never material). */
-export interface KeysetKeyInfo {
-  /** The key id: the RFC 9679 thumbprint of the key's COSE_Key. */
-  readonly kid: Uint8Array;
-  /** The backend algorithm. */
-  readonly algorithm: KeyAlgorithm;
-  /** Key size in bytes. */
-  readonly size: number;
-  /** The lifecycle state. */
-  readonly state: KeyState;
-  /** Whether it is the primary (then `state` is `active`). */
-  readonly primary: boolean;
-  /** When it was created, seconds since the epoch. */
-  readonly createdAt: number;
-  /** When it became primary. */
-  readonly activatedAt?: number;
-  /** When it stepped down to decrypt-only / verify-only. */
-  readonly retiredAt?: number;
-  /** When it was revoked. */
-  readonly revokedAt?: number;
-  /** Why it was revoked. */
-  readonly revocationReason?: string;
-  /** When its material was erased. */
-  readonly destroyedAt?: number;
-  /** Seals or signatures counted against it. */
-  readonly uses: number;
-}
 
 /** Options of {@link Keyset.generate}. */
 export interface GenerateKeysetOptions {
@@ -170,15 +121,10 @@ export interface KeysetToDocumentOptions {
 /** What a reader or sealer hands to `openEnvelope()` / `sealEnvelope()` for a keyset's keys. */
 export type KeysetRecipientKey = (lookup: RecipientLookup) => MaybePromise<RecipientKey | undefined>;
 
-const PURPOSE_ALGORITHMS: Readonly<Record<KeysetPurpose, readonly KeyAlgorithm[]>> = {
-  sign: ['Ed25519', 'ECDSA-P256'],
-  recipient: ['X25519', 'ECDH-P256'],
-  shared: ['AES-GCM', 'ChaCha20-Poly1305'],
-  wrap: ['AES-KW'],
-};
 const DEFAULT_ALGORITHM: Readonly<Record<KeysetPurpose, KeyAlgorithm>> = {
   sign: 'Ed25519', recipient: 'X25519', shared: 'AES-GCM', wrap: 'AES-KW',
 };
+
 /** RFC 9052 §7.1 key_ops each purpose's keys need: the primary's use, then the older keys' use. */
 const PURPOSE_OPS: Readonly<Record<KeysetPurpose, { readonly seal: CoseKeyOpValue; readonly open: CoseKeyOpValue }>> = {
   sign: { seal: CoseKeyOp.sign, open: CoseKeyOp.verify },
@@ -186,26 +132,6 @@ const PURPOSE_OPS: Readonly<Record<KeysetPurpose, { readonly seal: CoseKeyOpValu
   shared: { seal: CoseKeyOp.encrypt, open: CoseKeyOp.decrypt },
   wrap: { seal: CoseKeyOp.wrapKey, open: CoseKeyOp.unwrapKey },
 };
-const STATES: ReadonlySet<string> = new Set(['active', 'decrypt-only', 'verify-only', 'revoked', 'destroyed']);
-const PURPOSES: ReadonlySet<string> = new Set(['sign', 'recipient', 'shared', 'wrap']);
-const ALGORITHMS: ReadonlySet<string> = new Set(Object.values(PURPOSE_ALGORITHMS).flat());
-
-/** Document limits, checked before allocating (the CBOR decoder enforces them). */
-const MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
-const MAX_KEYS = 4096;
-const MAX_REASON_LENGTH = 1024;
-const DOCUMENT_VERSION = 1;
-const KEYSET_CONTENT_TYPE = 'application/ward-keyset+cbor';
-/* Binds the encrypted document to its role, so no other Encrypt0 under the same KEK passes as a keyset. */
-const KEYSET_AAD = new TextEncoder().encode('Ward keyset v1');
-
-/** Document map labels. */
-const D = { version: 1, purpose: 2, primary: 3, policy: 4, keys: 5, entries: 6, revision: 7 } as const;
-const P = { maxAgeSeconds: 1, maxUses: 2 } as const;
-const E = {
-  kid: 1, algorithm: 2, size: 3, state: 4, createdAt: 5, activatedAt: 6, retiredAt: 7, revokedAt: 8, reason: 9,
-  destroyedAt: 10, uses: 11,
-} as const;
 
 interface Entry {
   info: KeysetKeyInfo;
@@ -221,10 +147,6 @@ interface Entry {
 
 function systemNow(): number {
   return Math.floor(Date.now() / 1000);
-}
-
-function invalid(message: string, cause?: unknown): KeyError {
-  return new KeyError('ERR_KEYSET_INVALID', message, cause === undefined ? undefined : { cause });
 }
 
 function checkTime(value: unknown, name: string): number {
@@ -727,45 +649,22 @@ export class Keyset {
       info: entry.info, key: entry.key, keyOps: entry.keyOps, reservedThrough: entry.reservedThrough,
     }));
     const primaryKid = this.#primary === undefined ? null : this.#entries.get(this.#primary)!.info.kid;
-    const keys: CborValue[] = [];
-    const entries: CborValue[] = [];
+    const keys: CoseKey[] = [];
+    const entries: KeysetKeyInfo[] = [];
     for (const entry of snapshot) {
       const { info } = entry;
       if (entry.key !== undefined) {
-        const coseKey = await coseKeyFromHandle(this.#backend, entry.key, {
+        keys.push(await coseKeyFromHandle(this.#backend, entry.key, {
           kid: info.kid, ...(entry.keyOps === undefined ? {} : { keyOps: entry.keyOps }),
-        });
-        keys.push(encodeCoseKeyValue(coseKey));
+        }));
       }
-      const map = new Map<CborValue, CborValue>([
-        [E.kid, info.kid], [E.algorithm, info.algorithm], [E.size, info.size], [E.state, info.state],
-        /* A reservation counts as used: after a crash, the count resumes above every use made. */
-        [E.createdAt, info.createdAt], [E.uses, Math.max(info.uses, entry.reservedThrough ?? 0)],
-      ]);
-      if (info.activatedAt !== undefined) map.set(E.activatedAt, info.activatedAt);
-      if (info.retiredAt !== undefined) map.set(E.retiredAt, info.retiredAt);
-      if (info.revokedAt !== undefined) map.set(E.revokedAt, info.revokedAt);
-      if (info.revocationReason !== undefined) map.set(E.reason, info.revocationReason);
-      if (info.destroyedAt !== undefined) map.set(E.destroyedAt, info.destroyedAt);
-      entries.push(map);
+      /* Use-limit bypass after a crash (NIST SP 800-38D §8.3): a reservation counts as used, so
+       * the count resumes above every use made. */
+      entries.push({ ...info, uses: Math.max(info.uses, entry.reservedThrough ?? 0) });
     }
-    const policy = new Map<CborValue, CborValue>();
-    if (this.#policy.maxAgeSeconds !== undefined) policy.set(P.maxAgeSeconds, this.#policy.maxAgeSeconds);
-    if (this.#policy.maxUses !== undefined) policy.set(P.maxUses, this.#policy.maxUses);
-    const document = encodeCbor(new Map<CborValue, CborValue>([
-      [D.version, DOCUMENT_VERSION], [D.purpose, this.#purpose],
-      [D.primary, primaryKid],
-      [D.policy, policy], [D.keys, keys], [D.entries, entries], [D.revision, revision],
-    ]));
+    const document = encodeKeysetDocument({ purpose: this.#purpose, policy: this.#policy, primary: primaryKid, keys, entries, revision });
     if (kek === undefined) return document;
-    try {
-      return await createEncrypt0(document, {
-        backend: this.#backend, key: kek.key, ...(kek.kid === undefined ? {} : { kid: kek.kid }),
-        protectedHeader: new Map([[HeaderLabel.contentType, KEYSET_CONTENT_TYPE]]), externalAad: KEYSET_AAD,
-      });
-    } finally {
-      document.fill(0);
-    }
+    return sealKeysetDocument(document, kek, this.#backend);
   }
 
   /**
@@ -793,20 +692,7 @@ export class Keyset {
     const { backend, kek } = options;
     const minRevision = options.minRevision ?? 0;
     if (!Number.isSafeInteger(minRevision) || minRevision < 0) throw new ArgumentError('minRevision must be a non-negative safe integer');
-    /* Tag 16 = COSE_Encrypt0 (0xd0); a plaintext document is a map. Refuse the mismatch both ways:
-     * a swapped-in plaintext keyset must not load where an encrypted one is expected. */
-    const encrypted = document[0] === 0xd0;
-    if (kek !== undefined && !encrypted) throw invalid('expected an encrypted keyset document');
-    if (kek === undefined && encrypted) throw invalid('the keyset document is encrypted: pass its kek');
-    let plaintext = document;
-    if (kek !== undefined) {
-      const opened = await decryptEncrypt0(document, { backend, key: kek, externalAad: KEYSET_AAD, maxBytes: MAX_DOCUMENT_BYTES + 1024 });
-      if (opened.protectedHeader.get(HeaderLabel.contentType) !== KEYSET_CONTENT_TYPE) {
-        opened.plaintext.fill(0);
-        throw invalid('the encrypted document is not a Ward keyset');
-      }
-      plaintext = opened.plaintext;
-    }
+    const plaintext = await openKeysetDocument(document, kek, backend);
     let keyset: Keyset;
     try {
       keyset = await Keyset.#decode(plaintext, backend, options.now ?? systemNow);
@@ -825,48 +711,23 @@ export class Keyset {
   }
 
   static async #decode(bytes: Uint8Array, backend: CryptoBackend, now: () => number): Promise<Keyset> {
-    const value = decodeCbor(bytes, { maxBytes: MAX_DOCUMENT_BYTES, maxArrayEntries: MAX_KEYS, maxItems: MAX_KEYS * 64, rejectIntegralFloats: true });
-    if (!(value instanceof Map)) throw invalid('a keyset document is a CBOR map');
-    for (const label of value.keys()) if (!Object.values(D).includes(label as never)) throw invalid('unknown field in keyset document');
-    if (value.get(D.version) !== DOCUMENT_VERSION) throw invalid('unsupported keyset document version');
-    const purpose = value.get(D.purpose);
-    if (typeof purpose !== 'string' || !PURPOSES.has(purpose)) throw invalid('unknown keyset purpose');
-    const policyValue = value.get(D.policy);
-    if (!(policyValue instanceof Map)) throw invalid('policy must be a map');
-    for (const label of policyValue.keys()) if (label !== P.maxAgeSeconds && label !== P.maxUses) throw invalid('unknown policy field');
-    const policy = checkPolicy({
-      ...(policyValue.has(P.maxAgeSeconds) ? { maxAgeSeconds: policyValue.get(P.maxAgeSeconds) as number } : {}),
-      ...(policyValue.has(P.maxUses) ? { maxUses: policyValue.get(P.maxUses) as number } : {}),
-    }, purpose as KeysetPurpose);
-    const keyset = new Keyset(backend, purpose as KeysetPurpose, policy, now);
-    keyset.#revision = revisionOf(value);
-
-    const keys = value.get(D.keys);
-    const entries = value.get(D.entries);
-    if (!Array.isArray(keys) || !Array.isArray(entries)) throw invalid('keys and entries must be arrays');
-    if (entries.length === 0) throw invalid('a keyset holds at least one key');
-    const coseKeys = new Map<string, CoseKey>();
-    for (const raw of keys) {
-      const coseKey = decodeCoseKeyValue(raw);
-      if (coseKey.kid === undefined) throw invalid('every stored key carries its kid');
-      const id = toHex(coseKey.kid);
-      if (coseKeys.has(id)) throw invalid('two stored keys share a kid');
-      coseKeys.set(id, coseKey);
-    }
-    const primary = value.get(D.primary);
-    if (primary !== null && !(primary instanceof Uint8Array)) throw invalid('primary must be a kid or null');
-    const ops = PURPOSE_OPS[purpose as KeysetPurpose];
-    for (const raw of entries) {
-      const info = decodeEntry(raw, purpose as KeysetPurpose);
+    const document = decodeKeysetDocument(bytes);
+    const { purpose } = document;
+    const keyset = new Keyset(backend, purpose, checkPolicy(document.policy, purpose), now);
+    keyset.#revision = document.revision;
+    const coseKeys = new Map<string, CoseKey>(document.keys.map((coseKey) => [toHex(coseKey.kid!), coseKey]));
+    const { primary } = document;
+    const ops = PURPOSE_OPS[purpose];
+    for (const info of document.entries) {
       const id = toHex(info.kid);
-      if (keyset.#entries.has(id)) throw invalid('two entries share a kid');
-      const isPrimary = primary instanceof Uint8Array && toHex(primary) === id;
+      const isPrimary = primary !== null && toHex(primary) === id;
       /* Exactly one active key, and it is the primary; a primary is always active. */
       if ((info.state === 'active') !== isPrimary) throw invalid('the primary, and only it, is active');
       const coseKey = coseKeys.get(id);
       coseKeys.delete(id);
       if (info.state === 'destroyed') {
-        /* A destroyed key's material must be gone from the document, not just flagged. */
+        /* Crypto-shredding (NIST SP 800-57 Part 1 §8.3.4): a destroyed key's material must be
+         * gone from the document, not just flagged. */
         if (coseKey !== undefined) throw invalid('a destroyed key still has material');
         keyset.#entries.set(id, { info: freezeInfo({ ...info, primary: false }), key: undefined, keyOps: undefined });
         continue;
@@ -879,14 +740,14 @@ export class Keyset {
       }
       const key = await importCoseKey(backend, coseKey, { as: info.algorithm, extractable: true });
       if (key.size !== info.size) throw invalid('stored key size does not match its entry');
-      /* RFC 9679: the kid is the thumbprint, so a stored key cannot pose under another key's id. */
+      /* RFC 9679 §3: the kid is the thumbprint, so a stored key cannot pose under another key's id. */
       const thumbprint = await coseKeyThumbprint(coseKey, backend);
       if (toHex(thumbprint) !== id) throw invalid('a stored kid is not the key thumbprint');
       keyset.#entries.set(id, { info: freezeInfo({ ...info, primary: isPrimary }), key, keyOps: coseKey.keyOps });
       if (isPrimary) keyset.#primary = id;
     }
     if (coseKeys.size !== 0) throw invalid('a stored key has no entry');
-    if (primary instanceof Uint8Array && keyset.#primary === undefined) throw invalid('the primary kid names no active key');
+    if (primary !== null && keyset.#primary === undefined) throw invalid('the primary kid names no active key');
     return keyset;
   }
 
@@ -960,6 +821,7 @@ export class Keyset {
     if (this.#primary === undefined) throw new KeyError('ERR_KEY_NOT_FOUND', 'this keyset has no primary key: rotate');
     const entry = this.#entries.get(this.#primary)!;
     const op = PURPOSE_OPS[purpose].seal;
+    /* RFC 9052 §7.1: key_ops restrict what a key may do; enforced on every use, not just at load. */
     if (entry.keyOps !== undefined && !entry.keyOps.includes(op)) throw new KeyError('ERR_KEY_USAGE', `key_ops of ${toHex(entry.info.kid)} do not allow operation ${op}`);
     const limit = this.#limitReached(entry.info);
     if (limit !== undefined) {
@@ -977,89 +839,8 @@ export class Keyset {
     if (state === 'revoked') throw new KeyError('ERR_KEY_REVOKED', `key ${toHex(kid)} was revoked`);
     if (state === 'destroyed' || entry.key === undefined) throw new KeyError('ERR_KEY_DESTROYED', `key ${toHex(kid)} was destroyed`);
     const op = PURPOSE_OPS[this.#purpose].open;
+    /* RFC 9052 §7.1: key_ops restrict what a key may do. */
     if (entry.keyOps !== undefined && !entry.keyOps.includes(op)) throw new KeyError('ERR_KEY_USAGE', `key_ops of ${toHex(kid)} do not allow operation ${op}`);
     return entry;
   }
-}
-
-/** A document's revision: a non-negative safe integer; absent (documents written before revisions existed) reads as 0. */
-function revisionOf(document: Map<CborValue, CborValue>): number {
-  if (!document.has(D.revision)) return 0;
-  const revision = document.get(D.revision);
-  if (typeof revision !== 'number' || !Number.isSafeInteger(revision) || revision < 0) throw invalid('revision must be a non-negative integer');
-  return revision;
-}
-
-/**
- * The revision of a plaintext keyset document ({@link Keyset.revision}), read without
- * importing its keys: for a store that keeps its documents decrypted in memory and needs
- * their revisions (a file keystore catching up its high-water marks). A document written
- * before revisions existed reads as 0.
- *
- * @param document - a plaintext keyset document
- * @returns its revision
- * @throws {@link KeyError} `ERR_KEYSET_INVALID` for bytes that are not a plaintext keyset
- *   document of a known version, or a malformed revision
- * @example
- * ```ts
- * import { keysetDocumentRevision } from '@ward/core';
- *
- * keysetDocumentRevision(await keyset.toDocument()); // keyset.revision
- * ```
- */
-export function keysetDocumentRevision(document: Uint8Array): number {
-  if (!(document instanceof Uint8Array)) throw new ArgumentError('document must be a Uint8Array');
-  let value: CborValue;
-  try {
-    value = decodeCbor(document, { maxBytes: MAX_DOCUMENT_BYTES, maxArrayEntries: MAX_KEYS, maxItems: MAX_KEYS * 64, rejectIntegralFloats: true });
-  } catch (error) {
-    throw invalid('malformed keyset document', error);
-  }
-  if (!(value instanceof Map) || value.get(D.version) !== DOCUMENT_VERSION) throw invalid('not a plaintext keyset document');
-  return revisionOf(value);
-}
-
-function optionalTime(map: Map<CborValue, CborValue>, label: number): number | undefined {
-  if (!map.has(label)) return undefined;
-  const value = map.get(label);
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw invalid('times are non-negative integers');
-  return value;
-}
-
-function decodeEntry(raw: CborValue, purpose: KeysetPurpose): KeysetKeyInfo {
-  if (!(raw instanceof Map)) throw invalid('an entry is a map');
-  for (const label of raw.keys()) if (!Object.values(E).includes(label as never)) throw invalid('unknown entry field');
-  const kid = raw.get(E.kid);
-  const algorithm = raw.get(E.algorithm);
-  const size = raw.get(E.size);
-  const state = raw.get(E.state);
-  const uses = raw.get(E.uses);
-  const createdAt = optionalTime(raw, E.createdAt);
-  if (!(kid instanceof Uint8Array) || kid.length !== 32) throw invalid('kid must be a 32-byte thumbprint');
-  if (typeof algorithm !== 'string' || !ALGORITHMS.has(algorithm) || !PURPOSE_ALGORITHMS[purpose].includes(algorithm as KeyAlgorithm)) {
-    throw invalid('entry algorithm does not fit the keyset purpose');
-  }
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 16 || size > 32) throw invalid('bad key size');
-  if (typeof state !== 'string' || !STATES.has(state)) throw invalid('unknown key state');
-  /* verify-only belongs to signing keys, decrypt-only to every other purpose. */
-  if ((state === 'verify-only' && purpose !== 'sign') || (state === 'decrypt-only' && purpose === 'sign')) throw invalid('state does not fit the purpose');
-  if (typeof uses !== 'number' || !Number.isSafeInteger(uses) || uses < 0) throw invalid('uses must be a non-negative integer');
-  if (createdAt === undefined) throw invalid('entry has no createdAt');
-  const reason = raw.get(E.reason);
-  if (reason !== undefined && (typeof reason !== 'string' || reason.length > MAX_REASON_LENGTH)) throw invalid('bad revocation reason');
-  const revokedAt = optionalTime(raw, E.revokedAt);
-  const destroyedAt = optionalTime(raw, E.destroyedAt);
-  const activatedAt = optionalTime(raw, E.activatedAt);
-  const retiredAt = optionalTime(raw, E.retiredAt);
-  if (state === 'revoked' && revokedAt === undefined) throw invalid('a revoked key has no revocation time');
-  if (state === 'destroyed' && destroyedAt === undefined) throw invalid('a destroyed key has no destruction time');
-  if (state !== 'destroyed' && destroyedAt !== undefined) throw invalid('only destroyed keys have a destruction time');
-  return {
-    kid, algorithm: algorithm as KeyAlgorithm, size, state: state as KeyState, primary: false, createdAt, uses,
-    ...(activatedAt === undefined ? {} : { activatedAt }),
-    ...(retiredAt === undefined ? {} : { retiredAt }),
-    ...(revokedAt === undefined ? {} : { revokedAt }),
-    ...(typeof reason === 'string' ? { revocationReason: reason } : {}),
-    ...(destroyedAt === undefined ? {} : { destroyedAt }),
-  };
 }

@@ -12,7 +12,8 @@ import { ArgumentError, KeyError } from '../errors.js';
 import type { KeyAlgorithm } from '../backend/crypto-backend.js';
 import { checkKeysetName } from './key-store.js';
 import type { KeyStore } from './key-store.js';
-import type { Keyset, KeysetKeyInfo } from './keyset.js';
+import type { Keyset } from './keyset.js';
+import type { KeysetKeyInfo } from './keyset-document.js';
 
 /** Options of {@link StoredKeyset.load} and {@link StoredKeyset.create}. */
 export interface StoredKeysetOptions {

@@ -11,13 +11,13 @@ import type { CborValue, DecodeCborOptions } from '../cbor/index.js';
 import type { CryptoBackend, SigningKey, VerifyingKey } from '../backend/crypto-backend.js';
 import { assertBytes } from '../backend/validate.js';
 import { CoseAlgorithm, sameSignatureAlgorithm } from '../cose/algorithms.js';
-import { HeaderLabel } from '../cose/headers.js';
+import { HeaderLabel, closedHeaderProblem } from '../cose/headers.js';
 import type { HeaderMap } from '../cose/headers.js';
 import { createSign1 } from '../cose/sign1.js';
 import type { VerifiedSign1 } from '../cose/sign1.js';
 import { ClaimKey } from '../profile/labels.js';
 import { ArgumentError, KeyStoreError, TrustError } from '../errors.js';
-import type { CoseKey } from './cose-key.js';
+import type { CoseKey } from '../cose/cose-key.js';
 import { coseKeyThumbprint, createCoseKey, decodeCoseKey, encodeCoseKey } from './cose-key.js';
 import { compareBytes, sameBytes } from '../bytes.js';
 import { resolveLimits } from '../limits.js';
@@ -169,15 +169,7 @@ const ROLE_SET: ReadonlySet<unknown> = new Set<unknown>(TRUST_ROLES);
 const TWO_64 = 1n << 64n;
 
 /** One entry of a decoded document, before its key is imported. */
-export interface DocumentEntry {
-  readonly coseKey: CoseKey;
-  readonly issuer: string;
-  readonly roles: readonly TrustRole[];
-  readonly notBefore?: number;
-  readonly notAfter?: number;
-  readonly revokedAt?: number;
-  readonly revocationReason?: string;
-}
+export type DocumentEntry = Pick<TrustedKey, 'coseKey' | 'issuer' | 'roles' | 'notBefore' | 'notAfter' | 'revokedAt' | 'revocationReason'>;
 
 /** A decoded document payload. */
 export interface DocumentContent {
@@ -309,10 +301,11 @@ export function decodeTrustStorePayload(payload: Uint8Array, limits: TrustDocume
  */
 export function checkDocumentHeaders(verified: VerifiedSign1): number {
   const header = verified.protectedHeader;
-  for (const label of header.keys()) {
-    if (!PROTECTED_LABELS.has(label)) throw invalid('protected header holds a parameter this version does not define');
-  }
-  if (verified.unprotectedHeader.size !== 0) throw invalid('must have an empty unprotected header');
+  /* RFC 9052 §3: unprotected parameters are not signed; a closed protected bucket leaves an
+   * attacker no unsigned or unknown parameter to steer a reader with. */
+  const problem = closedHeaderProblem(header, verified.unprotectedHeader, PROTECTED_LABELS);
+  if (problem === 'unknown-protected') throw invalid('protected header holds a parameter this version does not define');
+  if (problem === 'unprotected') throw invalid('must have an empty unprotected header');
   if (header.get(HeaderLabel.contentType) !== TRUST_STORE_CONTENT_TYPE) throw invalid(`content type must be "${TRUST_STORE_CONTENT_TYPE}"`);
   if (!(header.get(HeaderLabel.kid) instanceof Uint8Array)) throw invalid('must name its signer with a protected kid');
   const claims = header.get(HeaderLabel.cwtClaims);

@@ -15,8 +15,9 @@ import type { KeyLookup } from '../cose/key-lookup.js';
 import { verifySign1 } from '../cose/sign1.js';
 import { ClaimKey } from '../profile/labels.js';
 import { ArgumentError, KeyError, TrustError, WardError } from '../errors.js';
-import type { CoseKey } from './cose-key.js';
-import { CoseKeyOp, coseKeyFromHandle, coseKeyThumbprint, createCoseKey, importCoseKey } from './cose-key.js';
+import type { CoseKey } from '../cose/cose-key.js';
+import { CoseKeyOp } from '../cose/cose-key.js';
+import { coseKeyFromHandle, freezeWithView, coseKeyThumbprint, createCoseKey, importCoseKey } from './cose-key.js';
 import {
   checkDocumentHeaders, decodeTrustState, decodeTrustStorePayload, encodeTrustState, resolveTrustDocumentLimits,
   roleProblem,
@@ -143,7 +144,6 @@ interface Revocation {
 
 type EntryFields = { -readonly [K in keyof TrustedKey]: TrustedKey[K] };
 
-const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 const DEFAULT_CLOCK_SKEW = 300;
 
 function kidText(id: string): string {
@@ -181,14 +181,7 @@ function trustedKey(fields: EntryFields): TrustedKey {
   if (fields.revocationReason !== undefined) entry.revocationReason = fields.revocationReason;
   entry.key = fields.key;
   entry.coseKey = fields.coseKey;
-  const typed = entry as unknown as TrustedKey;
-  const hidden = (value: unknown): PropertyDescriptor => ({ value, enumerable: false });
-  Object.defineProperties(entry, {
-    toJSON: hidden(() => entryView(typed)),
-    toString: hidden(() => `TrustedKey ${JSON.stringify(entryView(typed))}`),
-    [INSPECT]: hidden(() => entryView(typed)),
-  });
-  return Object.freeze(typed);
+  return freezeWithView(entry as unknown as TrustedKey, 'TrustedKey', entryView);
 }
 
 function withRevocation(entry: TrustedKey, revocation: Revocation): TrustedKey {

@@ -24,6 +24,7 @@ import {
   decodeProtectedHeader, decryptEncrypt0, encodeCbor, createEncrypt0, keysetDocumentRevision,
 } from '@ward/core';
 import type { AeadKey, CborValue, CryptoBackend, HeaderMap, KeyStore, StateStore } from '@ward/core';
+import { concatBytes, encodeHead } from '@ward/core/backend-kit';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic-file.js';
 import { readInto } from '../durable-fs.js';
 import { FileStateStore } from './file-state-store.js';
@@ -166,11 +167,7 @@ function decodeRevisions(bytes: Uint8Array | undefined): Map<string, number> {
     if (typeof name !== 'string' || typeof revision !== 'number' || !Number.isSafeInteger(revision) || revision < 0) {
       throw corrupt('a keystore revision state entry is not name → revision');
     }
-    try {
-      checkKeysetName(name);
-    } catch (error) {
-      throw corrupt('a keystore revision state entry has an invalid name', error);
-    }
+    checkStoredName(name, 'a keystore revision state entry has an invalid name');
     revisions.set(name, revision);
   }
   return revisions;
@@ -210,11 +207,13 @@ function scryptProblem(logN: number, r: number, p: number, insecure: boolean): s
   if (!Number.isSafeInteger(logN) || !Number.isSafeInteger(r) || !Number.isSafeInteger(p) || logN < 1 || r < 1 || p < 1) {
     return 'scrypt N must be a power of two and r, p positive integers';
   }
-  /* Ceilings first: they bound what we are about to allocate. */
+  /* Resource exhaustion (RFC 7914 §2: memory 128·N·r): ceilings first, since a hostile file
+   * header names the parameters; they bound what we are about to allocate. */
   if (logN > 30 || 128 * 2 ** logN * r > MAX_MEMORY_BYTES) return `scrypt memory 128·N·r exceeds ${MAX_MEMORY_BYTES / 2 ** 20} MiB`;
   if (r > MAX_R || p > MAX_P) return `scrypt r may be at most ${MAX_R} and p at most ${MAX_P}`;
   if (2 ** logN * r * p > MAX_WORK) return 'scrypt work N·r·p exceeds 2^23';
-  /* Floors: below them the passphrase is cheap to brute-force from a stolen file. */
+  /* Offline brute force (RFC 7914 §2, OWASP scrypt minimums): below the floors the passphrase is
+   * cheap to guess from a stolen file. */
   if (insecure) {
     if (logN < MIN_TEST_LOG_N) return `scrypt N must be at least 2^${MIN_TEST_LOG_N}, even for tests`;
   } else if (logN < MIN_LOG_N || 2 ** logN * r * p < MIN_WORK) {
@@ -348,33 +347,25 @@ function readKdfHeader(file: Uint8Array, insecure: boolean): KdfParameters {
  * are copied only into this one buffer, which is wiped after encryption, and not into the
  * CBOR encoder's reused internal buffer.
  */
-function head(major: number, length: number): number[] {
-  const m = major << 5;
-  if (length < 24) return [m | length];
-  if (length < 0x100) return [m | 24, length];
-  if (length < 0x10000) return [m | 25, length >>> 8, length & 0xff];
-  return [m | 26, length >>> 24, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff];
-}
-
 function encodePayload(documents: ReadonlyMap<string, Uint8Array>): Uint8Array {
   /* RFC 8949 §4.2.1 order: by the encoded key, which for text keys shorter than 256 bytes is by length, then bytewise. */
   const names = [...documents.keys()].sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
-  const parts: (number[] | Uint8Array)[] = [head(5, names.length)];
-  let total = parts[0]!.length;
+  const parts: Uint8Array[] = [encodeHead(5, names.length)];
   for (const name of names) {
-    const key = [...head(3, name.length), ...Array.from(name, (c) => c.charCodeAt(0))];
     const document = documents.get(name)!;
-    const valueHead = head(2, document.length);
-    parts.push(key, valueHead, document);
-    total += key.length + valueHead.length + document.length;
+    /* Names are ASCII (checkKeysetName), so their UTF-8 bytes are their char codes. */
+    parts.push(encodeHead(3, name.length), Uint8Array.from(name, (c) => c.charCodeAt(0)), encodeHead(2, document.length), document);
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
+  return concatBytes(parts);
+}
+
+/* Path traversal: a name read back from disk passes the same rule as a name given to save(). */
+function checkStoredName(name: string, message: string): void {
+  try {
+    checkKeysetName(name);
+  } catch (error) {
+    throw corrupt(message, error);
   }
-  return out;
 }
 
 function decodePayload(plaintext: Uint8Array): Map<string, Uint8Array> {
@@ -391,11 +382,7 @@ function decodePayload(plaintext: Uint8Array): Map<string, Uint8Array> {
   const documents = new Map<string, Uint8Array>();
   for (const [name, document] of value) {
     if (typeof name !== 'string' || !(document instanceof Uint8Array)) throw corrupt('a keystore entry is not name → document');
-    try {
-      checkKeysetName(name);
-    } catch (error) {
-      throw corrupt('a keystore entry has an invalid name', error);
-    }
+    checkStoredName(name, 'a keystore entry has an invalid name');
     documents.set(name, document);
   }
   return documents;
@@ -705,6 +692,7 @@ export class FileKeyStore implements KeyStore {
     if (document === undefined) return undefined;
     try {
       /* Rollback (SPEC.md §9): a keyset older than one this store (or its state) saw is refused. */
+      /* Rollback: an older copy of the file must not bring back a revoked or destroyed key. */
       return await Keyset.fromDocument(document, { backend: this.#backend, minRevision: this.#revisions.get(name) ?? 0 });
     } catch (error) {
       if (WardError.isInstance(error) && error.code === 'ERR_KEYSET_INVALID') throw corrupt(`stored keyset ${name} is malformed`, error);

@@ -103,6 +103,7 @@ export class FileStateStore implements StateStore {
       const state = bytes.subarray(0, bytes.length - DIGEST_BYTES);
       const expected = digest(state);
       const stored = bytes.subarray(bytes.length - DIGEST_BYTES);
+      /* Torn write / bit rot (not an attacker: see the file comment): a damaged state is refused. */
       if (!expected.every((byte, index) => byte === stored[index])) {
         throw new KeyStoreError('ERR_KEYSTORE_CORRUPT', `state file ${this.#path} fails its SHA-256 check`);
       }
