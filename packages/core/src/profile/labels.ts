@@ -87,8 +87,9 @@ export const AttributeKey = {
 } as const;
 
 /**
- * CoAP content formats of the inner message (RFC 9052 §9.? / IANA "CoAP Content-Formats"):
- * `application/cose; cose-type="cose-encrypt0"` is 16, `"cose-encrypt"` is 96.
+ * CoAP content formats of the inner message (the cose-type parameter of RFC 9052 §2, Table 1;
+ * numbers from IANA "CoAP Content-Formats"): `application/cose; cose-type="cose-encrypt0"` is
+ * 16, `"cose-encrypt"` is 96.
  */
 export const ContentFormat = {
   encrypt0: 16,
