@@ -413,6 +413,7 @@ export class NodeBackend implements CryptoBackend {
     const material = this.#keys.material(key, ['AES-GCM', 'ChaCha20-Poly1305'], 'secret');
     checkAeadDecryptInput(input);
     const { ciphertext } = input;
+    /* RFC 5116 §5.1, RFC 8439 §2.8: the 16-byte tag ends the ciphertext; a shorter input cannot authenticate. */
     if (ciphertext.length < AEAD_TAG_LENGTH) throw new DecryptionError();
     const tagStart = ciphertext.length - AEAD_TAG_LENGTH;
     let plaintext: Buffer | undefined;

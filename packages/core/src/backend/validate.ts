@@ -85,6 +85,7 @@ export function checkRawKey(algorithm: KeyAlgorithm, kind: KeyKind, raw: unknown
   assertAlgorithm(algorithm);
   assertBytes(raw, 'key');
   const asymmetric = isAsymmetric(algorithm);
+  /* Key confusion: a key is imported for one algorithm and one kind, and a symmetric one is never private or public. */
   if (asymmetric === (kind === 'secret') || !['private', 'public', 'secret'].includes(kind)) {
     throw new KeyError('ERR_KEY_USAGE', `${algorithm} keys are not of kind ${String(kind)}`);
   }
@@ -97,6 +98,7 @@ export function checkRawKey(algorithm: KeyAlgorithm, kind: KeyKind, raw: unknown
       break;
     case 'ECDSA-P256':
     case 'ECDH-P256':
+      /* SEC1 §2.3.3: a public point is 04 ‖ x ‖ y or 02/03 ‖ x; the backend checks it is on the curve. */
       ok = kind === 'private' ? n === 32 : (n === 65 && raw[0] === 0x04) || (n === 33 && (raw[0] === 0x02 || raw[0] === 0x03));
       break;
     case 'AES-GCM':
@@ -123,6 +125,7 @@ export function checkRawKey(algorithm: KeyAlgorithm, kind: KeyKind, raw: unknown
  */
 export function checkNonce(nonce: unknown): asserts nonce is Uint8Array {
   assertBytes(nonce, 'nonce');
+  /* RFC 9053 §4.1, §4.3: both AEADs take exactly a 96-bit nonce (a short one is not padded for the caller). */
   if (nonce.length !== AEAD_NONCE_LENGTH) throw new ArgumentError(`nonce must be ${AEAD_NONCE_LENGTH} bytes`);
 }
 
@@ -271,6 +274,7 @@ export function checkHkdf(input: HkdfInput): void {
 export function checkWrapInput(keyData: unknown): asserts keyData is Uint8Array {
   assertBytes(keyData, 'keyData');
   const n = keyData.length;
+  /* RFC 3394 §2: at least two 64-bit blocks, whole blocks only. */
   if (n < 16 || n > KEY_WRAP_MAX_LENGTH || n % 8 !== 0) {
     throw new ArgumentError(`key data to wrap must be 16..${KEY_WRAP_MAX_LENGTH} bytes, a multiple of 8`);
   }
@@ -286,6 +290,7 @@ export function checkWrapInput(keyData: unknown): asserts keyData is Uint8Array 
  */
 export function isWrappedLength(wrapped: Uint8Array): boolean {
   const n = wrapped.length;
+  /* RFC 3394 §2.2.2: the IV block plus at least two 64-bit blocks, whole blocks only. */
   return n >= 24 && n <= KEY_WRAP_MAX_LENGTH + 8 && n % 8 === 0;
 }
 
