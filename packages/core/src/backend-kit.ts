@@ -8,10 +8,12 @@
 export { KeyHandleRegistry } from './backend/key-handle-registry.js';
 export {
   AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH, HKDF_SHA256_MAX_LENGTH, KEY_WRAP_MAX_LENGTH, HMAC_KEY_MIN_LENGTH,
-  HMAC_KEY_MAX_LENGTH, RANDOM_MAX_LENGTH, assertAlgorithm, assertBytes, assertCryptoBackend, checkHkdf, checkNonce, checkSharedSecret,
-  checkOptionalBytes, checkRandomLength, checkRawKey, checkWrapInput, generatedSecretLength, isAllZero, isAsymmetric,
-  isWrappedLength,
+  HMAC_KEY_MAX_LENGTH, RANDOM_MAX_LENGTH, SIGNATURE_LENGTH, assertAlgorithm, assertBytes, assertCryptoBackend,
+  checkAeadDecryptInput, checkAeadEncryptInput, checkExtractable, checkHkdf, checkNonce, checkSharedSecret,
+  checkOptionalBytes, checkRandomLength, checkRawKey, checkUnwrapInput, checkWrapInput, generatedKind,
+  generatedSecretLength, guarded, isAllZero, isAsymmetric, isWrappedLength, macTagMatches,
 } from './backend/validate.js';
+export { toHex } from './bytes.js';
 export type { CryptoBackend } from './backend/crypto-backend.js';
 /* For platform packages that write CBOR by hand (the node keystore's payload, which holds
  * private keys and so is built in one buffer it wipes). */

@@ -1,8 +1,20 @@
-/* Small byte helpers shared across core (internal; not exported from the package). */
+/*
+ * The one home of core's byte helpers: hex, constant-time equality, byte order, concatenation
+ * and canonical base64. Internal to core, except `toHex`, which `@ward/core/backend-kit`
+ * re-exports for backend authors.
+ */
 
 const HEX_DIGITS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-/** Lowercase hex of `bytes`, for ids in messages, logs and map keys (never for secrets). */
+/**
+ * Lowercase hex of `bytes`, for ids in messages, logs and map keys (never for secrets: a table
+ * lookup per byte is not constant time).
+ *
+ * @example
+ * ```ts
+ * toHex(new Uint8Array([0x0a, 0xff])); // '0aff'
+ * ```
+ */
 export function toHex(bytes: Uint8Array): string {
   let out = '';
   for (const b of bytes) out += HEX_DIGITS[b];

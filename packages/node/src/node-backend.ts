@@ -19,23 +19,22 @@
  */
 import {
   ECDH, createCipheriv, createDecipheriv, createECDH, createHash, createHmac, createPrivateKey, createPublicKey,
-  createSecretKey, diffieHellman, randomFillSync, sign as opensslSign, timingSafeEqual,
-  verify as opensslVerify,
+  createSecretKey, diffieHellman, randomFillSync, sign as opensslSign, verify as opensslVerify,
 } from 'node:crypto';
-import type { JsonWebKey, KeyObject } from 'node:crypto';
-import { BackendError, CRYPTO_BACKEND_VERSION, DecryptionError, KeyAgreementError, KeyError, WardError } from '@ward/core';
+import type { CipherGCMTypes, JsonWebKey, KeyObject } from 'node:crypto';
+import { CRYPTO_BACKEND_VERSION, DecryptionError, KeyAgreementError, KeyError } from '@ward/core';
 import type {
   AeadDecryptInput, AeadEncryptInput, AeadKey, AgreementPrivateKey, AgreementPublicKey,
   AsymmetricAlgorithm, CryptoBackend, HkdfInput, KeyAlgorithm, KeyHandle, KeyKind, KeyOptions, MacKey, SecretKindOf,
   SigningKey, VerifyingKey, WrappingKey,
 } from '@ward/core';
 import {
-  AEAD_TAG_LENGTH, KeyHandleRegistry, assertAlgorithm, assertBytes, checkHkdf, checkNonce, checkOptionalBytes,
-  checkRandomLength, checkRawKey, checkWrapInput, checkSharedSecret, generatedSecretLength, isAsymmetric, isWrappedLength,
+  AEAD_TAG_LENGTH, KeyHandleRegistry, SIGNATURE_LENGTH, assertAlgorithm, assertBytes, checkAeadDecryptInput,
+  checkAeadEncryptInput, checkExtractable, checkHkdf, checkRandomLength, checkRawKey, checkSharedSecret, checkUnwrapInput,
+  checkWrapInput, generatedKind, generatedSecretLength, guarded, isAsymmetric, macTagMatches, toHex,
 } from '@ward/core/backend-kit';
 
 const EMPTY = new Uint8Array(0);
-const SIGNATURE_LENGTH = 64;
 const SHA256_LENGTH = 32;
 const AEAD_OPTIONS = { authTagLength: AEAD_TAG_LENGTH } as const;
 
@@ -66,16 +65,6 @@ const ED25519_SMALL_ORDER = new Set([
   '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
   '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
 ]);
-
-/** Runs `fn`, turning anything that is not a WardError into a BackendError. */
-function guarded<T>(what: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    if (WardError.isInstance(error)) throw error;
-    throw new BackendError('ERR_BACKEND_FAILURE', `${what} failed`, { cause: error });
-  }
-}
 
 /**
  * `buf` as a plain Uint8Array (a Buffer's `slice()` shares memory, a Uint8Array's copies). A
@@ -108,7 +97,7 @@ function checkEd25519PublicKey(raw: Uint8Array): boolean {
   /* y ≥ p = 2^255 − 19 exactly when bits 8..254 are all ones and the low byte is ≥ 0xed. */
   let yBelowP = (raw[31]! & 0x7f) !== 0x7f || raw[0]! < 0xed;
   for (let i = 1; i < 31 && !yBelowP; i++) yBelowP = raw[i] !== 0xff;
-  const encoding = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('hex');
+  const encoding = toHex(raw);
   if (!yBelowP || ED25519_NEGATIVE_ZERO_X.has(encoding)) throw new KeyError('ERR_KEY_INVALID', 'invalid Ed25519 public key');
   return ED25519_SMALL_ORDER.has(encoding);
 }
@@ -218,16 +207,13 @@ function hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: numbe
   return okm;
 }
 
-/** The OpenSSL cipher (or decipher) for an AEAD key; AES-GCM by the key's size. */
-function aeadCipher(key: AeadKey, material: KeyObject, nonce: Uint8Array) {
-  return key.algorithm === 'AES-GCM'
-    ? createCipheriv(AES_GCM[key.size as AesKeyLength], material, nonce, AEAD_OPTIONS)
-    : createCipheriv('chacha20-poly1305', material, nonce, AEAD_OPTIONS);
-}
-function aeadDecipher(key: AeadKey, material: KeyObject, nonce: Uint8Array) {
-  return key.algorithm === 'AES-GCM'
-    ? createDecipheriv(AES_GCM[key.size as AesKeyLength], material, nonce, AEAD_OPTIONS)
-    : createDecipheriv('chacha20-poly1305', material, nonce, AEAD_OPTIONS);
+/**
+ * The OpenSSL cipher name of an AEAD key; AES-GCM by the key's size. Typed as a GCM name so
+ * that `createCipheriv` returns a cipher with `setAAD`/`getAuthTag`: ChaCha20-Poly1305's
+ * cipher has the same methods, with the same tag length (AEAD_OPTIONS).
+ */
+function aeadName(key: AeadKey): CipherGCMTypes {
+  return key.algorithm === 'AES-GCM' ? AES_GCM[key.size as AesKeyLength] : ('chacha20-poly1305' as CipherGCMTypes);
 }
 
 /**
@@ -310,8 +296,7 @@ export class NodeBackend implements CryptoBackend {
     assertAlgorithm(algorithm);
     const size = generatedSecretLength(algorithm);
     const key = guarded('key generation', () => generate(algorithm, size));
-    const kind = (isAsymmetric(algorithm) ? 'private' : 'secret') as SecretKindOf<A>;
-    return this.#keys.create(algorithm, kind, key, { extractable: options?.extractable ?? false, size });
+    return this.#keys.create(algorithm, generatedKind(algorithm), key, { extractable: options?.extractable ?? false, size });
   }
 
   importKey<A extends KeyAlgorithm, K extends KeyKind>(algorithm: A, kind: K, raw: Uint8Array, options?: KeyOptions): KeyHandle<A, K> {
@@ -333,7 +318,7 @@ export class NodeBackend implements CryptoBackend {
 
   exportKey(key: KeyHandle): Uint8Array {
     const material = this.#keys.material(key, [key?.algorithm], key?.kind);
-    if (!key.extractable) throw new KeyError('ERR_KEY_NOT_EXTRACTABLE', `this ${key.algorithm} ${key.kind} key is not extractable`);
+    checkExtractable(key);
     return guarded('key export', () => exportRaw(key.algorithm, key.kind, material));
   }
 
@@ -405,19 +390,15 @@ export class NodeBackend implements CryptoBackend {
   }
 
   hmacSha256Verify(key: MacKey, data: Uint8Array, tag: Uint8Array): boolean {
-    const expected = this.hmacSha256(key, data);
-    assertBytes(tag, 'tag');
     /* Constant-time comparison: a timing difference would leak how many tag bytes matched. */
-    return tag.length === expected.length && timingSafeEqual(expected, tag);
+    return macTagMatches(this.hmacSha256(key, data), tag);
   }
 
   aeadEncrypt(key: AeadKey, input: AeadEncryptInput): Uint8Array {
     const material = this.#keys.material(key, ['AES-GCM', 'ChaCha20-Poly1305'], 'secret');
-    checkNonce(input.nonce);
-    assertBytes(input.plaintext, 'plaintext');
-    checkOptionalBytes(input.aad, 'aad');
+    checkAeadEncryptInput(input);
     return guarded('encryption', () => {
-      const cipher = aeadCipher(key, material, input.nonce);
+      const cipher = createCipheriv(aeadName(key), material, input.nonce, AEAD_OPTIONS);
       if (input.aad !== undefined) cipher.setAAD(input.aad);
       const body = cipher.update(input.plaintext);
       cipher.final(); // a stream mode: final() only computes the tag
@@ -430,15 +411,14 @@ export class NodeBackend implements CryptoBackend {
 
   aeadDecrypt(key: AeadKey, input: AeadDecryptInput): Uint8Array {
     const material = this.#keys.material(key, ['AES-GCM', 'ChaCha20-Poly1305'], 'secret');
-    checkNonce(input.nonce);
-    assertBytes(input.ciphertext, 'ciphertext');
-    checkOptionalBytes(input.aad, 'aad');
+    checkAeadDecryptInput(input);
     const { ciphertext } = input;
+    /* RFC 5116 §5.1, RFC 8439 §2.8: the 16-byte tag ends the ciphertext; a shorter input cannot authenticate. */
     if (ciphertext.length < AEAD_TAG_LENGTH) throw new DecryptionError();
     const tagStart = ciphertext.length - AEAD_TAG_LENGTH;
     let plaintext: Buffer | undefined;
     try {
-      const decipher = aeadDecipher(key, material, input.nonce);
+      const decipher = createDecipheriv(aeadName(key), material, input.nonce, AEAD_OPTIONS);
       decipher.setAuthTag(ciphertext.subarray(tagStart));
       if (input.aad !== undefined) decipher.setAAD(input.aad);
       plaintext = decipher.update(ciphertext.subarray(0, tagStart));
@@ -464,8 +444,7 @@ export class NodeBackend implements CryptoBackend {
 
   unwrapKey(kek: WrappingKey, wrapped: Uint8Array): Uint8Array {
     const material = this.#keys.material(kek, ['AES-KW'], 'secret');
-    assertBytes(wrapped, 'wrapped');
-    if (!isWrappedLength(wrapped)) throw new DecryptionError();
+    checkUnwrapInput(wrapped);
     try {
       const decipher = createDecipheriv(AES_KW[kek.size as AesKeyLength], material, AES_KW_IV);
       const keyData = decipher.update(wrapped); // throws on an integrity failure (RFC 3394 §2.2.3)

@@ -1,3 +1,8 @@
+/*
+ * KeyHandleRegistry: how a backend maps the opaque key handles it hands out to the key material
+ * it keeps, so that no handle carries material and a handle from another backend instance, or
+ * one used for the wrong algorithm or kind, is refused.
+ */
 import { ArgumentError, KeyError } from '../errors.js';
 import type { KeyAlgorithm, KeyHandle, KeyKind } from './crypto-backend.js';
 import { notAKeyHandle } from './validate.js';

@@ -11,6 +11,7 @@ import type {
   VerifyingKey, WrappingKey,
 } from './crypto-backend.js';
 import { createNobleBackend, NobleBackend } from './noble-backend.js';
+import { RFC6979_P256_SAMPLE, runKnownAnswerSuite } from '../../test-kit/known-answers.js';
 
 /* ------------------------------------------------------------------------------------------ */
 /* Helpers                                                                                    */
@@ -142,104 +143,12 @@ describe('noble backend: identity', () => {
 /* Known-answer tests (RFC vectors)                                                           */
 /* ------------------------------------------------------------------------------------------ */
 
-describe('noble backend: known answers', () => {
-  test('SHA-256("abc") (FIPS 180-2)', () => {
-    expect(toHex(backend.sha256(utf8('abc')))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-  });
+runKnownAnswerSuite('noble', backend);
 
-  test('Ed25519 RFC 8032 §7.1 tests 1 and 2', () => {
-    const vectors = [
-      {
-        secret: '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60',
-        public: 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a',
-        message: '',
-        signature: 'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
-      },
-      {
-        secret: '4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb',
-        public: '3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c',
-        message: '72',
-        signature: '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00',
-      },
-    ];
-    for (const v of vectors) {
-      const sk = backend.importKey('Ed25519', 'private', hex(v.secret));
-      const pk = backend.publicKey(sk);
-      expect(toHex(backend.exportKey(pk))).toBe(v.public);
-      expect(toHex(backend.sign(sk, hex(v.message)))).toBe(v.signature);
-      expect(backend.verify(backend.importKey('Ed25519', 'public', hex(v.public)), hex(v.message), hex(v.signature))).toBe(true);
-    }
-  });
-
-  test('ECDSA-P256 RFC 6979 §A.2.5 "sample": deterministic k, s normalised to low-S; high-S accepted', () => {
-    const sk = backend.importKey('ECDSA-P256', 'private', hex('C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721'));
-    const pk = backend.publicKey(sk);
-    expect(toHex(backend.exportKey(pk))).toBe(
-      `04${'60FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6'}${'7903FE1008B8BC99A41AE9E95628BC64F2F1B20C2D7E9F5177A3C294D4462299'}`.toLowerCase(),
-    );
-    const r = 'EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716'.toLowerCase();
-    const highS = 0xF7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8n;
-    expect(highS > P256_N / 2n).toBe(true);
-    const signature = backend.sign(sk, utf8('sample'));
-    expect(toHex(signature)).toBe(r + toHex(bigIntTo32Bytes(P256_N - highS)));
-    /* The RFC's own (high-S) signature verifies too. */
-    expect(backend.verify(pk, utf8('sample'), hex(r + toHex(bigIntTo32Bytes(highS))))).toBe(true);
-  });
-
-  test('X25519 RFC 7748 §6.1', () => {
-    const alice = backend.importKey('X25519', 'private', hex('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a'));
-    const bob = backend.importKey('X25519', 'private', hex('5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb'));
-    expect(toHex(backend.exportKey(backend.publicKey(alice)))).toBe('8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a');
-    expect(toHex(backend.exportKey(backend.publicKey(bob)))).toBe('de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f');
-    const shared = '4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742';
-    expect(toHex(backend.deriveSharedSecret(alice, backend.publicKey(bob)))).toBe(shared);
-    expect(toHex(backend.deriveSharedSecret(bob, backend.publicKey(alice)))).toBe(shared);
-  });
-
-  test('AES-GCM (GCM spec test case 2) and ChaCha20-Poly1305 (RFC 8439 §2.8.2)', () => {
-    const gcmKey = backend.importKey('AES-GCM', 'secret', new Uint8Array(16));
-    expect(toHex(backend.aeadEncrypt(gcmKey, { nonce: new Uint8Array(12), plaintext: new Uint8Array(16) }))).toBe(
-      '0388dace60b6a392f328c2b971b2fe78' + 'ab6e47d42cec13bdf53a67b21257bddf',
-    );
-    const chachaKey = backend.importKey('ChaCha20-Poly1305', 'secret', hex('808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f'));
-    const sealed = backend.aeadEncrypt(chachaKey, {
-      nonce: hex('070000004041424344454647'),
-      aad: hex('50515253c0c1c2c3c4c5c6c7'),
-      plaintext: utf8("Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it."),
-    });
-    expect(toHex(sealed)).toBe(
-      'd31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d63dbea45e8ca9671282fafb69da92728b1a71de0a9e060b2905d6a5b67ecd3b3692ddbd7f2d778b8c9803aee328091b58fab324e4fad675945585808b4831d7bc3ff4def08e4b7a9de576d26586cec64b6116'
-      + '1ae10b594f09e26a7e902ecbd0600691',
-    );
-  });
-
-  test('AES-KW RFC 3394 §4.1, §4.2, §4.6', () => {
-    const vectors = [
-      { kek: '000102030405060708090A0B0C0D0E0F', data: '00112233445566778899AABBCCDDEEFF', wrapped: '1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5' },
-      { kek: '000102030405060708090A0B0C0D0E0F1011121314151617', data: '00112233445566778899AABBCCDDEEFF', wrapped: '96778B25AE6CA435F92B5B97C050AED2468AB8A17AD84E5D' },
-      {
-        kek: '000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F',
-        data: '00112233445566778899AABBCCDDEEFF000102030405060708090A0B0C0D0E0F',
-        wrapped: '28C9F404C4B810F4CBCCB35CFB87F8263F5786E2D80ED326CBC7F0E71A99F43BFB988B9B7A02DD21',
-      },
-    ];
-    for (const v of vectors) {
-      const kek = backend.importKey('AES-KW', 'secret', hex(v.kek));
-      expect(toHex(backend.wrapKey(kek, hex(v.data)))).toBe(v.wrapped.toLowerCase());
-      expect(toHex(backend.unwrapKey(kek, hex(v.wrapped)))).toBe(v.data.toLowerCase());
-    }
-  });
-
-  test('HKDF-SHA-256 RFC 5869 A.1 (salt, info) and A.3 (no salt, no info)', () => {
-    const ikm = new Uint8Array(22).fill(0x0b);
-    expect(toHex(backend.hkdfSha256({ ikm, salt: hex('000102030405060708090a0b0c'), info: hex('f0f1f2f3f4f5f6f7f8f9'), length: 42 }))).toBe(
-      '3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865',
-    );
-    const a3 = '8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8';
-    expect(toHex(backend.hkdfSha256({ ikm, length: 42 }))).toBe(a3);
-    /* Absent salt is 32 zero bytes; empty salt and empty info mean the same (RFC 5869 §2.2). */
-    expect(toHex(backend.hkdfSha256({ ikm, salt: new Uint8Array(32), length: 42 }))).toBe(a3);
-    expect(toHex(backend.hkdfSha256({ ikm, salt: new Uint8Array(0), info: new Uint8Array(0), length: 42 }))).toBe(a3);
+describe('noble backend: deterministic ECDSA', () => {
+  test('ECDSA-P256 RFC 6979 §A.2.5 "sample": deterministic k, s normalised to low-S', () => {
+    const sk = backend.importKey('ECDSA-P256', 'private', hex(RFC6979_P256_SAMPLE.secret));
+    expect(toHex(backend.sign(sk, utf8('sample')))).toBe(RFC6979_P256_SAMPLE.lowSSignature());
   });
 });
 

@@ -4,13 +4,12 @@
  */
 import { gcm, aeskw } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { equalBytes } from '@noble/ciphers/utils.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { BackendError, DecryptionError, KeyAgreementError, KeyError, WardError } from '../errors.js';
+import { DecryptionError, KeyAgreementError, KeyError } from '../errors.js';
 import { CRYPTO_BACKEND_VERSION } from './crypto-backend.js';
 import type {
   AeadDecryptInput, AeadEncryptInput, AeadKey, AgreementPrivateKey, AgreementPublicKey, AsymmetricAlgorithm,
@@ -19,13 +18,12 @@ import type {
 } from './crypto-backend.js';
 import { KeyHandleRegistry } from './key-handle-registry.js';
 import {
-  assertAlgorithm, assertBytes, checkHkdf, checkNonce, checkOptionalBytes, checkRandomLength, checkRawKey,
-  checkWrapInput, checkSharedSecret, generatedSecretLength, isAsymmetric, isWrappedLength,
+  SIGNATURE_LENGTH, assertAlgorithm, assertBytes, checkAeadDecryptInput, checkAeadEncryptInput, checkExtractable, checkHkdf,
+  checkRandomLength, checkRawKey, checkSharedSecret, checkUnwrapInput, checkWrapInput, generatedKind, generatedSecretLength,
+  guarded, isAsymmetric, macTagMatches,
 } from './validate.js';
 
 const EMPTY = new Uint8Array(0);
-const ED25519_SIGNATURE_LENGTH = 64;
-const P256_SIGNATURE_LENGTH = 64;
 
 /** Fills a fresh array from the platform CSPRNG (getRandomValues caps each call at 64 KiB). */
 function random(length: number): Uint8Array {
@@ -36,14 +34,9 @@ function random(length: number): Uint8Array {
   return out;
 }
 
-/** Runs `fn`, turning anything that is not a WardError into a BackendError. */
-function guarded<T>(what: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    if (WardError.isInstance(error)) throw error;
-    throw new BackendError('ERR_BACKEND_FAILURE', `${what} failed`, { cause: error });
-  }
+/** The AEAD of `key` (AES-GCM or ChaCha20-Poly1305, RFC 9053 §4.1, §4.3) keyed for `input`'s nonce and AAD. */
+function aead(key: AeadKey, secret: Uint8Array, input: AeadEncryptInput | AeadDecryptInput) {
+  return (key.algorithm === 'AES-GCM' ? gcm : chacha20poly1305)(secret, input.nonce, input.aad ?? EMPTY);
 }
 
 /**
@@ -104,8 +97,7 @@ export class NobleBackend implements CryptoBackend {
     let raw: Uint8Array;
     if (algorithm === 'ECDSA-P256' || algorithm === 'ECDH-P256') raw = p256.utils.randomSecretKey();
     else raw = random(isAsymmetric(algorithm) ? 32 : generatedSecretLength(algorithm));
-    const kind = (isAsymmetric(algorithm) ? 'private' : 'secret') as SecretKindOf<A>;
-    return this.#keys.create(algorithm, kind, raw, { extractable: options?.extractable ?? false, size: raw.length });
+    return this.#keys.create(algorithm, generatedKind(algorithm), raw, { extractable: options?.extractable ?? false, size: raw.length });
   }
 
   importKey<A extends KeyAlgorithm, K extends KeyKind>(algorithm: A, kind: K, raw: Uint8Array, options?: KeyOptions): KeyHandle<A, K> {
@@ -141,7 +133,7 @@ export class NobleBackend implements CryptoBackend {
 
   exportKey(key: KeyHandle): Uint8Array {
     const material = this.#keys.material(key, [key?.algorithm], key?.kind);
-    if (!key.extractable) throw new KeyError('ERR_KEY_NOT_EXTRACTABLE', `this ${key.algorithm} ${key.kind} key is not extractable`);
+    checkExtractable(key);
     return material.slice();
   }
 
@@ -172,13 +164,12 @@ export class NobleBackend implements CryptoBackend {
     const publicKey = this.#keys.material(key, ['Ed25519', 'ECDSA-P256'], 'public');
     assertBytes(data, 'data');
     assertBytes(signature, 'signature');
+    if (signature.length !== SIGNATURE_LENGTH) return false;
     try {
       if (key.algorithm === 'Ed25519') {
-        if (signature.length !== ED25519_SIGNATURE_LENGTH) return false;
         /* RFC 8032 §5.1.7 strict: reject S ≥ L and non-canonical R/A (ZIP-215 would accept them). */
         return ed25519.verify(signature, data, publicKey, { zip215: false });
       }
-      if (signature.length !== P256_SIGNATURE_LENGTH) return false;
       /* Accept high-S: COSE (RFC 9053 §2.1) does not require low-S and OpenSSL signers emit it. */
       return p256.verify(signature, data, publicKey, { lowS: false, prehash: true });
     } catch {
@@ -212,29 +203,22 @@ export class NobleBackend implements CryptoBackend {
   }
 
   hmacSha256Verify(key: MacKey, data: Uint8Array, tag: Uint8Array): boolean {
-    const expected = this.hmacSha256(key, data);
-    assertBytes(tag, 'tag');
     /* Constant-time comparison: a timing difference would leak how many tag bytes matched. */
-    return tag.length === expected.length && equalBytes(expected, tag);
+    return macTagMatches(this.hmacSha256(key, data), tag);
   }
 
   aeadEncrypt(key: AeadKey, input: AeadEncryptInput): Uint8Array {
     const secret = this.#keys.material(key, ['AES-GCM', 'ChaCha20-Poly1305'], 'secret');
-    checkNonce(input.nonce);
-    assertBytes(input.plaintext, 'plaintext');
-    checkOptionalBytes(input.aad, 'aad');
-    const cipher = key.algorithm === 'AES-GCM' ? gcm : chacha20poly1305;
-    return guarded('encryption', () => cipher(secret, input.nonce, input.aad ?? EMPTY).encrypt(input.plaintext));
+    checkAeadEncryptInput(input);
+    return guarded('encryption', () => aead(key, secret, input).encrypt(input.plaintext));
   }
 
   aeadDecrypt(key: AeadKey, input: AeadDecryptInput): Uint8Array {
     const secret = this.#keys.material(key, ['AES-GCM', 'ChaCha20-Poly1305'], 'secret');
-    checkNonce(input.nonce);
-    assertBytes(input.ciphertext, 'ciphertext');
-    checkOptionalBytes(input.aad, 'aad');
-    const cipher = key.algorithm === 'AES-GCM' ? gcm : chacha20poly1305;
+    checkAeadDecryptInput(input);
     try {
-      return cipher(secret, input.nonce, input.aad ?? EMPTY).decrypt(input.ciphertext);
+      /* The tag is checked before any plaintext is returned (RFC 5116 §2.2: no unauthenticated output). */
+      return aead(key, secret, input).decrypt(input.ciphertext);
     } catch (error) {
       throw new DecryptionError({ cause: error });
     }
@@ -248,9 +232,9 @@ export class NobleBackend implements CryptoBackend {
 
   unwrapKey(kek: WrappingKey, wrapped: Uint8Array): Uint8Array {
     const secret = this.#keys.material(kek, ['AES-KW'], 'secret');
-    assertBytes(wrapped, 'wrapped');
-    if (!isWrappedLength(wrapped)) throw new DecryptionError();
+    checkUnwrapInput(wrapped);
     try {
+      /* RFC 3394 §2.2.3: the unwrapped IV must equal A6A6A6A6A6A6A6A6, else the key data is refused. */
       return aeskw(secret).decrypt(wrapped);
     } catch (error) {
       throw new DecryptionError({ cause: error });

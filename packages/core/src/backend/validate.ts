@@ -1,10 +1,18 @@
 /*
- * Argument checks shared by every backend, so that all of them reject the same inputs with
- * the same codes before any material is touched or any memory is allocated for output.
+ * The one home of the checks every backend shares, so that all of them reject the same inputs
+ * with the same codes before any material is touched or any memory is allocated for output:
+ * argument shapes and lengths (keys, nonces, AAD, HKDF, key wrap), the HMAC tag comparison, the
+ * X25519 all-zero check, the foreign-error guard, and the argument checks of the public functions.
  */
-import { ArgumentError, BackendError, KeyAgreementError, KeyError, UnsupportedAlgorithmError } from '../errors.js';
+import { sameBytes } from '../bytes.js';
+import {
+  ArgumentError, BackendError, DecryptionError, KeyAgreementError, KeyError, UnsupportedAlgorithmError, WardError,
+} from '../errors.js';
 import { CRYPTO_BACKEND_VERSION } from './crypto-backend.js';
-import type { CryptoBackend, HkdfInput, KeyAgreementAlgorithm, KeyAlgorithm, KeyHandle, KeyKind } from './crypto-backend.js';
+import type {
+  AeadDecryptInput, AeadEncryptInput, CryptoBackend, HkdfInput, KeyAgreementAlgorithm, KeyAlgorithm, KeyHandle, KeyKind,
+  SecretKindOf,
+} from './crypto-backend.js';
 
 /** AEAD nonce length: 96 bits for both AES-GCM and ChaCha20-Poly1305 (RFC 9053 §4.1, §4.3). */
 export const AEAD_NONCE_LENGTH = 12;
@@ -19,6 +27,8 @@ export const HMAC_KEY_MIN_LENGTH = 32;
 export const HMAC_KEY_MAX_LENGTH = 128;
 /** Largest single `randomBytes` request. */
 export const RANDOM_MAX_LENGTH = 1 << 20;
+/** Signature length of both signing algorithms: Ed25519 R ‖ S (RFC 8032 §5.1.6), ECDSA P-256 r ‖ s (RFC 9053 §2.1). */
+export const SIGNATURE_LENGTH = 64;
 
 const ALGORITHMS: readonly KeyAlgorithm[] = [
   'Ed25519', 'ECDSA-P256', 'X25519', 'ECDH-P256', 'AES-GCM', 'ChaCha20-Poly1305', 'AES-KW', 'HMAC-SHA256',
@@ -75,6 +85,7 @@ export function checkRawKey(algorithm: KeyAlgorithm, kind: KeyKind, raw: unknown
   assertAlgorithm(algorithm);
   assertBytes(raw, 'key');
   const asymmetric = isAsymmetric(algorithm);
+  /* Key confusion: a key is imported for one algorithm and one kind, and a symmetric one is never private or public. */
   if (asymmetric === (kind === 'secret') || !['private', 'public', 'secret'].includes(kind)) {
     throw new KeyError('ERR_KEY_USAGE', `${algorithm} keys are not of kind ${String(kind)}`);
   }
@@ -87,6 +98,7 @@ export function checkRawKey(algorithm: KeyAlgorithm, kind: KeyKind, raw: unknown
       break;
     case 'ECDSA-P256':
     case 'ECDH-P256':
+      /* SEC1 §2.3.3: a public point is 04 ‖ x ‖ y or 02/03 ‖ x; the backend checks it is on the curve. */
       ok = kind === 'private' ? n === 32 : (n === 65 && raw[0] === 0x04) || (n === 33 && (raw[0] === 0x02 || raw[0] === 0x03));
       break;
     case 'AES-GCM':
@@ -113,7 +125,113 @@ export function checkRawKey(algorithm: KeyAlgorithm, kind: KeyKind, raw: unknown
  */
 export function checkNonce(nonce: unknown): asserts nonce is Uint8Array {
   assertBytes(nonce, 'nonce');
+  /* RFC 9053 §4.1, §4.3: both AEADs take exactly a 96-bit nonce (a short one is not padded for the caller). */
   if (nonce.length !== AEAD_NONCE_LENGTH) throw new ArgumentError(`nonce must be ${AEAD_NONCE_LENGTH} bytes`);
+}
+
+/**
+ * Checks the input of `aeadEncrypt`: a 12-byte nonce, the plaintext and optional AAD, in that order.
+ *
+ * @example
+ * ```ts
+ * checkAeadEncryptInput(input); // then encrypt input.plaintext under input.nonce
+ * ```
+ */
+export function checkAeadEncryptInput(input: AeadEncryptInput): void {
+  checkNonce(input.nonce);
+  assertBytes(input.plaintext, 'plaintext');
+  checkOptionalBytes(input.aad, 'aad');
+}
+
+/**
+ * Checks the input of `aeadDecrypt`: a 12-byte nonce, the ciphertext and optional AAD, in that order.
+ *
+ * @example
+ * ```ts
+ * checkAeadDecryptInput(input); // then decrypt input.ciphertext under input.nonce
+ * ```
+ */
+export function checkAeadDecryptInput(input: AeadDecryptInput): void {
+  checkNonce(input.nonce);
+  assertBytes(input.ciphertext, 'ciphertext');
+  checkOptionalBytes(input.aad, 'aad');
+}
+
+/**
+ * Whether an HMAC `tag` equals the `expected` one, after checking that it is bytes. The
+ * comparison runs over the whole length ({@link sameBytes}): an early exit would leak, through
+ * timing, how many leading bytes of a forged tag are right (a byte-at-a-time forgery).
+ *
+ * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` unless `tag` is a Uint8Array
+ * @example
+ * ```ts
+ * return macTagMatches(this.hmacSha256(key, data), tag);
+ * ```
+ */
+export function macTagMatches(expected: Uint8Array, tag: unknown): boolean {
+  assertBytes(tag, 'tag');
+  return sameBytes(expected, tag);
+}
+
+/**
+ * Checks the input of `unwrapKey`: bytes of a length an RFC 3394 output can have. A wrong
+ * length is a failed unwrap like any other (`DecryptionError`, no detail for an oracle).
+ *
+ * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` unless bytes; {@link DecryptionError} for a bad length
+ * @example
+ * ```ts
+ * checkUnwrapInput(wrapped); // 24..4104 bytes, a multiple of 8
+ * ```
+ */
+export function checkUnwrapInput(wrapped: unknown): asserts wrapped is Uint8Array {
+  assertBytes(wrapped, 'wrapped');
+  if (!isWrappedLength(wrapped)) throw new DecryptionError();
+}
+
+/**
+ * Throws unless `key` was created extractable: `exportKey` never releases other key material.
+ *
+ * @throws {@link KeyError} `ERR_KEY_NOT_EXTRACTABLE`
+ * @example
+ * ```ts
+ * const material = registry.material(key, [key.algorithm], key.kind);
+ * checkExtractable(key);
+ * ```
+ */
+export function checkExtractable(key: KeyHandle): void {
+  if (!key.extractable) throw new KeyError('ERR_KEY_NOT_EXTRACTABLE', `this ${key.algorithm} ${key.kind} key is not extractable`);
+}
+
+/**
+ * The kind of a key `generateKey` makes: `'private'` for asymmetric algorithms, else `'secret'`.
+ *
+ * @example
+ * ```ts
+ * generatedKind('X25519'); // 'private'
+ * ```
+ */
+export function generatedKind<A extends KeyAlgorithm>(algorithm: A): SecretKindOf<A> {
+  return (isAsymmetric(algorithm) ? 'private' : 'secret') as SecretKindOf<A>;
+}
+
+/**
+ * Runs `fn`, turning anything it throws that is not a `WardError` into a `BackendError`
+ * (`ERR_BACKEND_FAILURE`, the original as `cause`): a backend throws only Ward's typed errors.
+ *
+ * @param what - the operation, for the message (e.g. `'signing'`)
+ * @throws {@link BackendError} `ERR_BACKEND_FAILURE`, or the `WardError` that `fn` threw
+ * @example
+ * ```ts
+ * return guarded('key wrap', () => aeskw(secret).encrypt(keyData));
+ * ```
+ */
+export function guarded<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (WardError.isInstance(error)) throw error;
+    throw new BackendError('ERR_BACKEND_FAILURE', `${what} failed`, { cause: error });
+  }
 }
 
 /**
@@ -156,6 +274,7 @@ export function checkHkdf(input: HkdfInput): void {
 export function checkWrapInput(keyData: unknown): asserts keyData is Uint8Array {
   assertBytes(keyData, 'keyData');
   const n = keyData.length;
+  /* RFC 3394 §2: at least two 64-bit blocks, whole blocks only. */
   if (n < 16 || n > KEY_WRAP_MAX_LENGTH || n % 8 !== 0) {
     throw new ArgumentError(`key data to wrap must be 16..${KEY_WRAP_MAX_LENGTH} bytes, a multiple of 8`);
   }
@@ -171,6 +290,7 @@ export function checkWrapInput(keyData: unknown): asserts keyData is Uint8Array 
  */
 export function isWrappedLength(wrapped: Uint8Array): boolean {
   const n = wrapped.length;
+  /* RFC 3394 §2.2.2: the IV block plus at least two 64-bit blocks, whole blocks only. */
   return n >= 24 && n <= KEY_WRAP_MAX_LENGTH + 8 && n % 8 === 0;
 }
 

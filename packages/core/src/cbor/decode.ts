@@ -19,7 +19,7 @@ import { CborSimple, CborTag, type CborValue } from './data-model.js';
 import { encodeValue, isPreferredBignum } from './encode.js';
 import { CANONICAL_NAN_HALF, decodeHalf, exactHalfBits } from './float.js';
 import { canonicalKey, identityOf } from './key-equality.js';
-import { compareByteRanges } from '../bytes.js';
+import { compareByteRanges, concatBytes } from '../bytes.js';
 import { resolveDecodeLimits, type CborDecodeLimits } from './limits.js';
 import { decodeUtf8 } from './text.js';
 
@@ -250,7 +250,7 @@ class Reader {
     const { input } = this;
     const at = start + 1;
     const size = 1 << (info - 24);
-    if (at + size > this.end) this.fail('ERR_CBOR_MALFORMED', 'unexpected end of input in a head', start);
+    this.need(start, 1 + size, 'a head');
     this.pos = at + size;
     let argument: number;
     if (info === 24) argument = input[at] as number;
@@ -262,6 +262,11 @@ class Reader {
       this.fail('ERR_CBOR_MALFORMED', 'argument not in its shortest form (not deterministic)', start);
     }
     return argument;
+  }
+
+  /** RFC 8949 Appendix F, "too little data": the `length` bytes of a head or float at `start` are all there. */
+  private need(start: number, length: number, what: string): void {
+    if (start + length > this.end) this.fail('ERR_CBOR_MALFORMED', `unexpected end of input in ${what}`, start);
   }
 
   private readUint32(at: number): number {
@@ -281,6 +286,7 @@ class Reader {
   /** RFC 8949 §3.3: major type 7, except break. */
   private readSimpleOrFloat(info: number, start: number): CborValue {
     const value = this.readMajor7(info, start);
+    // Ward's profile: 1.0 and 1 would be two spellings of one JavaScript number (and one map key)
     if (this.rejectIntegralFloats && info >= 25 && Number.isInteger(value)) {
       this.fail('ERR_CBOR_UNSUPPORTED', 'float with an integral value (indistinguishable from an integer)', start);
     }
@@ -295,7 +301,7 @@ class Reader {
       case 22: return null;
       case 23: return undefined;
       case 24: {
-        if (start + 2 > this.end) this.fail('ERR_CBOR_MALFORMED', 'unexpected end of input in a head', start);
+        this.need(start, 2, 'a head');
         const simple = this.input[start + 1] as number;
         // RFC 8949 §3.3: a two-byte simple value below 32 is not well-formed
         if (simple < 32) this.fail('ERR_CBOR_MALFORMED', `two-byte simple value ${simple} below 32`, start);
@@ -303,7 +309,7 @@ class Reader {
         return new CborSimple(simple);
       }
       case 25: {
-        if (start + 3 > this.end) this.fail('ERR_CBOR_MALFORMED', 'unexpected end of input in a float', start);
+        this.need(start, 3, 'a float');
         const half = ((this.input[start + 1] as number) << 8) | (this.input[start + 2] as number);
         this.pos = start + 3;
         const value = decodeHalf(half);
@@ -314,7 +320,7 @@ class Reader {
         return value;
       }
       case 26: {
-        if (start + 5 > this.end) this.fail('ERR_CBOR_MALFORMED', 'unexpected end of input in a float', start);
+        this.need(start, 5, 'a float');
         const value = this.getView().getFloat32(start + 1);
         this.pos = start + 5;
         // RFC 8949 §4.2.1: the shortest float that preserves the value (and §4.2.2 for NaN)
@@ -324,9 +330,10 @@ class Reader {
         return value;
       }
       case 27: {
-        if (start + 9 > this.end) this.fail('ERR_CBOR_MALFORMED', 'unexpected end of input in a float', start);
+        this.need(start, 9, 'a float');
         const value = this.getView().getFloat64(start + 1);
         this.pos = start + 9;
+        // RFC 8949 §4.2.1: the shortest float that preserves the value (and §4.2.2 for NaN)
         if (this.deterministic && (Number.isNaN(value) || Math.fround(value) === value)) {
           this.fail('ERR_CBOR_MALFORMED', 'double-precision float that a shorter float preserves (not deterministic)', start);
         }
@@ -340,7 +347,8 @@ class Reader {
   /** RFC 8949 §3.1: a definite-length string of `length` bytes whose head starts at `start`. */
   private readString(major: number, length: number, start: number): CborValue {
     const { pos, limits } = this;
-    // Checked against the limit and the remaining input before anything is allocated
+    // RFC 8949 §10: a declared length is checked against the limit and the remaining input
+    // before anything is allocated, so a 9-byte head cannot make the decoder reserve gigabytes
     if (length > limits.maxStringBytes) {
       this.fail('ERR_CBOR_LIMIT', `string longer than maxStringBytes (${limits.maxStringBytes})`, start);
     }
@@ -376,6 +384,7 @@ class Reader {
       if (++this.items > limits.maxItems) this.fail('ERR_CBOR_LIMIT', `more than maxItems (${limits.maxItems}) data items`, at);
       this.pos = at + 1;
       const length = this.readArgument(info, at);
+      // RFC 8949 §10: the chunks together, not only each chunk, stay within maxStringBytes
       if (length > limits.maxStringBytes - total) {
         this.fail('ERR_CBOR_LIMIT', `string longer than maxStringBytes (${limits.maxStringBytes})`, start);
       }
@@ -383,14 +392,7 @@ class Reader {
       const chunk = this.readString(major, length, at);
       chunks.push(chunk as Uint8Array | string);
     }
-    if (major === 3) return (chunks as string[]).join('');
-    const bytes = new Uint8Array(total);
-    let offset = 0;
-    for (const chunk of chunks as Uint8Array[]) {
-      bytes.set(chunk, offset);
-      offset += chunk.length;
-    }
-    return bytes;
+    return major === 3 ? (chunks as string[]).join('') : concatBytes(chunks as Uint8Array[]);
   }
 
   /**
@@ -411,6 +413,7 @@ class Reader {
   private checkKey(frame: Frame, map: Map<CborValue, CborValue>, key: CborValue): void {
     const { input, limits } = this;
     const keyEnd = this.pos;
+    // RFC 8949 §10: an indefinite-length map declares no count, so its entries are counted here
     if (map.size >= limits.maxMapEntries) {
       this.fail('ERR_CBOR_LIMIT', `map with more than maxMapEntries (${limits.maxMapEntries}) entries`, frame.start);
     }
@@ -447,6 +450,8 @@ class Reader {
       duplicate = map.has(canonical) || frame.numericKeys?.has(canonical) === true;
       if (typeof canonical !== typeof key || typeof key === 'object') (frame.numericKeys ??= new Set()).add(canonical);
     }
+    // RFC 8949 §5.6: a map with a duplicate key is invalid. Accepting one would let two readers
+    // of the same bytes see different values (one keeps the first, another the last).
     if (duplicate) this.fail('ERR_CBOR_DUPLICATE_KEY', 'duplicate map key', frame.keyStart);
   }
 

@@ -1,12 +1,11 @@
 import { Encoder } from 'cbor-x';
 import { describe, expect, it } from 'vitest';
+import { fromHex, toHex as hex } from '../bytes.js';
 import { DecodeError } from '../errors.js';
 import { CborSimple, CborTag, type CborValue } from './data-model.js';
 import { decodeCbor } from './decode.js';
 import { MAX_ENCODE_DEPTH, encodeCbor, encodeHead } from './encode.js';
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-const fromHex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'));
 const enc = (value: unknown): string => hex(encodeCbor(value as CborValue));
 
 function codeOf(run: () => unknown): string {

@@ -29,7 +29,7 @@ import { CborSimple, CborTag, type CborValue } from './data-model.js';
 import { encodeFloat } from './float.js';
 import { canonicalKey, identityOf, mayHaveOtherEncoding } from './key-equality.js';
 import { compareBytes } from '../bytes.js';
-import { isWellFormedText } from './text.js';
+import { isWellFormedOrEmptyText } from '../text.js';
 
 /**
  * cbor-x configuration. Each option turns off a default or an extension that is not plain
@@ -149,7 +149,8 @@ function prepare(value: unknown, depth: number, strictBignums: boolean): unknown
     case 'bigint':
       return prepareInteger(value);
     case 'string':
-      if (!isWellFormedText(value)) throw unsupported('a string with a lone surrogate (it has no UTF-8 form)');
+      // RFC 8949 §3.1: text is UTF-8 (RFC 3629 §3), which has no form for a lone surrogate
+      if (!isWellFormedOrEmptyText(value, Infinity)) throw unsupported('a string with a lone surrogate (it has no UTF-8 form)');
       return value;
     case 'boolean':
     case 'undefined':
@@ -160,6 +161,7 @@ function prepare(value: unknown, depth: number, strictBignums: boolean): unknown
         // a subclass (e.g. Node's Buffer) is written as the plain byte string it views
         return value.constructor === Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
       }
+      // Stack exhaustion: a cyclic or absurdly deep value fails typed instead of overflowing the stack
       if (depth >= MAX_ENCODE_DEPTH) {
         throw new DecodeError('ERR_CBOR_LIMIT', `cannot encode nesting deeper than ${MAX_ENCODE_DEPTH} (cyclic value?)`);
       }
@@ -248,6 +250,7 @@ function sortEntries(entries: Entry[]): void {
       entries[j + 1] = entry;
     }
   }
+  /* RFC 8949 §5.6: a map with a duplicate key is invalid; Ward never writes one for others to misread. */
   for (let i = 1; i < n; i++) {
     if (byEncodedKey(entries[i - 1] as Entry, entries[i] as Entry) === 0) {
       throw new DecodeError('ERR_CBOR_DUPLICATE_KEY', 'cannot encode a map with two keys that have the same encoding');

@@ -4,14 +4,14 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fromHex as bytesOfHex, toHex as hex } from '../bytes.js';
 import { DecodeError } from '../errors.js';
 import { CborTag, type CborValue } from './data-model.js';
 import { decodeCbor } from './decode.js';
 import { encodeCbor } from './encode.js';
 import { exactHalfBits } from './float.js';
 
-const fromHex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text.replace(/\s/g, ''), 'hex'));
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+const fromHex = (text: string): Uint8Array => bytesOfHex(text.replace(/\s/g, '').toLowerCase());
 const TWO_64 = 2n ** 64n;
 const RUNS = { numRuns: 500 };
 

@@ -62,6 +62,7 @@ export function canonicalKey(key: CborValue, depth = 0): CborValue {
       return canonicalInteger(key);
     case 'object':
       if (key === null || key instanceof Uint8Array) return key;
+      // Stack exhaustion: a hostile key nested deeper than any real one fails typed
       if (depth >= MAX_KEY_DEPTH) throw new DecodeError('ERR_CBOR_LIMIT', `cannot compare map keys nested deeper than ${MAX_KEY_DEPTH}`);
       if (key instanceof CborTag) {
         if ((key.tag === 2 || key.tag === 3) && key.value instanceof Uint8Array) return canonicalInteger(bignumValue(key.tag, key.value));

@@ -2,7 +2,8 @@
  * Text strings (RFC 8949 §3.1, major type 3) are UTF-8 (RFC 3629). Decoding is strict: invalid
  * UTF-8 makes a data item invalid (RFC 8949 §5.3.1), and Ward rejects it instead of replacing
  * bytes with U+FFFD. A leading U+FEFF is content, not a byte order mark, so it is kept.
- * Encoding needs well-formed UTF-16: a lone surrogate has no UTF-8 encoding.
+ * Encoding needs well-formed UTF-16 (a lone surrogate has no UTF-8 encoding): that rule is
+ * core's one text rule, in ../text.ts.
  */
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -31,12 +32,4 @@ export function decodeUtf8(input: Uint8Array, start: number, end: number): strin
   } catch {
     return undefined;
   }
-}
-
-const SURROGATE = /[\ud800-\udfff]/;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/** True when `text` has no lone surrogate, so it has a UTF-8 encoding. */
-export function isWellFormedText(text: string): boolean {
-  return !SURROGATE.test(text) || !LONE_SURROGATE.test(text);
 }

@@ -49,10 +49,12 @@ export function encStructure(context: EncContext, protectedBytes: Uint8Array, ex
  * (label 6) needs a context Base IV that Ward's profile never uses.
  */
 export function ivOf(protectedHeader: HeaderMap, unprotectedHeader: HeaderMap): Uint8Array {
+  /* RFC 9052 §3.1 (Partial IV): Ward keeps no Base IV context, so a Partial IV is refused, never guessed. */
   if (protectedHeader.has(HeaderLabel.partialIv) || unprotectedHeader.has(HeaderLabel.partialIv)) {
     throw new UnsupportedAlgorithmError('Partial IV (Base IV context) is not supported');
   }
   const iv = protectedHeader.get(HeaderLabel.iv) ?? unprotectedHeader.get(HeaderLabel.iv);
+  /* RFC 9053 §4.1, §4.3: the IV is the 96-bit AEAD nonce; any other length is refused. */
   if (!(iv instanceof Uint8Array) || iv.length !== AEAD_NONCE_LENGTH) {
     throw new CoseError('ERR_COSE_INVALID_HEADER', `IV must be a ${AEAD_NONCE_LENGTH}-byte byte string`);
   }

@@ -160,6 +160,24 @@ function algOf(layer: Layer): { name: string | undefined; where: 'protected' | '
   return { name: layer.alg, where: 'none' };
 }
 
+/**
+ * What Ward refuses in an encrypted message's content layer before any key is used, in the
+ * order its decoder checks: alg in the unprotected bucket, a Partial IV, a content algorithm it
+ * does not implement (AES-CCM: its 13-byte nonce is never reached). Undefined when none applies.
+ */
+function contentLayerRefusal(layer: Layer, alg: ReturnType<typeof algOf>): Expectation | undefined {
+  if (alg.where === 'unprotected') {
+    return { kind: 'not-applicable', reason: 'alg in the unprotected bucket (Ward requires it protected)', codes: ['ERR_COSE_UNPROTECTED_ALG'] };
+  }
+  if (layer.unprotected?.partialIV_hex !== undefined) {
+    return { kind: 'not-applicable', reason: `Partial IV (${alg.name})`, codes: ['ERR_UNSUPPORTED_ALGORITHM'] };
+  }
+  if (!CONTENT_ALGS.has(alg.name ?? '')) {
+    return { kind: 'not-applicable', reason: `AES-CCM (${alg.name})`, codes: ['ERR_UNSUPPORTED_ALGORITHM'] };
+  }
+  return undefined;
+}
+
 function failuresOf(example: Example, layer: Layer | undefined): Readonly<Record<string, unknown>> {
   return { ...example.input.failures, ...layer?.failures };
 }
@@ -284,13 +302,9 @@ function classify(folder: string, file: string, example: Example): Case {
     const k = octKey(recipient.key!);
     const externalAad = externalOf(layer);
     let expectation: Expectation;
-    if (alg.where === 'unprotected') {
-      expectation = { kind: 'not-applicable', reason: 'alg in the unprotected bucket (Ward requires it protected)', codes: ['ERR_COSE_UNPROTECTED_ALG'] };
-    } else if (layer.unprotected?.partialIV_hex !== undefined) {
-      expectation = { kind: 'not-applicable', reason: `Partial IV (${alg.name})`, codes: ['ERR_UNSUPPORTED_ALGORITHM'] };
-    } else if (!CONTENT_ALGS.has(alg.name ?? '')) {
-      /* The content alg is looked up before the IV: AES-CCM's 13-byte nonce is never reached. */
-      expectation = { kind: 'not-applicable', reason: `AES-CCM (${alg.name})`, codes: ['ERR_UNSUPPORTED_ALGORITHM'] };
+    const refused = contentLayerRefusal(layer, alg);
+    if (refused !== undefined) {
+      expectation = refused;
     } else {
       const failed = failureCodes(failures, 'ERR_DECRYPTION_FAILED');
       if (example.fail) {
@@ -353,13 +367,10 @@ function classify(folder: string, file: string, example: Example): Case {
       };
     }
 
-    if (alg.where === 'unprotected') {
-      expectation = { kind: 'not-applicable', reason: 'alg in the unprotected bucket (Ward requires it protected)', codes: ['ERR_COSE_UNPROTECTED_ALG'] };
-    } else if (layer.unprotected?.partialIV_hex !== undefined) {
-      expectation = { kind: 'not-applicable', reason: `Partial IV (${alg.name})`, codes: ['ERR_UNSUPPORTED_ALGORITHM'] };
-    } else if (!CONTENT_ALGS.has(alg.name ?? '')) {
-      /* The content alg is checked before the IV and before any recipient. */
-      expectation = { kind: 'not-applicable', reason: `AES-CCM (${alg.name})`, codes: ['ERR_UNSUPPORTED_ALGORITHM'] };
+    /* The content layer is checked before any recipient. */
+    const refused = contentLayerRefusal(layer, alg);
+    if (refused !== undefined) {
+      expectation = refused;
     } else if (recipient.recipients !== undefined) {
       expectation = { kind: 'not-applicable', reason: 'two-layer recipient (nested COSE_recipient)', codes: ['ERR_COSE_MALFORMED'] };
     } else if (UNSUPPORTED_RECIPIENT_ALGS.has(rAlg)) {

@@ -313,6 +313,7 @@ interface DecodedRecipient extends DecodedHeaders {
 }
 
 function decodeRecipient(recipient: CborValue, options: CoseDecodeOptions): DecodedRecipient {
+  /* RFC 9052 §5.1: a COSE_recipient is [protected, unprotected, ciphertext]; Ward reads no nested recipients. */
   if (!Array.isArray(recipient) || recipient.length !== 3) throw new CoseError('ERR_COSE_MALFORMED', 'COSE_recipient must be an array of 3');
   const headers = decodeHeaderPair(recipient, options);
   const alg = checkHeaders(headers.protectedHeader, headers.unprotectedHeader, { understood: RECIPIENT_UNDERSTOOD, alg: 'either' });
@@ -343,7 +344,9 @@ export function decodeEncryptStructure(message: Uint8Array, options: EncryptStru
   const [, , ciphertext, recipients] = layer.fields;
   if (ciphertext !== null && !(ciphertext instanceof Uint8Array)) throw new CoseError('ERR_COSE_MALFORMED', 'ciphertext must be a byte string or nil');
   const maxRecipients = options.maxRecipients ?? DEFAULT_MAX_RECIPIENTS;
+  /* RFC 9052 §5.1: recipients is [+ COSE_recipient], at least one. */
   if (!Array.isArray(recipients) || recipients.length === 0) throw new CoseError('ERR_COSE_MALFORMED', 'recipients must be a non-empty array');
+  /* Resource exhaustion: each recipient can cost a key agreement, so their number is bounded before any is read. */
   if (recipients.length > maxRecipients) throw new CoseError('ERR_COSE_MALFORMED', `more than ${maxRecipients} recipients`);
   const decoded = recipients.map((recipient) => decodeRecipient(recipient, options));
   /* RFC 9052 §5.1, SPEC.md §2: a direct key agreement recipient derives the CEK itself, so it
@@ -373,6 +376,7 @@ async function recoverContentKey(
   } else {
     key = source;
   }
+  /* RFC 9052 §3.1 (kid): a reader whose key has a kid tries only the recipients that name it. */
   if (key.kid !== undefined && (kid === undefined || !sameBytes(kid, key.kid))) return { skipped: 'another kid' };
 
   const wrapLength = KEY_WRAP_ALGORITHMS.get(alg);
@@ -388,16 +392,20 @@ async function recoverContentKey(
   /* A recipient in an algorithm Ward does not implement is for another reader: skip it. */
   if (ecdhWrap === undefined && alg !== CoseAlgorithm.ECDH_ES_HKDF_256) return { skipped: `unsupported alg ${alg}` };
   if (!('privateKey' in key)) return { skipped: `ECDH-ES (alg ${alg}) for a private-key holder` };
-  /* ECDH-ES parameters are authenticated only through the KDF context: alg must be protected. */
+  /*
+   * RFC 9053 §5.2, §6.3: ECDH-ES parameters are authenticated only through the KDF context
+   * (which holds the protected bucket), so alg must be protected or it could be substituted.
+   */
   if (!protectedHeader.has(HeaderLabel.alg)) throw new CoseError('ERR_COSE_UNPROTECTED_ALG', 'ECDH-ES alg must be protected');
   const ephemeralKey = protectedHeader.get(HeaderLabel.ephemeralKey) ?? unprotectedHeader.get(HeaderLabel.ephemeralKey);
   if (ephemeralKey instanceof Map && agreementAlgorithmOfCose(ephemeralKey) !== key.privateKey.algorithm) return { skipped: 'another curve' };
   const peer = await agreementPublicKeyFromCose(ephemeralKey, key.privateKey.algorithm, backend);
   const saltValue = protectedHeader.get(HeaderLabel.salt) ?? unprotectedHeader.get(HeaderLabel.salt);
+  /* RFC 9053 §5.1: the HKDF salt header parameter (label -20) is a bstr. */
   if (saltValue !== undefined && !(saltValue instanceof Uint8Array)) throw new CoseError('ERR_COSE_INVALID_HEADER', 'salt must be a byte string');
   const header: HeaderMap = new Map([...unprotectedHeader, ...protectedHeader]);
   if (ecdhWrap === undefined) {
-    /* Direct key agreement: the CEK is the HKDF output; the recipient ciphertext is empty. */
+    /* RFC 9052 §5.1 (direct key agreement): the CEK is the HKDF output; the recipient ciphertext is empty. */
     if (ciphertext.length !== 0) throw new CoseError('ERR_COSE_MALFORMED', 'direct key agreement recipient must have an empty ciphertext');
     const info = kdfContext(contentAlg, cekLength, protectedBytes, header);
     return { cek: await agreeAndDerive(backend, key.privateKey, peer, cekLength, info, saltValue), alg };
@@ -476,6 +484,7 @@ export async function recoverEncryptContentKey(message: Uint8Array, options: Dec
     }
     const { cek } = recovered;
     try {
+      /* RFC 9052 §8 (key and algorithm must match): a CEK of another length is refused, as a failed decryption. */
       if (cek.length !== content.keyLength) throw new DecryptionError();
       if (options.checkContentKey !== undefined) await settle(options.checkContentKey(cek));
     } catch (error) {

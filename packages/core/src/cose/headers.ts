@@ -69,6 +69,7 @@ export function encodeProtectedHeader(header: HeaderMap): Uint8Array {
 export function producerProtectedHeader(extra: HeaderMap | undefined, alg: number, kid: Uint8Array | undefined): HeaderMap {
   const header: HeaderMap = new Map(extra);
   const declared = header.get(HeaderLabel.alg);
+  /* RFC 9052 §8: the algorithm comes from the key; a caller cannot label a message with another. */
   if (declared !== undefined && declared !== alg) {
     throw new CoseError('ERR_COSE_ALGORITHM_MISMATCH', `protected alg ${String(declared)} is not the key's ${alg}`);
   }
@@ -94,6 +95,7 @@ export function decodeProtectedHeader(bytes: Uint8Array, options?: DecodeCborOpt
   if (bytes.length === 0) return new Map();
   /* RFC 9052 §3: labels and alg are int / tstr; an integral float must not pass as an int. */
   const value = decodeCbor(bytes, { ...options, rejectIntegralFloats: true });
+  /* RFC 9052 §3: the protected bucket is a serialized header_map, nothing else. */
   if (!(value instanceof Map)) throw new CoseError('ERR_COSE_INVALID_HEADER', 'protected header is not a map');
   checkLabels(value as HeaderMap, 'protected');
   return value as HeaderMap;
@@ -111,6 +113,7 @@ export function decodeProtectedHeader(bytes: Uint8Array, options?: DecodeCborOpt
  * ```
  */
 export function asUnprotectedHeader(value: CborValue): HeaderMap {
+  /* RFC 9052 §3: the unprotected bucket is a header_map. */
   if (!(value instanceof Map)) throw new CoseError('ERR_COSE_INVALID_HEADER', 'unprotected header is not a map');
   checkLabels(value as HeaderMap, 'unprotected');
   return value as HeaderMap;
@@ -176,6 +179,7 @@ export function closedHeaderProblem(
  * ```
  */
 export function checkHeaders(protectedHeader: HeaderMap, unprotectedHeader: HeaderMap, rules: HeaderRules): number {
+  /* RFC 9052 §3: a label in both buckets is an error (a reader could take either value). */
   for (const label of protectedHeader.keys()) {
     if (unprotectedHeader.has(label)) {
       throw new CoseError('ERR_COSE_INVALID_HEADER', `header label ${String(label)} is in both buckets`);
@@ -184,15 +188,18 @@ export function checkHeaders(protectedHeader: HeaderMap, unprotectedHeader: Head
   checkParameterTypes(protectedHeader);
   checkParameterTypes(unprotectedHeader);
 
+  /* RFC 9052 §3.1 (crit): only the protected bucket may hold crit, or an attacker could strip it. */
   if (unprotectedHeader.has(HeaderLabel.crit)) {
     throw new CoseError('ERR_COSE_INVALID_HEADER', 'crit must be a protected header parameter');
   }
   const crit = protectedHeader.get(HeaderLabel.crit);
   if (crit !== undefined) {
     for (const label of crit as (number | string)[]) {
+      /* RFC 9052 §3.1 (crit): every label it names is present in the protected bucket. */
       if (!protectedHeader.has(label)) {
         throw new CoseError('ERR_COSE_INVALID_HEADER', `critical label ${String(label)} is not in the protected header`);
       }
+      /* RFC 9052 §3.1 (crit): a critical parameter this layer does not understand fails the message. */
       if (!rules.understood.has(label)) {
         throw new CoseError('ERR_COSE_UNKNOWN_CRITICAL', `critical header label ${String(label)} is not understood`);
       }
@@ -201,10 +208,15 @@ export function checkHeaders(protectedHeader: HeaderMap, unprotectedHeader: Head
 
   const protectedAlg = protectedHeader.get(HeaderLabel.alg);
   const unprotectedAlg = unprotectedHeader.get(HeaderLabel.alg);
+  /*
+   * RFC 9052 §3.1 (alg): "MUST be authenticated where the ability to do so exists". An
+   * unprotected alg can be rewritten in transit (algorithm substitution).
+   */
   if (protectedAlg === undefined && unprotectedAlg !== undefined && rules.alg === 'protected') {
     throw new CoseError('ERR_COSE_UNPROTECTED_ALG', 'alg must be a protected header parameter');
   }
   const alg = protectedAlg ?? unprotectedAlg;
+  /* RFC 9052 §3.1: every layer names its algorithm; Ward registers integer identifiers only. */
   if (alg === undefined) throw new CoseError('ERR_COSE_INVALID_HEADER', 'alg header parameter is missing');
   if (typeof alg !== 'number') {
     throw new UnsupportedAlgorithmError('text algorithm identifiers are not supported');

@@ -1,6 +1,12 @@
+/*
+ * How a COSE reader finds its key: the headers a key source sees (KeyLookup), the key source
+ * and reader's-key shapes callers pass, their argument checks, and the kid rule. A key is only
+ * ever found from headers, never trusted because of them: the signature, tag or decryption that
+ * follows is what authenticates the layer (RFC 9052 §3: the unprotected bucket is not protected).
+ */
 import type { MaybePromise } from '../backend/crypto-backend.js';
 import { isPromise } from '../backend/crypto-backend.js';
-import { describeValue, notAKeyHandle } from '../backend/validate.js';
+import { checkKeyHandleOption, describeValue, notAKeyHandle } from '../backend/validate.js';
 import { ArgumentError } from '../errors.js';
 import type { HeaderMap } from './headers.js';
 import { HeaderLabel } from './headers.js';
@@ -74,12 +80,12 @@ export function checkRecipientSource(source: unknown, name: string): void {
     throw new ArgumentError(`${name} is a StoredKeyset: pass storedKeyset.keyset.recipientKey()`);
   }
   if ('privateKey' in o) {
-    checkRecipientPart(o['privateKey'], `${name}.privateKey`);
+    checkKeyHandleOption(o['privateKey'], `${name}.privateKey`);
     if ((o['privateKey'] as { kind: string }).kind !== 'private') {
       throw new ArgumentError(`${name}.privateKey is a ${(o['privateKey'] as { kind: string }).kind} key: a reader needs its private key (the public key is what the sender seals to)`);
     }
   } else if ('kek' in o) {
-    checkRecipientPart(o['kek'], `${name}.kek`);
+    checkKeyHandleOption(o['kek'], `${name}.kek`);
   } else if (notAKeyHandle(source) === undefined) {
     throw new ArgumentError(`${name} is a bare key handle: pass { privateKey: key, kid } (or { kek: key, kid } for AES-KW)`);
   } else {
@@ -115,7 +121,7 @@ export function checkRecipientSpecs(recipients: unknown, name: string): void {
     }
     const o = spec as Record<string, unknown>;
     const part = 'publicKey' in o ? 'publicKey' : 'kek';
-    checkRecipientPart(o[part], `${at}.${part}`);
+    checkKeyHandleOption(o[part], `${at}.${part}`);
     if (part === 'publicKey' && (o[part] as { kind: string }).kind === 'private') {
       throw new ArgumentError(`${at}.publicKey is a private key: pass backend.publicKey(key) (a sender never needs a reader's private key)`);
     }
@@ -123,12 +129,11 @@ export function checkRecipientSpecs(recipients: unknown, name: string): void {
   });
 }
 
-function checkRecipientPart(value: unknown, name: string): void {
-  const problem = notAKeyHandle(value);
-  if (problem !== undefined) throw new ArgumentError(`${name} ${problem}`);
-}
-
-/** Resolves a {@link KeySource} for one layer. */
+/**
+ * Resolves a {@link KeySource} for one layer. The key it returns is still checked against the
+ * layer's algorithm by the caller (RFC 9052 §8: the algorithm comes from the key, never from
+ * the message alone), so a resolver that returns a wrong key fails closed.
+ */
 export async function resolveKey<K extends object>(source: KeySource<K>, lookup: KeyLookup): Promise<K | undefined> {
   if (typeof source !== 'function') return source;
   const result = source(lookup);
@@ -137,6 +142,12 @@ export async function resolveKey<K extends object>(source: KeySource<K>, lookup:
 
 /** The kid of a layer: protected first (authenticated), then unprotected. */
 export function kidOf(protectedHeader: HeaderMap, unprotectedHeader: HeaderMap): Uint8Array | undefined {
+  /*
+   * RFC 9052 §3.1 (kid): a hint to find the key, in either bucket. The protected one wins, so
+   * that an attacker who rewrites the unauthenticated bucket cannot steer the lookup away from
+   * the key the sender named and bound into the signature or tag; a kid of another type finds
+   * no key (RFC 9052 §3.1, Table 3: kid is a bstr).
+   */
   const kid = protectedHeader.get(HeaderLabel.kid) ?? unprotectedHeader.get(HeaderLabel.kid);
   return kid instanceof Uint8Array ? kid : undefined;
 }

@@ -119,6 +119,7 @@ export async function verifyMac0(message: Uint8Array, options: VerifyMac0Options
   const kid = kidOf(protectedHeader, unprotectedHeader);
   const key = await resolveKey(options.key, { alg, kid, protectedHeader, unprotectedHeader });
   if (key === undefined) throw new KeyError('ERR_KEY_NOT_FOUND', 'no MAC key for this message');
+  /* RFC 9052 §8: the algorithm comes from the key, never from the message alone. */
   if (key.algorithm !== 'HMAC-SHA256') throw new CoseError('ERR_COSE_ALGORITHM_MISMATCH', `HMAC 256/256 needs an HMAC-SHA256 key, not ${key.algorithm}`);
   const checked = options.backend.hmacSha256Verify(key, toBeMaced(protectedBytes, options.externalAad ?? EMPTY, payload), tag);
   if (!(isPromise(checked) ? await checked : checked)) throw new VerificationError('ERR_MAC_INVALID', 'MAC does not verify');

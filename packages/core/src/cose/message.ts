@@ -70,6 +70,7 @@ export function decodeCoseArray(bytes: Uint8Array, tag: number, length: number, 
   } else if ((options?.tagged ?? 'required') === 'required') {
     throw new CoseError('ERR_COSE_WRONG_TAG', `expected COSE tag ${tag}`);
   }
+  /* RFC 9052 §4.2, §5.2, §6.2: each message is an array of a fixed length; anything else is another structure. */
   if (!Array.isArray(body) || body.length !== length) {
     throw new CoseError('ERR_COSE_MALFORMED', `COSE message must be an array of ${length}`);
   }
@@ -79,8 +80,10 @@ export function decodeCoseArray(bytes: Uint8Array, tag: number, length: number, 
 /** Decodes the `[protected, unprotected, …]` prefix shared by every COSE layer. */
 export function decodeHeaderPair(fields: readonly CborValue[], options?: CoseDecodeOptions): DecodedHeaders {
   const protectedBytes = fields[0];
+  /* RFC 9052 §3: the protected bucket is a bstr (the exact bytes the signature or tag covers). */
   if (!(protectedBytes instanceof Uint8Array)) throw new CoseError('ERR_COSE_MALFORMED', 'protected header must be a byte string');
   const maxHeaderBytes = options?.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+  /* Resource exhaustion: a header is bounded before it is decoded (RFC 8949 §10). */
   if (protectedBytes.length > maxHeaderBytes) {
     throw new DecodeError('ERR_CBOR_LIMIT', `protected header of ${protectedBytes.length} bytes exceeds maxHeaderBytes (${maxHeaderBytes})`);
   }

@@ -210,6 +210,7 @@ export async function verifySign1(message: Uint8Array, options: VerifySign1Optio
   );
   const embedded = fields[2];
   let payload: Uint8Array;
+  /* RFC 9052 §2: a nil payload is detached and supplied out of band; given both ways it is ambiguous. */
   if (embedded === null) {
     if (options.detachedPayload === undefined) throw new CoseError('ERR_COSE_MALFORMED', 'payload is detached and none was supplied');
     assertBytes(options.detachedPayload, 'detachedPayload');
