@@ -28,8 +28,9 @@ export const CORE_LAYERS: readonly (readonly string[])[] = [
   ['policy/evaluation'],
   ['policy/enforcement'],
   ['envelope'],
-  // Entry points that gather several layers (a folder's own index.ts belongs to its folder).
-  ['index.ts', 'backend-kit.ts', 'wire.ts'],
+  // Entry points that gather several layers (a folder's own index.ts belongs to its folder; policy/
+  // is several units, so its index.ts is an entry point).
+  ['index.ts', 'backend-kit.ts', 'wire.ts', 'errors-entry.ts', 'policy/index.ts'],
 ];
 
 const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s*['"]([^'"]+)['"]/gm;

@@ -23,7 +23,9 @@ import {
   verify as opensslVerify,
 } from 'node:crypto';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
-import { BackendError, CRYPTO_BACKEND_VERSION, DecryptionError, KeyAgreementError, KeyError, WardError } from '@ward/core';
+import { KeyError, WardError } from '@ward/core';
+import { BackendError, DecryptionError, KeyAgreementError } from '@ward/core/errors';
+import { CRYPTO_BACKEND_VERSION } from '@ward/core/backend-kit';
 import type {
   AeadDecryptInput, AeadEncryptInput, AeadKey, AgreementPrivateKey, AgreementPublicKey,
   AsymmetricAlgorithm, CryptoBackend, HkdfInput, KeyAlgorithm, KeyHandle, KeyKind, KeyOptions, MacKey, SecretKindOf,

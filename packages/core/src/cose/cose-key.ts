@@ -14,7 +14,7 @@ import { CoseError, UnsupportedAlgorithmError } from '../errors.js';
  *
  * @example
  * ```ts
- * import { CoseKeyLabel } from '@ward/core';
+ * import { CoseKeyLabel } from '@ward/core/cose';
  *
  * const okp = new Map([[CoseKeyLabel.kty, CoseKeyLabel.ktyOKP], [CoseKeyLabel.crv, CoseKeyLabel.crvX25519]]);
  * ```

@@ -28,7 +28,7 @@ export type CoseCurve = 1 | 4 | 6;
  *
  * @example
  * ```ts
- * import { CoseKeyOp } from '@ward/core';
+ * import { CoseKeyOp } from '@ward/core/keys';
  *
  * const keyOps = [CoseKeyOp.sign, CoseKeyOp.verify]; // [1, 2]
  * ```
@@ -261,7 +261,7 @@ function freezeRedacted(fields: CoseKey): CoseKey {
  * @throws {@link UnsupportedAlgorithmError} `ERR_UNSUPPORTED_ALGORITHM` for another kty or crv
  * @example
  * ```ts
- * import { createCoseKey } from '@ward/core';
+ * import { createCoseKey } from '@ward/core/keys';
  *
  * const key = createCoseKey({ kty: 4, alg: 3, k: secret32 }); // A256GCM
  * JSON.stringify(key); // {"kty":"Symmetric","alg":3,"k":"[redacted]"}
@@ -304,7 +304,7 @@ function toMap(key: CoseKey, requiredOnly = false): Map<CborValue, CborValue> {
  * @throws {@link UnsupportedAlgorithmError} `ERR_UNSUPPORTED_ALGORITHM` for another kty or crv
  * @example
  * ```ts
- * import { encodeCoseKey, decodeCoseKey } from '@ward/core';
+ * import { encodeCoseKey, decodeCoseKey } from '@ward/core/keys';
  *
  * const bytes = encodeCoseKey({ kty: 1, crv: 6, x: ed25519PublicKey });
  * const again = decodeCoseKey(bytes, { publicOnly: true });
@@ -334,7 +334,7 @@ const SYMMETRIC_LABELS: ReadonlySet<CborValue> = new Set<CborValue>([L.k]);
  * @throws {@link UnsupportedAlgorithmError} `ERR_UNSUPPORTED_ALGORITHM` for a kty or crv Ward does not use
  * @example
  * ```ts
- * import { decodeCoseKey } from '@ward/core';
+ * import { decodeCoseKey } from '@ward/core/keys';
  *
  * const peerKey = decodeCoseKey(received, { publicOnly: true, maxBytes: 1024 });
  * ```
@@ -426,7 +426,8 @@ function thumbprintInput(key: CoseKey): Uint8Array {
  * @throws {@link CoseError} `ERR_COSE_MALFORMED` for a malformed key
  * @example
  * ```ts
- * import { coseKeyThumbprint, coseKeyFromHandle, createNobleBackend } from '@ward/core';
+ * import { createNobleBackend } from '@ward/core';
+ * import { coseKeyThumbprint, coseKeyFromHandle } from '@ward/core/keys';
  *
  * const backend = createNobleBackend();
  * const publicKey = await backend.publicKey(await backend.generateKey('Ed25519'));
@@ -503,7 +504,8 @@ function symmetricAlgorithmOf(alg: number): KeyAlgorithm | undefined {
  * @throws {@link CoseError} `ERR_COSE_ALGORITHM_MISMATCH` for an `alg` that does not fit the key
  * @example
  * ```ts
- * import { coseKeyFromHandle, coseKeyThumbprint, createNobleBackend, encodeCoseKey } from '@ward/core';
+ * import { createNobleBackend } from '@ward/core';
+ * import { coseKeyFromHandle, coseKeyThumbprint, encodeCoseKey } from '@ward/core/keys';
  *
  * const backend = createNobleBackend();
  * const signingKey = await backend.generateKey('ECDSA-P256', { extractable: true });
@@ -596,7 +598,7 @@ function backendAlgorithmOf(key: CoseKey, as: KeyAlgorithm | undefined): KeyAlgo
  * @throws {@link KeyError} `ERR_KEY_INVALID` for a point not on the curve or a `d` that does not match `x`/`y`
  * @example
  * ```ts
- * import { decodeCoseKey, importCoseKey } from '@ward/core';
+ * import { decodeCoseKey, importCoseKey } from '@ward/core/keys';
  *
  * const verifyingKey = await importCoseKey(backend, decodeCoseKey(stored, { publicOnly: true }));
  * const agreementKey = await importCoseKey(backend, ec2KeyWithoutAlg, { as: 'ECDH-P256' });

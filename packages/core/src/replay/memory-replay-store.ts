@@ -76,7 +76,8 @@ function positiveInteger(value: number | undefined, fallback: number, name: stri
  *
  * @example
  * ```ts
- * import { MemoryReplayStore, checkReplay, verifyEnvelope } from '@ward/core';
+ * import { MemoryReplayStore, verifyEnvelope } from '@ward/core';
+ * import { checkReplay } from '@ward/core/replay';
  *
  * const store = new MemoryReplayStore({ maxStreams: 50_000 });
  * const facts = await verifyEnvelope(envelope, { backend, trust });

@@ -134,7 +134,7 @@ export interface DecisionRecord {
  *
  * @example
  * ```ts
- * import { DECISION_RECORD_CONTENT_TYPE } from '@ward/core';
+ * import { DECISION_RECORD_CONTENT_TYPE } from '@ward/core/policy';
  *
  * DECISION_RECORD_CONTENT_TYPE; // 'application/ward-decision+cbor'
  * ```
@@ -474,7 +474,8 @@ function jsonValue(value: CborValue): unknown {
  *   instance, a lone surrogate) or nests deeper than 32
  * @example
  * ```ts
- * import { createNobleBackend, decisionInputDigest } from '@ward/core';
+ * import { createNobleBackend } from '@ward/core';
+ * import { decisionInputDigest } from '@ward/core/policy';
  *
  * const digest = await decisionInputDigest(input, createNobleBackend());
  * digest === (await decisionInputDigest(JSON.parse(JSON.stringify(input)), backend)); // true
@@ -502,7 +503,7 @@ export async function decisionInputDigest(input: PolicyInput, backend: CryptoBac
  *   longer than 256
  * @example
  * ```ts
- * import { minimalDecisionInput } from '@ward/core';
+ * import { minimalDecisionInput } from '@ward/core/policy';
  *
  * const kept = minimalDecisionInput(input);
  * kept.resource.attributes; // { classification: 'personal', zone: 'market-square' }
@@ -555,7 +556,8 @@ function contextAllowList(value: unknown): readonly string[] {
  *   breaks the record's rules (see {@link DecisionRecord})
  * @example
  * ```ts
- * import { createDecisionRecord, createNobleBackend } from '@ward/core';
+ * import { createNobleBackend } from '@ward/core';
+ * import { createDecisionRecord } from '@ward/core/policy';
  *
  * const record = await createDecisionRecord(input, decision, {
  *   backend: createNobleBackend(),
@@ -604,7 +606,7 @@ export async function createDecisionRecord(
  *   missing, unknown, of the wrong type or out of bounds
  * @example
  * ```ts
- * import { parseDecisionRecord } from '@ward/core';
+ * import { parseDecisionRecord } from '@ward/core/policy';
  *
  * const record = parseDecisionRecord(JSON.parse(line));
  * ```
@@ -624,7 +626,7 @@ export function parseDecisionRecord(value: unknown): DecisionRecord {
  *   (unknown or missing fields, bad types, limits; see {@link DecisionRecord})
  * @example
  * ```ts
- * import { encodeDecisionRecord, decodeDecisionRecord } from '@ward/core';
+ * import { encodeDecisionRecord, decodeDecisionRecord } from '@ward/core/policy';
  *
  * const bytes = encodeDecisionRecord(record);
  * decodeDecisionRecord(bytes); // equal to record
@@ -673,7 +675,7 @@ export function decodeDecisionRecord(bytes: Uint8Array): DecisionRecord {
  * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for a record that breaks the format
  * @example
  * ```ts
- * import { decisionRecordDigest } from '@ward/core';
+ * import { decisionRecordDigest } from '@ward/core/policy';
  *
  * const head = await decisionRecordDigest(lastSignedRecord, backend);
  * ```
@@ -832,7 +834,7 @@ export interface SignDecisionRecordOptions {
  * @throws {@link KeyError} when `signer.key` is not a signing key of `backend`
  * @example
  * ```ts
- * import { signDecisionRecord, verifyDecisionRecord } from '@ward/core';
+ * import { signDecisionRecord, verifyDecisionRecord } from '@ward/core/policy';
  *
  * const signed = await signDecisionRecord(record, {
  *   backend,
@@ -964,7 +966,7 @@ export async function verifyDecisionRecord(bytes: Uint8Array, options: VerifyDec
  * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` when `bytes` is not a Uint8Array
  * @example
  * ```ts
- * import { inspectSignedDecisionRecord } from '@ward/core';
+ * import { inspectSignedDecisionRecord } from '@ward/core/policy';
  *
  * const { record, kid, issuer } = inspectSignedDecisionRecord(signed); // unauthenticated
  * ```
@@ -1023,7 +1025,7 @@ export interface ChainedDecisionRecord {
  *
  * @example
  * ```ts
- * import { DecisionChain } from '@ward/core';
+ * import { DecisionChain } from '@ward/core/policy';
  *
  * const chain = new DecisionChain({ backend, sign: { backend, signer: { key, kid }, issuer: 'ward-gateway-3' } });
  * const { record, signed, digest } = await chain.append(await createDecisionRecord(input, decision, options));
@@ -1133,7 +1135,7 @@ export interface DecisionChainVerification {
  *
  * @example
  * ```ts
- * import { DecisionChainVerifier } from '@ward/core';
+ * import { DecisionChainVerifier } from '@ward/core/policy';
  *
  * const verifier = new DecisionChainVerifier({ backend, trust: trust.keySource('decision-log') });
  * for (const [i, entry] of entries.entries()) {
@@ -1282,7 +1284,7 @@ export class DecisionChainVerifier {
  * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for bad options
  * @example
  * ```ts
- * import { verifyDecisionChain } from '@ward/core';
+ * import { verifyDecisionChain } from '@ward/core/policy';
  *
  * const { records, authenticated, head } = await verifyDecisionChain(signedEntries, {
  *   backend,
