@@ -9,6 +9,6 @@
  * `@ward/core` root (`export * from '@ward/core'`) plus its own names, never a core subpath;
  * import `@ward/core/cose`, `/keys`, `/policy` and the other subpaths from `@ward/core` itself.
  *
- * @module
+ * @module @ward/browser
  */
 export * from '@ward/core';

@@ -5,7 +5,7 @@
  * class. The subpath platform packages (`@ward/node`, `@ward/browser`, `@ward/device`) use for
  * internals.
  *
- * @module
+ * @module @ward/core/backend-kit
  */
 export { CRYPTO_BACKEND_VERSION, isPromise } from './backend/crypto-backend.js';
 export { NobleBackend } from './backend/noble-backend.js';

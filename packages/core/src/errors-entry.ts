@@ -6,7 +6,7 @@
  * them here. An entry point (packages/core/src/layers.test.ts): the classes live in errors.ts,
  * the deny beside the policy gate.
  *
- * @module
+ * @module @ward/core/errors
  */
 export {
   WardError, ArgumentError, UnsupportedAlgorithmError, KeyError, KeyAgreementError, DecryptionError, DecodeError,

@@ -5,7 +5,7 @@
  * `/errors`, `/wire` and, for backend authors, `/backend-kit`. The root keeps at most 45
  * runtime names (public-surface.test.ts counts them).
  *
- * @module
+ * @module @ward/core
  */
 
 // Envelopes: seal, verify, open, re-wrap.

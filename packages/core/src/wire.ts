@@ -5,7 +5,7 @@
  * record keys, CBOR tags). For code that reads or builds Ward's bytes itself, such as an
  * independent decoder or a test; SPEC.md explains each one. Constants only: no functions.
  *
- * @module
+ * @module @ward/core/wire
  */
 export { CborSimple, CborTag } from './cbor/data-model.js';
 export { CoseAlgorithm } from './cose/algorithms.js';

@@ -7,7 +7,7 @@
  * `@ward/core` root (`export * from '@ward/core'`) plus its own names, never a core subpath;
  * import `@ward/core/cose`, `/keys`, `/policy` and the other subpaths from `@ward/core` itself.
  *
- * @module
+ * @module @ward/node
  */
 export * from '@ward/core';
 export { createNodeBackend, NodeBackend } from './node-backend.js';

@@ -3,7 +3,7 @@
  * deterministic encoder on cbor-x, over Ward's CBOR data model, plus the frame writer COSE's
  * fixed-shape arrays use. Ward's own modules import it too.
  *
- * @module
+ * @module @ward/core/cbor
  */
 export { CborSimple, CborTag } from './data-model.js';
 export type { CborValue } from './data-model.js';

@@ -4,7 +4,7 @@
  * COSE_Key parameters of key-agreement recipients. Most applications use the envelope
  * operations of `@ward/core` instead; these are for protocols that need the bare structures.
  *
- * @module
+ * @module @ward/core/cose
  */
 export { CoseAlgorithm } from './algorithms.js';
 export type { CoseAlgorithmId } from './algorithms.js';

@@ -4,7 +4,7 @@
  * RFC 9679 thumbprint. The root `@ward/core` exports the classes most applications use; this
  * subpath adds the constants, codecs and helpers around them.
  *
- * @module
+ * @module @ward/core/keys
  */
 export {
   CoseKeyOp, createCoseKey, encodeCoseKey, decodeCoseKey, coseKeyThumbprint, coseKeyFromHandle, importCoseKey,

@@ -5,7 +5,7 @@
  * (decision records, signed and hash-chained). An entry point over the policy layers, so it
  * sits above them (packages/core/src/layers.test.ts).
  *
- * @module
+ * @module @ward/core/policy
  */
 export type {
   PolicyAction, PolicySubject, PolicyResource, PolicyEnvironment, PolicyInput, PolicyContext, PolicyContextValue, Obligation, PolicyDecision,

@@ -3,7 +3,7 @@
  * that checks an envelope's sequence number and id against its producer stream, and the window
  * settings. `verifyEnvelope` and `openEnvelope` run the guard for you with `replay: { store }`.
  *
- * @module
+ * @module @ward/core/replay
  */
 export { DEFAULT_REPLAY_WINDOW, replayStreamKey, resolveReplayWindow } from './replay-store.js';
 export type { ReplayStore, ReplayEntry, ReplayVerdict, ReplayWindowOptions } from './replay-store.js';
