@@ -1,6 +1,10 @@
 import { wardPackage } from '../../tsup.base.js';
 
-/* One entry per `exports` subpath of package.json (dist/<subpath>.js); public-surface.test.ts checks they agree. */
+/*
+ * One entry per `exports` subpath of package.json (dist/<subpath>.js); public-surface.test.ts checks
+ * they agree. Splitting for CJS too (ESM splits by default): the subpaths then share one copy of
+ * each module, so `require('@ward/core').WardError === require('@ward/core/errors').WardError`.
+ */
 export default wardPackage({
   entry: {
     index: 'src/index.ts',
@@ -15,4 +19,5 @@ export default wardPackage({
   },
   platform: 'neutral',
   target: 'es2022',
+  splitting: true,
 });
