@@ -139,6 +139,14 @@ describe('architecture', () => {
     expect(cycles).toEqual([]);
   });
 
+  it("the README's architecture diagram draws CORE_LAYERS, highest first", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Architecture'));
+    const block = /```text\n([\s\S]*?)\n```/.exec(section)?.[1] ?? '';
+    const drawn = block.split('\n').map((line) => line.split('|').map((unit) => unit.trim()));
+    expect(drawn.reverse()).toEqual(CORE_LAYERS);
+  });
+
   it('every relative import resolves to a source file', () => {
     const files = readdirSync(join(ROOT, 'packages')).flatMap((p) => sourceFiles(join(ROOT, 'packages', p, 'src')));
     const dangling = files.flatMap((f) => importsOf(f).filter((t) => !existsSync(t)).map((t) => `${relative(ROOT, f)} -> ${relative(ROOT, t)}`));
