@@ -21,11 +21,9 @@ export type {
   EnvelopeFacts, RewrapFacts, ReplayCheck, AccessAttributes, AttributeValue, Classification, Provenance, ProvenanceInput,
 } from './profile/facts.js';
 export type {
-  RecipientSpec, RecipientKey, RecipientLookup, RecipientSource, KeyWrapRecipient, KeyAgreementRecipient,
-} from './cose/encrypt.js';
-export type { KeyLookup, KeySource } from './cose/key-lookup.js';
-export type { HeaderMap } from './cose/headers.js';
-export type { CborValue } from './cbor/data-model.js';
+  RecipientSpec, RecipientKey, RecipientLookup, RecipientSource, KeyWrapRecipient, KeyAgreementRecipient, KeyLookup, KeySource, HeaderMap,
+} from './cose/index.js';
+export type { CborValue } from './cbor/index.js';
 
 // The crypto backend: the interface and the pure-JS backend (the node one is in @ward/node).
 export { createNobleBackend } from './backend/noble-backend.js';
@@ -36,31 +34,20 @@ export type {
   RawKeyFormat, AeadEncryptInput, AeadDecryptInput, HkdfInput,
 } from './backend/crypto-backend.js';
 
-// Keys: keysets and their stores, trust.
-export { Keyset } from './keys/keyset.js';
+// Keys: keysets and their stores, trust (the rest of keys/ is @ward/core/keys).
+export {
+  Keyset, MemoryKeyStore, MemoryStateStore, StoredKeyset, TrustStore, signTrustStoreDocument, importSpkiPublicKey,
+} from './keys/index.js';
 export type {
-  KeysetPurpose, KeyState, RotationPolicy, KeysetKeyInfo, GenerateKeysetOptions, KeysetEncryptionKey,
-  KeysetFromDocumentOptions, KeysetRecipientKey, KeysetToDocumentOptions,
-} from './keys/keyset.js';
-export { MemoryKeyStore } from './keys/key-store.js';
-export type { KeyStore } from './keys/key-store.js';
-export { MemoryStateStore } from './keys/state-store.js';
-export type { StateStore } from './keys/state-store.js';
-export { StoredKeyset } from './keys/stored-keyset.js';
-export type { StoredKeysetOptions } from './keys/stored-keyset.js';
-export { TrustStore } from './keys/trust-store.js';
-export type {
-  TrustedKeyInput, TrustStoreOptions, TrustResolveRequest, TrustResolution, TrustDocumentOptions, TrustStoreLoadOptions,
-  TrustStoreRestoreOptions, TrustRevokeOptions,
-} from './keys/trust-store.js';
-export { signTrustStoreDocument } from './keys/trust-store-document.js';
-export type { TrustedKey, TrustRole, TrustDocumentLimits, SignTrustStoreDocumentOptions } from './keys/trust-store-document.js';
-export { importSpkiPublicKey } from './keys/spki.js';
+  KeysetPurpose, KeyState, RotationPolicy, KeysetKeyInfo, GenerateKeysetOptions, KeysetEncryptionKey, KeysetFromDocumentOptions,
+  KeysetRecipientKey, KeysetToDocumentOptions, KeyStore, StateStore, StoredKeysetOptions, TrustedKeyInput, TrustStoreOptions,
+  TrustResolveRequest, TrustResolution, TrustDocumentOptions, TrustStoreLoadOptions, TrustStoreRestoreOptions, TrustRevokeOptions,
+  TrustedKey, TrustRole, TrustDocumentLimits, SignTrustStoreDocumentOptions,
+} from './keys/index.js';
 
-// Replay.
-export { MemoryReplayStore } from './replay/memory-replay-store.js';
-export type { MemoryReplayStoreOptions } from './replay/memory-replay-store.js';
-export type { ReplayStore, ReplayEntry, ReplayVerdict, ReplayWindowOptions } from './replay/replay-store.js';
+// Replay (the rest of replay/ is @ward/core/replay).
+export { MemoryReplayStore } from './replay/index.js';
+export type { MemoryReplayStoreOptions, ReplayStore, ReplayEntry, ReplayVerdict, ReplayWindowOptions } from './replay/index.js';
 
 // Policy: the engine, its bundles and the decision log.
 export { PolicyEngine } from './policy/evaluation/policy-engine.js';
