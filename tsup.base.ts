@@ -2,7 +2,7 @@
 import { defineConfig } from 'tsup';
 import type { Options } from 'tsup';
 
-export function wardPackage(options: Pick<Options, 'entry' | 'platform' | 'target'>): ReturnType<typeof defineConfig> {
+export function wardPackage(options: Pick<Options, 'entry' | 'platform' | 'target' | 'splitting'>): ReturnType<typeof defineConfig> {
   return defineConfig({
     format: ['esm', 'cjs'],
     dts: true,

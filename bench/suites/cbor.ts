@@ -5,7 +5,7 @@
  * and returns views instead of copies. Inputs are built once in setup; every op is one call.
  */
 import { ok } from 'node:assert/strict';
-import { CborTag, decodeCbor, encodeCbor } from '@ward/core';
+import { CborTag, decodeCbor, encodeCbor } from '@ward/core/cbor';
 import type { CborValue } from '@ward/core';
 import { Decoder } from 'cbor-x';
 import type { BenchCase, Suite } from '../lib/types.js';

@@ -20,10 +20,10 @@ import type { KeyObject } from 'node:crypto';
 import {
   AlgorithmSuiteIdentifier, CommitmentPolicy, RawAesKeyringNode, RawAesWrappingSuiteIdentifier, buildClient,
 } from '@aws-crypto/client-node';
-import {
-  CborTag, CoseAlgorithm, HeaderLabel, WardHeaderLabel, createNobleBackend, decodeCbor, decodeProtectedHeader, encodeCbor,
-  encodeProtectedHeader, openEnvelope, sealEnvelope, verifyEnvelope,
-} from '@ward/core';
+import { createNobleBackend, openEnvelope, sealEnvelope, verifyEnvelope } from '@ward/core';
+import { CoseAlgorithm, HeaderLabel, decodeProtectedHeader, encodeProtectedHeader } from '@ward/core/cose';
+import { CborTag, decodeCbor, encodeCbor } from '@ward/core/cbor';
+import { WardHeaderLabel } from '@ward/core/wire';
 import type {
   AccessAttributes, AeadKey, AgreementPrivateKey, AgreementPublicKey, CborValue, CryptoBackend, HeaderMap, ProvenanceInput,
   RecipientSpec, SigningKey, VerifyingKey,

@@ -15,9 +15,11 @@ import {
 } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import {
-  CborTag, CoseAlgorithm, HeaderLabel, Keyset, MemoryKeyStore, StoredKeyset, WardHeaderLabel, createNobleBackend, decodeCbor,
-  encodeCbor, openEnvelope, rewrapEnvelope, rewrapEnvelopeInParts, sealEnvelope,
+  Keyset, MemoryKeyStore, StoredKeyset, createNobleBackend, openEnvelope, rewrapEnvelope, rewrapEnvelopeInParts, sealEnvelope,
 } from '@ward/core';
+import { CoseAlgorithm, HeaderLabel } from '@ward/core/cose';
+import { CborTag, decodeCbor, encodeCbor } from '@ward/core/cbor';
+import { WardHeaderLabel } from '@ward/core/wire';
 import type {
   AgreementPrivateKey, AgreementPublicKey, CborValue, CryptoBackend, KeysetPurpose, RecipientSpec, SigningKey, VerifyingKey,
 } from '@ward/core';

@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { equal } from 'node:assert/strict';
 import * as opaWasm from '@open-policy-agent/opa-wasm';
-import { Keyset, PolicyEngine, openEnvelope, policyResourceOf, sealEnvelope, verifyEnvelope, validateDecision } from '@ward/core';
+import { Keyset, PolicyEngine, openEnvelope, sealEnvelope, verifyEnvelope } from '@ward/core';
+import { policyResourceOf, validateDecision } from '@ward/core/policy';
 import type { PolicyInput, PolicySubject } from '@ward/core';
 import { IsolatedPolicyEngine, createNodeBackend, createWorkerAdmission } from '@ward/node';
 import type { BenchCase, Suite, SuiteTable } from '../lib/types.js';

@@ -13,7 +13,8 @@
  */
 import { equal, ok } from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { MemoryReplayStore, ReplayError, checkReplay, sealEnvelope, verifyEnvelope } from '@ward/core';
+import { MemoryReplayStore, ReplayError, sealEnvelope, verifyEnvelope } from '@ward/core';
+import { checkReplay } from '@ward/core/replay';
 import type { AeadKey, EnvelopeFacts, ReplayStore, SigningKey, VerifyingKey } from '@ward/core';
 import { RedisReplayStore, createNodeBackend } from '@ward/node';
 import type { RedisCommandClient } from '@ward/node';

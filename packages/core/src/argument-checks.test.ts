@@ -1,5 +1,5 @@
 /*
- * Issue 10 item 7c/7d: every public function of @ward/core's root checks its options and throws
+ * Issue 10 item 7c/7d: every public function of @ward/core (root and subpaths) checks its options and throws
  * an ArgumentError (ERR_INVALID_ARGUMENT) that names the missing or wrong option, never a raw
  * TypeError; and the common mistakes (a TrustStore where a key source is expected, a keyset
  * where a reader's key is expected, a COSE_Key or raw bytes where a key handle is expected, a
@@ -7,9 +7,14 @@
  * public function gets a row here.
  */
 import { describe, expect, test } from 'vitest';
-import * as ward from './index.js';
+import * as root from './index.js';
+import * as cose from './cose/index.js';
+import * as keys from './keys/index.js';
+import type { ArgumentError } from './errors.js';
 import type { AgreementPrivateKey, AeadKey, KeyHandle, SigningKey } from './index.js';
 
+/* Every public function, wherever it is exported: the root and the subpaths that hold functions taking options. */
+const ward = { ...root, ...cose, ...keys };
 const backend = ward.createNobleBackend();
 const te = new TextEncoder();
 const PAYLOAD = te.encode('{"count":42}');
@@ -56,7 +61,7 @@ async function expectArgumentError(call: () => unknown, names: RegExp): Promise<
   /* Never a raw TypeError: the caller gets a WardError with a stable code. */
   expect(error, String(error)).not.toBeInstanceOf(TypeError);
   expect(ward.ArgumentError.isInstance(error), String(error)).toBe(true);
-  expect((error as ward.ArgumentError).code).toBe('ERR_INVALID_ARGUMENT');
+  expect((error as ArgumentError).code).toBe('ERR_INVALID_ARGUMENT');
   expect((error as Error).message).toMatch(names);
 }
 

@@ -1,10 +1,14 @@
 /**
  * `@ward/core/backend-kit`: what an implementer of a {@link CryptoBackend} needs beyond the
- * interface itself — the handle registry and the shared argument checks that make every
- * backend reject the same inputs with the same codes.
+ * interface itself — the interface version, the handle registry, the shared argument checks
+ * that make every backend reject the same inputs with the same codes, and the noble backend's
+ * class. The subpath platform packages (`@ward/node`, `@ward/browser`, `@ward/device`) use for
+ * internals.
  *
- * @module
+ * @module @ward/core/backend-kit
  */
+export { CRYPTO_BACKEND_VERSION, isPromise } from './backend/crypto-backend.js';
+export { NobleBackend } from './backend/noble-backend.js';
 export { KeyHandleRegistry } from './backend/key-handle-registry.js';
 export {
   AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH, HKDF_SHA256_MAX_LENGTH, KEY_WRAP_MAX_LENGTH, HMAC_KEY_MIN_LENGTH,

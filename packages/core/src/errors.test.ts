@@ -3,7 +3,7 @@ import { describe, expect, expectTypeOf, test, vi } from 'vitest';
 import * as errors from './errors.js';
 import { ArgumentError, BackendError, DecodeError, DecryptionError, EnvelopeError, KeyError, PolicyError, WardError } from './errors.js';
 import type { AnyWardError, WardErrorCode } from './errors.js';
-import * as ward from './index.js';
+import * as ward from './errors-entry.js';
 
 const BRAND = Symbol.for('@ward/core/WardError');
 
@@ -295,13 +295,13 @@ describe('isInstance', () => {
 });
 
 /* ------------------------------------------------------------------------------------------ */
-/* Every exported error class, from the package root (issue 10 item 7a)                        */
+/* Every exported error class, from @ward/core/errors (issue 10 item 7a)                       */
 /* ------------------------------------------------------------------------------------------ */
 
-type RootModule = typeof import('./index.js');
+type RootModule = typeof import('./errors-entry.js');
 type ErrorClassLike = { readonly family: string; isInstance(value: unknown): boolean; readonly prototype: unknown };
 
-/** The WardError classes a copy of the package root exports, by export name. */
+/** The WardError classes a copy of @ward/core/errors exports, by export name. */
 function exportedErrorClasses(root: Record<string, unknown>): Map<string, ErrorClassLike> {
   const found = new Map<string, ErrorClassLike>();
   const base = root['WardError'] as abstract new (...args: never[]) => unknown;
@@ -312,8 +312,8 @@ function exportedErrorClasses(root: Record<string, unknown>): Map<string, ErrorC
 }
 
 /*
- * One instance of every exported error class, built from a given copy of the root. A class
- * added to the root without a sample here fails 'every exported error class has a sample'.
+ * One instance of every exported error class, built from a given copy of @ward/core/errors. A class
+ * added there without a sample here fails 'every exported error class has a sample'.
  */
 function rootSamples(root: RootModule): Record<string, Error> {
   const denied = { allow: false, reasons: ['purpose-not-permitted'], obligations: [] };
@@ -338,10 +338,10 @@ function rootSamples(root: RootModule): Record<string, Error> {
   };
 }
 
-/** A second, complete copy of the package root (every module re-evaluated), as a duplicate install loads. */
+/** A second, complete copy of @ward/core/errors (every module re-evaluated), as a duplicate install loads. */
 async function loadDuplicateRoot(): Promise<RootModule> {
   vi.resetModules();
-  const specifier = './index.js';
+  const specifier = './errors-entry.js';
   return (await import(/* @vite-ignore */ specifier)) as RootModule;
 }
 

@@ -28,8 +28,9 @@ export const CORE_LAYERS: readonly (readonly string[])[] = [
   ['policy/evaluation'],
   ['policy/enforcement'],
   ['envelope'],
-  // Entry points that gather several layers (a folder's own index.ts belongs to its folder).
-  ['index.ts', 'backend-kit.ts', 'wire.ts'],
+  // Entry points that gather several layers (a folder's own index.ts belongs to its folder; policy/
+  // is several units, so its index.ts is an entry point).
+  ['index.ts', 'backend-kit.ts', 'wire.ts', 'errors-entry.ts', 'policy/index.ts'],
 ];
 
 const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s*['"]([^'"]+)['"]/gm;
@@ -136,6 +137,14 @@ describe('architecture', () => {
     const files = readdirSync(join(ROOT, 'packages')).flatMap((p) => sourceFiles(join(ROOT, 'packages', p, 'src')));
     const cycles = importCycles(graphOf(files)).map((c) => c.map((f) => relative(ROOT, f)).sort());
     expect(cycles).toEqual([]);
+  });
+
+  it("the README's architecture diagram draws CORE_LAYERS, highest first", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Architecture'));
+    const block = /```text\n([\s\S]*?)\n```/.exec(section)?.[1] ?? '';
+    const drawn = block.split('\n').map((line) => line.split('|').map((unit) => unit.trim()));
+    expect(drawn.reverse()).toEqual(CORE_LAYERS);
   });
 
   it('every relative import resolves to a source file', () => {

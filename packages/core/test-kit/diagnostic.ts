@@ -3,7 +3,7 @@
  * values Ward's decoder returns, with byte strings that hold CBOR shown as `<< … >>` when
  * asked. Used to print the SPEC.md examples.
  */
-import { CborSimple, CborTag, decodeCbor } from '../src/index.js';
+import { CborSimple, CborTag, decodeCbor } from '../src/cbor/index.js';
 import type { CborValue } from '../src/index.js';
 
 const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');

@@ -5,7 +5,8 @@
  */
 import * as fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { createNobleBackend, DecryptionError, WardError } from '@ward/core';
+import { createNobleBackend, WardError } from '@ward/core';
+import { DecryptionError } from '@ward/core/errors';
 import type {
   AeadAlgorithm, CryptoBackend, KeyAgreementAlgorithm, KeyAlgorithm, KeyHandle, KeyKind, SignatureAlgorithm,
 } from '@ward/core';

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { CoseAlgorithm, EnvelopeError, createNobleBackend, openEnvelope, sealEnvelope, verifyEnvelope } from '@ward/core';
+import { EnvelopeError, createNobleBackend, openEnvelope, sealEnvelope, verifyEnvelope } from '@ward/core';
+import { CoseAlgorithm } from '@ward/core/cose';
 import type {
   AeadAlgorithm, CryptoBackend, KeyAgreementAlgorithm, OpenOptions, RecipientKey, RecipientSpec, SealOptions, SignatureAlgorithm,
 } from '@ward/core';

@@ -19,10 +19,11 @@
  */
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import {
-  CborTag, CoseAlgorithm, CoseTag, EnvelopeError, HeaderLabel, WardError, WardHeaderLabel, ContentFormat, createNobleBackend,
-  decryptEncrypt, encodeCbor, isPromise, encodeProtectedHeader, openEnvelope, verifyEnvelope,
-} from '@ward/core';
+import { EnvelopeError, WardError, createNobleBackend, openEnvelope, verifyEnvelope } from '@ward/core';
+import { CoseAlgorithm, CoseTag, HeaderLabel, decryptEncrypt, encodeProtectedHeader } from '@ward/core/cose';
+import { CborTag, encodeCbor } from '@ward/core/cbor';
+import { isPromise } from '@ward/core/backend-kit';
+import { WardHeaderLabel, ContentFormat } from '@ward/core/wire';
 import type {
   AgreementPrivateKey, CborValue, CryptoBackend, HeaderMap, RecipientKey, RecipientSpec, SigningKey, VerifyingKey, WrappingKey,
 } from '@ward/core';

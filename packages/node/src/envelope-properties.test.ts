@@ -13,10 +13,9 @@
  */
 import * as fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import {
-  ArgumentError, CborTag, CoseAlgorithm, EnvelopeError, WardError, decodeCbor, decodeProtectedHeader, encodeCbor, openEnvelope, sealEnvelope,
-  createSign1, verifyEnvelope,
-} from '@ward/core';
+import { ArgumentError, EnvelopeError, WardError, openEnvelope, sealEnvelope, verifyEnvelope } from '@ward/core';
+import { CoseAlgorithm, decodeProtectedHeader, createSign1 } from '@ward/core/cose';
+import { CborTag, decodeCbor, encodeCbor } from '@ward/core/cbor';
 import type {
   AccessAttributes, AeadKey, AttributeValue, CborValue, HeaderMap, OpenOptions, ProvenanceInput, RecipientKey, RecipientSpec, SigningKey,
   VerifyingKey,

@@ -1,8 +1,15 @@
 /**
- * `@ward/node`: Ward for Node.js. Today, the `CryptoBackend` on `node:crypto` (OpenSSL).
+ * `@ward/node`: Ward for Node.js: the `CryptoBackend` on `node:crypto` (OpenSSL), the
+ * encrypted file keystore and state store, the Redis replay store, the JSON-lines decision log
+ * and worker-isolated policy evaluation.
  *
- * @module
+ * Convention shared by `@ward/node`, `@ward/browser` and `@ward/device`: each re-exports the
+ * `@ward/core` root (`export * from '@ward/core'`) plus its own names, never a core subpath;
+ * import `@ward/core/cose`, `/keys`, `/policy` and the other subpaths from `@ward/core` itself.
+ *
+ * @module @ward/node
  */
+export * from '@ward/core';
 export { createNodeBackend, NodeBackend } from './node-backend.js';
 export { FileKeyStore, DEFAULT_KEYSTORE_SCRYPT, MAX_KEYSTORE_BYTES, MAX_KEYSTORE_KEYSETS } from './keystore/file-keystore.js';
 export type {

@@ -22,10 +22,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createNobleBackend, openEnvelope, sealEnvelope } from '@ward/core';
 import {
-  createNobleBackend, decryptEncrypt, decryptEncrypt0, encodeCbor, createEncrypt, createEncrypt0, createMac0, openEnvelope, sealEnvelope,
-  createSign1, verifyMac0, verifySign1,
-} from '@ward/core';
+  decryptEncrypt, decryptEncrypt0, createEncrypt, createEncrypt0, createMac0, createSign1, verifyMac0, verifySign1,
+} from '@ward/core/cose';
+import { encodeCbor } from '@ward/core/cbor';
 import type {
   AeadKey, AgreementPrivateKey, AgreementPublicKey, CryptoBackend, HeaderMap, MacKey, RecipientKey, RecipientSpec,
   SigningKey, VerifyingKey, WrappingKey,

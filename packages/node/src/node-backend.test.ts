@@ -8,10 +8,8 @@ import { createECDH, createHash, createPublicKey, verify as opensslVerify } from
 import { inspect } from 'node:util';
 import * as fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import {
-  ArgumentError, BackendError, DecryptionError, KeyAgreementError, KeyError, UnsupportedAlgorithmError, WardError,
-  createNobleBackend,
-} from '@ward/core';
+import { ArgumentError, KeyError, WardError, createNobleBackend } from '@ward/core';
+import { BackendError, DecryptionError, KeyAgreementError, UnsupportedAlgorithmError } from '@ward/core/errors';
 import type {
   AeadAlgorithm, AeadKey, AgreementPrivateKey, AgreementPublicKey, AsymmetricAlgorithm, KeyAlgorithm,
   KeyHandle, KeyKind, MacKey, SigningKey, VerifyingKey, WardErrorCode, WrappingKey,

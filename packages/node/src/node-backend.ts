@@ -22,7 +22,9 @@ import {
   createSecretKey, diffieHellman, randomFillSync, sign as opensslSign, verify as opensslVerify,
 } from 'node:crypto';
 import type { CipherGCMTypes, JsonWebKey, KeyObject } from 'node:crypto';
-import { CRYPTO_BACKEND_VERSION, DecryptionError, KeyAgreementError, KeyError } from '@ward/core';
+import { KeyError } from '@ward/core';
+import { DecryptionError, KeyAgreementError } from '@ward/core/errors';
+import { CRYPTO_BACKEND_VERSION } from '@ward/core/backend-kit';
 import type {
   AeadDecryptInput, AeadEncryptInput, AeadKey, AgreementPrivateKey, AgreementPublicKey,
   AsymmetricAlgorithm, CryptoBackend, HkdfInput, KeyAlgorithm, KeyHandle, KeyKind, KeyOptions, MacKey, SecretKindOf,

@@ -29,7 +29,8 @@ import { ArgumentError } from '../errors.js';
  *
  * @example
  * ```ts
- * import { CborTag, type CborValue } from '@ward/core';
+ * import type { CborValue } from '@ward/core';
+ * import { CborTag } from '@ward/core/cbor';
  *
  * const header: CborValue = new Map<CborValue, CborValue>([[1, -7], [4, new Uint8Array([1, 2])]]);
  * const sign1: CborValue = new CborTag(18, [new Uint8Array(0), header, null, new Uint8Array(64)]);
@@ -59,7 +60,7 @@ const MAX_TAG = (1n << 64n) - 1n;
  *
  * @example
  * ```ts
- * import { CborTag, encodeCbor } from '@ward/core';
+ * import { CborTag, encodeCbor } from '@ward/core/cbor';
  *
  * const sign1 = new CborTag(18, [new Uint8Array(0), new Map(), null, new Uint8Array(64)]);
  * encodeCbor(sign1)[0]; // 0xd2: tag 18
@@ -97,7 +98,7 @@ export class CborTag {
  *
  * @example
  * ```ts
- * import { CborSimple, encodeCbor } from '@ward/core';
+ * import { CborSimple, encodeCbor } from '@ward/core/cbor';
  *
  * encodeCbor(new CborSimple(16)); // Uint8Array [0xf0]
  * encodeCbor(new CborSimple(255)); // Uint8Array [0xf8, 0xff]

@@ -29,7 +29,7 @@ import { decodeUtf8 } from './text.js';
  *
  * @example
  * ```ts
- * import { decodeCbor, type DecodeCborOptions } from '@ward/core';
+ * import { decodeCbor, type DecodeCborOptions } from '@ward/core/cbor';
  *
  * const forProtectedHeaders: DecodeCborOptions = { requireDeterministic: true, maxDepth: 4 };
  * const header = decodeCbor(protectedBytes, forProtectedHeaders);
@@ -501,7 +501,8 @@ class Reader {
  *
  * @example
  * ```ts
- * import { decodeCbor, DecodeError } from '@ward/core';
+ * import { decodeCbor } from '@ward/core/cbor';
+ * import { DecodeError } from '@ward/core/errors';
  *
  * decodeCbor(Uint8Array.of(0xa1, 0x01, 0x26)); // Map { 1 => -7 }
  * try {

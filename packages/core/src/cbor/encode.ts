@@ -399,7 +399,7 @@ export function encodeValue(value: unknown, strictBignums: boolean): Uint8Array 
  *
  * @example
  * ```ts
- * import { CborTag, encodeCbor } from '@ward/core';
+ * import { CborTag, encodeCbor } from '@ward/core/cbor';
  *
  * const protectedHeader = encodeCbor(new Map([[1, -7]])); // a1 01 26
  * const toBeSigned = encodeCbor(['Signature1', protectedHeader, new Uint8Array(0), payload]);

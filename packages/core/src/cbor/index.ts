@@ -1,6 +1,9 @@
-/*
- * Strict CBOR (RFC 8949) for COSE: a hostile-input decoder and a deterministic encoder on
- * cbor-x, over Ward's CBOR data model.
+/**
+ * `@ward/core/cbor`: strict CBOR (RFC 8949) for COSE: a hostile-input decoder with limits and a
+ * deterministic encoder on cbor-x, over Ward's CBOR data model, plus the frame writer COSE's
+ * fixed-shape arrays use. Ward's own modules import it too.
+ *
+ * @module @ward/core/cbor
  */
 export { CborSimple, CborTag } from './data-model.js';
 export type { CborValue } from './data-model.js';

@@ -12,7 +12,7 @@ import { resolveLimits } from '../limits.js';
  *
  * @example
  * ```ts
- * import { decodeCbor, type CborDecodeLimits } from '@ward/core';
+ * import { decodeCbor, type CborDecodeLimits } from '@ward/core/cbor';
  *
  * const tight: Partial<CborDecodeLimits> = { maxBytes: 4096, maxDepth: 8 };
  * decodeCbor(bytes, tight);
@@ -57,7 +57,7 @@ export interface CborDecodeLimits {
  *
  * @example
  * ```ts
- * import { DEFAULT_CBOR_DECODE_LIMITS, decodeCbor } from '@ward/core';
+ * import { DEFAULT_CBOR_DECODE_LIMITS, decodeCbor } from '@ward/core/cbor';
  *
  * decodeCbor(bytes, { maxDepth: DEFAULT_CBOR_DECODE_LIMITS.maxDepth * 2 });
  * ```

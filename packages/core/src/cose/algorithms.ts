@@ -12,7 +12,7 @@ import { ArgumentError } from '../errors.js';
  *
  * @example
  * ```ts
- * import { CoseAlgorithm } from '@ward/core';
+ * import { CoseAlgorithm } from '@ward/core/cose';
  *
  * CoseAlgorithm.EdDSA; // -8
  * ```

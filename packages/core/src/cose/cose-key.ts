@@ -17,7 +17,7 @@ import { ArgumentError, CoseError, UnsupportedAlgorithmError } from '../errors.j
  *
  * @example
  * ```ts
- * import { CoseKeyLabel } from '@ward/core';
+ * import { CoseKeyLabel } from '@ward/core/cose';
  *
  * const okp = new Map([[CoseKeyLabel.kty, CoseKeyLabel.ktyOKP], [CoseKeyLabel.crv, CoseKeyLabel.crvX25519]]);
  * ```

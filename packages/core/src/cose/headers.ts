@@ -13,7 +13,7 @@ import { CoseError, UnsupportedAlgorithmError } from '../errors.js';
  *
  * @example
  * ```ts
- * import { HeaderLabel } from '@ward/core';
+ * import { HeaderLabel } from '@ward/core/cose';
  *
  * const protectedHeader = new Map([[HeaderLabel.alg, -8]]);
  * ```

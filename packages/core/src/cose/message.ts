@@ -13,7 +13,7 @@ import type { HeaderMap, HeaderRules } from './headers.js';
  *
  * @example
  * ```ts
- * import { CoseTag } from '@ward/core';
+ * import { CoseTag } from '@ward/core/cose';
  *
  * CoseTag.Sign1; // 18
  * ```

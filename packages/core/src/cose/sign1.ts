@@ -107,7 +107,8 @@ function toBeSigned(protectedBytes: Uint8Array, externalAad: Uint8Array, payload
  * @throws {@link KeyError} when `key` is not a signing key of `backend`
  * @example
  * ```ts
- * import { createNobleBackend, createSign1, verifySign1 } from '@ward/core';
+ * import { createNobleBackend } from '@ward/core';
+ * import { createSign1, verifySign1 } from '@ward/core/cose';
  *
  * const backend = createNobleBackend();
  * const key = backend.generateKey('Ed25519');

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createDeterministicBackend } from '../../test-kit/deterministic-backend.js';
 import { diagnostic, hex } from '../../test-kit/diagnostic.js';
-import { decodeCbor, openEnvelope, sealEnvelope, verifyEnvelope } from '../index.js';
+import { openEnvelope, sealEnvelope, verifyEnvelope } from '../index.js';
+import { decodeCbor } from '../cbor/index.js';
 import type { CryptoBackend } from '../index.js';
 
 const SPEC = fileURLToPath(new URL('../../../../SPEC.md', import.meta.url));

@@ -124,7 +124,7 @@ export function freezeWithView<T extends object>(target: T, name: string, view: 
  * @throws {@link UnsupportedAlgorithmError} `ERR_UNSUPPORTED_ALGORITHM` for another kty or crv
  * @example
  * ```ts
- * import { createCoseKey } from '@ward/core';
+ * import { createCoseKey } from '@ward/core/keys';
  *
  * const key = createCoseKey({ kty: 4, alg: 3, k: secret32 }); // A256GCM
  * JSON.stringify(key); // {"kty":"Symmetric","alg":3,"k":"[redacted]"}
@@ -148,7 +148,7 @@ export function createCoseKey(fields: CoseKey): CoseKey {
  * @throws {@link UnsupportedAlgorithmError} `ERR_UNSUPPORTED_ALGORITHM` for another kty or crv
  * @example
  * ```ts
- * import { encodeCoseKey, decodeCoseKey } from '@ward/core';
+ * import { encodeCoseKey, decodeCoseKey } from '@ward/core/keys';
  *
  * const bytes = encodeCoseKey({ kty: 1, crv: 6, x: ed25519PublicKey });
  * const again = decodeCoseKey(bytes, { publicOnly: true });
@@ -173,7 +173,7 @@ export function encodeCoseKey(key: CoseKey): Uint8Array {
  * @throws {@link UnsupportedAlgorithmError} `ERR_UNSUPPORTED_ALGORITHM` for a kty or crv Ward does not use
  * @example
  * ```ts
- * import { decodeCoseKey } from '@ward/core';
+ * import { decodeCoseKey } from '@ward/core/keys';
  *
  * const peerKey = decodeCoseKey(received, { publicOnly: true, maxBytes: 1024 });
  * ```
@@ -223,7 +223,8 @@ function thumbprintInput(key: CoseKey): Uint8Array {
  * @throws {@link CoseError} `ERR_COSE_MALFORMED` for a malformed key
  * @example
  * ```ts
- * import { coseKeyThumbprint, coseKeyFromHandle, createNobleBackend } from '@ward/core';
+ * import { createNobleBackend } from '@ward/core';
+ * import { coseKeyThumbprint, coseKeyFromHandle } from '@ward/core/keys';
  *
  * const backend = createNobleBackend();
  * const publicKey = await backend.publicKey(await backend.generateKey('Ed25519'));
@@ -301,7 +302,8 @@ function symmetricAlgorithmOf(alg: number): KeyAlgorithm | undefined {
  * @throws {@link CoseError} `ERR_COSE_ALGORITHM_MISMATCH` for an `alg` that does not fit the key
  * @example
  * ```ts
- * import { coseKeyFromHandle, coseKeyThumbprint, createNobleBackend, encodeCoseKey } from '@ward/core';
+ * import { createNobleBackend } from '@ward/core';
+ * import { coseKeyFromHandle, coseKeyThumbprint, encodeCoseKey } from '@ward/core/keys';
  *
  * const backend = createNobleBackend();
  * const signingKey = await backend.generateKey('ECDSA-P256', { extractable: true });
@@ -394,7 +396,7 @@ function backendAlgorithmOf(key: CoseKey, as: KeyAlgorithm | undefined): KeyAlgo
  * @throws {@link KeyError} `ERR_KEY_INVALID` for a point not on the curve or a `d` that does not match `x`/`y`
  * @example
  * ```ts
- * import { decodeCoseKey, importCoseKey } from '@ward/core';
+ * import { decodeCoseKey, importCoseKey } from '@ward/core/keys';
  *
  * const verifyingKey = await importCoseKey(backend, decodeCoseKey(stored, { publicOnly: true }));
  * const agreementKey = await importCoseKey(backend, ec2KeyWithoutAlg, { as: 'ECDH-P256' });

@@ -47,7 +47,7 @@ const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
  * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for any other name
  * @example
  * ```ts
- * import { checkKeysetName } from '@ward/core';
+ * import { checkKeysetName } from '@ward/core/keys';
  *
  * checkKeysetName('city-readers'); // 'city-readers'
  * ```

@@ -36,7 +36,7 @@ import { MAX_SHORT_TEXT, isSeconds, isWellFormedText } from '../text.js';
  *
  * @example
  * ```ts
- * import { TRUST_ROLES } from '@ward/core';
+ * import { TRUST_ROLES } from '@ward/core/keys';
  *
  * TRUST_ROLES.includes('producer'); // true
  * ```
@@ -53,7 +53,8 @@ export type TrustRole = (typeof TRUST_ROLES)[number];
  *
  * @example
  * ```ts
- * import { HeaderLabel, TRUST_STORE_CONTENT_TYPE } from '@ward/core';
+ * import { HeaderLabel } from '@ward/core/cose';
+ * import { TRUST_STORE_CONTENT_TYPE } from '@ward/core/keys';
  *
  * verified.protectedHeader.get(HeaderLabel.contentType) === TRUST_STORE_CONTENT_TYPE;
  * ```
@@ -66,7 +67,7 @@ export const TRUST_STORE_CONTENT_TYPE = 'application/ward-trust-store+cbor';
  *
  * @example
  * ```ts
- * import { TRUST_STORE_DOCUMENT_VERSION } from '@ward/core';
+ * import { TRUST_STORE_DOCUMENT_VERSION } from '@ward/core/keys';
  *
  * TRUST_STORE_DOCUMENT_VERSION; // 1
  * ```
@@ -87,7 +88,8 @@ export interface TrustDocumentLimits {
  *
  * @example
  * ```ts
- * import { DEFAULT_TRUST_DOCUMENT_LIMITS, TrustStore } from '@ward/core';
+ * import { TrustStore } from '@ward/core';
+ * import { DEFAULT_TRUST_DOCUMENT_LIMITS } from '@ward/core/keys';
  *
  * await store.update(document, { anchors, limits: { ...DEFAULT_TRUST_DOCUMENT_LIMITS, maxEntries: 500 } });
  * ```

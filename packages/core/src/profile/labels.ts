@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * import { WardHeaderLabel } from '@ward/core';
+ * import { WardHeaderLabel } from '@ward/core/wire';
  *
  * sign1.protectedHeader.get(WardHeaderLabel.attributes);
  * ```
@@ -54,7 +54,7 @@ export const RewrapRecordKey = {
  *
  * @example
  * ```ts
- * import { ClaimKey } from '@ward/core';
+ * import { ClaimKey } from '@ward/core/wire';
  *
  * claims.get(ClaimKey.sequence);
  * ```
@@ -73,7 +73,7 @@ export const ClaimKey = {
  *
  * @example
  * ```ts
- * import { AttributeKey } from '@ward/core';
+ * import { AttributeKey } from '@ward/core/wire';
  *
  * AttributeKey.classification; // 1
  * ```

@@ -75,7 +75,8 @@ const DEFAULT_BOUNDS = { maxStreams: 10_000, maxIdsPerStream: 4096 } as const;
  *
  * @example
  * ```ts
- * import { MemoryReplayStore, checkReplay, verifyEnvelope } from '@ward/core';
+ * import { MemoryReplayStore, verifyEnvelope } from '@ward/core';
+ * import { checkReplay } from '@ward/core/replay';
  *
  * const store = new MemoryReplayStore({ maxStreams: 50_000 });
  * const facts = await verifyEnvelope(envelope, { backend, trust });

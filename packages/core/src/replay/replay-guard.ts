@@ -58,7 +58,8 @@ function toBigInt(sequence: unknown): bigint {
  * @throws ArgumentError `ERR_INVALID_ARGUMENT` when the options, window or provenance are malformed
  * @example
  * ```ts
- * import { MemoryReplayStore, ReplayError, checkReplay, verifyEnvelope } from '@ward/core';
+ * import { MemoryReplayStore, ReplayError, verifyEnvelope } from '@ward/core';
+ * import { checkReplay } from '@ward/core/replay';
  *
  * const store = new MemoryReplayStore();
  * const facts = await verifyEnvelope(envelope, { backend, trust });

@@ -109,7 +109,7 @@ export interface ReplayStore {
  * @throws ArgumentError `ERR_INVALID_ARGUMENT` when either is not a string
  * @example
  * ```ts
- * import { replayStreamKey } from '@ward/core';
+ * import { replayStreamKey } from '@ward/core/replay';
  *
  * replayStreamKey('sensor-7', 'footfall/market-square'); // '8:sensor-722:footfall/market-square'
  * ```
@@ -130,7 +130,7 @@ export function replayStreamKey(issuer: string, subject: string): string {
  *   1..65536 or `idTtlSeconds` is not an integer in 1..2^31
  * @example
  * ```ts
- * import { resolveReplayWindow } from '@ward/core';
+ * import { resolveReplayWindow } from '@ward/core/replay';
  *
  * resolveReplayWindow({ windowSize: 64 }); // { windowSize: 64, idTtlSeconds: 86400 }
  * ```

@@ -10,10 +10,9 @@ import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
-import {
-  ArgumentError, DecisionLogError, TrustStore, WardError, createDecisionRecord, decisionRecordDigest,
-  verifyDecisionRecord,
-} from '@ward/core';
+import { ArgumentError, TrustStore, WardError } from '@ward/core';
+import { createDecisionRecord, decisionRecordDigest, verifyDecisionRecord } from '@ward/core/policy';
+import { DecisionLogError } from '@ward/core/errors';
 import type { DecisionRecord, PolicyDecision, PolicyInput, SigningKey } from '@ward/core';
 import { JsonLinesDecisionLog, createNodeBackend, verifyJsonLinesDecisionLog } from '@ward/node';
 

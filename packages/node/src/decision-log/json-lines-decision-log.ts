@@ -17,11 +17,13 @@ import { constants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { ArgumentError, WardError } from '@ward/core';
 import {
-  ArgumentError, DecisionChain, DecisionLogError, WardError, decisionRecordDigest, decodeDecisionRecord, encodeDecisionRecord,
-  inspectSignedDecisionRecord, signDecisionRecord,
-} from '@ward/core';
-import type { CryptoBackend, DecisionLogSink, DecisionRecord, SignDecisionRecordOptions } from '@ward/core';
+  DecisionChain, decisionRecordDigest, decodeDecisionRecord, encodeDecisionRecord, inspectSignedDecisionRecord, signDecisionRecord,
+} from '@ward/core/policy';
+import { DecisionLogError } from '@ward/core/errors';
+import type { CryptoBackend, DecisionLogSink, DecisionRecord } from '@ward/core';
+import type { SignDecisionRecordOptions } from '@ward/core/policy';
 import { errorCode, syncDirectory } from '../durable-fs.js';
 import { createNodeBackend } from '../node-backend.js';
 import { MAX_DECISION_LINE_BYTES, formatDecisionLine, parseDecisionLine, sameDecisionRecord } from './json-lines-format.js';

@@ -10,7 +10,8 @@
  * alternative escapes, so what grep shows is exactly what was signed.
  */
 import { Buffer } from 'node:buffer';
-import { DecisionLogError, parseDecisionRecord } from '@ward/core';
+import { parseDecisionRecord } from '@ward/core/policy';
+import { DecisionLogError } from '@ward/core/errors';
 import type { DecisionRecord } from '@ward/core';
 
 /**

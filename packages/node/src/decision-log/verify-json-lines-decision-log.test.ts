@@ -10,8 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DecisionLogError, TrustStore, VerificationError, createDecisionRecord } from '@ward/core';
-import type { DecisionLogErrorCode, DecisionRecord, PolicyInput, SigningKey } from '@ward/core';
+import { TrustStore } from '@ward/core';
+import { createDecisionRecord } from '@ward/core/policy';
+import { DecisionLogError, VerificationError } from '@ward/core/errors';
+import type { DecisionRecord, PolicyInput, SigningKey } from '@ward/core';
+import type { DecisionLogErrorCode } from '@ward/core/errors';
 import { JsonLinesDecisionLog, createNodeBackend, verifyJsonLinesDecisionLog } from '@ward/node';
 import type { JsonLinesDecisionLogOptions } from '@ward/node';
 

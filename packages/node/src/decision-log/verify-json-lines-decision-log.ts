@@ -6,8 +6,10 @@
  */
 import * as fsp from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { DecisionChainVerifier, DecisionLogError, WardError } from '@ward/core';
-import type { DecisionChainVerification, VerifyDecisionChainOptions } from '@ward/core';
+import { WardError } from '@ward/core';
+import { DecisionChainVerifier } from '@ward/core/policy';
+import { DecisionLogError } from '@ward/core/errors';
+import type { DecisionChainVerification, VerifyDecisionChainOptions } from '@ward/core/policy';
 import { MAX_DECISION_LINE_BYTES, parseDecisionLine, sameDecisionRecord } from './json-lines-format.js';
 
 /**

@@ -9,10 +9,9 @@ import * as fs from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, test, vi } from 'vitest';
-import {
-  ArgumentError, CborTag, CoseTag, EnvelopeError, HeaderLabel, KeyStoreError, Keyset, WardError, decodeCbor, decodeProtectedHeader,
-  encodeCbor, createEncrypt0, openEnvelope, sealEnvelope,
-} from '@ward/core';
+import { ArgumentError, EnvelopeError, KeyStoreError, Keyset, WardError, openEnvelope, sealEnvelope } from '@ward/core';
+import { CoseTag, HeaderLabel, decodeProtectedHeader, createEncrypt0 } from '@ward/core/cose';
+import { CborTag, decodeCbor, encodeCbor } from '@ward/core/cbor';
 import type { CborValue, KeysetPurpose, KeyStoreErrorCode, OpenOptions, SealOptions } from '@ward/core';
 import { FileKeyStore, createNodeBackend } from '@ward/node';
 import type { FileKeyStoreCreateOptions, FileKeyStoreOpenOptions } from '@ward/node';

@@ -19,10 +19,10 @@ import type { ScryptOptions } from 'node:crypto';
 import { constants, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import {
-  ArgumentError, CborTag, CoseTag, HeaderLabel, KeyStoreError, Keyset, WardError, checkKeysetName, decodeCbor,
-  decodeProtectedHeader, decryptEncrypt0, encodeCbor, createEncrypt0, keysetDocumentRevision,
-} from '@ward/core';
+import { ArgumentError, KeyStoreError, Keyset, WardError } from '@ward/core';
+import { CoseTag, HeaderLabel, decodeProtectedHeader, decryptEncrypt0, createEncrypt0 } from '@ward/core/cose';
+import { CborTag, decodeCbor, encodeCbor } from '@ward/core/cbor';
+import { checkKeysetName, keysetDocumentRevision } from '@ward/core/keys';
 import type { AeadKey, CborValue, CryptoBackend, HeaderMap, KeyStore, StateStore } from '@ward/core';
 import { concatBytes, encodeHead } from '@ward/core/backend-kit';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic-file.js';

@@ -8,7 +8,8 @@
 import * as fs from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { Keyset, KeyStoreError, MemoryStateStore, TrustStore, WardError, coseKeyFromHandle, coseKeyThumbprint, signTrustStoreDocument } from '@ward/core';
+import { Keyset, KeyStoreError, MemoryStateStore, TrustStore, WardError, signTrustStoreDocument } from '@ward/core';
+import { coseKeyFromHandle, coseKeyThumbprint } from '@ward/core/keys';
 import type { StateStore } from '@ward/core';
 import { FileKeyStore, FileStateStore, createNodeBackend } from '@ward/node';
 import type { FileKeyStoreCreateOptions } from '@ward/node';

@@ -12,9 +12,10 @@
  */
 import { Worker } from 'node:worker_threads';
 import {
-  ArgumentError, PolicyError, canonicalPolicyInput, compareRevisions, validateDecision,
-  type EngineDecision, type PolicyDecider, type PolicyDecision, type PolicyErrorCode, type PolicyInput, type PolicySource,
+  ArgumentError, PolicyError, type EngineDecision, type PolicyDecider, type PolicyDecision, type PolicyErrorCode, type PolicyInput,
+  type PolicySource,
 } from '@ward/core';
+import { canonicalPolicyInput, compareRevisions, validateDecision } from '@ward/core/policy';
 import { workerSpec, type WorkerPolicyJob, type WorkerSpec } from './worker-spec.js';
 
 /** Options of {@link IsolatedPolicyEngine.load}. */

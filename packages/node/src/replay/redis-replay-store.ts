@@ -379,7 +379,8 @@ function integerOption(value: number | undefined, fallback: number, max: number,
  * @example
  * ```ts
  * import { createClient } from 'redis';
- * import { checkReplay, verifyEnvelope } from '@ward/core';
+ * import { verifyEnvelope } from '@ward/core';
+ * import { checkReplay } from '@ward/core/replay';
  * import { RedisReplayStore } from '@ward/node';
  *
  * const redis = await createClient({ url: 'redis://127.0.0.1:6379', disableOfflineQueue: true }).connect();

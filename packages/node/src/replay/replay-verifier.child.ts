@@ -15,7 +15,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
-import { ReplayError, checkReplay, verifyEnvelope } from '@ward/core';
+import { ReplayError, verifyEnvelope } from '@ward/core';
+import { checkReplay } from '@ward/core/replay';
 import type { VerifyingKey } from '@ward/core';
 import { createClient } from 'redis';
 import { createNodeBackend } from '../node-backend.js';

@@ -48,7 +48,8 @@ export interface PolicyBundleLimits {
  *
  * @example
  * ```ts
- * import { DEFAULT_POLICY_BUNDLE_LIMITS, readPolicyBundle } from '@ward/core';
+ * import { readPolicyBundle } from '@ward/core';
+ * import { DEFAULT_POLICY_BUNDLE_LIMITS } from '@ward/core/policy';
  *
  * const bundle = await readPolicyBundle(bytes, {
  *   backend,

@@ -24,7 +24,8 @@ import { MAX_PATH_BYTES, normalizeBundlePath } from './tar.js';
  *
  * @example
  * ```ts
- * import { HeaderLabel, POLICY_BUNDLE_CONTENT_TYPE } from '@ward/core';
+ * import { HeaderLabel } from '@ward/core/cose';
+ * import { POLICY_BUNDLE_CONTENT_TYPE } from '@ward/core/policy';
  *
  * verified.protectedHeader.get(HeaderLabel.contentType) === POLICY_BUNDLE_CONTENT_TYPE;
  * ```

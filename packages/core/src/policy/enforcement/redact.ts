@@ -203,7 +203,7 @@ export function redactPaths(payload: Uint8Array, paths: readonly RedactionPath[]
  *   `fields` is not an array of strings
  * @example
  * ```ts
- * import { redactPayload } from '@ward/core';
+ * import { redactPayload } from '@ward/core/policy';
  *
  * const text = '{"plate":"AB-123","speed":41,"people":[{"name":"Ann","seat":1}]}';
  * const safe = redactPayload(new TextEncoder().encode(text), ['plate', 'people[].name']);

@@ -159,7 +159,7 @@ function obligationOf(value: unknown): Obligation | undefined {
  *   or `policy-obligation-unknown` for anything else
  * @example
  * ```ts
- * import { validateDecision } from '@ward/core';
+ * import { validateDecision } from '@ward/core/policy';
  *
  * validateDecision([{ result: { allow: true, reasons: ['ok'], obligations: [] } }]).allow; // true
  * validateDecision([]).reasons;                                                        // ['policy-undefined']
@@ -194,7 +194,7 @@ export function validateDecision(resultSet: unknown): PolicyDecision {
  * @returns negative, zero or positive as `a` is older than, equal to or newer than `b`
  * @example
  * ```ts
- * import { compareRevisions } from '@ward/core';
+ * import { compareRevisions } from '@ward/core/policy';
  *
  * compareRevisions('9', '10');                                   // < 0
  * compareRevisions('2026-11-02T00:00:00Z', '2026-11-01T00:00:00Z'); // > 0

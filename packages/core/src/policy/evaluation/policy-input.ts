@@ -32,7 +32,8 @@ const UINT64_LIMIT = 1n << 64n;
  * @returns the resource document
  * @example
  * ```ts
- * import { policyResourceOf, verifyEnvelope } from '@ward/core';
+ * import { verifyEnvelope } from '@ward/core';
+ * import { policyResourceOf } from '@ward/core/policy';
  *
  * const resource = policyResourceOf(await verifyEnvelope(envelope, { backend, trust }));
  * resource.attributes.classification; // 'internal'
@@ -237,7 +238,7 @@ function normalResource(value: unknown): PolicyResource {
  *
  * @example
  * ```ts
- * import { POLICY_CONTEXT_LIMITS } from '@ward/core';
+ * import { POLICY_CONTEXT_LIMITS } from '@ward/core/policy';
  *
  * POLICY_CONTEXT_LIMITS.depth; // 8
  * ```
@@ -303,7 +304,7 @@ function normalContext(value: unknown): PolicyContext {
  * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for a missing, unknown or malformed field
  * @example
  * ```ts
- * import { canonicalPolicyInput } from '@ward/core';
+ * import { canonicalPolicyInput } from '@ward/core/policy';
  *
  * const { json } = canonicalPolicyInput({ action: 'open', subject, resource, environment: { time: 1_900_000_000 } });
  * ```
