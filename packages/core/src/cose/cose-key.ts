@@ -103,7 +103,7 @@ export type CoseCurve = 1 | 4 | 6;
  *
  * @example
  * ```ts
- * import { CoseKeyOp } from '@ward/core';
+ * import { CoseKeyOp } from '@ward/core/cose';
  *
  * const keyOps = [CoseKeyOp.sign, CoseKeyOp.verify]; // [1, 2]
  * ```

@@ -254,7 +254,7 @@ function revisionOf(document: Map<CborValue, CborValue>): number {
  *   document of a known version, or a malformed revision
  * @example
  * ```ts
- * import { keysetDocumentRevision } from '@ward/core';
+ * import { keysetDocumentRevision } from '@ward/core/keys';
  *
  * keysetDocumentRevision(await keyset.toDocument()); // keyset.revision
  * ```

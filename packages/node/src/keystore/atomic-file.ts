@@ -1,7 +1,7 @@
 /*
  * Atomic, durable file replacement for the file keystore (POSIX rename semantics):
  *
- *   openEnvelope(".<name>.tmp-<random>", O_CREAT|O_EXCL|O_WRONLY, 0600) → write all → fsync(file) → close
+ *   open(".<name>.tmp-<random>", O_CREAT|O_EXCL|O_WRONLY, 0600) → write all → fsync(file) → close
  *   → rename(temp, target)            (or link(temp, target) + unlink(temp) to refuse an existing target)
  *   → fsync(directory)                (the rename itself reaches the disk)
  *

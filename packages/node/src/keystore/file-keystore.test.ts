@@ -109,7 +109,7 @@ describe('round trip', () => {
     const keysets = await Promise.all(names.map(() => Keyset.generate(backend, { purpose: 'shared' })));
     await Promise.all(names.map((name, i) => store.save(name, keysets[i]!)));
     expect(await store.names()).toEqual([...names].sort());
-    // openEnvelope() decodes the content with requireDeterministic: the hand-written map encoding must be canonical
+    // FileKeyStore.open() decodes the content with requireDeterministic: the hand-written map encoding must be canonical
     const reopened = await FileKeyStore.open(path, OPEN);
     expect(await reopened.names()).toEqual([...names].sort());
     for (const [i, name] of names.entries()) expect((await reopened.load(name))!.primaryKid).toEqual(keysets[i]!.primaryKid);

@@ -250,7 +250,7 @@ const REVISION_STATE_SUFFIX = '.revisions';
 
 /**
  * The store that keeps the revision marks: the caller's, or by default a FileStateStore beside
- * the keystore file (its path in `defaultPath`, so openEnvelope() can clean up after it and name it).
+ * the keystore file (its path in `defaultPath`, so FileKeyStore.open() can clean up after it and name it).
  */
 function revisionState(state: StateStore | undefined, target: string): { readonly store: StateStore; readonly defaultPath?: string } {
   if (state !== undefined) return { store: checkState(state) };
@@ -391,7 +391,7 @@ function decodePayload(plaintext: Uint8Array): Map<string, Uint8Array> {
 async function readKeystoreFile(path: string, allowInsecurePermissions: boolean): Promise<Uint8Array> {
   let handle: FileHandle;
   try {
-    /* O_NONBLOCK: a FIFO planted at the path must not hang openEnvelope(); it is refused below as not a regular file. */
+    /* O_NONBLOCK: a FIFO planted at the path must not hang open(2); it is refused below as not a regular file. */
     handle = await fsp.open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     throw io(`could not open keystore ${path}`, error);
@@ -752,7 +752,7 @@ export class FileKeyStore implements KeyStore {
         this.#documents = next;
         previous?.fill(0);
         this.#revisions.set(name, revision);
-        /* After the file: a crash in between leaves the state behind the file, which openEnvelope() catches up;
+        /* After the file: a crash in between leaves the state behind the file, which FileKeyStore.open() catches up;
          * the reverse order could leave a mark above every copy of the keyset, which no open could load. */
         await this.#state.save(encodeRevisions(this.#revisions));
       } catch (error) {
@@ -885,7 +885,7 @@ export class FileKeyStore implements KeyStore {
     const plaintext = encodePayload(documents);
     let file: Uint8Array;
     try {
-      /* Refused before encrypting: openEnvelope() would refuse a file over the cap. */
+      /* Refused before encrypting: FileKeyStore.open() would refuse a file over the cap. */
       if (plaintext.length + 1024 > MAX_KEYSTORE_BYTES) throw new ArgumentError(`the keystore would exceed ${MAX_KEYSTORE_BYTES} bytes`);
       file = await createEncrypt0(plaintext, { backend: this.#backend, key: kek, protectedHeader: kdfHeader(kdf), externalAad: KEYSTORE_AAD });
     } finally {

@@ -79,7 +79,7 @@ export class FileStateStore implements StateStore {
   async load(): Promise<Uint8Array | undefined> {
     let handle: FileHandle;
     try {
-      /* O_NONBLOCK: a FIFO planted at the path must not hang openEnvelope(); it is refused below. */
+      /* O_NONBLOCK: a FIFO planted at the path must not hang open(2); it is refused below. */
       handle = await fsp.open(this.#path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return undefined;

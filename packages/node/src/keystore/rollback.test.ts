@@ -73,7 +73,7 @@ describe('FileKeyStore with a state: keyset rollback after a restart', () => {
     expect(await codeOf(reopened.load('zone'))).toBe('ERR_KEYSTORE_ROLLBACK');
   });
 
-  test('a crash between the file write and the state save: openEnvelope() catches the marks up to the file', async () => {
+  test('a crash between the file write and the state save: FileKeyStore.open() catches the marks up to the file', async () => {
     const dir = await freshDir();
     const path = join(dir, 'keys.ward');
     const statePath = join(dir, 'keys.state');

@@ -45,7 +45,7 @@ export interface ChainedDecisionRecord {
  *
  * @example
  * ```ts
- * import { DecisionChain } from '@ward/core';
+ * import { DecisionChain } from '@ward/core/policy';
  *
  * const chain = new DecisionChain({ backend, sign: { backend, signer: { key, kid }, issuer: 'ward-gateway-3' } });
  * const { record, signed, digest } = await chain.append(await createDecisionRecord(input, decision, options));
@@ -158,7 +158,7 @@ export interface DecisionChainVerification {
  *
  * @example
  * ```ts
- * import { DecisionChainVerifier } from '@ward/core';
+ * import { DecisionChainVerifier } from '@ward/core/policy';
  *
  * const verifier = new DecisionChainVerifier({ backend, trust: trust.keySource('decision-log') });
  * for (const [i, entry] of entries.entries()) {
@@ -313,7 +313,7 @@ export class DecisionChainVerifier {
  * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for bad options
  * @example
  * ```ts
- * import { verifyDecisionChain } from '@ward/core';
+ * import { verifyDecisionChain } from '@ward/core/policy';
  *
  * const { records, authenticated, head } = await verifyDecisionChain(signedEntries, {
  *   backend,

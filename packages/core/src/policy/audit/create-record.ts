@@ -30,7 +30,7 @@ import type { DecisionBundle, DecisionRecord, DecisionRecordInput } from './reco
  *   longer than 256
  * @example
  * ```ts
- * import { minimalDecisionInput } from '@ward/core';
+ * import { minimalDecisionInput } from '@ward/core/policy';
  *
  * const kept = minimalDecisionInput(input);
  * kept.resource.attributes; // { classification: 'personal', zone: 'market-square' }
@@ -84,7 +84,8 @@ function contextAllowList(value: unknown): readonly string[] {
  *   breaks the record's rules (see {@link DecisionRecord})
  * @example
  * ```ts
- * import { createDecisionRecord, createNobleBackend } from '@ward/core';
+ * import { createNobleBackend } from '@ward/core';
+ * import { createDecisionRecord } from '@ward/core/policy';
  *
  * const record = await createDecisionRecord(input, decision, {
  *   backend: createNobleBackend(),

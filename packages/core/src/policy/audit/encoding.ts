@@ -127,7 +127,8 @@ function jsonValue(value: CborValue): unknown {
  *   instance, a lone surrogate) or nests deeper than 32
  * @example
  * ```ts
- * import { createNobleBackend, decisionInputDigest } from '@ward/core';
+ * import { createNobleBackend } from '@ward/core';
+ * import { decisionInputDigest } from '@ward/core/policy';
  *
  * const digest = await decisionInputDigest(input, createNobleBackend());
  * digest === (await decisionInputDigest(JSON.parse(JSON.stringify(input)), backend)); // true
@@ -149,7 +150,7 @@ export async function decisionInputDigest(input: PolicyInput, backend: CryptoBac
  *   (unknown or missing fields, bad types, limits; see {@link DecisionRecord})
  * @example
  * ```ts
- * import { encodeDecisionRecord, decodeDecisionRecord } from '@ward/core';
+ * import { encodeDecisionRecord, decodeDecisionRecord } from '@ward/core/policy';
  *
  * const bytes = encodeDecisionRecord(record);
  * decodeDecisionRecord(bytes); // equal to record
@@ -201,7 +202,7 @@ export function decodeDecisionRecord(bytes: Uint8Array): DecisionRecord {
  * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` for a record that breaks the format
  * @example
  * ```ts
- * import { decisionRecordDigest } from '@ward/core';
+ * import { decisionRecordDigest } from '@ward/core/policy';
  *
  * const head = await decisionRecordDigest(lastSignedRecord, backend);
  * ```

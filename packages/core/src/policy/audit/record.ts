@@ -361,7 +361,7 @@ export function checkRecord(value: unknown, fail: Fail): DecisionRecord {
  *   missing, unknown, of the wrong type or out of bounds
  * @example
  * ```ts
- * import { parseDecisionRecord } from '@ward/core';
+ * import { parseDecisionRecord } from '@ward/core/policy';
  *
  * const record = parseDecisionRecord(JSON.parse(line));
  * ```

@@ -27,7 +27,7 @@ import type { DecisionRecord } from './record.js';
  *
  * @example
  * ```ts
- * import { DECISION_RECORD_CONTENT_TYPE } from '@ward/core';
+ * import { DECISION_RECORD_CONTENT_TYPE } from '@ward/core/policy';
  *
  * DECISION_RECORD_CONTENT_TYPE; // 'application/ward-decision+cbor'
  * ```
@@ -85,7 +85,7 @@ export interface SignDecisionRecordOptions {
  * @throws {@link KeyError} when `signer.key` is not a signing key of `backend`
  * @example
  * ```ts
- * import { signDecisionRecord, verifyDecisionRecord } from '@ward/core';
+ * import { signDecisionRecord, verifyDecisionRecord } from '@ward/core/policy';
  *
  * const signed = await signDecisionRecord(record, {
  *   backend,
@@ -226,7 +226,7 @@ export async function verifyDecisionRecord(bytes: Uint8Array, options: VerifyDec
  * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` when `bytes` is not a Uint8Array
  * @example
  * ```ts
- * import { inspectSignedDecisionRecord } from '@ward/core';
+ * import { inspectSignedDecisionRecord } from '@ward/core/policy';
  *
  * const { record, kid, issuer } = inspectSignedDecisionRecord(signed); // unauthenticated
  * ```
