@@ -11,7 +11,7 @@ import type { CborValue, DecodeCborOptions } from '../cbor/index.js';
 import type { CryptoBackend, SigningKey, VerifyingKey } from '../backend/crypto-backend.js';
 import { assertBytes } from '../backend/validate.js';
 import { CoseAlgorithm, sameSignatureAlgorithm } from '../cose/algorithms.js';
-import { HeaderLabel, closedHeaderProblem } from '../cose/headers.js';
+import { HeaderLabel } from '../cose/headers.js';
 import type { HeaderMap } from '../cose/headers.js';
 import { createSign1 } from '../cose/sign1.js';
 import type { VerifiedSign1 } from '../cose/sign1.js';
@@ -22,6 +22,7 @@ import { coseKeyThumbprint, createCoseKey, decodeCoseKey, encodeCoseKey } from '
 import { compareBytes, sameBytes } from '../bytes.js';
 import { resolveLimits } from '../limits.js';
 import { MAX_SHORT_TEXT, isSeconds, isWellFormedText } from '../text.js';
+import { readSignedDocumentHeader } from '../profile/signed-document.js';
 
 /**
  * Every role a trusted key can hold, in the order they are documented:
@@ -164,9 +165,6 @@ const DocKey = { version: 1, serial: 2, issuedAt: 3, entries: 4 } as const;
 const EntryKey = { key: 1, issuer: 2, roles: 3, notBefore: 4, notAfter: 5, revokedAt: 6, reason: 7 } as const;
 /** COSE_Key labels an entry's key may carry (RFC 9052 §7.1, RFC 9053 §7): kty, alg, crv, x, y. */
 const KEY_LABELS: ReadonlySet<CborValue> = new Set<CborValue>([1, 3, -1, -2, -3]);
-const PROTECTED_LABELS: ReadonlySet<number | string> = new Set<number | string>([
-  HeaderLabel.alg, HeaderLabel.contentType, HeaderLabel.kid, HeaderLabel.cwtClaims,
-]);
 const ROLE_SET: ReadonlySet<unknown> = new Set<unknown>(TRUST_ROLES);
 const TWO_64 = 1n << 64n;
 
@@ -302,21 +300,9 @@ export function decodeTrustStorePayload(payload: Uint8Array, limits: TrustDocume
  * (iss, iat) in the protected bucket, nothing unprotected. Returns the claimed iat.
  */
 export function checkDocumentHeaders(verified: VerifiedSign1): number {
-  const header = verified.protectedHeader;
-  /* RFC 9052 §3: unprotected parameters are not signed; a closed protected bucket leaves an
-   * attacker no unsigned or unknown parameter to steer a reader with. */
-  const problem = closedHeaderProblem(header, verified.unprotectedHeader, PROTECTED_LABELS);
-  if (problem === 'unknown-protected') throw invalid('protected header holds a parameter this version does not define');
-  if (problem === 'unprotected') throw invalid('must have an empty unprotected header');
-  if (header.get(HeaderLabel.contentType) !== TRUST_STORE_CONTENT_TYPE) throw invalid(`content type must be "${TRUST_STORE_CONTENT_TYPE}"`);
-  if (!(header.get(HeaderLabel.kid) instanceof Uint8Array)) throw invalid('must name its signer with a protected kid');
-  const claims = header.get(HeaderLabel.cwtClaims);
-  if (!(claims instanceof Map)) throw invalid('has no CWT claims');
-  for (const label of claims.keys()) {
-    if (label !== ClaimKey.issuer && label !== ClaimKey.issuedAt) throw invalid('CWT claims may hold only iss and iat');
-  }
-  if (!isWellFormedText(claims.get(ClaimKey.issuer))) throw invalid('CWT iss must be text');
-  return requireTime(claims.get(ClaimKey.issuedAt), 'CWT iat');
+  const header = readSignedDocumentHeader(verified.protectedHeader, verified.unprotectedHeader, TRUST_STORE_CONTENT_TYPE);
+  if ('problem' in header) throw invalid(header.problem);
+  return header.issuedAt;
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -8,7 +8,7 @@ import type { CryptoBackend, SigningKey, VerifyingKey } from '../../backend/cryp
 import { assertBytes } from '../../backend/validate.js';
 import { toHex } from '../../bytes.js';
 import type { CborValue } from '../../cbor/index.js';
-import { HeaderLabel, closedHeaderProblem } from '../../cose/headers.js';
+import { HeaderLabel } from '../../cose/headers.js';
 import type { HeaderMap } from '../../cose/headers.js';
 import type { KeySource } from '../../cose/key-lookup.js';
 import { CoseTag, bytesField, decodeLayer } from '../../cose/message.js';
@@ -19,6 +19,7 @@ import { isSeconds, isWellFormedText } from '../../text.js';
 import { MAX_RECORD_BYTES, decodeDecisionRecord, encodeDecisionRecord } from './encoding.js';
 import { describe, invalid } from './record.js';
 import type { DecisionRecord } from './record.js';
+import { readSignedDocumentHeader } from '../../profile/signed-document.js';
 
 /**
  * The content type (COSE header 3) of a signed decision record: a private text media type, so
@@ -40,10 +41,6 @@ const MAX_SIGNED_RECORD_BYTES = MAX_RECORD_BYTES + 4096;
 /** Limits for the COSE_Sign1 around a record. */
 const SIGNED_DECODE_LIMITS = { maxBytes: MAX_SIGNED_RECORD_BYTES, maxDepth: 4, maxHeaderBytes: 2048 } as const;
 
-/* The only protected parameters a signed record has (its header is closed: see checkSignedHeaders). */
-const PROTECTED_LABELS: ReadonlySet<number | string> = new Set<number | string>([
-  HeaderLabel.alg, HeaderLabel.contentType, HeaderLabel.kid, HeaderLabel.cwtClaims,
-]);
 const SIGN1_RULES = {
   understood: new Set<number | string>([HeaderLabel.alg, HeaderLabel.crit, HeaderLabel.contentType, HeaderLabel.kid]),
   alg: 'protected',
@@ -139,34 +136,11 @@ export interface DecisionRecordSignature {
   readonly issuedAt: number;
 }
 
-/** Checks the headers of a signed record (the rules of {@link signDecisionRecord}); returns what they say. */
+/** Checks the headers of a signed record (the rules of {@link signDecisionRecord}, shared by every signed document: profile/signed-document.ts); returns what they say. */
 function checkSignedHeaders(protectedHeader: HeaderMap, unprotectedHeader: HeaderMap): DecisionRecordSignature {
-  /*
-   * Cross-format confusion and smuggling (RFC 9052 §3): the header is closed. Every protected
-   * parameter is one the format defines, and nothing rides unprotected, where anyone could
-   * change it without breaking the signature.
-   */
-  const problem = closedHeaderProblem(protectedHeader, unprotectedHeader, PROTECTED_LABELS);
-  if (problem === 'unknown-protected') throw invalid('the signed record\'s protected header holds a parameter the format does not define');
-  if (problem === 'unprotected') throw invalid('a signed record must have an empty unprotected header');
-  /* Cross-protocol confusion: only bytes signed as a decision record are one, whatever else the key signs. */
-  if (protectedHeader.get(HeaderLabel.contentType) !== DECISION_RECORD_CONTENT_TYPE) {
-    throw invalid(`a signed record's content type must be "${DECISION_RECORD_CONTENT_TYPE}"`);
-  }
-  /* RFC 9052 §3.1: the kid that picked the verifying key is protected, so it is covered by the signature. */
-  const kid = protectedHeader.get(HeaderLabel.kid);
-  if (!(kid instanceof Uint8Array) || kid.length === 0) throw invalid('a signed record must name its signer with a protected kid');
-  const claims = protectedHeader.get(HeaderLabel.cwtClaims);
-  if (!(claims instanceof Map)) throw invalid('a signed record carries no CWT claims');
-  /* RFC 9597 §2, RFC 8392 §3: the CWT claims hold only iss and iat, nothing a reader would ignore. */
-  for (const label of claims.keys()) {
-    if (label !== ClaimKey.issuer && label !== ClaimKey.issuedAt) throw invalid('a signed record\'s CWT claims may hold only iss and iat');
-  }
-  const issuer = claims.get(ClaimKey.issuer);
-  const issuedAt = claims.get(ClaimKey.issuedAt);
-  if (typeof issuer !== 'string' || issuer.length === 0) throw invalid('a signed record\'s CWT iss must be text');
-  if (!isSeconds(issuedAt)) throw invalid('a signed record\'s CWT iat must be an unsigned integer');
-  return { kid: toHex(kid), issuer, issuedAt };
+  const header = readSignedDocumentHeader(protectedHeader, unprotectedHeader, DECISION_RECORD_CONTENT_TYPE);
+  if ('problem' in header) throw invalid(`a signed record ${header.problem}`);
+  return { kid: toHex(header.kid), issuer: header.issuer, issuedAt: header.issuedAt };
 }
 
 /** A signed record read by {@link inspectSignedDecisionRecord}: unauthenticated. */

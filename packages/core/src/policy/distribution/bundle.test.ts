@@ -473,7 +473,7 @@ describe('signPolicyBundle and readPolicyBundle: Ward-signed bundles', () => {
     const claims = (extra: [number, CborValue][] = []): Map<CborValue, CborValue> => new Map<CborValue, CborValue>([[ClaimKey.issuer, ISSUER], [ClaimKey.issuedAt, 1_767_225_600], ...extra]);
     const variants: [Parameters<typeof createSign1>[1], RegExp][] = [
       [{ backend, key: adminKey, kid: adminKid, protectedHeader: new Map<number | string, CborValue>([[HeaderLabel.contentType, 'application/ward-trust-store+cbor'], [HeaderLabel.cwtClaims, claims()]]) }, /content type/],
-      [{ backend, key: adminKey, kid: adminKid, protectedHeader: new Map<number | string, CborValue>([[HeaderLabel.contentType, POLICY_BUNDLE_CONTENT_TYPE], [HeaderLabel.cwtClaims, claims()], [99, 1]]) }, /protected header parameter this format does not define/],
+      [{ backend, key: adminKey, kid: adminKid, protectedHeader: new Map<number | string, CborValue>([[HeaderLabel.contentType, POLICY_BUNDLE_CONTENT_TYPE], [HeaderLabel.cwtClaims, claims()], [99, 1]]) }, /protected header parameter the format does not define/],
       [{ backend, key: adminKey, kid: adminKid, protectedHeader: new Map<number | string, CborValue>([[HeaderLabel.contentType, POLICY_BUNDLE_CONTENT_TYPE], [HeaderLabel.cwtClaims, claims()]]), unprotectedHeader: new Map([[99, 1]]) }, /unprotected/],
       [{ backend, key: adminKey, kid: adminKid, protectedHeader: new Map<number | string, CborValue>([[HeaderLabel.contentType, POLICY_BUNDLE_CONTENT_TYPE], [HeaderLabel.cwtClaims, claims([[4, 1]])]]) }, /only iss and iat/],
     ];

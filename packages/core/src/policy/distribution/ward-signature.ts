@@ -7,15 +7,15 @@
 import type { CryptoBackend, SigningKey, VerifyingKey } from '../../backend/crypto-backend.js';
 import { decodeCbor, encodeCbor } from '../../cbor/index.js';
 import type { CborValue } from '../../cbor/index.js';
-import { HeaderLabel, closedHeaderProblem } from '../../cose/headers.js';
+import { HeaderLabel } from '../../cose/headers.js';
 import type { HeaderMap } from '../../cose/headers.js';
 import type { KeySource } from '../../cose/key-lookup.js';
 import { createSign1, verifySign1 } from '../../cose/sign1.js';
 import { ClaimKey } from '../../profile/labels.js';
 import { sameBytes, toHex } from '../../bytes.js';
-import { isSeconds, isWellFormedText } from '../../text.js';
 import { quoted, signatureRefused as refused } from './refusal.js';
 import { MAX_PATH_BYTES, normalizeBundlePath } from './tar.js';
+import { readSignedDocumentHeader } from '../../profile/signed-document.js';
 
 /**
  * The content type (COSE header 3) of `.signatures.cose`: a private text media type, so a
@@ -62,9 +62,6 @@ export interface WardSignatureFacts {
 
 /** Payload keys. */
 const PayloadKey = { revision: 1, files: 2 } as const;
-const PROTECTED_LABELS: ReadonlySet<number | string> = new Set<number | string>([
-  HeaderLabel.alg, HeaderLabel.contentType, HeaderLabel.kid, HeaderLabel.cwtClaims,
-]);
 /** Longest revision the payload may carry, in bytes. */
 const MAX_REVISION_BYTES = 64 * 1024;
 
@@ -109,28 +106,10 @@ export async function verifyWardSignature(
   } catch (error) {
     throw refused('.signatures.cose does not verify', error);
   }
-  const header = verified.protectedHeader;
-  /* Cross-format confusion: only the protected parameters this format defines, nothing unprotected. */
-  const headerProblem = closedHeaderProblem(header, verified.unprotectedHeader, PROTECTED_LABELS);
-  if (headerProblem === 'unknown-protected') throw refused('.signatures.cose has a protected header parameter this format does not define');
-  if (headerProblem === 'unprotected') throw refused('.signatures.cose must have an empty unprotected header');
-  /* Cross-format confusion: a Sign1 the same key made for another purpose carries another content type. */
-  if (header.get(HeaderLabel.contentType) !== POLICY_BUNDLE_CONTENT_TYPE) throw refused(`.signatures.cose content type is not "${POLICY_BUNDLE_CONTENT_TYPE}"`);
-  /* RFC 9052 §3.1: the kid names the signer; protected here, so it cannot be swapped after signing. */
-  const kid = header.get(HeaderLabel.kid);
-  if (!(kid instanceof Uint8Array) || kid.length === 0) throw refused('.signatures.cose names no signer (protected kid)');
-  /* RFC 9597 §2: CWT claims in the protected header (label 15) are signed with the payload. */
-  const claims = header.get(HeaderLabel.cwtClaims);
-  if (!(claims instanceof Map)) throw refused('.signatures.cose has no CWT claims');
-  /* Smuggled claims: only iss and iat (RFC 8392 §3.1.1, §3.1.6); any other claim would be unenforced meaning. */
-  for (const label of claims.keys()) {
-    if (label !== ClaimKey.issuer && label !== ClaimKey.issuedAt) throw refused('.signatures.cose CWT claims may hold only iss and iat');
-  }
-  const issuer = claims.get(ClaimKey.issuer);
-  const issuedAt = claims.get(ClaimKey.issuedAt);
-  /* Log injection and type confusion: iss is well-formed text (no lone surrogates, bounded), iat NumericDate seconds. */
-  if (!isWellFormedText(issuer)) throw refused('.signatures.cose CWT iss is not a text of 1 to 256 characters');
-  if (!isSeconds(issuedAt)) throw refused('.signatures.cose CWT iat is not an unsigned integer');
+  /* The signed-document header rules (profile/signed-document.ts): closed header, content type, protected kid, CWT iss and iat only. */
+  const header = readSignedDocumentHeader(verified.protectedHeader, verified.unprotectedHeader, POLICY_BUNDLE_CONTENT_TYPE);
+  if ('problem' in header) throw refused(`.signatures.cose ${header.problem}`);
+  const { kid, issuer, issuedAt } = header;
 
   let payload: CborValue;
   try {
