@@ -106,7 +106,7 @@ describe('IsolatedPolicyEngine', () => {
   }, 60_000);
 
   test('activation: a new revision takes over, a rollback is refused and the active policy stays', async () => {
-    const isolated = await pool({ wasm: await hostileWasm('good'), revision: '2' }, { entrypoint: HOSTILE_ENTRYPOINT, loadTimeoutMs: 2_000 });
+    const isolated = await pool({ wasm: await hostileWasm('good'), revision: '2' }, { entrypoint: HOSTILE_ENTRYPOINT, loadTimeoutMs: 10_000 });
     await expect(isolated.activate({ wasm: await hostileWasm('good'), revision: '1' })).rejects.toMatchObject({ code: 'ERR_POLICY_BUNDLE_ROLLBACK' });
     await expect(isolated.activate({ wasm: await hostileWasm('good'), data: { other: true }, revision: '2' })).rejects.toMatchObject({ code: 'ERR_POLICY_BUNDLE_ROLLBACK' });
     await isolated.activate({ wasm: await hostileWasm('eval-loop'), revision: '3' });
