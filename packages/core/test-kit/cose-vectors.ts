@@ -5,11 +5,10 @@
  * compare Ward's Sig_structure, Enc_structure, KDF context and CEK with a vector's
  * intermediates), and small assertions around WardError.
  *
- * The vectors live outside the repository, in `../shared/vectors/` next to it; set
- * `WARD_VECTORS_DIR` to use another copy (the directory that contains `cose-wg-examples/`).
+ * The vectors are the repository's `vectors/` folder, or the copy named by `WARD_VECTORS_DIR`
+ * (the directory that contains `cose-wg-examples/`); see `vectors-dir.ts`.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import fc from 'fast-check';
 import { createNodeBackend } from '@ward/node';
 import type {
@@ -22,26 +21,11 @@ import type { CborValue } from '../src/cbor/index.js';
 import { createNobleBackend } from '../src/backend/noble-backend.js';
 import { DecodeError, DecryptionError, KeyError, WardError } from '../src/errors.js';
 import type { WardErrorCode } from '../src/errors.js';
+import { vectorUrl } from './vectors-dir.js';
 
 /* ------------------------------------------------------------------------------------------ */
 /* Files                                                                                       */
 /* ------------------------------------------------------------------------------------------ */
-
-/** The shared vectors directory: env `WARD_VECTORS_DIR`, else `../shared/vectors/` beside the repo. */
-export function vectorsDir(): URL {
-  const override = process.env.WARD_VECTORS_DIR;
-  if (override) return pathToFileURL(override.endsWith('/') ? override : `${override}/`);
-  return new URL('../../../../shared/vectors/', import.meta.url);
-}
-
-/** The URL of `relative` inside the vectors directory; throws a helpful error when it is missing. */
-export function vectorUrl(relative: string): URL {
-  const url = new URL(relative, vectorsDir());
-  if (!existsSync(url)) {
-    throw new Error(`vector path not found: ${fileURLToPath(url)} (set WARD_VECTORS_DIR to the directory holding ${relative.split('/')[0]}/)`);
-  }
-  return url;
-}
 
 /** Reads and parses one JSON vector file (path relative to the vectors directory). */
 export function readVectorJson<T>(relative: string): T {

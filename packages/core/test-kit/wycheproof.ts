@@ -14,15 +14,15 @@
  * runWycheproofSuite('noble', () => createNobleBackend());
  * ```
  *
- * The vectors live outside the repository, in `../shared/vectors/` next to it; set
- * `WARD_VECTORS_DIR` to use another copy (the directory that contains `wycheproof/`).
+ * The vectors are the repository's `vectors/` folder, or the copy named by `WARD_VECTORS_DIR`
+ * (the directory that contains `wycheproof/`); see `vectors-dir.ts`.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { AeadAlgorithm, CryptoBackend, KeyHandle, MaybePromise } from '../src/backend/crypto-backend.js';
 import { WardError } from '../src/errors.js';
 import type { WardErrorCode } from '../src/errors.js';
+import { vectorsDir, vectorUrl } from './vectors-dir.js';
 
 /* ------------------------------------------------------------------------------------------ */
 /* Decisions on "acceptable" cases                                                             */
@@ -124,19 +124,9 @@ interface VectorFile<T> {
   readonly testGroups: readonly Group<T>[];
 }
 
-/** The directory holding `wycheproof/` (env `WARD_VECTORS_DIR`, else `../shared/vectors/` beside the repo). */
-export function vectorsDir(): URL {
-  const override = process.env.WARD_VECTORS_DIR;
-  if (override) return pathToFileURL(override.endsWith('/') ? override : `${override}/`);
-  return new URL('../../../../shared/vectors/', import.meta.url);
-}
-
 /** Reads one Wycheproof file synchronously and checks its declared test count. */
 export function loadWycheproof<T extends TestBase>(file: string, dir: URL = vectorsDir()): VectorFile<T> {
-  const url = new URL(`wycheproof/testvectors_v1/${file}`, dir);
-  if (!existsSync(url)) {
-    throw new Error(`Wycheproof vector file not found: ${fileURLToPath(url)} (set WARD_VECTORS_DIR to the directory holding wycheproof/)`);
-  }
+  const url = vectorUrl(`wycheproof/testvectors_v1/${file}`, dir);
   const data = JSON.parse(readFileSync(url, 'utf8')) as VectorFile<T>;
   const total = data.testGroups.reduce((n, g) => n + g.tests.length, 0);
   if (total !== data.numberOfTests) throw new Error(`${file}: numberOfTests ${data.numberOfTests} but ${total} tests found`);
@@ -791,7 +781,7 @@ async function runKeyWrap(backend: CryptoBackend): Promise<Tally> {
 
 /** Options for {@link runWycheproofSuite}. */
 export interface WycheproofSuiteOptions {
-  /** Directory holding `wycheproof/` (default: env `WARD_VECTORS_DIR`, else `../shared/vectors/`). */
+  /** Directory holding `wycheproof/` (default: env `WARD_VECTORS_DIR`, else the repository's `vectors/`). */
   readonly vectorsDir?: URL;
 }
 

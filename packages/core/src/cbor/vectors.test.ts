@@ -22,10 +22,10 @@
  * - bignums stay CborTag(2 or 3, bytes): where a vector decodes them to integers
  *   (`collapseBigInts`), the test converts Ward's tags before comparing.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { vectorUrl } from '../../test-kit/vectors-dir.js';
 import { DecodeError } from '../errors.js';
 import { CborTag, type CborValue } from './data-model.js';
 import { decodeCbor } from './decode.js';
@@ -36,18 +36,9 @@ import { encodeFloat } from './float.js';
 /* Loading                                                                                     */
 /* ------------------------------------------------------------------------------------------ */
 
-function vectorsDir(): URL {
-  const override = process.env.WARD_VECTORS_DIR;
-  if (override) return pathToFileURL(override.endsWith('/') ? override : `${override}/`);
-  return new URL('../../../../../shared/vectors/', import.meta.url);
-}
-
+/** One vector file's bytes (path inside the vectors directory: WARD_VECTORS_DIR, else the repository's vectors/). */
 function readVector(path: string): Uint8Array {
-  const url = new URL(path, vectorsDir());
-  if (!existsSync(url)) {
-    throw new Error(`CBOR vector file not found: ${fileURLToPath(url)} (set WARD_VECTORS_DIR to the directory holding ${path.split('/')[0]}/)`);
-  }
-  return new Uint8Array(readFileSync(url));
+  return new Uint8Array(readFileSync(vectorUrl(path)));
 }
 
 /** The vector files are large and deep (one nests 509 arrays): read them with raised limits. */
