@@ -16,6 +16,7 @@ export default wardPackage({
     errors: 'src/errors-entry.ts',
     wire: 'src/wire.ts',
     'backend-kit': 'src/backend-kit.ts',
+    'city-policy': 'src/city-policy/index.ts',
   },
   platform: 'neutral',
   target: 'es2022',

@@ -29,8 +29,9 @@ export const CORE_LAYERS: readonly (readonly string[])[] = [
   ['policy/enforcement'],
   ['envelope'],
   // Entry points that gather several layers (a folder's own index.ts belongs to its folder; policy/
-  // is several units, so its index.ts is an entry point).
-  ['index.ts', 'backend-kit.ts', 'wire.ts', 'errors-entry.ts', 'policy/index.ts'],
+  // is several units, so its index.ts is an entry point; city-policy/ is the @ward/core/city-policy
+  // entry, its generated bundle module included).
+  ['index.ts', 'backend-kit.ts', 'wire.ts', 'errors-entry.ts', 'policy/index.ts', 'city-policy'],
 ];
 
 const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s*['"]([^'"]+)['"]/gm;
