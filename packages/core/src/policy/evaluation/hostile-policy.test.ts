@@ -12,7 +12,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { hostileInput, hostileWasm, HOSTILE_ENTRYPOINT, messages, runHostileInChild } from '../../../test-kit/hostile-policy.js';
 import { createNobleBackend } from '../../backend/noble-backend.js';
 import { ArgumentError, PolicyError, WardError } from '../../errors.js';
-import { callOpaWasmBuiltin, OPA_WASM_BUILTINS } from './opa-wasm-builtins.js';
+import { callOpaWasmBuiltin, loadOpaWasmBuiltins, OPA_WASM_BUILTINS } from './opa-wasm-builtins.js';
 import { PolicyEngine } from './policy-engine.js';
 import { DEFAULT_POLICY_MEMORY_BYTES, WasmPolicy } from './wasm-policy.js';
 
@@ -188,6 +188,8 @@ describe('hostile policy modules (WAT)', () => {
   });
 
   test('builtins: opa-wasm\'s own builtins (here yaml.unmarshal) and Ward\'s map run through the bounded ABI; an unimplemented one fails typed', async () => {
+    /* PolicyEngine.load does this for a policy that calls an opa-wasm builtin; a bare WasmPolicy needs it done. */
+    await loadOpaWasmBuiltins();
     const policy = WasmPolicy.load(await wasmOf('builtin-call'), { builtins: { 'ward.test.echo': (text: string) => [{ result: { allow: true, reasons: [text], obligations: [] } }] } });
     const entrypoint = policy.entrypoints[HOSTILE_ENTRYPOINT]!;
     const run = (action: 'open' | 'verify' | 'rewrap') => policy.evaluate(new TextEncoder().encode(JSON.stringify(hostileInput(action))), entrypoint);
@@ -197,7 +199,8 @@ describe('hostile policy modules (WAT)', () => {
     expect(policy.builtinNames).toEqual(['yaml.unmarshal', 'ward.test.echo', 'time.weekday']);
   });
 
-  test('builtins: every opa-wasm builtin answers through the bridge', () => {
+  test('builtins: every opa-wasm builtin answers through the bridge', async () => {
+    await loadOpaWasmBuiltins();
     const call = (name: string, ...args: unknown[]) => {
       const out = callOpaWasmBuiltin(name, args.map((arg) => JSON.stringify(arg)));
       return out === undefined ? undefined : (JSON.parse(out) as unknown);

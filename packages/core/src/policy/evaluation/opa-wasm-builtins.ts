@@ -8,8 +8,14 @@
  * address is its text's address (`opa_json_dump` is the identity), `opa_json_parse` records the
  * length, `opa_malloc` bumps a pointer and grows memory. Everything opa-wasm reads from the
  * bridge's memory was written by Ward or by opa-wasm itself, NUL-terminated.
+ *
+ * opa-wasm is imported dynamically, once, by the first engine whose policy calls one of these
+ * builtins (loadOpaWasmBuiltins, awaited by PolicyEngine's async load): a static import would make
+ * every module graph that reaches this file evaluate opa-wasm, yaml and sprintf-js (which defines
+ * `window.sprintf`), and bundlers keep a side-effectful package's static import even when nothing
+ * of it is used, so a seal-only bundle would carry the whole policy engine (issue 13 item 2;
+ * scripts/bundle-sizes.mjs checks it).
  */
-import * as opaWasm from '@open-policy-agent/opa-wasm';
 import { WASM_PAGE_BYTES, wasm, type WasmInstance, type WasmMemory } from './opa-wasm-abi.js';
 
 /** The builtins opa-wasm 1.10.0 implements (`src/builtins/*.js`); the version is pinned exactly. */
@@ -22,11 +28,25 @@ export const OPA_WASM_BUILTINS: readonly string[] = Object.freeze([
   'yaml.unmarshal',
 ]);
 
-/*
- * opa-wasm's ESM entry exports `loadPolicySync` only on its default export, while its type
- * declarations name it directly; the CommonJS entry has both. Take whichever is there.
+type OpaWasm = typeof import('@open-policy-agent/opa-wasm');
+type LoadPolicySync = OpaWasm['loadPolicySync'];
+
+let loadPolicySync: LoadPolicySync | undefined;
+
+/**
+ * Loads opa-wasm (a dynamic import, once per process); {@link callOpaWasmBuiltin} needs it done.
+ *
+ * @throws whatever the import throws (opa-wasm missing or not loadable)
  */
-const { loadPolicySync } = ((opaWasm as unknown as { default?: typeof opaWasm }).default ?? opaWasm);
+export async function loadOpaWasmBuiltins(): Promise<void> {
+  if (loadPolicySync !== undefined) return;
+  const opaWasm = await import('@open-policy-agent/opa-wasm');
+  /*
+   * opa-wasm's ESM entry exports `loadPolicySync` only on its default export, while its type
+   * declarations name it directly; the CommonJS entry has both. Take whichever is there.
+   */
+  loadPolicySync = ((opaWasm as unknown as { default?: OpaWasm }).default ?? opaWasm).loadPolicySync;
+}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -139,10 +159,10 @@ interface BridgeExports {
   readonly [dispatcher: string]: unknown;
 }
 
-function createBridge(): Bridge {
+function createBridge(load: LoadPolicySync): Bridge {
   const ids: Record<string, number> = Object.fromEntries(OPA_WASM_BUILTINS.map((name, id) => [name, id]));
   const module = new wasm.Module(bridgeBytes(JSON.stringify(ids)));
-  const loaded = loadPolicySync(module, { initial: 2 }, {}) as unknown as { mem: WasmMemory; wasmInstance: WasmInstance };
+  const loaded = load(module, { initial: 2 }, {}) as unknown as { mem: WasmMemory; wasmInstance: WasmInstance };
   const memory = loaded.mem;
   const exports = loaded.wasmInstance.exports as unknown as BridgeExports;
   return {
@@ -169,9 +189,11 @@ let bridge: Bridge | undefined;
  * @param name - one of {@link OPA_WASM_BUILTINS}
  * @param args - each argument as JSON text (at most 4)
  * @returns the result as JSON text, or undefined when the builtin has no result
- * @throws whatever the builtin throws (the evaluation that called it fails)
+ * @throws whatever the builtin throws (the evaluation that called it fails), or an Error when
+ *   {@link loadOpaWasmBuiltins} has not completed
  */
 export function callOpaWasmBuiltin(name: string, args: readonly string[]): string | undefined {
-  bridge ??= createBridge();
+  if (loadPolicySync === undefined) throw new Error(`opa-wasm is not loaded (loadOpaWasmBuiltins) for builtin ${name}`);
+  bridge ??= createBridge(loadPolicySync);
   return bridge.call(name, args);
 }

@@ -21,6 +21,7 @@ import { sameBytes, toHex } from '../../bytes.js';
 import { isWellFormedText } from '../../text.js';
 import { DEFAULT_POLICY_MEMORY_BYTES, WasmPolicy, policyMemoryPages } from './wasm-policy.js';
 import { policyDigest } from './policy-digest.js';
+import { OPA_WASM_BUILTINS, loadOpaWasmBuiltins } from './opa-wasm-builtins.js';
 
 /** The entrypoint Ward's policies export (`policies/ward/authz`). */
 export const DEFAULT_POLICY_ENTRYPOINT = 'ward/authz/decision';
@@ -346,6 +347,14 @@ export class PolicyEngine implements PolicyDecider {
       throw new PolicyError('ERR_POLICY_EVALUATION', 'the policy wasm could not be loaded', { cause: error });
     }
     checkBuiltins(policy);
+    /* opa-wasm (with yaml and sprintf-js) loads only for a policy that calls one of its builtins, before the first evaluation. */
+    if (policy.builtinNames.some((name) => OPA_WASM_BUILTINS.includes(name))) {
+      try {
+        await loadOpaWasmBuiltins();
+      } catch (error) {
+        throw new PolicyError('ERR_POLICY_EVALUATION', 'the policy needs opa-wasm builtins and @open-policy-agent/opa-wasm could not be loaded', { cause: error });
+      }
+    }
     const entrypoint = policy.entrypoints[entrypointName];
     if (typeof entrypoint !== 'number' || !Object.hasOwn(policy.entrypoints, entrypointName)) {
       const exported = Object.keys(policy.entrypoints).sort().join(', ') || '(none)';
