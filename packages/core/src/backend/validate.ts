@@ -159,7 +159,7 @@ export function checkAeadDecryptInput(input: AeadDecryptInput): void {
 
 /**
  * Whether an HMAC `tag` equals the `expected` one, after checking that it is bytes. The
- * comparison runs over the whole length ({@link sameBytes}): an early exit would leak, through
+ * comparison runs over the whole length (`sameBytes`): an early exit would leak, through
  * timing, how many leading bytes of a forged tag are right (a byte-at-a-time forgery).
  *
  * @throws {@link ArgumentError} `ERR_INVALID_ARGUMENT` unless `tag` is a Uint8Array
