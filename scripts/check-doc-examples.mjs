@@ -41,3 +41,19 @@ if (missing.length > 0) {
   process.exit(1);
 }
 console.log('every public function, class and method has an @example');
+
+// README "Public API": the site names each module by the package and subpath a user imports
+// (the `exports` map of each package), never by a source path, and names every one of them.
+const expected = [];
+for (const name of ['core', 'node', 'browser', 'device']) {
+  const pkg = JSON.parse(readFileSync(`packages/${name}/package.json`, 'utf8'));
+  for (const key of Object.keys(pkg.exports)) if (key !== './package.json') expected.push(pkg.name + key.slice(1));
+}
+const modules = (project.children ?? []).filter((c) => c.kind === KIND.Module).map((c) => c.name);
+const unnamed = modules.filter((m) => !expected.includes(m));
+const absent = expected.filter((e) => !modules.includes(e));
+if (unnamed.length > 0 || absent.length > 0) {
+  console.error(`API site modules differ from the packages' exports maps:\n  not an entry point: ${unnamed.join(', ') || '-'}\n  entry point without a module: ${absent.join(', ') || '-'}`);
+  process.exit(1);
+}
+console.log(`API site modules are the ${expected.length} package entry points: ${expected.join(', ')}`);
