@@ -1,6 +1,6 @@
 /*
  * The README's code examples run as written, so the front page cannot drift from the API.
- * Every ```ts block of README.md is copied to a temporary module, type-checked (strict, the
+ * Every ```ts block of README.md (and of docs/index.md, the API site's front page) is copied to a temporary module, type-checked (strict, the
  * examples' tsconfig) and imported. A line that calls `console.log` ends with a comment that
  * shows what it prints (`console.log(x); // 42`); the lines printed must be exactly those, in
  * order, so an example prints what it shows and shows everything it prints.
@@ -21,7 +21,6 @@ import ts from 'typescript';
 import { afterAll, describe, expect, test, vi } from 'vitest';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const scratch = mkdtempSync(join(tmpdir(), 'ward-readme-'));
 symlinkSync(join(root, 'node_modules'), join(scratch, 'node_modules'), 'junction');
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -29,6 +28,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const CONTINUES = '// README: continues';
 
 interface Example { heading: string; line: number; code: string }
+interface Located extends Example { source: string }
 
 /** Every ```ts block of the README, with the heading above it and its line number. */
 function examples(markdown: string): Example[] {
@@ -72,8 +72,11 @@ function shownOutput(code: string): string[] {
   return shown;
 }
 
-const blocks = examples(readme);
-const files = blocks.map((block, index) => join(scratch, `example-${index + 1}-line-${block.line}.ts`));
+// The README, and the API site's index page (its quick start is the README's first example, shortened).
+const sources = ['README.md', 'docs/index.md'];
+const blocks: Located[] = sources.flatMap((source) =>
+  examples(readFileSync(join(root, source), 'utf8')).map((block) => ({ ...block, source })));
+const files = blocks.map((block, index) => join(scratch, `example-${index + 1}-${block.source.replace(/\W+/g, '-')}-line-${block.line}.ts`));
 blocks.forEach((block, index) => writeFileSync(files[index]!, `${block.code}\nexport {};\n`));
 
 /** Type errors of every example at once (one program: the package sources are checked once). */
@@ -96,9 +99,10 @@ function typeErrors(): Map<string, string[]> {
 
 describe('README examples run as written', () => {
   test('the README has its examples, and every one shows what it prints', () => {
-    expect(blocks.length).toBeGreaterThanOrEqual(5);
-    console.log(`README: ${blocks.length} ts examples (${blocks.map((b) => `line ${b.line}`).join(', ')})`);
-    for (const block of blocks) expect(shownOutput(block.code).length, `example at README line ${block.line}`).toBeGreaterThan(0);
+    expect(blocks.filter((b) => b.source === 'README.md').length).toBeGreaterThanOrEqual(5);
+    expect(blocks.filter((b) => b.source === 'docs/index.md').length).toBeGreaterThanOrEqual(1);
+    console.log(`${blocks.length} ts examples: ${blocks.map((b) => `${b.source}:${b.line}`).join(', ')}`);
+    for (const block of blocks) expect(shownOutput(block.code).length, `example at ${block.source}:${block.line}`).toBeGreaterThan(0);
   });
 
   test('every example type-checks (strict)', () => {
@@ -107,7 +111,7 @@ describe('README examples run as written', () => {
     expect(failing.map(([file, list]) => `${file}\n  ${list.join('\n  ')}`)).toEqual([]);
   });
 
-  test.each(blocks.map((block, index) => [`${block.heading} (README line ${block.line})`, index] as const))('%s', async (_name, index) => {
+  test.each(blocks.map((block, index) => [`${block.heading} (${block.source}:${block.line})`, index] as const))('%s', async (_name, index) => {
     const logged: string[] = [];
     const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void logged.push(format(...args)));
     try {
