@@ -4,7 +4,20 @@
 // `@ward/core/keys` links to `KeyError`, which is documented in `@ward/core/errors`. The errors
 // subpath is searched first, then the root, then the other modules in entry-point order. A
 // name no module exports stays unresolved, and typedoc's link validation reports it.
-import { ReflectionKind } from 'typedoc';
+//
+// It also builds the site's pages beside the API (typedoc.json `readme`, `projectDocuments`)
+// and links plain file names in comments.
+//
+// - markdown-it's fuzzy links turned every "SPEC.md" in a comment into a broken
+//   `http://SPEC.md` link; such links become plain text again, and a comment's "SPEC.md"
+//   links to the SPEC page instead.
+// - A document is named by its first heading (package READMEs as "Package @ward/…"), not by
+//   its file name: four files are called README.md.
+// - The benchmark tables are the README's "Benchmarks" section; they get a page of their own,
+//   read from the README when the docs are built, so the two cannot differ.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { Converter, MarkdownEvent, MinimalSourceFile, ReflectionKind } from 'typedoc';
 
 /** @param {import('typedoc').Application} app */
 export function load(app) {
@@ -22,20 +35,6 @@ export function load(app) {
     return undefined;
   });
 }
-
-// The site's pages beside the API (typedoc.json `readme` and `projectDocuments`), and plain
-// file names in comments.
-//
-// - markdown-it's fuzzy links turned every "SPEC.md" in a comment into a broken
-//   `http://SPEC.md` link; such links become plain text again, and a comment's "SPEC.md"
-//   links to the SPEC page instead.
-// - A document is named by its first heading (package READMEs as "Package @ward/…"), not by
-//   its file name: four files are called README.md.
-// - The benchmark tables are the README's "Benchmarks" section; they get a page of their own,
-//   read from the README when the docs are built, so the two cannot differ.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
-import { Converter, MarkdownEvent, MinimalSourceFile } from 'typedoc';
 
 /** The README's `## Benchmarks` section up to the next `## ` heading, as its own page. */
 function benchmarkSection(readme) {
