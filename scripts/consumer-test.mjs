@@ -46,6 +46,12 @@ function run(command, args, { cwd, timeout = 120_000 } = {}) {
 }
 
 const tail = (text, lines = 15) => text.split('\n').slice(-lines).join('\n');
+// A failed program: the error lines (message, code) first, then the last lines of the output.
+function failure(output) {
+  const lines = output.split('\n');
+  const errors = lines.filter((line) => /^\s*(\w*Error\b|code: )/.test(line)).slice(0, 4);
+  return [...errors, ...lines.filter((line) => !errors.includes(line)).slice(-6)].join('\n');
+}
 function setup(name, result) {
   if (result.ok) return void console.log(`ok    ${name} (${result.time})`);
   report('fail', name, tail(result.output, 30));
@@ -235,7 +241,8 @@ for (const match of readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)) {
   snippets.push({ line, heading, code: match[1], file: `readme/readme-${line}.ts` });
 }
 mkdirSync(join(project, 'readme'));
-for (const snippet of snippets) writeFileSync(join(project, snippet.file), snippet.code);
+// `export {}`: a snippet is a module (top-level await) even when it imports nothing.
+for (const snippet of snippets) writeFileSync(join(project, snippet.file), `${snippet.code}export {};\n`);
 
 // Two tsc programs (node16: the .mts and .cts files; bundler: the .ts file and the README
 // snippets) run side by side while the programs of (a) and (b) run.
@@ -247,7 +254,7 @@ const typeChecks = Promise.all([
 for (const [format, file, label] of [['esm', 'consumer.mjs', '(a) ESM program (.mjs, import)'], ['cjs', 'consumer.cjs', '(b) CommonJS program (.cjs, require)']]) {
   writeFileSync(join(project, file), program(format));
   const result = await run(process.execPath, [file], { cwd: project, timeout: 60_000 });
-  report(result.ok ? 'pass' : 'fail', `${label} [${result.time}]`, result.ok ? result.stdout.trim() : tail(result.output));
+  report(result.ok ? 'pass' : 'fail', `${label} [${result.time}]`, result.ok ? result.stdout.trim() : failure(result.output));
 }
 
 
@@ -282,20 +289,33 @@ for (const [mode, result] of [['node16', node16], ['bundler', bundler]]) {
   }
 }
 
-const ts = createRequire(join(project, 'package.json'))('typescript');
+const projectRequire = createRequire(join(project, 'package.json'));
+const ts = projectRequire('typescript');
+const wardNames = new Set();
+for (const id of [...subpaths, '@ward/node', '@ward/browser', '@ward/device']) {
+  try {
+    for (const name of Object.keys(projectRequire(id))) wardNames.add(name);
+  } catch {
+    // (b) has reported a module that does not load.
+  }
+}
 for (const snippet of snippets) {
   const label = `(d) README.md:${snippet.line} (${snippet.heading})`;
   const errors = errorsOf(bundler, snippet.file);
-  const missing = errors.filter((line) => line.includes('error TS2304:'));
-  if (errors.length > 0 && missing.length === errors.length) {
-    report('skip', label, `needs context from elsewhere: ${[...new Set(missing.map((line) => line.replace(/.*error TS2304: /, '')))].join('; ')}`);
+  // A snippet that only lacks names defined elsewhere needs context: skipped, with the names. A
+  // name Ward exports is a missing import, and fails.
+  const missing = [...new Set(errors.map((line) => /error TS2304: Cannot find name '([^']+)'/.exec(line)?.[1]))];
+  const unimported = missing.filter((name) => wardNames.has(name));
+  if (errors.length > 0 && !missing.includes(undefined) && unimported.length === 0) {
+    report('skip', label, `needs context from elsewhere: uses ${missing.join(', ')}, which the snippet does not define`);
     continue;
   }
+  if (unimported.length > 0) errors.unshift(`uses ${unimported.join(', ')} without importing it`);
   if (errors.length > 0) {
     report('fail', label, `type errors (tsc --strict, bundler)\n${errors.slice(0, 8).join('\n')}`);
     continue;
   }
-  const js = ts.transpileModule(snippet.code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+  const js = ts.transpileModule(`${snippet.code}export {};\n`, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
   const file = snippet.file.replace(/\.ts$/, '.mjs');
   writeFileSync(join(project, file), js);
   const result = await run(process.execPath, [file], { cwd: project, timeout: 60_000 });
@@ -306,7 +326,7 @@ for (const snippet of snippets) {
   const enoent = /ENOENT: no such file or directory, open '([^']+)'/.exec(result.output);
   const detail = enoent
     ? `reads ${enoent[1].replace(`${project}/`, '')}, a file of the repository, not of any installed package`
-    : tail(result.output, 8);
+    : failure(result.output);
   report('fail', `${label} [${result.time}]`, detail);
 }
 if (snippets.length === 0) report('fail', '(d) README.md snippets', 'no ```ts snippet found');
