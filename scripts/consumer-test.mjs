@@ -126,11 +126,12 @@ async function main() {
   const te = new TextEncoder();
   const producer = await backend.generateKey('Ed25519');
   const reader = await backend.generateKey('X25519');
+  // A producer and zone the city policy knows (its data.json); the tiny test policy ignores them.
   const envelope = await sealEnvelope(te.encode('{"count":42}'), {
     backend,
-    signer: { key: producer, kid: te.encode('counter-17') },
+    signer: { key: producer, kid: te.encode('footfall-counter-17') },
     recipients: [{ publicKey: await backend.publicKey(reader), kid: te.encode('analysts') }],
-    claims: { issuer: 'counter-17', subject: 'footfall/market-square', sequence: 1041 },
+    claims: { issuer: 'footfall-counter-17', subject: 'footfall/market-square', sequence: 1041 },
     attributes: { classification: 'internal', zone: 'market-square', purpose: ['planning'] },
   });
   const trust = await backend.publicKey(producer);
