@@ -7,7 +7,8 @@
  * Where OpenSSL and noble differ, this file makes OpenSSL agree:
  * - Ed25519 public keys: OpenSSL reduces y mod p and ignores the sign bit of x = 0, and
  *   accepts small-order keys (for which R = identity, S = 0 verifies every message). Import
- *   rejects the first two and verify refuses the third, as noble's strict mode does.
+ *   rejects the first two and verify refuses the third, as noble's strict mode does. (Node 24's
+ *   verify refuses small-order A and R itself; Node 20's does not, so the checks stay.)
  * - ECDSA-P256: OpenSSL emits high s half the time; sign normalises to low s.
  * - HKDF: OpenSSL 3.0 caps `info` at 1024 bytes; HKDF is built on HMAC here instead.
  *
