@@ -17,6 +17,7 @@ import type {
 import { runKnownAnswerSuite } from '../../core/test-kit/known-answers.js';
 import { SMALL_ORDER_ED25519 } from '../../core/test-kit/strict-ed25519.js';
 import { createNodeBackend, NodeBackend } from './index.js';
+import { OKP_PRIVATE_IMPORTS } from './node-backend.js';
 
 /* ------------------------------------------------------------------------------------------ */
 /* Helpers                                                                                    */
@@ -115,6 +116,17 @@ function identityRSignature(seed: Uint8Array, message: Uint8Array, encodedR: Uin
   const k = leToBigInt(createHash('sha512').update(encodedR).update(publicKey).update(message).digest()) % ED25519_L;
   return { publicKey, signature: concat(encodedR, le32((k * a) % ED25519_L)) };
 }
+
+/**
+ * Whether this Node's own Ed25519 verify returns false when R (or A) is a small-order point
+ * (nodejs/node#64026, in Node 24.22; Node 20 leaves it to OpenSSL 3.0, which accepts them).
+ * Probed with a valid signature whose R is the identity. The backend's checks do not rely on it.
+ */
+const NODE_REFUSES_SMALL_ORDER_POINTS = ((): boolean => {
+  const message = utf8('probe');
+  const { publicKey, signature } = identityRSignature(new Uint8Array(32).fill(7), message, hex('01'.padEnd(64, '0')));
+  return !opensslEd25519Verify(publicKey, message, signature);
+})();
 
 function keyZoo(b: NodeBackend): { algorithm: KeyAlgorithm; kind: KeyKind; key: KeyHandle }[] {
   const zoo: { algorithm: KeyAlgorithm; kind: KeyKind; key: KeyHandle }[] = [];
@@ -256,6 +268,45 @@ describe('node backend: agrees with noble', () => {
   });
 });
 
+describe('node backend: Ed25519/X25519 private key import on this Node', () => {
+  /* RFC 8032 §7.1 TEST 1 and RFC 7748 §6.1 (Alice): private key, public key. */
+  const KNOWN = {
+    Ed25519: ['9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a'],
+    X25519: ['77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a', '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a'],
+  } as const;
+
+  test(`each of the ${OKP_PRIVATE_IMPORTS.length} import ways Node offers derives the RFC public key and noble's for random keys; PKCS#8 works on every Node, and a fast way (raw or JWK) exists`, () => {
+    const offered: string[] = [];
+    OKP_PRIVATE_IMPORTS.forEach((importWay, index) => {
+      for (const algorithm of ['Ed25519', 'X25519'] as const) {
+        let publicHex: (raw: Uint8Array) => string;
+        try {
+          importWay(algorithm, hex(KNOWN[algorithm][0]));
+          publicHex = (raw) => toHex(new Uint8Array(Buffer.from(createPublicKey(importWay(algorithm, raw)).export({ format: 'jwk' }).x!, 'base64url')));
+        } catch {
+          continue; // this Node lacks the way
+        }
+        offered.push(`${index}:${algorithm}`);
+        expect(publicHex(hex(KNOWN[algorithm][0]))).toBe(KNOWN[algorithm][1]);
+        for (let i = 0; i < 8; i++) {
+          const raw = backend.randomBytes(32);
+          expect(publicHex(raw)).toBe(toHex(noble.exportKey(noble.publicKey(noble.importKey(algorithm, 'private', raw)))));
+        }
+      }
+    });
+    expect(offered).toEqual(expect.arrayContaining(['2:Ed25519', '2:X25519']));
+    expect(offered.some((way) => way.startsWith('0:')) || offered.some((way) => way.startsWith('1:'))).toBe(true);
+  });
+
+  test('the backend imports and uses private keys of both algorithms (the way chosen on first use)', () => {
+    const ed = backend.importKey('Ed25519', 'private', hex(KNOWN.Ed25519[0]), { extractable: true });
+    expect(toHex(backend.exportKey(backend.publicKey(ed)))).toBe(KNOWN.Ed25519[1]);
+    expect(toHex(backend.exportKey(ed))).toBe(KNOWN.Ed25519[0]);
+    const x = backend.importKey('X25519', 'private', hex(KNOWN.X25519[0]), { extractable: true });
+    expect(toHex(backend.exportKey(backend.publicKey(x)))).toBe(KNOWN.X25519[1]);
+  });
+});
+
 /* ------------------------------------------------------------------------------------------ */
 /* Signatures: where OpenSSL differs from strict RFC 8032 / noble                             */
 /* ------------------------------------------------------------------------------------------ */
@@ -275,12 +326,13 @@ describe('node backend: Ed25519 strictness', () => {
     expect(backend.verify(pk, message, signature)).toBe(true);
   });
 
-  test('a non-canonical R (the identity as y = p + 1, or with the sign bit of x = 0) is rejected; the canonical one verifies', () => {
+  test('a non-canonical R (the identity as y = p + 1, or with the sign bit of x = 0) is rejected; the canonical one verifies unless Node refuses a small-order R', () => {
     const seed = backend.randomBytes(32);
     const message = utf8('R is the identity');
     const canonical = identityRSignature(seed, message, hex('0100000000000000000000000000000000000000000000000000000000000000'));
     const pk = backend.importKey('Ed25519', 'public', canonical.publicKey);
-    expect(backend.verify(pk, message, canonical.signature)).toBe(true);
+    /* Known difference on Node 24: noble verifies it, node:crypto refuses the small-order R (only its signer can make one). */
+    expect(backend.verify(pk, message, canonical.signature)).toBe(!NODE_REFUSES_SMALL_ORDER_POINTS);
     expect(noble.verify(noble.importKey('Ed25519', 'public', canonical.publicKey), message, canonical.signature)).toBe(true);
     for (const encodedR of [le32(ED25519_P + 1n), hex('0100000000000000000000000000000000000000000000000000000000000080')]) {
       const { signature } = identityRSignature(seed, message, encodedR);
@@ -289,7 +341,7 @@ describe('node backend: Ed25519 strictness', () => {
     }
   });
 
-  test('small-order public keys import but verify nothing, though raw OpenSSL accepts a forgery for them', () => {
+  test('small-order public keys import but verify nothing, though raw OpenSSL (Node 20) accepts a forgery for them', () => {
     const message = utf8('forged');
     let opensslAccepted = 0;
     for (const encoded of ED25519_SMALL_ORDER) {
@@ -305,7 +357,8 @@ describe('node backend: Ed25519 strictness', () => {
       }
       expect(toHex(backend.exportKey(pk))).toBe(encoded);
     }
-    expect(opensslAccepted).toBeGreaterThan(0);
+    /* Why the backend checks: Node 20's verify accepts some of these forgeries; Node 24's refuses them itself. */
+    expect(opensslAccepted > 0).toBe(!NODE_REFUSES_SMALL_ORDER_POINTS);
   });
 
   test('non-canonical public keys (y ≥ p, or x = 0 with its sign bit set) are ERR_KEY_INVALID, as in noble', () => {
@@ -321,9 +374,9 @@ describe('node backend: Ed25519 strictness', () => {
       expectWardError(() => backend.importKey('Ed25519', 'public', raw), KeyError, 'ERR_KEY_INVALID');
       expectWardError(() => noble.importKey('Ed25519', 'public', raw), KeyError, 'ERR_KEY_INVALID');
     }
-    /* Why: OpenSSL reduces y mod p, so y = p + 1 is the identity and accepts the forgery R = identity, S = 0. */
+    /* Why: OpenSSL reduces y mod p, so y = p + 1 is the identity and (on Node 20) accepts the forgery R = identity, S = 0. */
     const forged = concat(hex('0100000000000000000000000000000000000000000000000000000000000000'), new Uint8Array(32));
-    expect(opensslEd25519Verify(le32(ED25519_P + 1n), utf8('any'), forged)).toBe(true);
+    expect(opensslEd25519Verify(le32(ED25519_P + 1n), utf8('any'), forged)).toBe(!NODE_REFUSES_SMALL_ORDER_POINTS);
   });
 
   test('known difference: a canonical y with no x (not a point) imports, unlike noble, and verifies nothing', () => {

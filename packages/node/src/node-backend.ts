@@ -7,7 +7,8 @@
  * Where OpenSSL and noble differ, this file makes OpenSSL agree:
  * - Ed25519 public keys: OpenSSL reduces y mod p and ignores the sign bit of x = 0, and
  *   accepts small-order keys (for which R = identity, S = 0 verifies every message). Import
- *   rejects the first two and verify refuses the third, as noble's strict mode does.
+ *   rejects the first two and verify refuses the third, as noble's strict mode does. (Node 24's
+ *   verify refuses small-order A and R itself; Node 20's does not, so the checks stay.)
  * - ECDSA-P256: OpenSSL emits high s half the time; sign normalises to low s.
  * - HKDF: OpenSSL 3.0 caps `info` at 1024 bytes; HKDF is built on HMAC here instead.
  *
@@ -21,7 +22,7 @@ import {
   ECDH, createCipheriv, createDecipheriv, createECDH, createHash, createHmac, createPrivateKey, createPublicKey,
   createSecretKey, diffieHellman, randomFillSync, sign as opensslSign, verify as opensslVerify,
 } from 'node:crypto';
-import type { CipherGCMTypes, JsonWebKey, KeyObject } from 'node:crypto';
+import type { CipherGCMTypes, JsonWebKey, KeyObject, PrivateKeyInput } from 'node:crypto';
 import { KeyError } from '@ward/core';
 import { DecryptionError, KeyAgreementError } from '@ward/core/errors';
 import { CRYPTO_BACKEND_VERSION } from '@ward/core/backend-kit';
@@ -120,15 +121,64 @@ function p256Jwk(kind: 'private' | 'public', raw: Uint8Array): JsonWebKey {
   return jwk;
 }
 
+type OkpAlgorithm = 'Ed25519' | 'X25519';
+
+/** RFC 8410 §7 OneAsymmetricKey (PKCS#8) header of a 32-byte OKP private key, by algorithm (OID 1.3.101.112, .110). */
+const OKP_PKCS8_PREFIX: Record<OkpAlgorithm, string> = {
+  Ed25519: '302e020100300506032b657004220420',
+  X25519: '302e020100300506032b656e04220420',
+};
+
+/**
+ * The ways to import a raw Ed25519/X25519 private key, fastest first; the first one the running
+ * Node accepts is used from then on (okpPrivateImport). Every 32-byte string is a valid OKP
+ * private key, so a refusal means the Node lacks the way, not that the key is bad.
+ * - `raw-private` (Node 24; not in Node 20 or 22.22): the bytes as they are.
+ * - JWK with `x: ''`: Node 20 and 22 derive the public key from `d` and only type-check `x`;
+ *   Node 24 compares `x` with the derived key and refuses this JWK (ERR_CRYPTO_INVALID_JWK).
+ * - PKCS#8 DER: every Node, the slowest (about 20× the JWK on Node 20's OpenSSL 3.0 decoder).
+ */
+export const OKP_PRIVATE_IMPORTS: readonly ((algorithm: OkpAlgorithm, raw: Uint8Array) => KeyObject)[] = [
+  (algorithm, raw) => createPrivateKey({
+    key: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), format: 'raw-private', asymmetricKeyType: algorithm.toLowerCase(),
+    /* @types/node 20 does not know the raw formats (Node 24); the cast names the one option object it lacks. */
+  } as unknown as PrivateKeyInput),
+  (algorithm, raw) => createPrivateKey({ key: { kty: 'OKP', crv: algorithm, d: base64url(raw), x: '' }, format: 'jwk' }),
+  (algorithm, raw) => {
+    const der = new Uint8Array(16 + raw.length);
+    der.set(Buffer.from(OKP_PKCS8_PREFIX[algorithm], 'hex'));
+    der.set(raw, 16);
+    try {
+      return createPrivateKey({ key: Buffer.from(der.buffer), format: 'der', type: 'pkcs8' });
+    } finally {
+      der.fill(0);
+    }
+  },
+];
+let okpPrivateImport: number | undefined;
+
+function importOkpPrivate(algorithm: OkpAlgorithm, raw: Uint8Array): KeyObject {
+  if (okpPrivateImport !== undefined) return OKP_PRIVATE_IMPORTS[okpPrivateImport]!(algorithm, raw);
+  for (let i = 0; ; i++) {
+    try {
+      const key = OKP_PRIVATE_IMPORTS[i]!(algorithm, raw);
+      okpPrivateImport = i;
+      return key;
+    } catch (error) {
+      if (i === OKP_PRIVATE_IMPORTS.length - 1) throw error;
+    }
+  }
+}
+
 /** Parses raw asymmetric key material (see `RawKeyFormat`); throws `ERR_KEY_INVALID`. */
 function parseAsymmetric(algorithm: AsymmetricAlgorithm, kind: 'private' | 'public', raw: Uint8Array): KeyObject {
   try {
-    let jwk: JsonWebKey;
-    if (algorithm === 'ECDSA-P256' || algorithm === 'ECDH-P256') jwk = p256Jwk(kind, raw);
-    /* For a private OKP key node derives the public key from `d`; it type-checks `x` but never reads it. */
-    else if (kind === 'private') jwk = { kty: 'OKP', crv: algorithm, d: base64url(raw), x: '' };
-    else jwk = { kty: 'OKP', crv: algorithm, x: base64url(raw) };
-    return kind === 'private' ? createPrivateKey({ key: jwk, format: 'jwk' }) : createPublicKey({ key: jwk, format: 'jwk' });
+    if (algorithm === 'ECDSA-P256' || algorithm === 'ECDH-P256') {
+      const jwk = p256Jwk(kind, raw);
+      return kind === 'private' ? createPrivateKey({ key: jwk, format: 'jwk' }) : createPublicKey({ key: jwk, format: 'jwk' });
+    }
+    if (kind === 'private') return importOkpPrivate(algorithm, raw);
+    return createPublicKey({ key: { kty: 'OKP', crv: algorithm, x: base64url(raw) }, format: 'jwk' });
   } catch (error) {
     throw new KeyError('ERR_KEY_INVALID', `invalid ${algorithm} ${kind} key`, { cause: error });
   }
