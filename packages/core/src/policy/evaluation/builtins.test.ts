@@ -11,10 +11,15 @@ const MIN_I64 = -(2n ** 63n);
 const MAX_I64 = 2n ** 63n - 1n;
 const RUNS = 300;
 
-/* Zones with odd offsets, DST rules of both hemispheres, a 30-minute DST (Lord Howe), a date-line jump (Apia). */
+/*
+ * Zones with odd offsets, DST rules of both hemispheres, a 30-minute DST (Lord Howe), a date-line
+ * jump (Apia). Not Africa/Casablanca: its future rules differ between tz database releases (Node 24
+ * ships 2026e, Node 20 2025c, OPA its Go build's copy), so a comparison there tests the two
+ * databases, not the code. Ward reads zones from the runtime's Intl data (policies/README.md).
+ */
 const ZONES = [
   '', 'UTC', 'Europe/Paris', 'Europe/London', 'America/New_York', 'America/St_Johns', 'America/Sao_Paulo', 'Asia/Kolkata',
-  'Asia/Kathmandu', 'Asia/Tehran', 'Australia/Lord_Howe', 'Pacific/Chatham', 'Pacific/Apia', 'Africa/Casablanca', 'Etc/GMT+5',
+  'Asia/Kathmandu', 'Asia/Tehran', 'Australia/Lord_Howe', 'Pacific/Chatham', 'Pacific/Apia', 'Etc/GMT+5',
   'Europe/Dublin', 'US/Eastern',
 ];
 /* Names OPA refuses (and so must Ward): unknown, wrong case, UTC offsets Intl would accept. */
