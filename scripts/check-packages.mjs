@@ -10,7 +10,7 @@
 //   - `npm publish --dry-run` of the tarball, against a registry address nothing listens on.
 // Prints one line per package and exits non-zero on any problem. `--keep` keeps the temp folder.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, resolve } from 'node:path';
 import { publint } from 'publint';
@@ -35,7 +35,7 @@ const FORBIDDEN_PATHS = [
 /* A PEM private key with its body, not just the header text a parser may contain. */
 const PRIVATE_KEY_PEM = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----\s*[A-Za-z0-9+/=]{16}/;
 
-const run = (cmd, args, options = {}) => execFileSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
+const run = (cmd, args, options = {}) => execFileSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28, ...options });
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 
 function listFiles(dir, base = dir) {
@@ -69,6 +69,7 @@ function checkContents(dir, files, pkg, problems) {
   for (const required of ['README.md', 'LICENSE', 'package.json']) if (!fileSet.has(required)) problems.push(`contents: no ${required}`);
   const dirName = `packages/${pkg}`;
   const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  if (manifest.private === true) problems.push('metadata: private (npm publish would refuse it; its --dry-run does not)');
   if (typeof manifest.license !== 'string' || manifest.license === '') problems.push('metadata: no license');
   if (!Array.isArray(manifest.keywords) || manifest.keywords.length === 0) problems.push('metadata: no keywords');
   if (typeof manifest.homepage !== 'string' || !manifest.homepage.startsWith('https://')) problems.push('metadata: no https homepage');
@@ -98,15 +99,23 @@ function checkReadmeExample(dir, name, tmp, problems) {
 }
 
 function checkTypes(tarball, problems) {
-  let out;
+  /* attw exits 1 on problems before a pipe drains, cutting its JSON short: it writes to a file. */
+  const jsonFile = `${tarball}.attw.json`;
+  const fd = openSync(jsonFile, 'w');
   try {
-    out = run(join(ROOT, 'node_modules/.bin/attw'), [tarball, '--profile', 'strict', '--no-definitely-typed', '--format', 'json']);
+    execFileSync(join(ROOT, 'node_modules/.bin/attw'), [tarball, '--profile', 'strict', '--no-definitely-typed', '--format', 'json'], {
+      cwd: ROOT,
+      stdio: ['ignore', fd, 'pipe'],
+    });
   } catch (error) {
-    out = error.stdout; // attw exits 1 when it finds problems; the JSON still says which
+    if (error.status !== 1) throw error; // 1: problems found, listed in the JSON
+  } finally {
+    closeSync(fd);
   }
+  const out = readFileSync(jsonFile, 'utf8');
   const { analysis } = JSON.parse(out);
   for (const problem of analysis.problems ?? []) {
-    problems.push(`attw: ${problem.kind} ${problem.entrypoint ?? ''} ${problem.resolutionKind ?? ''}`.trim());
+    problems.push(`attw: ${problem.kind} ${problem.entrypoint ?? problem.typesFileName ?? ''} ${problem.resolutionKind ?? ''}`.trim());
   }
   const entrypoints = Object.values(analysis.entrypoints);
   const resolutions = new Set(entrypoints.flatMap((e) => Object.keys(e.resolutions)));
