@@ -32,7 +32,7 @@ for (const [format, load] of [['esm', (id) => import(id)], ['cjs', async (id) =>
   const seen = new Map();
   for (const [subpath, entry] of Object.entries(coreExports)) {
     if (typeof entry === 'string') continue;
-    for (const file of [entry.types, entry.import, entry.require]) {
+    for (const file of [entry.import.types, entry.import.default, entry.require.types, entry.require.default]) {
       if (!existsSync(`packages/core/${file}`)) throw new Error(`@ward/core ${subpath}: missing ${file}`);
     }
     const id = subpath === '.' ? '@ward/core' : `@ward/core/${subpath.slice(2)}`;

@@ -13,8 +13,12 @@ const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '../../..');
 const CORE = join(ROOT, 'packages/core');
 const MAX_ROOT_RUNTIME_NAMES = 45;
 
-interface ExportEntry { readonly '@ward/source': string; readonly types: string; readonly import: string; readonly require: string }
-const manifest = JSON.parse(readFileSync(join(CORE, 'package.json'), 'utf8')) as { exports: Record<string, ExportEntry | string> };
+interface Conditional { readonly types: string; readonly default: string }
+interface ExportEntry { readonly '@ward/source': string; readonly import: Conditional; readonly require: Conditional }
+const manifest = JSON.parse(readFileSync(join(CORE, 'package.json'), 'utf8')) as {
+  exports: Record<string, ExportEntry | string>;
+  typesVersions: Record<string, Record<string, string[]>>;
+};
 const subpaths = Object.entries(manifest.exports).filter((e): e is [string, ExportEntry] => typeof e[1] !== 'string');
 
 async function load(source: string): Promise<Record<string, unknown>> {
@@ -34,12 +38,16 @@ describe('public surface', () => {
     );
     for (const [path, entry] of subpaths) {
       const out = path === '.' ? 'index' : path.slice(2);
+      // ESM consumers get the .d.ts, CommonJS consumers the .d.cts (TS1479 otherwise); the
+      // source condition comes first so the workspace never resolves into dist.
       expect(entry, path).toEqual({
         '@ward/source': expect.stringMatching(/^\.\/src\/.+\.ts$/) as unknown,
-        types: `./dist/${out}.d.ts`,
-        import: `./dist/${out}.js`,
-        require: `./dist/${out}.cjs`,
+        import: { types: `./dist/${out}.d.ts`, default: `./dist/${out}.js` },
+        require: { types: `./dist/${out}.d.cts`, default: `./dist/${out}.cjs` },
       });
+      expect(Object.keys(entry)[0], path).toBe('@ward/source');
+      // moduleResolution node10 ignores `exports`: typesVersions maps each subpath to its types.
+      if (path !== '.') expect(manifest.typesVersions['*']?.[path.slice(2)], `typesVersions for ${path}`).toEqual([`dist/${out}.d.cts`]);
       const mod = await load(entry['@ward/source']);
       expect(Object.keys(mod).length, `${path} exports runtime names`).toBeGreaterThan(0);
     }
