@@ -28,6 +28,17 @@ import vm from 'node:vm';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+/* Program text both the envelope and the policy programs start with: a producer key, a reader key and one sealed envelope. */
+const SEAL_FOR_A_READER = `
+const key = await backend.generateKey('Ed25519');
+const readerKey = await backend.generateKey('X25519');
+const te = new TextEncoder();
+const envelope = await sealEnvelope(te.encode('{"count":42}'), {
+  backend, signer: { key, kid: te.encode('counter') }, recipients: [{ publicKey: await backend.publicKey(readerKey), kid: te.encode('analysts') }],
+  claims: { issuer: 'counter', subject: 'footfall', sequence: 1 }, attributes: { classification: 'internal' },
+});
+`;
+
 /* The three programs; `@PKG` is the package they import from. Each uses what it imports, so nothing is shaken that an app would keep. */
 const PROGRAMS = {
   seal: `
@@ -44,14 +55,7 @@ globalThis.out = await sealEnvelope(te.encode('{"count":42}'), {
   envelope: `
 import { sealEnvelope, verifyEnvelope, openEnvelope, createNobleBackend } from '@PKG';
 const backend = createNobleBackend();
-const key = await backend.generateKey('Ed25519');
-const readerKey = await backend.generateKey('X25519');
-const te = new TextEncoder();
-const envelope = await sealEnvelope(te.encode('{"count":42}'), {
-  backend, signer: { key, kid: te.encode('counter') }, recipients: [{ publicKey: await backend.publicKey(readerKey), kid: te.encode('analysts') }],
-  claims: { issuer: 'counter', subject: 'footfall', sequence: 1 }, attributes: { classification: 'internal' },
-});
-const trust = await backend.publicKey(key);
+${SEAL_FOR_A_READER}const trust = await backend.publicKey(key);
 globalThis.out = [await verifyEnvelope(envelope, { backend, trust }),
   await openEnvelope(envelope, { backend, trust, recipient: { privateKey: readerKey, kid: te.encode('analysts') } })];
 `,
@@ -59,14 +63,7 @@ globalThis.out = [await verifyEnvelope(envelope, { backend, trust }),
 import { sealEnvelope, openEnvelope, createNobleBackend, PolicyEngine } from '@PKG';
 const backend = createNobleBackend();
 const policy = await PolicyEngine.load({ wasm: globalThis.policyWasm, data: {}, revision: 'r1' }, { backend });
-const key = await backend.generateKey('Ed25519');
-const readerKey = await backend.generateKey('X25519');
-const te = new TextEncoder();
-const envelope = await sealEnvelope(te.encode('{"count":42}'), {
-  backend, signer: { key, kid: te.encode('counter') }, recipients: [{ publicKey: await backend.publicKey(readerKey), kid: te.encode('analysts') }],
-  claims: { issuer: 'counter', subject: 'footfall', sequence: 1 }, attributes: { classification: 'internal' },
-});
-globalThis.out = await openEnvelope(envelope, {
+${SEAL_FOR_A_READER}globalThis.out = await openEnvelope(envelope, {
   backend, trust: await backend.publicKey(key), recipient: { privateKey: readerKey, kid: te.encode('analysts') },
   policy, subject: { id: 'user:alice', roles: ['analyst'], purpose: 'planning' },
 });
