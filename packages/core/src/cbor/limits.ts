@@ -81,7 +81,9 @@ export const DEFAULT_CBOR_DECODE_LIMITS: Readonly<CborDecodeLimits> = Object.fre
  */
 export function resolveDecodeLimits(options: Partial<CborDecodeLimits> | undefined): CborDecodeLimits {
   if (options === undefined) return DEFAULT_CBOR_DECODE_LIMITS;
-  const resolved = resolveLimits(DEFAULT_CBOR_DECODE_LIMITS, options, { what: 'CBOR decode option', kind: 'non-negative-or-infinity' });
+  /* resolveLimits returns a fresh object, so an unstated maxStringBytes is set in place (one allocation per decode on the read path). */
+  const resolved: { -readonly [K in keyof CborDecodeLimits]: number } = resolveLimits(DEFAULT_CBOR_DECODE_LIMITS, options, { what: 'CBOR decode option', kind: 'non-negative-or-infinity' });
   /* An unstated maxStringBytes follows maxBytes: no string can be longer than its input. */
-  return options.maxStringBytes === undefined ? { ...resolved, maxStringBytes: resolved.maxBytes } : resolved;
+  if (options.maxStringBytes === undefined) resolved.maxStringBytes = resolved.maxBytes;
+  return resolved;
 }
